@@ -1,0 +1,160 @@
+//! The activity log: an append-only record of who changed what, when, field by field.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ActivityId, DistrictId, OrgUnitId, UserId};
+
+/// Who did something, as recorded in the log (the actor's name is copied so the entry still
+/// reads right after the actor is renamed or removed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorRef {
+    /// The acting user, or `None` for a system actor (nightly sync, a maintenance script).
+    pub user: Option<UserId>,
+    /// A name for people to read: the user's name or the system task's label.
+    pub name: String,
+}
+
+impl fmt::Display for ActorRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// What an entry is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Subject {
+    /// The district itself (settings).
+    District,
+    /// An org unit.
+    OrgUnit(OrgUnitId),
+    /// A user.
+    User(UserId),
+}
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ActivityAction {
+    /// The subject was created.
+    Created,
+    /// Fields of the subject changed.
+    Updated,
+    /// A user's record status changed.
+    StatusChanged,
+    /// A user's access changed.
+    AccessChanged,
+    /// An org unit moved to another parent.
+    Moved,
+    /// The subject was deleted.
+    Deleted,
+}
+
+impl fmt::Display for ActivityAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::StatusChanged => "status changed",
+            Self::AccessChanged => "access changed",
+            Self::Moved => "moved",
+            Self::Deleted => "deleted",
+        })
+    }
+}
+
+/// One field's change: `old → new`. `None` means empty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field's path (`email`, `name.last`, `status`, ...).
+    pub field: String,
+    /// The value before.
+    pub old: Option<String>,
+    /// The value after.
+    pub new: Option<String>,
+}
+
+impl fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".into());
+        write!(
+            f,
+            "{}: {} → {}",
+            self.field,
+            show(&self.old),
+            show(&self.new)
+        )
+    }
+}
+
+/// Computes the field changes between two lists of `(field, value)`, in the order of `new`,
+/// then fields that only `old` had.
+pub fn diff_fields(
+    old: &[(String, Option<String>)],
+    new: &[(String, Option<String>)],
+) -> Vec<FieldChange> {
+    let lookup = |list: &[(String, Option<String>)], field: &str| {
+        list.iter()
+            .find(|(f, _)| f == field)
+            .and_then(|(_, v)| v.clone())
+    };
+    let mut changes: Vec<FieldChange> = new
+        .iter()
+        .filter_map(|(field, value)| {
+            let before = lookup(old, field);
+            (before != *value).then(|| FieldChange {
+                field: field.clone(),
+                old: before,
+                new: value.clone(),
+            })
+        })
+        .collect();
+    for (field, value) in old {
+        if value.is_some() && !new.iter().any(|(f, _)| f == field) {
+            changes.push(FieldChange {
+                field: field.clone(),
+                old: value.clone(),
+                new: None,
+            });
+        }
+    }
+    changes
+}
+
+/// One entry of the activity log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    /// The entry's id.
+    pub id: ActivityId,
+    /// The district it belongs to.
+    pub district: DistrictId,
+    /// What it is about.
+    pub subject: Subject,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// Whom the actor was impersonating, if anyone ("A acting as B").
+    pub on_behalf_of: Option<ActorRef>,
+    /// What happened.
+    pub action: ActivityAction,
+    /// The fields that changed.
+    pub changes: Vec<FieldChange>,
+}
+
+impl fmt::Display for ActivityEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.at.format("%Y-%m-%d %H:%M:%S"), self.actor)?;
+        if let Some(on_behalf_of) = &self.on_behalf_of {
+            write!(f, " acting as {on_behalf_of}")?;
+        }
+        write!(f, " {}", self.action)?;
+        for (i, change) in self.changes.iter().enumerate() {
+            f.write_str(if i == 0 { ": " } else { "; " })?;
+            write!(f, "{change}")?;
+        }
+        Ok(())
+    }
+}

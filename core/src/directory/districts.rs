@@ -1,0 +1,175 @@
+//! Creating and configuring districts.
+
+use crate::activity::{ActivityAction, FieldChange, Subject};
+use crate::actor::Actor;
+use crate::error::Error;
+use crate::ids::{DistrictId, Version};
+use crate::model::{District, DistrictSettings, Grade};
+use crate::storage::{ChangeSet, Entity, Op, Storage};
+use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
+
+use super::Directory;
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Creates a district with default settings. Its name must be unique (case-insensitively).
+    pub async fn create_district(&self, actor: &Actor, name: &str) -> Result<District, Error> {
+        let name = required_name(name)
+            .map_err(|e| Error::invalid_field(Entity::District, e.at("name")))?;
+        if self
+            .storage
+            .district_by_name(&District::name_key(&name))
+            .await?
+            .is_some()
+        {
+            return Err(Error::invalid_field(
+                Entity::District,
+                InvalidValue::new(
+                    ValidationCode::Taken,
+                    format!("a district named '{name}' already exists"),
+                )
+                .at("name"),
+            ));
+        }
+        let now = self.now();
+        let district = District {
+            id: DistrictId::from_uuid(self.ids.next_uuid()),
+            name,
+            settings: DistrictSettings::default(),
+            created_at: now,
+            version: Version::FIRST,
+        };
+        let created = self.log_entry(
+            actor,
+            district.id,
+            Subject::District,
+            ActivityAction::Created,
+            vec![FieldChange {
+                field: "name".into(),
+                old: None,
+                new: Some(district.name.clone()),
+            }],
+            now,
+        );
+        self.commit(
+            ChangeSet::new()
+                .with(Op::InsertDistrict(district.clone()))
+                .with(Op::AppendActivity(created)),
+        )
+        .await?;
+        Ok(district)
+    }
+
+    /// The district with this id.
+    pub async fn district(&self, _actor: &Actor, id: DistrictId) -> Result<District, Error> {
+        self.load_district(id).await
+    }
+
+    /// The district with this name (case-insensitive).
+    pub async fn district_by_name(&self, _actor: &Actor, name: &str) -> Result<District, Error> {
+        self.storage
+            .district_by_name(&District::name_key(name))
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::District, name))
+    }
+
+    /// Replaces a district's settings. `expected` is the version the caller read.
+    pub async fn update_district_settings(
+        &self,
+        actor: &Actor,
+        id: DistrictId,
+        expected: Version,
+        settings: DistrictSettings,
+    ) -> Result<District, Error> {
+        let current = self.load_district(id).await?;
+        check_version(Entity::District, id, expected, current.version)?;
+        let settings = validate_settings(settings)?;
+        let changes = crate::activity::diff_fields(
+            &settings_fields(&current.settings),
+            &settings_fields(&settings),
+        );
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let now = self.now();
+        let updated = District {
+            settings,
+            version: expected.next(),
+            ..current
+        };
+        let entry = self.log_entry(
+            actor,
+            id,
+            Subject::District,
+            ActivityAction::Updated,
+            changes,
+            now,
+        );
+        self.commit(
+            ChangeSet::new()
+                .with(Op::UpdateDistrict {
+                    district: updated.clone(),
+                    expected,
+                })
+                .with(Op::AppendActivity(entry)),
+        )
+        .await?;
+        Ok(updated)
+    }
+}
+
+pub(super) fn required_name(name: &str) -> Result<String, InvalidValue> {
+    clean_text(name, limits::NAME)?
+        .ok_or_else(|| InvalidValue::new(ValidationCode::Required, "a name is required"))
+}
+
+fn validate_settings(mut settings: DistrictSettings) -> Result<DistrictSettings, Error> {
+    let mut errors = ValidationErrors::new();
+    let mut grades = std::collections::BTreeSet::new();
+    for code in &settings.custom_grades {
+        match Grade::parse(code) {
+            Ok(Grade::Other(code)) => {
+                grades.insert(code);
+            }
+            Ok(standard) => errors.push(
+                InvalidValue::new(
+                    ValidationCode::InvalidGrade,
+                    format!("'{code}' is the standard grade {standard}; list only the district's own codes"),
+                )
+                .at("custom_grades"),
+            ),
+            Err(problem) => errors.push(problem.at("custom_grades")),
+        }
+    }
+    settings.custom_grades = grades;
+    errors
+        .into_result()
+        .map_err(|e| Error::invalid(Entity::District, e))?;
+    Ok(settings)
+}
+
+fn settings_fields(settings: &DistrictSettings) -> Vec<(String, Option<String>)> {
+    let grades: Vec<&str> = settings.custom_grades.iter().map(String::as_str).collect();
+    vec![(
+        "settings.custom_grades".into(),
+        (!grades.is_empty()).then(|| grades.join(",")),
+    )]
+}
+
+/// Fails with a conflict when the caller's version is not the stored one.
+pub(super) fn check_version(
+    entity: Entity,
+    id: impl ToString,
+    expected: Version,
+    found: Version,
+) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::Conflict {
+            entity,
+            id: id.to_string(),
+            expected: expected.get(),
+            found: found.get(),
+        })
+    }
+}

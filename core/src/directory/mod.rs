@@ -1,0 +1,118 @@
+//! The `Directory` facade: every command a host runs, over any [`Storage`].
+//!
+//! Each command follows the same flow: load the rows it needs, decide (validate, compute the
+//! new rows and the activity-log entries) with pure functions, and hand one [`ChangeSet`] to
+//! [`Storage::apply`], which writes all of it or none of it.
+
+mod districts;
+mod org_units;
+mod search;
+mod user_validation;
+mod users;
+
+pub use org_units::NewOrgUnit;
+pub use search::UserSearch;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::activity::{ActivityAction, ActivityEntry, FieldChange, Subject};
+use crate::actor::Actor;
+use crate::clock::{Clock, IdGen};
+use crate::error::Error;
+use crate::ids::{ActivityId, DistrictId};
+use crate::model::{District, OrgTree};
+use crate::storage::{ChangeSet, Entity, Storage};
+
+/// The user directory of one installation: districts, org units, users and their activity log.
+///
+/// Cheap to clone (everything inside is shared) and safe to use from many tasks at once.
+///
+/// ```
+/// use std::sync::Arc;
+/// use chrono::{TimeZone, Utc};
+/// use homeroom::{Actor, Directory, ManualClock, SequentialIds, UserDetails, UserKind, UserSearch};
+/// use homeroom_memory::MemoryStorage;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).unwrap()));
+/// let directory = Directory::new(Arc::new(MemoryStorage::new()), clock, Arc::new(SequentialIds::new(1)));
+/// let admin = Actor::system("setup");
+///
+/// let district = directory.create_district(&admin, "Maple Valley USD").await?;
+/// let ada = UserDetails::new(UserKind::Student, "Ada", "Lovelace").with_local_id("00123")?;
+/// let ada = directory.create_user(&admin, district.id, ada).await?;
+///
+/// let found = directory.search_users(&admin, district.id, &UserSearch::text("lov")).await?;
+/// assert_eq!(found.items[0].id, ada.id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Directory<S: ?Sized = dyn Storage> {
+    storage: Arc<S>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// A directory over `storage`, reading time from `clock` and drawing ids from `ids`.
+    pub fn new(storage: Arc<S>, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        Self {
+            storage,
+            clock,
+            ids,
+        }
+    }
+
+    /// The storage underneath, for hosts that need a read the directory does not offer.
+    pub fn storage(&self) -> &Arc<S> {
+        &self.storage
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Loads a district or fails with `NotFound`.
+    async fn load_district(&self, id: DistrictId) -> Result<District, Error> {
+        self.storage
+            .district(id)
+            .await?
+            .ok_or_else(|| Error::not_found(Entity::District, id))
+    }
+
+    /// Loads a district's org tree.
+    async fn load_tree(&self, district: DistrictId) -> Result<OrgTree, Error> {
+        Ok(OrgTree::new(self.storage.org_units(district).await?))
+    }
+
+    /// Writes a change set, turning storage errors into directory errors.
+    async fn commit(&self, changes: ChangeSet) -> Result<(), Error> {
+        self.storage.apply(changes).await.map_err(Error::from)
+    }
+
+    /// An activity-log entry for `actor`, stamped now.
+    fn log_entry(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        subject: Subject,
+        action: ActivityAction,
+        changes: Vec<FieldChange>,
+        at: DateTime<Utc>,
+    ) -> ActivityEntry {
+        ActivityEntry {
+            id: ActivityId::from_uuid(self.ids.next_uuid()),
+            district,
+            subject,
+            at,
+            actor: actor.audit_ref(),
+            on_behalf_of: None,
+            action,
+            changes,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Searching and filtering users.
+
+use std::collections::BTreeSet;
+
+use crate::actor::Actor;
+use crate::error::Error;
+use crate::ids::{DistrictId, OrgUnitId};
+use crate::model::{AccessKind, Grade, RecordStatus, User, UserKind};
+use crate::query::{Page, UserCursor, UserQuery};
+use crate::storage::{Entity, Storage};
+
+use super::Directory;
+
+/// What an admin searches users by. Every condition set must hold.
+///
+/// ```
+/// use homeroom::{Grade, RecordStatus, UserSearch};
+/// let sixth_graders = UserSearch::default().grade(Grade::Numbered(6)).status(RecordStatus::Active);
+/// assert_eq!(sixth_graders.limit, 50);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSearch {
+    /// Prefix of a first, last, preferred or full name, e-mail, Local ID or username; any case.
+    pub text: Option<String>,
+    /// Students or staff.
+    pub kind: Option<UserKind>,
+    /// One grade.
+    pub grade: Option<Grade>,
+    /// Members of any of these org units or the units below them.
+    pub org_units: BTreeSet<OrgUnitId>,
+    /// Record statuses to include. `None` means Active and Inactive: archived users are hidden
+    /// from default lists.
+    pub statuses: Option<BTreeSet<RecordStatus>>,
+    /// One kind of access.
+    pub access: Option<AccessKind>,
+    /// Continue after this user (from the previous page's `next`).
+    pub after: Option<UserCursor>,
+    /// Page size, 1 to [`MAX_PAGE_SIZE`](crate::query::MAX_PAGE_SIZE).
+    pub limit: u32,
+}
+
+impl Default for UserSearch {
+    fn default() -> Self {
+        Self {
+            text: None,
+            kind: None,
+            grade: None,
+            org_units: BTreeSet::new(),
+            statuses: None,
+            access: None,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+impl UserSearch {
+    /// A search by text prefix.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: Some(text.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Only this grade.
+    #[must_use]
+    pub fn grade(mut self, grade: Grade) -> Self {
+        self.grade = Some(grade);
+        self
+    }
+
+    /// Only this kind of user.
+    #[must_use]
+    pub fn kind(mut self, kind: UserKind) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// Only members of this org unit or the units below it (may be called more than once).
+    #[must_use]
+    pub fn in_org_unit(mut self, org_unit: OrgUnitId) -> Self {
+        self.org_units.insert(org_unit);
+        self
+    }
+
+    /// Only this status (may be called more than once).
+    #[must_use]
+    pub fn status(mut self, status: RecordStatus) -> Self {
+        self.statuses
+            .get_or_insert_with(BTreeSet::new)
+            .insert(status);
+        self
+    }
+
+    /// Every status, archived included.
+    #[must_use]
+    pub fn any_status(mut self) -> Self {
+        self.statuses = Some(RecordStatus::ALL.into_iter().collect());
+        self
+    }
+
+    /// Only this kind of access.
+    #[must_use]
+    pub fn access(mut self, access: AccessKind) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// This many per page.
+    #[must_use]
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The same search, continuing after `cursor`.
+    #[must_use]
+    pub fn after(mut self, cursor: Option<UserCursor>) -> Self {
+        self.after = cursor;
+        self
+    }
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// One page of the users that match, in name order, with the total count.
+    ///
+    /// Pass the page's `next` back as [`UserSearch::after`] for the next page; users added in
+    /// between never make a page repeat or skip someone.
+    pub async fn search_users(
+        &self,
+        _actor: &Actor,
+        district: DistrictId,
+        search: &UserSearch,
+    ) -> Result<Page<User, UserCursor>, Error> {
+        self.load_district(district).await?;
+        let org_units = if search.org_units.is_empty() {
+            None
+        } else {
+            let tree = self.load_tree(district).await?;
+            if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
+                return Err(Error::not_found(Entity::OrgUnit, unknown));
+            }
+            Some(tree.with_descendants(search.org_units.iter().copied()))
+        };
+        let text = search
+            .text
+            .as_deref()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
+        let statuses = search
+            .statuses
+            .clone()
+            .unwrap_or_else(|| [RecordStatus::Active, RecordStatus::Inactive].into());
+        let query = UserQuery {
+            text,
+            kind: search.kind,
+            grade: search.grade.clone(),
+            org_units,
+            scope: None,
+            statuses: Some(statuses),
+            access: search.access,
+            after: search.after.clone(),
+            limit: search.limit,
+        };
+        Ok(self.storage.search_users(district, &query).await?)
+    }
+}

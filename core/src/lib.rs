@@ -1,0 +1,42 @@
+//! # Homeroom
+//!
+//! The user directory of a school district, as a library: students and staff, the buildings
+//! and departments they belong to, their statuses and their activity log, behind a storage
+//! trait that any database can implement.
+//!
+//! - [`Directory`] is the service layer: every command takes the acting [`Actor`], decides in
+//!   pure code, and writes one atomic [`ChangeSet`].
+//! - [`Storage`] is the backend contract; `homeroom-memory` and `homeroom-sea` (SQLite,
+//!   PostgreSQL) implement it, and the [`conformance`] kit (feature `conformance`) proves any
+//!   backend keeps it.
+//! - The crate is pure: no database, no runtime, no clock and no randomness of its own. Time
+//!   comes from a [`Clock`] and ids from an [`IdGen`] that the host passes in.
+//!
+//! See the repository's `docs/ARCHITECTURE.md` for the whole picture.
+
+pub mod activity;
+mod actor;
+mod clock;
+mod directory;
+mod error;
+mod ids;
+pub mod model;
+pub mod query;
+pub mod storage;
+pub mod validation;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
+pub use actor::Actor;
+pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
+pub use directory::{Directory, NewOrgUnit, UserSearch};
+pub use error::{Error, ErrorKind};
+pub use ids::{ActivityId, DistrictId, OrgUnitId, UserId, Version};
+pub use model::*;
+pub use query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
+pub use storage::{
+    ChangeSet, Entity, Op, Storage, StorageError, StorageErrorKind, UniqueKey, UserKey,
+};
+pub use validation::{FieldError, InvalidValue, ValidationCode, ValidationErrors};

@@ -1,0 +1,17 @@
+//! The domain model: districts, org units, users and their values.
+
+mod district;
+mod grade;
+mod identifiers;
+mod org_unit;
+mod person;
+mod status;
+mod user;
+
+pub use district::{District, DistrictSettings};
+pub use grade::Grade;
+pub use identifiers::{Email, LocalId, Username};
+pub use org_unit::{OrgTree, OrgUnit, OrgUnitKind};
+pub use person::{Guardian, NotificationPreferences, PersonName, Phones};
+pub use status::{Access, AccessKind, RecordStatus};
+pub use user::{User, UserDetails, UserKind};

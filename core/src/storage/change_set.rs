@@ -1,0 +1,135 @@
+//! The one write a storage accepts: a set of row writes applied all together or not at all.
+
+use crate::activity::ActivityEntry;
+use crate::ids::{DistrictId, UserId, Version};
+use crate::model::{District, OrgUnit, User};
+
+/// One row write.
+///
+/// Inserts must not collide with an existing id or unique key. Updates and deletes name the
+/// version they expect; the row carried by an update already holds its new version (core sets
+/// it to `expected.next()`), and the backend stores it as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Op {
+    /// Insert a new district.
+    InsertDistrict(District),
+    /// Replace a district stored at `expected`.
+    UpdateDistrict {
+        /// The new row.
+        district: District,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Insert a new org unit.
+    InsertOrgUnit(OrgUnit),
+    /// Replace an org unit stored at `expected`.
+    UpdateOrgUnit {
+        /// The new row.
+        org_unit: OrgUnit,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Insert a new user.
+    InsertUser(User),
+    /// Replace a user stored at `expected`.
+    UpdateUser {
+        /// The new row.
+        user: User,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Delete a user stored at `expected`.
+    DeleteUser {
+        /// The user's district.
+        district: DistrictId,
+        /// The user.
+        id: UserId,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Append an entry to the activity log.
+    AppendActivity(ActivityEntry),
+}
+
+impl Op {
+    /// The district the op writes into (`None` for inserting a district, which creates one).
+    pub fn district(&self) -> Option<DistrictId> {
+        match self {
+            Self::InsertDistrict(_) => None,
+            Self::UpdateDistrict { district, .. } => Some(district.id),
+            Self::InsertOrgUnit(o) | Self::UpdateOrgUnit { org_unit: o, .. } => Some(o.district),
+            Self::InsertUser(u) | Self::UpdateUser { user: u, .. } => Some(u.district),
+            Self::DeleteUser { district, .. } => Some(*district),
+            Self::AppendActivity(entry) => Some(entry.district),
+        }
+    }
+}
+
+/// An ordered set of row writes that a [`Storage`](crate::Storage) applies atomically.
+///
+/// Ops apply in order, so a later op sees the effect of an earlier one (an org unit inserted first
+/// may be referenced by a user inserted after it; a user may give up an e-mail that a later op in
+/// the same set takes).
+///
+/// ```
+/// use homeroom::ChangeSet;
+/// let set = ChangeSet::new();
+/// assert!(set.is_empty());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    ops: Vec<Op>,
+}
+
+impl ChangeSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an op.
+    pub fn push(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    /// Adds an op, builder style.
+    #[must_use]
+    pub fn with(mut self, op: Op) -> Self {
+        self.ops.push(op);
+        self
+    }
+
+    /// The ops, in order.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Takes the ops out.
+    pub fn into_ops(self) -> Vec<Op> {
+        self.ops
+    }
+
+    /// Number of ops.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// True when there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Adds every op of `other` after these.
+    pub fn extend(&mut self, other: ChangeSet) {
+        self.ops.extend(other.ops);
+    }
+}
+
+impl FromIterator<Op> for ChangeSet {
+    fn from_iter<I: IntoIterator<Item = Op>>(iter: I) -> Self {
+        Self {
+            ops: iter.into_iter().collect(),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The storage contract: one async trait a backend implements, and the kit that checks it.
+//!
+//! # The contract
+//!
+//! A backend stores and fetches rows; it never decides anything (permissions, validation and
+//! status rules live in core). Every backend must behave identically, and the
+//! [conformance kit](crate::conformance) is the judge. In detail:
+//!
+//! **Writes.** [`Storage::apply`] is the only write. It applies a [`ChangeSet`]'s ops in order,
+//! all or nothing: if any op fails, no op of the set is visible to any reader, ever, and the
+//! error of the first failing op is returned.
+//!
+//! - `Insert*` fails with [`StorageErrorKind::AlreadyExists`] when the id, or a unique key, is
+//!   taken. The unique keys are: a district's [`District::name_key`](crate::District::name_key)
+//!   (across the installation); an org unit's [`OrgUnit::code_key`](crate::OrgUnit::code_key)
+//!   per district; a user's Local ID (exact), [`Email::key`](crate::Email::key) and
+//!   [`Username::key`](crate::Username::key) per district. `None` values never collide.
+//! - `Update*` and `DeleteUser` fail with [`StorageErrorKind::NotFound`] when the row does not
+//!   exist in the named district, with [`StorageErrorKind::Conflict`] when it is stored at
+//!   another version than `expected`, and updates fail with `AlreadyExists` when the new row
+//!   takes a unique key that another row holds. An update stores the row as given (core has
+//!   already set its version to `expected.next()`).
+//! - Rows that name a district that does not exist fail with `NotFound`.
+//! - Two `apply` calls that race on the same row, from any number of processes sharing the
+//!   database, never both succeed: one wins, the other gets `Conflict` (or `AlreadyExists` for
+//!   two inserts of the same key). No update is ever lost.
+//!
+//! **Reads** see only committed sets, and only rows of the district they name: nothing crosses
+//! districts. Users are listed in `(`[`User::sort_key`](crate::User::sort_key)`, id)` order and
+//! the activity log newest first by `(at, id)`; pages continue strictly after their cursor, so
+//! rows inserted between pages are never repeated and rows that existed are never skipped.
+//! [`UserQuery::matches`] is the meaning of a user query; `total` counts every matching user,
+//! ignoring the cursor and the limit.
+//!
+//! **Errors** are [`StorageError`]s with a [`kind`](StorageError::kind); no database type
+//! appears in the interface.
+
+mod change_set;
+mod error;
+
+pub use change_set::{ChangeSet, Op};
+pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
+
+use async_trait::async_trait;
+
+use crate::activity::ActivityEntry;
+use crate::ids::{DistrictId, UserId};
+use crate::model::{District, OrgUnit, User};
+use crate::query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
+
+/// A key that identifies at most one user in a district.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UserKey {
+    /// The Local ID, exactly.
+    LocalId(String),
+    /// The e-mail key (lower case), see [`Email::key`](crate::Email::key).
+    Email(String),
+    /// The username key (lower case), see [`Username::key`](crate::Username::key).
+    Username(String),
+}
+
+/// Where Homeroom keeps its rows. Implement this to plug in a database.
+///
+/// Read the [module documentation](self) for the contract, and run the conformance kit
+/// ([`storage_conformance_tests!`](crate::storage_conformance_tests)) against your backend.
+/// The trait is object safe: a [`Directory`](crate::Directory) holds an `Arc<dyn Storage>`
+/// just as well as a concrete backend.
+#[async_trait]
+pub trait Storage: Send + Sync {
+    /// The district with this id.
+    async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError>;
+
+    /// The district whose [`District::name_key`] equals `name_key`.
+    async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError>;
+
+    /// Every org unit of a district, in any order.
+    async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError>;
+
+    /// The user with this id in this district.
+    async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError>;
+
+    /// The user a unique key identifies in this district.
+    async fn user_by_key(
+        &self,
+        district: DistrictId,
+        key: &UserKey,
+    ) -> Result<Option<User>, StorageError>;
+
+    /// The users with these ids in this district; unknown ids are left out. Any order.
+    async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError>;
+
+    /// One page of the users of a district that match a query, with the total count.
+    async fn search_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StorageError>;
+
+    /// One page of a subject's activity log, newest first, with the total count.
+    async fn activity(
+        &self,
+        district: DistrictId,
+        query: &ActivityQuery,
+    ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError>;
+
+    /// Applies every op of the set, or none of them. See the [module documentation](self).
+    async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError>;
+}
