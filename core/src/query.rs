@@ -27,6 +27,17 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+impl<T, C> Page<T, C> {
+    /// A page with nothing on it and nothing after it.
+    pub fn empty() -> Self {
+        Self {
+            items: Vec::new(),
+            total: 0,
+            next: None,
+        }
+    }
+}
+
 /// The position after a user in the listing order (see [`User::sort_key`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct UserCursor {

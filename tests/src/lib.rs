@@ -1,1 +1,84 @@
-//! Shared helpers for the end-to-end tests.
+//! Shared harness for the end-to-end tests: a [`Directory`] over each backend, a manual clock,
+//! and a macro that runs one test body over every backend.
+//!
+//! Adding a backend is one line in [`Backend::ALL`] and one arm in [`Backend::storage`].
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use homeroom::{Actor, Directory, ManualClock, SequentialIds, Storage};
+
+/// A storage backend the end-to-end tests run over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `homeroom-memory`.
+    Memory,
+}
+
+impl Backend {
+    /// Every backend, in the order tests run them.
+    pub const ALL: &'static [Backend] = &[Backend::Memory];
+
+    /// A fresh, empty store of this kind.
+    pub async fn storage(self) -> Arc<dyn Storage> {
+        match self {
+            Backend::Memory => Arc::new(homeroom_memory::MemoryStorage::new()),
+        }
+    }
+}
+
+/// A directory over a fresh store, with the clock standing at 2026-08-01 07:00 UTC.
+#[derive(Clone, Debug)]
+pub struct Harness {
+    /// The directory under test.
+    pub directory: Directory,
+    /// The clock it reads; advance it to separate events in time.
+    pub clock: Arc<ManualClock>,
+    /// A system actor for setting things up.
+    pub admin: Actor,
+    /// Which backend is underneath.
+    pub backend: Backend,
+}
+
+impl Harness {
+    /// A harness over a fresh store of `backend`.
+    pub async fn new(backend: Backend) -> Self {
+        let start = Utc
+            .with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let clock = Arc::new(ManualClock::new(start));
+        let directory = Directory::new(
+            backend.storage().await,
+            clock.clone(),
+            Arc::new(SequentialIds::new(0x5eed)),
+        );
+        Self {
+            directory,
+            clock,
+            admin: Actor::system("test setup"),
+            backend,
+        }
+    }
+}
+
+/// Runs an async test body over every backend: each `async fn name(h: Harness) { ... }` becomes
+/// a module `name` with one `#[tokio::test]` per backend (`name::memory`, ...).
+#[macro_export]
+macro_rules! across_backends {
+    ($(async fn $name:ident($h:ident: Harness) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($h: $crate::Harness) $body
+
+                #[tokio::test]
+                async fn memory() {
+                    body($crate::Harness::new($crate::Backend::Memory).await).await;
+                }
+            }
+        )*
+    };
+}

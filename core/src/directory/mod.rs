@@ -50,11 +50,30 @@ use crate::storage::{ChangeSet, Entity, Storage};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
 pub struct Directory<S: ?Sized = dyn Storage> {
     storage: Arc<S>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+}
+
+// By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
+impl<S: ?Sized> Clone for Directory<S> {
+    fn clone(&self) -> Self {
+        Self {
+            storage: Arc::clone(&self.storage),
+            clock: Arc::clone(&self.clock),
+            ids: Arc::clone(&self.ids),
+        }
+    }
+}
+
+impl<S: ?Sized> std::fmt::Debug for Directory<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("clock", &self.clock)
+            .field("ids", &self.ids)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: Storage + ?Sized> Directory<S> {

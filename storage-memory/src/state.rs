@@ -1,0 +1,250 @@
+//! Every district's rows, and the all-or-nothing application of a change set.
+
+use std::collections::HashMap;
+
+use homeroom::{
+    ActivityId, District, DistrictId, Entity, Op, OrgUnit, OrgUnitId, StorageError, UniqueKey,
+    User, UserId, Version,
+};
+
+use crate::tenant::Tenant;
+
+/// The whole store.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    districts: HashMap<DistrictId, District>,
+    district_names: HashMap<String, DistrictId>,
+    tenants: HashMap<DistrictId, Tenant>,
+    /// Which district holds each org unit, user and activity id: ids are unique store-wide.
+    org_unit_homes: HashMap<OrgUnitId, DistrictId>,
+    user_homes: HashMap<UserId, DistrictId>,
+    activity_homes: HashMap<ActivityId, DistrictId>,
+}
+
+/// How to take back one applied op.
+enum Undo {
+    District(DistrictId, Option<District>),
+    OrgUnit(DistrictId, OrgUnitId, Option<OrgUnit>),
+    User(DistrictId, UserId, Option<User>),
+    Activity(DistrictId, ActivityId),
+}
+
+impl State {
+    pub(crate) fn district(&self, id: DistrictId) -> Option<&District> {
+        self.districts.get(&id)
+    }
+
+    pub(crate) fn district_by_name(&self, name_key: &str) -> Option<&District> {
+        self.district_names
+            .get(name_key)
+            .and_then(|id| self.districts.get(id))
+    }
+
+    pub(crate) fn tenant(&self, id: DistrictId) -> Option<&Tenant> {
+        self.tenants.get(&id)
+    }
+
+    /// Applies every op in order, or, on the first failure, undoes the ones already applied and
+    /// returns that failure.
+    pub(crate) fn apply(&mut self, ops: Vec<Op>) -> Result<(), StorageError> {
+        let mut undo = Vec::with_capacity(ops.len());
+        for op in ops {
+            if let Err(error) = self.apply_op(op, &mut undo) {
+                while let Some(step) = undo.pop() {
+                    self.revert(step);
+                }
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_op(&mut self, op: Op, undo: &mut Vec<Undo>) -> Result<(), StorageError> {
+        match op {
+            Op::InsertDistrict(district) => {
+                if self.districts.contains_key(&district.id) {
+                    return Err(exists(Entity::District, UniqueKey::Id, district.id));
+                }
+                self.check_district_name(&district)?;
+                undo.push(Undo::District(district.id, None));
+                self.put_district(district.id, Some(district));
+            }
+            Op::UpdateDistrict { district, expected } => {
+                let current = self
+                    .districts
+                    .get(&district.id)
+                    .ok_or_else(|| StorageError::not_found(Entity::District, district.id))?;
+                check_version(Entity::District, district.id, expected, current.version)?;
+                self.check_district_name(&district)?;
+                let previous = self.put_district(district.id, Some(district.clone()));
+                undo.push(Undo::District(district.id, previous));
+            }
+            Op::InsertOrgUnit(unit) => {
+                if self.org_unit_homes.contains_key(&unit.id) {
+                    return Err(exists(Entity::OrgUnit, UniqueKey::Id, unit.id));
+                }
+                let tenant = self.tenant_mut(unit.district)?;
+                tenant.check_org_unit_keys(&unit)?;
+                let (district, id) = (unit.district, unit.id);
+                tenant.put_org_unit(id, Some(unit));
+                self.org_unit_homes.insert(id, district);
+                undo.push(Undo::OrgUnit(district, id, None));
+            }
+            Op::UpdateOrgUnit { org_unit, expected } => {
+                let (district, id) = (org_unit.district, org_unit.id);
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .org_unit(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::OrgUnit, id))?;
+                check_version(Entity::OrgUnit, id, expected, current.version)?;
+                tenant.check_org_unit_keys(&org_unit)?;
+                let previous = tenant.put_org_unit(id, Some(org_unit));
+                undo.push(Undo::OrgUnit(district, id, previous));
+            }
+            Op::InsertUser(user) => {
+                if self.user_homes.contains_key(&user.id) {
+                    return Err(exists(Entity::User, UniqueKey::Id, user.id));
+                }
+                let tenant = self.tenant_mut(user.district)?;
+                tenant.check_user_keys(&user)?;
+                let (district, id) = (user.district, user.id);
+                tenant.put_user(id, Some(user));
+                self.user_homes.insert(id, district);
+                undo.push(Undo::User(district, id, None));
+            }
+            Op::UpdateUser { user, expected } => {
+                let (district, id) = (user.district, user.id);
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .user(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
+                check_version(Entity::User, id, expected, current.version)?;
+                tenant.check_user_keys(&user)?;
+                let previous = tenant.put_user(id, Some(user));
+                undo.push(Undo::User(district, id, previous));
+            }
+            Op::DeleteUser {
+                district,
+                id,
+                expected,
+            } => {
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .user(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
+                check_version(Entity::User, id, expected, current.version)?;
+                let previous = tenant.put_user(id, None);
+                self.user_homes.remove(&id);
+                undo.push(Undo::User(district, id, previous));
+            }
+            Op::AppendActivity(entry) => {
+                if self.activity_homes.contains_key(&entry.id) {
+                    return Err(exists(Entity::Activity, UniqueKey::Id, entry.id));
+                }
+                let (district, id) = (entry.district, entry.id);
+                self.tenant_mut(district)?.insert_activity(entry);
+                self.activity_homes.insert(id, district);
+                undo.push(Undo::Activity(district, id));
+            }
+            // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
+            other => {
+                return Err(StorageError::Unsupported {
+                    operation: format!("{other:?}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn revert(&mut self, step: Undo) {
+        match step {
+            Undo::District(id, previous) => {
+                if previous.is_none() {
+                    self.tenants.remove(&id);
+                }
+                self.put_district(id, previous);
+            }
+            Undo::OrgUnit(district, id, previous) => {
+                if previous.is_none() {
+                    self.org_unit_homes.remove(&id);
+                }
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_org_unit(id, previous);
+                }
+            }
+            Undo::User(district, id, previous) => {
+                match &previous {
+                    Some(_) => self.user_homes.insert(id, district),
+                    None => self.user_homes.remove(&id),
+                };
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_user(id, previous);
+                }
+            }
+            Undo::Activity(district, id) => {
+                self.activity_homes.remove(&id);
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.remove_activity(id);
+                }
+            }
+        }
+    }
+
+    fn tenant_mut(&mut self, district: DistrictId) -> Result<&mut Tenant, StorageError> {
+        self.tenants
+            .get_mut(&district)
+            .ok_or_else(|| StorageError::not_found(Entity::District, district))
+    }
+
+    fn check_district_name(&self, district: &District) -> Result<(), StorageError> {
+        let key = District::name_key(&district.name);
+        match self.district_names.get(&key) {
+            Some(holder) if *holder != district.id => Err(StorageError::AlreadyExists {
+                entity: Entity::District,
+                key: UniqueKey::DistrictName,
+                value: key,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn put_district(&mut self, id: DistrictId, district: Option<District>) -> Option<District> {
+        let previous = self.districts.remove(&id);
+        if let Some(old) = &previous {
+            self.district_names.remove(&District::name_key(&old.name));
+        }
+        if let Some(new) = district {
+            self.district_names
+                .insert(District::name_key(&new.name), id);
+            self.tenants.entry(id).or_default();
+            self.districts.insert(id, new);
+        }
+        previous
+    }
+}
+
+fn exists(entity: Entity, key: UniqueKey, id: impl ToString) -> StorageError {
+    StorageError::AlreadyExists {
+        entity,
+        key,
+        value: id.to_string(),
+    }
+}
+
+fn check_version(
+    entity: Entity,
+    id: impl ToString,
+    expected: Version,
+    found: Version,
+) -> Result<(), StorageError> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(StorageError::Conflict {
+            entity,
+            id: id.to_string(),
+            expected: expected.get(),
+            found: found.get(),
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! The `Storage` implementation.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use async_trait::async_trait;
+use homeroom::{
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, OrgUnit, Page,
+    Storage, StorageError, User, UserCursor, UserId, UserKey, UserQuery,
+};
+
+use crate::state::State;
+
+/// Homeroom's rows in memory. Cheap to create; share it with `Arc`.
+///
+/// One lock guards everything: reads run in parallel, and each `apply` holds the write lock
+/// from its first op to its last, so change sets are serialised and a reader never sees half
+/// of one.
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    state: RwLock<State>,
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // A panic while holding the lock cannot leave a half-applied set (apply undoes on error
+    // and never panics mid-way), so a poisoned lock still guards consistent data.
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl Storage for MemoryStorage {
+    async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
+        Ok(self.read().district(id).cloned())
+    }
+
+    async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError> {
+        Ok(self.read().district_by_name(name_key).cloned())
+    }
+
+    async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.org_units())
+            .unwrap_or_default())
+    }
+
+    async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.user(id))
+            .cloned())
+    }
+
+    async fn user_by_key(
+        &self,
+        district: DistrictId,
+        key: &UserKey,
+    ) -> Result<Option<User>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.user_by_key(key))
+            .cloned())
+    }
+
+    async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
+        let state = self.read();
+        let Some(tenant) = state.tenant(district) else {
+            return Ok(Vec::new());
+        };
+        Ok(ids
+            .iter()
+            .filter_map(|id| tenant.user(*id))
+            .cloned()
+            .collect())
+    }
+
+    async fn search_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StorageError> {
+        Ok(match self.read().tenant(district) {
+            Some(tenant) => tenant.search(query),
+            None => Page::empty(),
+        })
+    }
+
+    async fn activity(
+        &self,
+        district: DistrictId,
+        query: &ActivityQuery,
+    ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
+        Ok(match self.read().tenant(district) {
+            Some(tenant) => tenant.activity(query),
+            None => Page::empty(),
+        })
+    }
+
+    async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        self.write().apply(changes.into_ops())
+    }
+}

@@ -1,0 +1,262 @@
+//! One district's rows and their indexes.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use homeroom::{
+    ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, OrgUnit, OrgUnitId, Page,
+    StorageError, Subject, UniqueKey, User, UserCursor, UserId, UserKey, UserQuery,
+};
+
+/// A district's rows, with an index for every lookup the `Storage` trait offers.
+#[derive(Debug, Default)]
+pub(crate) struct Tenant {
+    org_units: HashMap<OrgUnitId, OrgUnit>,
+    org_codes: HashMap<String, OrgUnitId>,
+    users: HashMap<UserId, User>,
+    by_local_id: HashMap<String, UserId>,
+    by_email: HashMap<String, UserId>,
+    by_username: HashMap<String, UserId>,
+    /// Every user in listing order.
+    order: BTreeSet<(String, UserId)>,
+    /// `(search term, user)`, walked from a prefix for text search.
+    terms: BTreeSet<(String, UserId)>,
+    /// Org unit → its direct members.
+    members: HashMap<OrgUnitId, HashSet<UserId>>,
+    activity: HashMap<ActivityId, ActivityEntry>,
+    /// Subject → its entries, oldest first by `(at, id)`.
+    activity_by_subject: HashMap<Subject, BTreeSet<(chrono::DateTime<chrono::Utc>, ActivityId)>>,
+}
+
+/// The unique keys of a user, as `(key kind, normalised value)`.
+fn user_keys(user: &User) -> Vec<(UniqueKey, String)> {
+    let d = &user.details;
+    let mut keys = Vec::new();
+    if let Some(local_id) = &d.local_id {
+        keys.push((UniqueKey::LocalId, local_id.as_str().to_owned()));
+    }
+    if let Some(email) = &d.email {
+        keys.push((UniqueKey::Email, email.key()));
+    }
+    if let Some(username) = &d.username {
+        keys.push((UniqueKey::Username, username.key()));
+    }
+    keys
+}
+
+impl Tenant {
+    fn key_index(&mut self, key: UniqueKey) -> Option<&mut HashMap<String, UserId>> {
+        match key {
+            UniqueKey::LocalId => Some(&mut self.by_local_id),
+            UniqueKey::Email => Some(&mut self.by_email),
+            UniqueKey::Username => Some(&mut self.by_username),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn org_unit(&self, id: OrgUnitId) -> Option<&OrgUnit> {
+        self.org_units.get(&id)
+    }
+
+    pub(crate) fn org_units(&self) -> Vec<OrgUnit> {
+        self.org_units.values().cloned().collect()
+    }
+
+    /// Fails when another org unit holds `unit`'s code.
+    pub(crate) fn check_org_unit_keys(&self, unit: &OrgUnit) -> Result<(), StorageError> {
+        if let Some(code) = &unit.code {
+            let key = OrgUnit::code_key(code);
+            if self
+                .org_codes
+                .get(&key)
+                .is_some_and(|holder| *holder != unit.id)
+            {
+                return Err(StorageError::AlreadyExists {
+                    entity: Entity::OrgUnit,
+                    key: UniqueKey::OrgUnitCode,
+                    value: key,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores `unit` under `id` (or removes it with `None`), keeping the code index; returns the
+    /// row it replaced.
+    pub(crate) fn put_org_unit(&mut self, id: OrgUnitId, unit: Option<OrgUnit>) -> Option<OrgUnit> {
+        let previous = self.org_units.remove(&id);
+        if let Some(code) = previous.as_ref().and_then(|p| p.code.as_deref()) {
+            self.org_codes.remove(&OrgUnit::code_key(code));
+        }
+        if let Some(unit) = unit {
+            if let Some(code) = &unit.code {
+                self.org_codes.insert(OrgUnit::code_key(code), id);
+            }
+            self.org_units.insert(id, unit);
+        }
+        previous
+    }
+
+    pub(crate) fn user(&self, id: UserId) -> Option<&User> {
+        self.users.get(&id)
+    }
+
+    pub(crate) fn user_by_key(&self, key: &UserKey) -> Option<&User> {
+        let id = match key {
+            UserKey::LocalId(v) => self.by_local_id.get(v),
+            UserKey::Email(v) => self.by_email.get(v),
+            UserKey::Username(v) => self.by_username.get(v),
+        };
+        id.and_then(|id| self.users.get(id))
+    }
+
+    /// Fails when another user holds one of `user`'s unique keys.
+    pub(crate) fn check_user_keys(&mut self, user: &User) -> Result<(), StorageError> {
+        for (key, value) in user_keys(user) {
+            let holder = self
+                .key_index(key)
+                .and_then(|index| index.get(&value).copied());
+            if holder.is_some_and(|holder| holder != user.id) {
+                return Err(StorageError::AlreadyExists {
+                    entity: Entity::User,
+                    key,
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores `user` under `id` (or removes it with `None`), keeping every index; returns the
+    /// row it replaced.
+    pub(crate) fn put_user(&mut self, id: UserId, user: Option<User>) -> Option<User> {
+        let previous = self.users.remove(&id);
+        if let Some(old) = &previous {
+            for (key, value) in user_keys(old) {
+                if let Some(index) = self.key_index(key) {
+                    index.remove(&value);
+                }
+            }
+            self.order.remove(&(old.sort_key(), id));
+            for term in old.search_terms() {
+                self.terms.remove(&(term, id));
+            }
+            for unit in &old.details.org_units {
+                if let Some(members) = self.members.get_mut(unit) {
+                    members.remove(&id);
+                }
+            }
+        }
+        if let Some(new) = user {
+            for (key, value) in user_keys(&new) {
+                if let Some(index) = self.key_index(key) {
+                    index.insert(value, id);
+                }
+            }
+            self.order.insert((new.sort_key(), id));
+            for term in new.search_terms() {
+                self.terms.insert((term, id));
+            }
+            for unit in &new.details.org_units {
+                self.members.entry(*unit).or_default().insert(id);
+            }
+            self.users.insert(id, new);
+        }
+        previous
+    }
+
+    pub(crate) fn insert_activity(&mut self, entry: ActivityEntry) {
+        self.activity_by_subject
+            .entry(entry.subject)
+            .or_default()
+            .insert((entry.at, entry.id));
+        self.activity.insert(entry.id, entry);
+    }
+
+    pub(crate) fn remove_activity(&mut self, id: ActivityId) {
+        if let Some(entry) = self.activity.remove(&id) {
+            if let Some(index) = self.activity_by_subject.get_mut(&entry.subject) {
+                index.remove(&(entry.at, entry.id));
+            }
+        }
+    }
+
+    /// One page of matching users. The candidates come from the narrowest index the query
+    /// allows (text prefix, then org membership); only without either are all users walked.
+    pub(crate) fn search(&self, query: &UserQuery) -> Page<User, UserCursor> {
+        let candidates: Option<HashSet<UserId>> = match &query.text {
+            Some(prefix) => Some(self.ids_with_term_prefix(prefix)),
+            None => query
+                .org_units
+                .as_ref()
+                .or(query.scope.as_ref())
+                .map(|units| self.members_of(units)),
+        };
+        let matching: Vec<&User> = match candidates {
+            Some(ids) => {
+                let mut users: Vec<&User> = ids
+                    .iter()
+                    .filter_map(|id| self.users.get(id))
+                    .filter(|u| query.matches(u))
+                    .collect();
+                users.sort_by_cached_key(|u| (u.sort_key(), u.id));
+                users
+            }
+            None => self
+                .order
+                .iter()
+                .filter_map(|(_, id)| self.users.get(id))
+                .filter(|u| query.matches(u))
+                .collect(),
+        };
+        let total = matching.len() as u64;
+        let size = query.page_size();
+        let mut rest = matching.into_iter().filter(|u| query.is_after_cursor(u));
+        let items: Vec<User> = rest.by_ref().take(size).cloned().collect();
+        let next = match (rest.next(), items.last()) {
+            (Some(_), Some(last)) => Some(UserCursor::after(last)),
+            _ => None,
+        };
+        Page { items, total, next }
+    }
+
+    fn ids_with_term_prefix(&self, prefix: &str) -> HashSet<UserId> {
+        let start = (prefix.to_owned(), UserId::from_uuid(uuid::Uuid::nil()));
+        self.terms
+            .range(start..)
+            .take_while(|(term, _)| term.starts_with(prefix))
+            .map(|(_, id)| *id)
+            .collect()
+    }
+
+    fn members_of(&self, units: &BTreeSet<OrgUnitId>) -> HashSet<UserId> {
+        units
+            .iter()
+            .filter_map(|unit| self.members.get(unit))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    /// One page of a subject's log, newest first.
+    pub(crate) fn activity(&self, query: &ActivityQuery) -> Page<ActivityEntry, ActivityCursor> {
+        let Some(index) = self.activity_by_subject.get(&query.subject) else {
+            return Page::empty();
+        };
+        let size = query.page_size();
+        let older = match &query.after {
+            Some(cursor) => index.range(..(cursor.at, cursor.id)),
+            None => index.range(..),
+        };
+        let mut rest = older.rev().filter_map(|(_, id)| self.activity.get(id));
+        let items: Vec<ActivityEntry> = rest.by_ref().take(size).cloned().collect();
+        let next = match (rest.next(), items.last()) {
+            (Some(_), Some(last)) => Some(ActivityCursor::after(last)),
+            _ => None,
+        };
+        Page {
+            items,
+            total: index.len() as u64,
+            next,
+        }
+    }
+}
