@@ -1,1 +1,195 @@
-fn main() {}
+//! Quickstart: build a small district, search it, edit a user, catch a version conflict, and
+//! read the activity log.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! ```
+
+use std::sync::Arc;
+
+use homeroom::{
+    Actor, Directory, Error, ErrorKind, Grade, NewOrgUnit, OrgUnit, RecordStatus, UserDetails,
+    UserKind, UserSearch,
+};
+use homeroom_memory::{MemoryStorage, RandomIds, SystemClock};
+
+const FIRST_NAMES: [&str; 10] = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "John",
+    "Katherine",
+    "Niklaus",
+];
+const LAST_NAMES: [&str; 10] = [
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus", "Johnson",
+    "Wirth",
+];
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let directory = Directory::new(
+        Arc::new(MemoryStorage::new()),
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    );
+    let admin = Actor::system("quickstart");
+
+    // 1. A district with three buildings.
+    let district = directory
+        .create_district(&admin, "Maple Valley USD")
+        .await?;
+    let mut buildings: Vec<OrgUnit> = Vec::new();
+    for (name, code) in [
+        ("Lincoln Elementary", "LES"),
+        ("Roosevelt Middle", "RMS"),
+        ("Washington High", "WHS"),
+    ] {
+        let unit = NewOrgUnit::school(name).with_code(code);
+        buildings.push(directory.create_org_unit(&admin, district.id, unit).await?);
+    }
+    println!("District '{}' with buildings:", district.name);
+    for b in &buildings {
+        println!("  - {} ({})", b.name, b.code.as_deref().unwrap_or("-"));
+    }
+
+    // 2. Thirty students across the buildings, plus three staff members.
+    for i in 0..30 {
+        let building = &buildings[i % 3];
+        let grade = 1 + (i % 12);
+        let mut student = UserDetails::new(
+            UserKind::Student,
+            FIRST_NAMES[i % 10],
+            LAST_NAMES[(i * 3 + i / 10) % 10],
+        )
+        .with_local_id(&format!("{:05}", 100 + i))?
+        .with_grade(&grade.to_string())?
+        .in_org_unit(building.id);
+        student.aup_signed = i % 4 != 0;
+        student.fee_paid = i % 5 != 0;
+        directory.create_user(&admin, district.id, student).await?;
+    }
+    for (i, (first, last)) in [("Maria", "Garcia"), ("James", "Smith"), ("Li", "Wei")]
+        .iter()
+        .enumerate()
+    {
+        let staff = UserDetails::new(UserKind::Staff, *first, *last)
+            .with_email(&format!(
+                "{}.{}@maplevalley.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ))?
+            .in_org_unit(buildings[i].id);
+        directory.create_user(&admin, district.id, staff).await?;
+    }
+    let everyone = directory
+        .search_users(&admin, district.id, &UserSearch::default())
+        .await?;
+    println!("\n{} users created.", everyone.total);
+
+    // 3. Search: a name prefix, then a filter by grade and building.
+    let found = directory
+        .search_users(&admin, district.id, &UserSearch::text("hop"))
+        .await?;
+    println!("\nSearch 'hop' -> {} match(es):", found.total);
+    for u in &found.items {
+        println!(
+            "  {:<20} Local ID {}",
+            u.details.name.display(),
+            show(&u.details.local_id)
+        );
+    }
+    let sixth = UserSearch::default()
+        .grade(Grade::Numbered(6))
+        .kind(UserKind::Student)
+        .in_org_unit(buildings[2].id);
+    let page = directory.search_users(&admin, district.id, &sixth).await?;
+    println!(
+        "\nGrade 6 at {} -> {} student(s):",
+        buildings[2].name, page.total
+    );
+    for u in &page.items {
+        println!(
+            "  {:<20} AUP signed: {:<5} fee paid: {}",
+            u.details.name.display(),
+            u.details.aup_signed,
+            u.details.fee_paid
+        );
+    }
+
+    // 4. Edit a user: new grade and building, then mark them inactive.
+    let student = found
+        .items
+        .first()
+        .ok_or("the search found nobody")?
+        .clone();
+    let mut edit = student.details.clone();
+    edit.grade = Some(Grade::Numbered(7));
+    edit.org_units = [buildings[0].id].into();
+    edit.aup_signed = true;
+    let edited = directory
+        .update_user(&admin, district.id, student.id, student.version, edit)
+        .await?;
+    println!(
+        "\nEdited {}: now grade {}, version {}.",
+        edited.details.name.display(),
+        show(&edited.details.grade),
+        edited.version
+    );
+
+    // 5. Someone else saves with the version they read before the edit: caught, not lost.
+    let mut stale_edit = student.details.clone();
+    stale_edit.name.preferred = Some("Gracie".into());
+    match directory
+        .update_user(&admin, district.id, student.id, student.version, stale_edit)
+        .await
+    {
+        Err(error @ Error::Conflict { .. }) => {
+            assert_eq!(error.kind(), ErrorKind::Conflict);
+            println!("\nVersion conflict caught: {error}");
+        }
+        Ok(_) => return Err("a stale update was accepted".into()),
+        Err(other) => return Err(other.into()),
+    }
+    let current = directory
+        .set_status(
+            &admin,
+            district.id,
+            edited.id,
+            edited.version,
+            RecordStatus::Inactive,
+        )
+        .await?;
+
+    // 6. The activity log, newest first, field by field.
+    let log = directory
+        .user_activity(&admin, district.id, current.id, None, 10)
+        .await?;
+    println!(
+        "\nActivity log of {} ({} entries):",
+        current.details.name.display(),
+        log.total
+    );
+    for entry in &log.items {
+        println!(
+            "  {} {} by {}",
+            entry.at.format("%Y-%m-%d %H:%M:%S"),
+            entry.action,
+            entry.actor
+        );
+        for change in &entry.changes {
+            println!("      {change}");
+        }
+    }
+    Ok(())
+}
+
+fn show<T: ToString>(value: &Option<T>) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| "-".into(), ToString::to_string)
+}

@@ -25,7 +25,7 @@ pub(crate) struct State {
 enum Undo {
     District(DistrictId, Option<District>),
     OrgUnit(DistrictId, OrgUnitId, Option<OrgUnit>),
-    User(DistrictId, UserId, Option<User>),
+    User(DistrictId, UserId, Option<Box<User>>),
     Activity(DistrictId, ActivityId),
 }
 
@@ -121,7 +121,7 @@ impl State {
                 check_version(Entity::User, id, expected, current.version)?;
                 tenant.check_user_keys(&user)?;
                 let previous = tenant.put_user(id, Some(user));
-                undo.push(Undo::User(district, id, previous));
+                undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
             Op::DeleteUser {
                 district,
@@ -135,7 +135,7 @@ impl State {
                 check_version(Entity::User, id, expected, current.version)?;
                 let previous = tenant.put_user(id, None);
                 self.user_homes.remove(&id);
-                undo.push(Undo::User(district, id, previous));
+                undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
             Op::AppendActivity(entry) => {
                 if self.activity_homes.contains_key(&entry.id) {
@@ -178,7 +178,7 @@ impl State {
                     None => self.user_homes.remove(&id),
                 };
                 if let Some(tenant) = self.tenants.get_mut(&district) {
-                    tenant.put_user(id, previous);
+                    tenant.put_user(id, previous.map(|user| *user));
                 }
             }
             Undo::Activity(district, id) => {

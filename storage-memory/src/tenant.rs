@@ -173,10 +173,10 @@ impl Tenant {
     }
 
     pub(crate) fn remove_activity(&mut self, id: ActivityId) {
-        if let Some(entry) = self.activity.remove(&id) {
-            if let Some(index) = self.activity_by_subject.get_mut(&entry.subject) {
-                index.remove(&(entry.at, entry.id));
-            }
+        if let Some(entry) = self.activity.remove(&id)
+            && let Some(index) = self.activity_by_subject.get_mut(&entry.subject)
+        {
+            index.remove(&(entry.at, entry.id));
         }
     }
 

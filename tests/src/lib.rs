@@ -82,3 +82,8 @@ macro_rules! across_backends {
         )*
     };
 }
+
+/// The README's usage snippet, compiled and run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `Directory` facade, run over every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use homeroom::*;
 use homeroom_tests::{Harness, across_backends};

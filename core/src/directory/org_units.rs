@@ -75,10 +75,10 @@ impl<S: Storage + ?Sized> Directory<S> {
             Some(code) => errors.check("code", unit_code(code, &tree)).flatten(),
             None => None,
         };
-        if let Some(parent) = new.parent {
-            if !tree.contains(parent) {
-                errors.push(unknown_parent(parent));
-            }
+        if let Some(parent) = new.parent
+            && !tree.contains(parent)
+        {
+            errors.push(unknown_parent(parent));
         }
         let Some(name) = name else {
             return Err(Error::invalid(Entity::OrgUnit, errors));

@@ -56,9 +56,10 @@ pub(crate) fn normalize_details(
         optional(&mut errors, field, value, limits::PHONE);
     }
 
-    if let Some(Grade::Other(code)) = &details.grade {
-        if !district.settings.custom_grades.contains(code) {
-            errors.push(
+    if let Some(Grade::Other(code)) = &details.grade
+        && !district.settings.custom_grades.contains(code)
+    {
+        errors.push(
                 InvalidValue::new(
                     ValidationCode::InvalidGrade,
                     format!(
@@ -68,7 +69,6 @@ pub(crate) fn normalize_details(
                 )
                 .at("grade"),
             );
-        }
     }
     for unit in &details.org_units {
         if !tree.contains(*unit) {
@@ -153,18 +153,16 @@ pub(crate) fn normalize_details(
         &mut details.time_zone,
         limits::NAME,
     );
-    if let Some(zone) = &details.time_zone {
-        if !is_time_zone_name(zone) {
-            errors.push(
-                InvalidValue::new(
-                    ValidationCode::InvalidTimeZone,
-                    format!(
-                        "'{zone}' is not a time zone name; use one like America/Chicago or UTC"
-                    ),
-                )
-                .at("time_zone"),
-            );
-        }
+    if let Some(zone) = &details.time_zone
+        && !is_time_zone_name(zone)
+    {
+        errors.push(
+            InvalidValue::new(
+                ValidationCode::InvalidTimeZone,
+                format!("'{zone}' is not a time zone name; use one like America/Chicago or UTC"),
+            )
+            .at("time_zone"),
+        );
     }
     errors.into_result().map(|()| details)
 }
@@ -203,24 +201,24 @@ pub(crate) async fn check_unique<S: Storage + ?Sized>(
     }
     let mut errors = ValidationErrors::new();
     for (field, label, key, shown) in keys {
-        if let Some(other) = storage.user_by_key(district, &key).await? {
-            if Some(other.id) != this {
-                errors.push(
-                    InvalidValue::new(
-                        ValidationCode::Taken,
-                        format!(
-                            "the {label} '{shown}' already belongs to {} ({})",
-                            other.details.name.display(),
-                            other
-                                .details
-                                .local_id
-                                .as_ref()
-                                .map_or("no Local ID", |l| l.as_str())
-                        ),
-                    )
-                    .at(field),
-                );
-            }
+        if let Some(other) = storage.user_by_key(district, &key).await?
+            && Some(other.id) != this
+        {
+            errors.push(
+                InvalidValue::new(
+                    ValidationCode::Taken,
+                    format!(
+                        "the {label} '{shown}' already belongs to {} ({})",
+                        other.details.name.display(),
+                        other
+                            .details
+                            .local_id
+                            .as_ref()
+                            .map_or("no Local ID", |l| l.as_str())
+                    ),
+                )
+                .at(field),
+            );
         }
     }
     errors

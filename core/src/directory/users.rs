@@ -4,7 +4,7 @@ use crate::activity::{ActivityAction, FieldChange, Subject, diff_fields};
 use crate::actor::Actor;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId, Version};
-use crate::model::{Access, RecordStatus, User, UserDetails};
+use crate::model::{Access, OrgTree, RecordStatus, User, UserDetails};
 use crate::query::{ActivityCursor, ActivityQuery, Page};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 
@@ -41,7 +41,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             updated_at: now,
             version: Version::FIRST,
         };
-        let changes = diff_fields(&[], &user.details.field_values());
+        let changes = diff_fields(&[], &logged_fields(&user.details, &tree));
         let entry = self.log_entry(
             actor,
             district,
@@ -88,7 +88,10 @@ impl<S: Storage + ?Sized> Directory<S> {
             .map_err(|e| Error::invalid(Entity::User, e))?;
         check_unique(&*self.storage, district, Some(id), &details).await?;
 
-        let changes = diff_fields(&current.details.field_values(), &details.field_values());
+        let changes = diff_fields(
+            &logged_fields(&current.details, &tree),
+            &logged_fields(&details, &tree),
+        );
         self.write_user(actor, current, ActivityAction::Updated, changes, |user| {
             user.details = details;
         })
@@ -214,4 +217,22 @@ impl<S: Storage + ?Sized> Directory<S> {
         .await?;
         Ok(user)
     }
+}
+
+/// The user's fields as the activity log records them: org units by name, not by id, so the
+/// log reads right for people.
+fn logged_fields(details: &UserDetails, tree: &OrgTree) -> Vec<(String, Option<String>)> {
+    let mut fields = details.field_values();
+    let names: Vec<String> = details
+        .org_units
+        .iter()
+        .map(|id| {
+            tree.get(*id)
+                .map_or_else(|| id.to_string(), |u| u.name.clone())
+        })
+        .collect();
+    if let Some((_, value)) = fields.iter_mut().find(|(field, _)| field == "org_units") {
+        *value = (!names.is_empty()).then(|| names.join(", "));
+    }
+    fields
 }
