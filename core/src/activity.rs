@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActivityId, DistrictId, OrgUnitId, UserId};
+use crate::ids::{ActivityId, DistrictId, OrgUnitId, RoleId, UserId};
 
 /// Who did something, as recorded in the log (the actor's name is copied so the entry still
 /// reads right after the actor is renamed or removed).
@@ -32,6 +32,8 @@ pub enum Subject {
     OrgUnit(OrgUnitId),
     /// A user.
     User(UserId),
+    /// A role.
+    Role(RoleId),
 }
 
 /// What happened.
@@ -50,6 +52,10 @@ pub enum ActivityAction {
     Moved,
     /// The subject was deleted.
     Deleted,
+    /// A user was granted a role.
+    Granted,
+    /// A user's grant was revoked.
+    Revoked,
 }
 
 impl fmt::Display for ActivityAction {
@@ -61,6 +67,8 @@ impl fmt::Display for ActivityAction {
             Self::AccessChanged => "access changed",
             Self::Moved => "moved",
             Self::Deleted => "deleted",
+            Self::Granted => "granted a role",
+            Self::Revoked => "grant revoked",
         })
     }
 }

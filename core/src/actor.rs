@@ -2,20 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::activity::ActorRef;
+use crate::ids::{DistrictId, UserId};
 
 /// Who is asking. Every [`Directory`](crate::Directory) method takes one, so authorization and
 /// the activity log always know who acted.
 ///
-/// Today there is the system actor, for tasks that act for the district as a whole (nightly sync,
-/// maintenance, setting a district up). It sees and may do everything and is recorded under its
-/// label in the activity log.
+/// - [`Actor::user`]: a signed-in user of a district. What they may see and do comes from their
+///   grants, loaded fresh at the start of every command, so a revoked grant stops working at
+///   once. A user who is not Active, or whose access is suspended or locked, may do nothing.
+/// - [`Actor::system`]: a task acting for the installation (nightly sync, setting a district
+///   up). It sees and may do everything, and is recorded under its label. It is the only
+///   unscoped entry point; hand it only to trusted jobs.
 ///
 /// ```
-/// use homeroom::Actor;
+/// use homeroom::{Actor, DistrictId, UserId};
 /// let sync = Actor::system("nightly SIS sync");
 /// assert!(sync.is_system());
-/// assert_eq!(sync.audit_ref().name, "nightly SIS sync");
+/// let principal = Actor::user(DistrictId::from_uuid(uuid::Uuid::nil()), UserId::from_uuid(uuid::Uuid::nil()));
+/// assert!(!principal.is_system());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
@@ -23,8 +27,9 @@ pub struct Actor {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-enum ActorKind {
+pub(crate) enum ActorKind {
     System { label: String },
+    User { district: DistrictId, user: UserId },
 }
 
 impl Actor {
@@ -37,18 +42,35 @@ impl Actor {
         }
     }
 
+    /// The user `user` of `district`, acting with their own grants.
+    pub fn user(district: DistrictId, user: UserId) -> Self {
+        Self {
+            kind: ActorKind::User { district, user },
+        }
+    }
+
     /// True for a system actor.
     pub fn is_system(&self) -> bool {
         matches!(self.kind, ActorKind::System { .. })
     }
 
-    /// How the actor is recorded in the activity log.
-    pub fn audit_ref(&self) -> ActorRef {
-        match &self.kind {
-            ActorKind::System { label } => ActorRef {
-                user: None,
-                name: label.clone(),
-            },
+    /// The acting user, if this is a user actor.
+    pub fn user_id(&self) -> Option<UserId> {
+        match self.kind {
+            ActorKind::User { user, .. } => Some(user),
+            ActorKind::System { .. } => None,
         }
+    }
+
+    /// The label of a system actor.
+    pub(crate) fn system_label(&self) -> Option<&str> {
+        match &self.kind {
+            ActorKind::System { label } => Some(label),
+            ActorKind::User { .. } => None,
+        }
+    }
+
+    pub(crate) fn kind(&self) -> &ActorKind {
+        &self.kind
     }
 }

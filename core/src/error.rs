@@ -9,6 +9,8 @@ use crate::validation::{FieldError, InvalidValue, ValidationCode, ValidationErro
 pub enum ErrorKind {
     /// The thing asked for does not exist (or is outside the actor's view).
     NotFound,
+    /// The actor may see the target but lacks the permission for this action.
+    Forbidden,
     /// The input was refused; the error lists every problem by field.
     Invalid,
     /// Someone else changed the row since it was read; reload and retry.
@@ -37,6 +39,14 @@ pub enum Error {
         entity: Entity,
         /// Its id (or name).
         id: String,
+    },
+    /// The actor may see the target but lacks a permission the action needs.
+    #[error("you need the '{permission}' permission {scope} to do this")]
+    Forbidden {
+        /// The permission missing.
+        permission: crate::Permission,
+        /// Where it is needed, for the message ("over this user", "district-wide", ...).
+        scope: &'static str,
     },
     /// The input was refused.
     #[error("the {entity} was not saved: {errors}")]
@@ -70,6 +80,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
@@ -90,6 +101,10 @@ impl Error {
             entity,
             id: id.to_string(),
         }
+    }
+
+    pub(crate) fn forbidden(permission: crate::Permission, scope: &'static str) -> Self {
+        Self::Forbidden { permission, scope }
     }
 
     pub(crate) fn invalid(entity: Entity, errors: ValidationErrors) -> Self {
@@ -140,6 +155,7 @@ fn taken_field(key: UniqueKey) -> Option<&'static str> {
         UniqueKey::LocalId => Some("local_id"),
         UniqueKey::Email => Some("email"),
         UniqueKey::Username => Some("username"),
+        UniqueKey::RoleName => Some("name"),
         _ => None,
     }
 }

@@ -67,6 +67,14 @@ uuid_id!(
     /// Identifies one activity-log entry.
     ActivityId
 );
+uuid_id!(
+    /// Identifies a role (a named permission set) in a district.
+    RoleId
+);
+uuid_id!(
+    /// Identifies a grant: a role held by a user over a scope.
+    GrantId
+);
 
 /// The optimistic-concurrency version of a stored row.
 ///

@@ -16,6 +16,7 @@
 
 pub mod activity;
 mod actor;
+pub mod authz;
 mod clock;
 mod directory;
 mod error;
@@ -30,10 +31,11 @@ pub mod conformance;
 
 pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 pub use actor::Actor;
+pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
 pub use directory::{Directory, NewOrgUnit, UserSearch};
 pub use error::{Error, ErrorKind};
-pub use ids::{ActivityId, DistrictId, OrgUnitId, UserId, Version};
+pub use ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RoleId, UserId, Version};
 pub use model::*;
 pub use query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
 pub use storage::{

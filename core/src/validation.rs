@@ -53,6 +53,10 @@ pub enum ValidationCode {
     UnknownOrgUnit,
     /// The move would put an org unit under itself or one of its descendants.
     Cycle,
+    /// The thing is protected and cannot be changed this way (the System Administrator preset).
+    Protected,
+    /// The change would leave the district without an active System Administrator.
+    LastSystemAdministrator,
     /// Too many items in a list (guardians, custom fields).
     TooMany {
         /// The limit.
@@ -74,6 +78,8 @@ impl ValidationCode {
             Self::UnknownOrgUnit => "unknown_org_unit",
             Self::Cycle => "cycle",
             Self::TooMany { .. } => "too_many",
+            Self::Protected => "protected",
+            Self::LastSystemAdministrator => "last_system_administrator",
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use homeroom::{
-    ActivityId, District, DistrictId, Entity, Op, OrgUnit, OrgUnitId, StorageError, UniqueKey,
-    User, UserId, Version,
+    ActivityId, District, DistrictId, Entity, Grant, GrantId, Op, OrgUnit, OrgUnitId, Role, RoleId,
+    StorageError, UniqueKey, User, UserId, Version,
 };
 
 use crate::tenant::Tenant;
@@ -19,6 +19,8 @@ pub(crate) struct State {
     org_unit_homes: HashMap<OrgUnitId, DistrictId>,
     user_homes: HashMap<UserId, DistrictId>,
     activity_homes: HashMap<ActivityId, DistrictId>,
+    role_homes: HashMap<RoleId, DistrictId>,
+    grant_homes: HashMap<GrantId, DistrictId>,
 }
 
 /// How to take back one applied op.
@@ -27,6 +29,8 @@ enum Undo {
     OrgUnit(DistrictId, OrgUnitId, Option<OrgUnit>),
     User(DistrictId, UserId, Option<Box<User>>),
     Activity(DistrictId, ActivityId),
+    Role(DistrictId, RoleId, Option<Role>),
+    Grant(DistrictId, GrantId, Option<Grant>),
 }
 
 impl State {
@@ -146,6 +150,58 @@ impl State {
                 self.activity_homes.insert(id, district);
                 undo.push(Undo::Activity(district, id));
             }
+            Op::InsertRole(role) => {
+                if self.role_homes.contains_key(&role.id) {
+                    return Err(exists(Entity::Role, UniqueKey::Id, role.id));
+                }
+                let tenant = self.tenant_mut(role.district)?;
+                tenant.check_role_keys(&role)?;
+                let (district, id) = (role.district, role.id);
+                tenant.put_role(id, Some(role));
+                self.role_homes.insert(id, district);
+                undo.push(Undo::Role(district, id, None));
+            }
+            Op::UpdateRole { role, expected } => {
+                let (district, id) = (role.district, role.id);
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .role(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Role, id))?;
+                check_version(Entity::Role, id, expected, current.version)?;
+                tenant.check_role_keys(&role)?;
+                let previous = tenant.put_role(id, Some(role));
+                undo.push(Undo::Role(district, id, previous));
+            }
+            Op::InsertGrant(grant) => {
+                if self.grant_homes.contains_key(&grant.id) {
+                    return Err(exists(Entity::Grant, UniqueKey::Id, grant.id));
+                }
+                let tenant = self.tenant_mut(grant.district)?;
+                if tenant.user(grant.holder).is_none() {
+                    return Err(StorageError::not_found(Entity::User, grant.holder));
+                }
+                if tenant.role(grant.role).is_none() {
+                    return Err(StorageError::not_found(Entity::Role, grant.role));
+                }
+                let (district, id) = (grant.district, grant.id);
+                tenant.put_grant(id, Some(grant));
+                self.grant_homes.insert(id, district);
+                undo.push(Undo::Grant(district, id, None));
+            }
+            Op::DeleteGrant {
+                district,
+                id,
+                expected,
+            } => {
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .grant(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Grant, id))?;
+                check_version(Entity::Grant, id, expected, current.version)?;
+                let previous = tenant.put_grant(id, None);
+                self.grant_homes.remove(&id);
+                undo.push(Undo::Grant(district, id, previous));
+            }
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => {
                 return Err(StorageError::Unsupported {
@@ -179,6 +235,23 @@ impl State {
                 };
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.put_user(id, previous.map(|user| *user));
+                }
+            }
+            Undo::Role(district, id, previous) => {
+                if previous.is_none() {
+                    self.role_homes.remove(&id);
+                }
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_role(id, previous);
+                }
+            }
+            Undo::Grant(district, id, previous) => {
+                match &previous {
+                    Some(_) => self.grant_homes.insert(id, district),
+                    None => self.grant_homes.remove(&id),
+                };
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_grant(id, previous);
                 }
             }
             Undo::Activity(district, id) => {

@@ -4,8 +4,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use homeroom::{
-    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, OrgUnit, Page,
-    Storage, StorageError, User, UserCursor, UserId, UserKey, UserQuery,
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
+    Page, Role, Storage, StorageError, User, UserCursor, UserId, UserKey, UserQuery,
 };
 
 use crate::state::State;
@@ -111,6 +111,26 @@ impl Storage for MemoryStorage {
             Some(tenant) => tenant.activity(query),
             None => Page::empty(),
         })
+    }
+
+    async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.roles())
+            .unwrap_or_default())
+    }
+
+    async fn grants(
+        &self,
+        district: DistrictId,
+        holder: Option<UserId>,
+    ) -> Result<Vec<Grant>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.grants(holder))
+            .unwrap_or_default())
     }
 
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {

@@ -3,8 +3,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use homeroom::{
-    ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, OrgUnit, OrgUnitId, Page,
-    StorageError, Subject, UniqueKey, User, UserCursor, UserId, UserKey, UserQuery,
+    ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
+    OrgUnitId, Page, Role, RoleId, StorageError, Subject, UniqueKey, User, UserCursor, UserId,
+    UserKey, UserQuery,
 };
 
 /// A district's rows, with an index for every lookup the `Storage` trait offers.
@@ -23,6 +24,10 @@ pub(crate) struct Tenant {
     /// Org unit → its direct members.
     members: HashMap<OrgUnitId, HashSet<UserId>>,
     activity: HashMap<ActivityId, ActivityEntry>,
+    roles: HashMap<RoleId, Role>,
+    role_names: HashMap<String, RoleId>,
+    grants: HashMap<GrantId, Grant>,
+    grants_by_holder: HashMap<UserId, HashSet<GrantId>>,
     /// Subject → its entries, oldest first by `(at, id)`.
     activity_by_subject: HashMap<Subject, BTreeSet<(chrono::DateTime<chrono::Utc>, ActivityId)>>,
 }
@@ -178,6 +183,77 @@ impl Tenant {
         {
             index.remove(&(entry.at, entry.id));
         }
+    }
+
+    pub(crate) fn role(&self, id: RoleId) -> Option<&Role> {
+        self.roles.get(&id)
+    }
+
+    pub(crate) fn roles(&self) -> Vec<Role> {
+        self.roles.values().cloned().collect()
+    }
+
+    /// Fails when another role holds `role`'s name.
+    pub(crate) fn check_role_keys(&self, role: &Role) -> Result<(), StorageError> {
+        let key = Role::name_key(&role.name);
+        match self.role_names.get(&key) {
+            Some(holder) if *holder != role.id => Err(StorageError::AlreadyExists {
+                entity: Entity::Role,
+                key: UniqueKey::RoleName,
+                value: key,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `role` under `id` (or removes it with `None`); returns the row it replaced.
+    pub(crate) fn put_role(&mut self, id: RoleId, role: Option<Role>) -> Option<Role> {
+        let previous = self.roles.remove(&id);
+        if let Some(old) = &previous {
+            self.role_names.remove(&Role::name_key(&old.name));
+        }
+        if let Some(new) = role {
+            self.role_names.insert(Role::name_key(&new.name), id);
+            self.roles.insert(id, new);
+        }
+        previous
+    }
+
+    pub(crate) fn grant(&self, id: GrantId) -> Option<&Grant> {
+        self.grants.get(&id)
+    }
+
+    /// The grants `holder` holds, or every grant with `None`.
+    pub(crate) fn grants(&self, holder: Option<UserId>) -> Vec<Grant> {
+        match holder {
+            Some(holder) => self
+                .grants_by_holder
+                .get(&holder)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.grants.get(id))
+                .cloned()
+                .collect(),
+            None => self.grants.values().cloned().collect(),
+        }
+    }
+
+    /// Stores `grant` under `id` (or removes it with `None`); returns the row it replaced.
+    pub(crate) fn put_grant(&mut self, id: GrantId, grant: Option<Grant>) -> Option<Grant> {
+        let previous = self.grants.remove(&id);
+        if let Some(old) = &previous {
+            if let Some(held) = self.grants_by_holder.get_mut(&old.holder) {
+                held.remove(&id);
+            }
+        }
+        if let Some(new) = grant {
+            self.grants_by_holder
+                .entry(new.holder)
+                .or_default()
+                .insert(id);
+            self.grants.insert(id, new);
+        }
+        previous
     }
 
     /// One page of matching users. The candidates come from the narrowest index the query

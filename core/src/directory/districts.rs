@@ -1,9 +1,11 @@
 //! Creating and configuring districts.
 
+use crate::activity::ActorRef;
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
+use crate::authz::{Permission, Preset, Role};
 use crate::error::Error;
-use crate::ids::{DistrictId, Version};
+use crate::ids::{DistrictId, RoleId, Version};
 use crate::model::{District, DistrictSettings, Grade};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
@@ -11,8 +13,16 @@ use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_te
 use super::Directory;
 
 impl<S: Storage + ?Sized> Directory<S> {
-    /// Creates a district with default settings. Its name must be unique (case-insensitively).
+    /// Creates a district with default settings and the preset roles (System Administrator,
+    /// Building Administrator, ...). Its name must be unique (case-insensitively). Only a system
+    /// actor creates districts.
     pub async fn create_district(&self, actor: &Actor, name: &str) -> Result<District, Error> {
+        if !actor.is_system() {
+            return Err(Error::forbidden(
+                Permission::ManageSettings,
+                "for the installation",
+            ));
+        }
         let name = required_name(name)
             .map_err(|e| Error::invalid_field(Entity::District, e.at("name")))?;
         if self
@@ -39,7 +49,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             version: Version::FIRST,
         };
         let created = self.log_entry(
-            actor,
+            &actor_ref(actor),
             district.id,
             Subject::District,
             ActivityAction::Created,
@@ -50,29 +60,46 @@ impl<S: Storage + ?Sized> Directory<S> {
             }],
             now,
         );
-        self.commit(
-            ChangeSet::new()
-                .with(Op::InsertDistrict(district.clone()))
-                .with(Op::AppendActivity(created)),
-        )
-        .await?;
+        let mut changes = ChangeSet::new()
+            .with(Op::InsertDistrict(district.clone()))
+            .with(Op::AppendActivity(created));
+        for preset in Preset::ALL {
+            changes.push(Op::InsertRole(Role {
+                id: RoleId::from_uuid(self.ids.next_uuid()),
+                district: district.id,
+                name: preset.name().into(),
+                permissions: preset.permissions(),
+                preset: Some(preset),
+                created_at: now,
+                version: Version::FIRST,
+            }));
+        }
+        self.commit(changes).await?;
         Ok(district)
     }
 
-    /// The district with this id.
-    pub async fn district(&self, _actor: &Actor, id: DistrictId) -> Result<District, Error> {
-        self.load_district(id).await
+    /// The district with this id. A user sees only their own district.
+    pub async fn district(&self, actor: &Actor, id: DistrictId) -> Result<District, Error> {
+        let district = self.load_district(id).await?;
+        self.acting(actor, id).await?;
+        Ok(district)
     }
 
-    /// The district with this name (case-insensitive).
-    pub async fn district_by_name(&self, _actor: &Actor, name: &str) -> Result<District, Error> {
-        self.storage
+    /// The district with this name (case-insensitive). A user sees only their own district.
+    pub async fn district_by_name(&self, actor: &Actor, name: &str) -> Result<District, Error> {
+        let district = self
+            .storage
             .district_by_name(&District::name_key(name))
             .await?
-            .ok_or_else(|| Error::not_found(Entity::District, name))
+            .ok_or_else(|| Error::not_found(Entity::District, name))?;
+        self.acting(actor, district.id)
+            .await
+            .map_err(|_| Error::not_found(Entity::District, name))?;
+        Ok(district)
     }
 
-    /// Replaces a district's settings. `expected` is the version the caller read.
+    /// Replaces a district's settings (needs Manage Settings district-wide). `expected` is the
+    /// version the caller read.
     pub async fn update_district_settings(
         &self,
         actor: &Actor,
@@ -81,6 +108,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         settings: DistrictSettings,
     ) -> Result<District, Error> {
         let current = self.load_district(id).await?;
+        let (acting, _) = self.acting(actor, id).await?;
+        acting.require_district(Permission::ManageSettings)?;
         check_version(Entity::District, id, expected, current.version)?;
         let settings = validate_settings(settings)?;
         let changes = crate::activity::diff_fields(
@@ -97,7 +126,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             ..current
         };
         let entry = self.log_entry(
-            actor,
+            &acting.who,
             id,
             Subject::District,
             ActivityAction::Updated,
@@ -171,5 +200,13 @@ pub(super) fn check_version(
             expected: expected.get(),
             found: found.get(),
         })
+    }
+}
+
+/// How a system actor is named in the log (districts are created before any user exists).
+fn actor_ref(actor: &Actor) -> ActorRef {
+    ActorRef {
+        user: actor.user_id(),
+        name: actor.system_label().unwrap_or("system").into(),
     }
 }

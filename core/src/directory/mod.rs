@@ -4,7 +4,9 @@
 //! new rows and the activity-log entries) with pure functions, and hand one [`ChangeSet`] to
 //! [`Storage::apply`], which writes all of it or none of it.
 
+mod acting;
 mod districts;
+mod grants;
 mod org_units;
 mod search;
 mod user_validation;
@@ -17,8 +19,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::activity::{ActivityAction, ActivityEntry, FieldChange, Subject};
-use crate::actor::Actor;
+use crate::activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 use crate::clock::{Clock, IdGen};
 use crate::error::Error;
 use crate::ids::{ActivityId, DistrictId};
@@ -116,7 +117,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// An activity-log entry for `actor`, stamped now.
     fn log_entry(
         &self,
-        actor: &Actor,
+        actor: &ActorRef,
         district: DistrictId,
         subject: Subject,
         action: ActivityAction,
@@ -128,7 +129,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             district,
             subject,
             at,
-            actor: actor.audit_ref(),
+            actor: actor.clone(),
             on_behalf_of: None,
             action,
             changes,

@@ -1,7 +1,8 @@
 //! Building and reshaping a district's org tree.
 
-use crate::activity::{ActivityAction, FieldChange, Subject};
+use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject};
 use crate::actor::Actor;
+use crate::authz::Permission;
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId, Version};
 use crate::model::{OrgTree, OrgUnit, OrgUnitKind};
@@ -9,6 +10,7 @@ use crate::storage::{ChangeSet, Entity, Op, Storage};
 use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
 
 use super::Directory;
+use super::acting::Acting;
 use super::districts::{check_version, required_name};
 
 /// What it takes to add an org unit.
@@ -68,7 +70,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         new: NewOrgUnit,
     ) -> Result<OrgUnit, Error> {
         self.load_district(district).await?;
-        let tree = self.load_tree(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        require_manage_at(&acting, new.parent)?;
         let mut errors = ValidationErrors::new();
         let name = errors.check("name", required_name(&new.name));
         let code = match &new.code {
@@ -106,7 +109,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         ];
         let fields = fields.into_iter().filter(|c| c.new.is_some()).collect();
         let entry = self.log_entry(
-            actor,
+            &acting.who,
             district,
             Subject::OrgUnit(unit.id),
             ActivityAction::Created,
@@ -122,10 +125,11 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(unit)
     }
 
-    /// Every org unit of a district, as a tree.
-    pub async fn org_tree(&self, _actor: &Actor, district: DistrictId) -> Result<OrgTree, Error> {
+    /// Every org unit of a district, as a tree. Any user of the district may read it.
+    pub async fn org_tree(&self, actor: &Actor, district: DistrictId) -> Result<OrgTree, Error> {
         self.load_district(district).await?;
-        self.load_tree(district).await
+        let (_, tree) = self.acting(actor, district).await?;
+        Ok(tree)
     }
 
     /// Renames an org unit. `expected` is the version the caller read.
@@ -137,8 +141,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         name: &str,
     ) -> Result<OrgUnit, Error> {
-        let tree = self.load_tree(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let current = load_unit(&tree, id)?;
+        require_manage_at(&acting, Some(id))?;
         check_version(Entity::OrgUnit, id, expected, current.version)?;
         let name =
             required_name(name).map_err(|e| Error::invalid_field(Entity::OrgUnit, e.at("name")))?;
@@ -151,8 +156,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             version: expected.next(),
             ..current
         };
-        self.write_unit(actor, updated, expected, ActivityAction::Updated, field)
-            .await
+        self.write_unit(
+            &acting.who,
+            updated,
+            expected,
+            ActivityAction::Updated,
+            field,
+        )
+        .await
     }
 
     /// Moves an org unit (and everything below it) under `new_parent`, or directly under the
@@ -165,8 +176,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         new_parent: Option<OrgUnitId>,
     ) -> Result<OrgUnit, Error> {
-        let tree = self.load_tree(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let current = load_unit(&tree, id)?;
+        require_manage_at(&acting, Some(id))?;
+        require_manage_at(&acting, new_parent)?;
         check_version(Entity::OrgUnit, id, expected, current.version)?;
         if let Some(parent) = new_parent {
             if !tree.contains(parent) {
@@ -201,13 +214,13 @@ impl<S: Storage + ?Sized> Directory<S> {
             version: expected.next(),
             ..current
         };
-        self.write_unit(actor, updated, expected, ActivityAction::Moved, field)
+        self.write_unit(&acting.who, updated, expected, ActivityAction::Moved, field)
             .await
     }
 
     async fn write_unit(
         &self,
-        actor: &Actor,
+        actor: &ActorRef,
         unit: OrgUnit,
         expected: Version,
         action: ActivityAction,
@@ -232,6 +245,25 @@ impl<S: Storage + ?Sized> Directory<S> {
         )
         .await?;
         Ok(unit)
+    }
+}
+
+/// Org units are managed where the actor holds Manage Org Units: at (or above) `unit`, or
+/// district-wide for units directly under the district.
+fn require_manage_at(acting: &Acting, unit: Option<OrgUnitId>) -> Result<(), Error> {
+    match unit {
+        Some(unit)
+            if acting
+                .authority
+                .check_units(Permission::ManageOrgUnits, [unit]) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(Error::forbidden(
+            Permission::ManageOrgUnits,
+            "over this org unit",
+        )),
+        None => acting.require_district(Permission::ManageOrgUnits),
     }
 }
 

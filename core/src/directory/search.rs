@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::actor::Actor;
+use crate::authz::Reach;
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId};
 use crate::model::{AccessKind, Grade, RecordStatus, User, UserKind};
@@ -123,21 +124,28 @@ impl UserSearch {
 }
 
 impl<S: Storage + ?Sized> Directory<S> {
-    /// One page of the users that match, in name order, with the total count.
+    /// One page of the users that match, in name order, with the total count — only users the
+    /// actor may see (View Users): the scope is part of the storage query, so totals and pages
+    /// count only what the actor sees.
     ///
     /// Pass the page's `next` back as [`UserSearch::after`] for the next page; users added in
     /// between never make a page repeat or skip someone.
     pub async fn search_users(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         district: DistrictId,
         search: &UserSearch,
     ) -> Result<Page<User, UserCursor>, Error> {
         self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        let scope = match acting.visible_units() {
+            Reach::District => None,
+            Reach::Units(units) => Some(units),
+            Reach::Nowhere => return Ok(Page::empty()),
+        };
         let org_units = if search.org_units.is_empty() {
             None
         } else {
-            let tree = self.load_tree(district).await?;
             if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
                 return Err(Error::not_found(Entity::OrgUnit, unknown));
             }
@@ -157,7 +165,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             kind: search.kind,
             grade: search.grade.clone(),
             org_units,
-            scope: None,
+            scope,
             statuses: Some(statuses),
             access: search.access,
             after: search.after.clone(),

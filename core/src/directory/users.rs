@@ -1,19 +1,24 @@
 //! Creating, reading and changing users, and reading their activity log.
 
-use crate::activity::{ActivityAction, FieldChange, Subject, diff_fields};
+use std::collections::BTreeSet;
+
+use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject, diff_fields};
 use crate::actor::Actor;
+use crate::authz::{Permission, PermissionSet};
 use crate::error::Error;
-use crate::ids::{DistrictId, UserId, Version};
+use crate::ids::{DistrictId, OrgUnitId, UserId, Version};
 use crate::model::{Access, OrgTree, RecordStatus, User, UserDetails};
 use crate::query::{ActivityCursor, ActivityQuery, Page};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 
 use super::Directory;
+use super::acting::require_over_units;
 use super::districts::check_version;
 use super::user_validation::{check_unique, normalize_details};
 
 impl<S: Storage + ?Sized> Directory<S> {
-    /// Creates a user: Active and Allowed, at version 1.
+    /// Creates a user: Active and Allowed, at version 1. Needs Manage Users over every org unit
+    /// the user is placed in (a building-scoped actor must place them in their buildings).
     ///
     /// Fails with [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) listing every problem
     /// (missing names, a grade the district does not use, an unknown org unit, a Local ID, e-mail
@@ -25,9 +30,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         details: UserDetails,
     ) -> Result<User, Error> {
         let district_row = self.load_district(district).await?;
-        let tree = self.load_tree(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let details = normalize_details(details, &district_row, &tree)
             .map_err(|e| Error::invalid(Entity::User, e))?;
+        require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
         check_unique(&*self.storage, district, None, &details).await?;
 
         let now = self.now();
@@ -43,7 +49,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         };
         let changes = diff_fields(&[], &logged_fields(&user.details, &tree));
         let entry = self.log_entry(
-            actor,
+            &acting.who,
             district,
             Subject::User(user.id),
             ActivityAction::Created,
@@ -59,19 +65,33 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(user)
     }
 
-    /// The user with this id.
+    /// The user with this id. Outside the actor's View Users reach the user is `NotFound`.
     pub async fn user(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         district: DistrictId,
         id: UserId,
     ) -> Result<User, Error> {
-        self.load_user(district, id).await
+        let (acting, _) = self.acting(actor, district).await?;
+        acting.see(self.load_user(district, id).await?)
     }
 
-    /// Replaces a user's details. `expected` is the version the caller read; if the user has
-    /// changed since, nothing is written and the error is a
-    /// [`Conflict`](crate::ErrorKind::Conflict). Unchanged details write nothing.
+    /// What the actor may do to this user: the permissions a UI turns into buttons.
+    pub async fn allowed_actions(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        id: UserId,
+    ) -> Result<PermissionSet, Error> {
+        let (acting, _) = self.acting(actor, district).await?;
+        let user = acting.see(self.load_user(district, id).await?)?;
+        Ok(acting.authority.allowed_actions(&user))
+    }
+
+    /// Replaces a user's details (needs Edit Users over the user, and over every org unit added
+    /// or removed). `expected` is the version the caller read; if the user has changed since,
+    /// nothing is written and the error is a [`Conflict`](crate::ErrorKind::Conflict).
+    /// Unchanged details write nothing.
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -80,25 +100,42 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         details: UserDetails,
     ) -> Result<User, Error> {
-        let current = self.load_user(district, id).await?;
-        check_version(Entity::User, id, expected, current.version)?;
         let district_row = self.load_district(district).await?;
-        let tree = self.load_tree(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        let current = acting.see(self.load_user(district, id).await?)?;
+        acting.require(Permission::EditUsers, &current)?;
+        check_version(Entity::User, id, expected, current.version)?;
         let details = normalize_details(details, &district_row, &tree)
             .map_err(|e| Error::invalid(Entity::User, e))?;
+        let moved: BTreeSet<OrgUnitId> = current
+            .details
+            .org_units
+            .symmetric_difference(&details.org_units)
+            .copied()
+            .collect();
+        if !moved.is_empty() {
+            require_over_units(&acting, Permission::EditUsers, &moved)?;
+        }
         check_unique(&*self.storage, district, Some(id), &details).await?;
 
         let changes = diff_fields(
             &logged_fields(&current.details, &tree),
             &logged_fields(&details, &tree),
         );
-        self.write_user(actor, current, ActivityAction::Updated, changes, |user| {
-            user.details = details;
-        })
+        self.write_user(
+            &acting.who,
+            current,
+            ActivityAction::Updated,
+            changes,
+            |user| {
+                user.details = details;
+            },
+        )
         .await
     }
 
-    /// Sets a user's record status (Active, Inactive, Archived).
+    /// Sets a user's record status (Active, Inactive, Archived); needs Manage Users. The last
+    /// active System Administrator of a district cannot be made inactive.
     pub async fn set_status(
         &self,
         actor: &Actor,
@@ -107,15 +144,21 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         status: RecordStatus,
     ) -> Result<User, Error> {
-        let current = self.load_user(district, id).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let current = acting.see(self.load_user(district, id).await?)?;
+        acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
+        if status != RecordStatus::Active {
+            self.refuse_removing_last_system_administrator(district, id, None)
+                .await?;
+        }
         let changes = vec![FieldChange {
             field: "status".into(),
             old: Some(current.status.to_string()),
             new: Some(status.to_string()),
         }];
         self.write_user(
-            actor,
+            &acting.who,
             current,
             ActivityAction::StatusChanged,
             changes,
@@ -126,7 +169,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         .await
     }
 
-    /// Sets whether a user may sign in (Allowed, Suspended, Locked).
+    /// Sets whether a user may sign in (Allowed, Suspended, Locked); needs Manage Users. The
+    /// last active System Administrator of a district cannot be suspended or locked.
     pub async fn set_access(
         &self,
         actor: &Actor,
@@ -135,15 +179,21 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         access: Access,
     ) -> Result<User, Error> {
-        let current = self.load_user(district, id).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let current = acting.see(self.load_user(district, id).await?)?;
+        acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
+        if access != Access::Allowed {
+            self.refuse_removing_last_system_administrator(district, id, None)
+                .await?;
+        }
         let changes = vec![FieldChange {
             field: "access".into(),
             old: Some(current.access.to_string()),
             new: Some(access.to_string()),
         }];
         self.write_user(
-            actor,
+            &acting.who,
             current,
             ActivityAction::AccessChanged,
             changes,
@@ -154,16 +204,18 @@ impl<S: Storage + ?Sized> Directory<S> {
         .await
     }
 
-    /// One page of a user's activity log, newest first.
+    /// One page of a user's activity log, newest first; needs View Activity Log.
     pub async fn user_activity(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         district: DistrictId,
         id: UserId,
         after: Option<ActivityCursor>,
         limit: u32,
     ) -> Result<Page<crate::ActivityEntry, ActivityCursor>, Error> {
-        self.load_user(district, id).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let user = acting.see(self.load_user(district, id).await?)?;
+        acting.require(Permission::ViewActivityLog, &user)?;
         let query = ActivityQuery {
             subject: Subject::User(id),
             after,
@@ -172,7 +224,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(self.storage.activity(district, &query).await?)
     }
 
-    async fn load_user(&self, district: DistrictId, id: UserId) -> Result<User, Error> {
+    pub(super) async fn load_user(&self, district: DistrictId, id: UserId) -> Result<User, Error> {
         self.storage
             .user(district, id)
             .await?
@@ -182,7 +234,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Writes `current` changed by `edit` with its activity entry, unless nothing changed.
     async fn write_user(
         &self,
-        actor: &Actor,
+        actor: &ActorRef,
         current: User,
         action: ActivityAction,
         changes: Vec<FieldChange>,

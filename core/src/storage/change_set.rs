@@ -1,7 +1,8 @@
 //! The one write a storage accepts: a set of row writes applied all together or not at all.
 
 use crate::activity::ActivityEntry;
-use crate::ids::{DistrictId, UserId, Version};
+use crate::authz::{Grant, Role};
+use crate::ids::{DistrictId, GrantId, UserId, Version};
 use crate::model::{District, OrgUnit, User};
 
 /// One row write.
@@ -50,6 +51,26 @@ pub enum Op {
     },
     /// Append an entry to the activity log.
     AppendActivity(ActivityEntry),
+    /// Insert a new role.
+    InsertRole(Role),
+    /// Replace a role stored at `expected`.
+    UpdateRole {
+        /// The new row.
+        role: Role,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Insert a new grant. Its holder and role must exist in its district.
+    InsertGrant(Grant),
+    /// Delete a grant stored at `expected`.
+    DeleteGrant {
+        /// The grant's district.
+        district: DistrictId,
+        /// The grant.
+        id: GrantId,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
 }
 
 impl Op {
@@ -62,6 +83,9 @@ impl Op {
             Self::InsertUser(u) | Self::UpdateUser { user: u, .. } => Some(u.district),
             Self::DeleteUser { district, .. } => Some(*district),
             Self::AppendActivity(entry) => Some(entry.district),
+            Self::InsertRole(r) | Self::UpdateRole { role: r, .. } => Some(r.district),
+            Self::InsertGrant(g) => Some(g.district),
+            Self::DeleteGrant { district, .. } => Some(*district),
         }
     }
 }

@@ -15,6 +15,10 @@ pub enum Entity {
     User,
     /// An activity-log entry.
     Activity,
+    /// A role.
+    Role,
+    /// A grant.
+    Grant,
 }
 
 impl fmt::Display for Entity {
@@ -24,6 +28,8 @@ impl fmt::Display for Entity {
             Self::OrgUnit => "org unit",
             Self::User => "user",
             Self::Activity => "activity entry",
+            Self::Role => "role",
+            Self::Grant => "grant",
         })
     }
 }
@@ -44,6 +50,8 @@ pub enum UniqueKey {
     Email,
     /// A user's username within the district (case-insensitive).
     Username,
+    /// A role's name within the district (case-insensitive).
+    RoleName,
 }
 
 impl fmt::Display for UniqueKey {
@@ -55,6 +63,7 @@ impl fmt::Display for UniqueKey {
             Self::LocalId => "Local ID",
             Self::Email => "e-mail",
             Self::Username => "username",
+            Self::RoleName => "role name",
         })
     }
 }

@@ -14,7 +14,10 @@
 //!   taken. The unique keys are: a district's [`District::name_key`](crate::District::name_key)
 //!   (across the installation); an org unit's [`OrgUnit::code_key`](crate::OrgUnit::code_key)
 //!   per district; a user's Local ID (exact), [`Email::key`](crate::Email::key) and
-//!   [`Username::key`](crate::Username::key) per district. `None` values never collide.
+//!   [`Username::key`](crate::Username::key) per district; a role's
+//!   [`Role::name_key`](crate::Role::name_key) per district. `None` values never collide.
+//! - `InsertGrant` fails with `NotFound` when its holder or role does not exist in its district;
+//!   `DeleteGrant` like `DeleteUser`.
 //! - `Update*` and `DeleteUser` fail with [`StorageErrorKind::NotFound`] when the row does not
 //!   exist in the named district, with [`StorageErrorKind::Conflict`] when it is stored at
 //!   another version than `expected`, and updates fail with `AlreadyExists` when the new row
@@ -44,6 +47,7 @@ pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
 use async_trait::async_trait;
 
 use crate::activity::ActivityEntry;
+use crate::authz::{Grant, Role};
 use crate::ids::{DistrictId, UserId};
 use crate::model::{District, OrgUnit, User};
 use crate::query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
@@ -102,6 +106,27 @@ pub trait Storage: Send + Sync {
         district: DistrictId,
         query: &ActivityQuery,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError>;
+
+    /// Every role of a district, in any order.
+    async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
+        let _ = district;
+        Err(StorageError::Unsupported {
+            operation: "roles".into(),
+        })
+    }
+
+    /// The grants of a district held by `holder`, or every grant of the district with `None`.
+    /// Any order.
+    async fn grants(
+        &self,
+        district: DistrictId,
+        holder: Option<UserId>,
+    ) -> Result<Vec<Grant>, StorageError> {
+        let _ = (district, holder);
+        Err(StorageError::Unsupported {
+            operation: "grants".into(),
+        })
+    }
 
     /// Applies every op of the set, or none of them. See the [module documentation](self).
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError>;

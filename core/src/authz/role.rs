@@ -1,0 +1,183 @@
+//! Roles: named permission sets, defined per district, with presets for the usual jobs.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Permission, PermissionSet};
+use crate::ids::{DistrictId, RoleId, Version};
+
+/// A named set of permissions in one district.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// The role's id.
+    pub id: RoleId,
+    /// The district it belongs to.
+    pub district: DistrictId,
+    /// Its name, unique in the district regardless of case.
+    pub name: String,
+    /// What it allows.
+    pub permissions: PermissionSet,
+    /// The preset it was made from, if any. The System Administrator preset cannot be edited.
+    pub preset: Option<Preset>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// The optimistic-concurrency version.
+    pub version: Version,
+}
+
+impl Role {
+    /// The key name uniqueness is checked on: trimmed, lower case.
+    pub fn name_key(name: &str) -> String {
+        name.trim().to_lowercase()
+    }
+}
+
+/// The roles every district starts with, named as the product documents name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Preset {
+    /// Full access to everything in the district.
+    SystemAdministrator,
+    /// Manages users, roles and settings of the organizations it is granted.
+    OrganizationAdministrator,
+    /// District IT: every user permission, district-wide when granted so.
+    DistrictAdministrator,
+    /// A principal: users and records of their building.
+    BuildingAdministrator,
+    /// Devices, incidents and tickets.
+    Technician,
+    /// Handles profile-update requests and edits details.
+    UsersManager,
+    /// Conducts observations: sees users.
+    Observer,
+    /// Can be observed: no rights over others.
+    Observable,
+    /// Evaluates: sees users and their activity.
+    Evaluator,
+    /// Reads analytics and reports.
+    Reporter,
+    /// Administers assessment sessions: sees users.
+    Proctor,
+    /// Creates and publishes content: messages users.
+    Publisher,
+    /// A basic user: no rights over others.
+    User,
+}
+
+impl Preset {
+    /// Every preset, in the order districts list them.
+    pub const ALL: [Preset; 13] = [
+        Self::SystemAdministrator,
+        Self::OrganizationAdministrator,
+        Self::DistrictAdministrator,
+        Self::BuildingAdministrator,
+        Self::Technician,
+        Self::UsersManager,
+        Self::Observer,
+        Self::Observable,
+        Self::Evaluator,
+        Self::Reporter,
+        Self::Proctor,
+        Self::Publisher,
+        Self::User,
+    ];
+
+    /// The role's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SystemAdministrator => "System Administrator",
+            Self::OrganizationAdministrator => "Organization Administrator",
+            Self::DistrictAdministrator => "District Administrator",
+            Self::BuildingAdministrator => "Building Administrator",
+            Self::Technician => "Technician",
+            Self::UsersManager => "Users Manager",
+            Self::Observer => "Observer",
+            Self::Observable => "Observable",
+            Self::Evaluator => "Evaluator",
+            Self::Reporter => "Reporter",
+            Self::Proctor => "Proctor",
+            Self::Publisher => "Publisher",
+            Self::User => "User",
+        }
+    }
+
+    /// The permissions the preset starts with.
+    pub fn permissions(self) -> PermissionSet {
+        use Permission::*;
+        let list: &[Permission] = match self {
+            Self::SystemAdministrator => return PermissionSet::all(),
+            Self::OrganizationAdministrator => &[
+                ViewUsers,
+                ManageUsers,
+                EditUsers,
+                DeleteUsers,
+                ViewActivityLog,
+                UserNotes,
+                ManageProfileUpdateRequests,
+                ImportUsers,
+                SendMessages,
+                ManageInvitations,
+                TransferData,
+                ManageRoles,
+                ManageOrgUnits,
+            ],
+            Self::DistrictAdministrator => &[
+                ViewUsers,
+                ManageUsers,
+                EditUsers,
+                DeleteUsers,
+                ViewIncidents,
+                CreateIncidents,
+                ViewInvoices,
+                AddInvoices,
+                ViewTickets,
+                ViewActivityLog,
+                UserNotes,
+                CheckoutDevice,
+                ManageProfileUpdateRequests,
+                ImportUsers,
+                SendMessages,
+                ManageInvitations,
+                TransferData,
+                ManageRoles,
+            ],
+            Self::BuildingAdministrator => &[
+                ViewUsers,
+                ManageUsers,
+                EditUsers,
+                ViewIncidents,
+                CreateIncidents,
+                ViewInvoices,
+                AddInvoices,
+                ViewTickets,
+                ViewActivityLog,
+                UserNotes,
+                CheckoutDevice,
+                ManageProfileUpdateRequests,
+                SendMessages,
+            ],
+            Self::Technician => &[
+                ViewUsers,
+                ViewIncidents,
+                CreateIncidents,
+                ViewTickets,
+                UserNotes,
+                CheckoutDevice,
+            ],
+            Self::UsersManager => &[ViewUsers, EditUsers, ManageProfileUpdateRequests],
+            Self::Observer | Self::Proctor => &[ViewUsers],
+            Self::Evaluator => &[ViewUsers, ViewActivityLog],
+            Self::Reporter => &[ViewUsers, ViewIncidents, ViewInvoices, ViewTickets],
+            Self::Publisher => &[ViewUsers, SendMessages],
+            Self::Observable | Self::User => &[],
+        };
+        list.iter().copied().collect()
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

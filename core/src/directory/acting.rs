@@ -1,0 +1,144 @@
+//! Who is acting in a command, and with what authority.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::activity::ActorRef;
+use crate::actor::{Actor, ActorKind};
+use crate::authz::{Authority, Permission, Reach};
+use crate::error::Error;
+use crate::ids::{DistrictId, OrgUnitId};
+use crate::model::{OrgTree, RecordStatus, User};
+use crate::storage::{Entity, Storage};
+
+use super::Directory;
+
+/// The actor of one command, resolved: their compiled authority in the district and how the
+/// activity log names them.
+#[derive(Clone, Debug)]
+pub(crate) struct Acting {
+    pub(crate) authority: Authority,
+    pub(crate) who: ActorRef,
+}
+
+impl Acting {
+    /// `target` if the actor may see it; otherwise `NotFound`, exactly as if it did not exist.
+    pub(crate) fn see(&self, target: User) -> Result<User, Error> {
+        if self.authority.check(Permission::ViewUsers, &target) {
+            Ok(target)
+        } else {
+            Err(Error::not_found(Entity::User, target.id))
+        }
+    }
+
+    /// `Forbidden` unless the actor holds `permission` over `target`.
+    pub(crate) fn require(&self, permission: Permission, target: &User) -> Result<(), Error> {
+        if self.authority.check(permission, target) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(permission, "over this user"))
+        }
+    }
+
+    /// `Forbidden` unless the actor holds `permission` district-wide.
+    pub(crate) fn require_district(&self, permission: Permission) -> Result<(), Error> {
+        if self.authority.check_district(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(permission, "district-wide"))
+        }
+    }
+
+    /// Where the actor may see users.
+    pub(crate) fn visible_units(&self) -> Reach {
+        self.authority.reach(Permission::ViewUsers)
+    }
+}
+
+/// `Forbidden` unless the actor holds `permission` over every one of `units`. A scoped actor
+/// may not act on a user in no org unit at all: such a user would be outside everyone's
+/// building.
+pub(crate) fn require_over_units(
+    acting: &Acting,
+    permission: Permission,
+    units: &BTreeSet<OrgUnitId>,
+) -> Result<(), Error> {
+    if acting.authority.check_district(permission) {
+        return Ok(());
+    }
+    if !units.is_empty()
+        && units
+            .iter()
+            .all(|u| acting.authority.check_units(permission, [*u]))
+    {
+        Ok(())
+    } else {
+        Err(Error::forbidden(permission, "over every org unit involved"))
+    }
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Loads the district's org tree and resolves `actor` in it. A user actor of another
+    /// district finds the district does not exist. A user who is not Active or may not sign in
+    /// now acts with no authority.
+    pub(crate) async fn acting(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+    ) -> Result<(Acting, OrgTree), Error> {
+        let tree = self.load_tree(district).await?;
+        let acting = self.resolve(actor, district, &tree).await?;
+        Ok((acting, tree))
+    }
+
+    async fn resolve(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        tree: &OrgTree,
+    ) -> Result<Acting, Error> {
+        match actor.kind() {
+            ActorKind::System { label } => Ok(Acting {
+                authority: Authority::unlimited(),
+                who: ActorRef {
+                    user: None,
+                    name: label.clone(),
+                },
+            }),
+            ActorKind::User {
+                district: home,
+                user,
+            } => {
+                if *home != district {
+                    return Err(Error::not_found(Entity::District, district));
+                }
+                let Some(me) = self.storage.user(district, *user).await? else {
+                    return Err(Error::not_found(Entity::User, user));
+                };
+                let who = ActorRef {
+                    user: Some(me.id),
+                    name: me.details.name.display(),
+                };
+                let may_act =
+                    me.status == RecordStatus::Active && me.access.permits_sign_in(self.now());
+                if !may_act {
+                    return Ok(Acting {
+                        authority: Authority::none(),
+                        who,
+                    });
+                }
+                let grants = self.storage.grants(district, Some(me.id)).await?;
+                let roles: HashMap<_, _> = self
+                    .storage
+                    .roles(district)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.id, r.permissions))
+                    .collect();
+                Ok(Acting {
+                    authority: Authority::compile(&grants, &roles, tree),
+                    who,
+                })
+            }
+        }
+    }
+}

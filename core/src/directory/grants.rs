@@ -1,0 +1,443 @@
+//! Roles and grants: who holds what, where — and the rule that nobody grants more than they hold.
+
+use std::collections::BTreeSet;
+
+use crate::activity::{ActivityAction, FieldChange, Subject};
+use crate::actor::Actor;
+use crate::authz::{Grant, Permission, PermissionSet, Preset, Role, Scope};
+use crate::error::Error;
+use crate::ids::{DistrictId, GrantId, RoleId, UserId, Version};
+use crate::model::{District, OrgTree, RecordStatus};
+use crate::storage::{ChangeSet, Entity, Op, Storage};
+use crate::validation::{InvalidValue, ValidationCode};
+
+use super::Directory;
+use super::acting::Acting;
+use super::districts::required_name;
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Every role of the district, by name. Any user of the district may read them.
+    pub async fn roles(&self, actor: &Actor, district: DistrictId) -> Result<Vec<Role>, Error> {
+        self.load_district(district).await?;
+        self.acting(actor, district).await?;
+        let mut roles = self.storage.roles(district).await?;
+        roles.sort_by_key(|r| Role::name_key(&r.name));
+        Ok(roles)
+    }
+
+    /// Creates a custom role. Roles apply district-wide once granted, so the actor needs Manage
+    /// Roles and every permission of the role district-wide.
+    pub async fn create_role(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        name: &str,
+        permissions: PermissionSet,
+    ) -> Result<Role, Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
+        let name =
+            required_name(name).map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
+        let roles = self.storage.roles(district).await?;
+        if roles
+            .iter()
+            .any(|r| Role::name_key(&r.name) == Role::name_key(&name))
+        {
+            return Err(Error::invalid_field(
+                Entity::Role,
+                InvalidValue::new(
+                    ValidationCode::Taken,
+                    format!("a role named '{name}' already exists"),
+                )
+                .at("name"),
+            ));
+        }
+        let now = self.now();
+        let role = Role {
+            id: RoleId::from_uuid(self.ids.next_uuid()),
+            district,
+            name,
+            permissions,
+            preset: None,
+            created_at: now,
+            version: Version::FIRST,
+        };
+        let change = field("permissions", None, Some(permissions.to_string()));
+        let entry = self.log_entry(
+            &acting.who,
+            district,
+            Subject::Role(role.id),
+            ActivityAction::Created,
+            vec![change],
+            now,
+        );
+        self.commit(
+            serialize_authz_change(&district_row)
+                .with(Op::InsertRole(role.clone()))
+                .with(Op::AppendActivity(entry)),
+        )
+        .await?;
+        Ok(role)
+    }
+
+    /// Replaces a role's permissions. The actor needs Manage Roles and every permission the role
+    /// had or will have, district-wide. The System Administrator preset cannot be edited.
+    pub async fn set_role_permissions(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        id: RoleId,
+        expected: Version,
+        permissions: PermissionSet,
+    ) -> Result<Role, Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let role = self.load_role(district, id).await?;
+        require_district_wide(
+            &acting,
+            permissions
+                .union(role.permissions)
+                .with(Permission::ManageRoles),
+        )?;
+        if role.preset == Some(Preset::SystemAdministrator) {
+            return Err(Error::invalid_field(
+                Entity::Role,
+                InvalidValue::new(
+                    ValidationCode::Protected,
+                    "the System Administrator role always holds every permission; create a custom role instead",
+                )
+                .at("permissions"),
+            ));
+        }
+        super::districts::check_version(Entity::Role, id, expected, role.version)?;
+        if permissions == role.permissions {
+            return Ok(role);
+        }
+        let now = self.now();
+        let change = field(
+            "permissions",
+            Some(role.permissions.to_string()),
+            Some(permissions.to_string()),
+        );
+        let updated = Role {
+            permissions,
+            version: expected.next(),
+            ..role
+        };
+        let entry = self.log_entry(
+            &acting.who,
+            district,
+            Subject::Role(id),
+            ActivityAction::Updated,
+            vec![change],
+            now,
+        );
+        self.commit(
+            serialize_authz_change(&district_row)
+                .with(Op::UpdateRole {
+                    role: updated.clone(),
+                    expected,
+                })
+                .with(Op::AppendActivity(entry)),
+        )
+        .await?;
+        Ok(updated)
+    }
+
+    /// Gives `holder` the role over `scope`. The actor must see the holder, and hold Manage
+    /// Roles and every permission of the role over the whole scope: nobody grants more than
+    /// they hold.
+    pub async fn grant_role(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        holder: UserId,
+        role: RoleId,
+        scope: Scope,
+    ) -> Result<Grant, Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        let holder = acting.see(self.load_user(district, holder).await?)?;
+        let role = self.load_role(district, role).await?;
+        check_scope(&scope, &tree)?;
+        require_over(
+            &acting,
+            role.permissions.with(Permission::ManageRoles),
+            &scope,
+        )?;
+        let existing = self.storage.grants(district, Some(holder.id)).await?;
+        if existing
+            .iter()
+            .any(|g| g.role == role.id && g.scope == scope)
+        {
+            return Err(Error::invalid_field(
+                Entity::Grant,
+                InvalidValue::new(
+                    ValidationCode::Taken,
+                    format!(
+                        "{} already holds {} over {}",
+                        holder.details.name.display(),
+                        role.name,
+                        describe_scope(&scope, &tree)
+                    ),
+                )
+                .at("role"),
+            ));
+        }
+        let now = self.now();
+        let grant = Grant {
+            id: GrantId::from_uuid(self.ids.next_uuid()),
+            district,
+            holder: holder.id,
+            role: role.id,
+            scope,
+            granted_by: acting.who.user,
+            granted_at: now,
+            version: Version::FIRST,
+        };
+        let change = field(
+            "grants",
+            None,
+            Some(describe_grant(&role, &grant.scope, &tree)),
+        );
+        let entry = self.log_entry(
+            &acting.who,
+            district,
+            Subject::User(holder.id),
+            ActivityAction::Granted,
+            vec![change],
+            now,
+        );
+        self.commit(
+            serialize_authz_change(&district_row)
+                .with(Op::InsertGrant(grant.clone()))
+                .with(Op::AppendActivity(entry)),
+        )
+        .await?;
+        Ok(grant)
+    }
+
+    /// Takes a grant away. The actor needs what granting it would need. The last active System
+    /// Administrator of a district keeps their grant.
+    pub async fn revoke_grant(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        id: GrantId,
+    ) -> Result<(), Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        let grant = self
+            .storage
+            .grants(district, None)
+            .await?
+            .into_iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| Error::not_found(Entity::Grant, id))?;
+        let holder = self
+            .load_user(district, grant.holder)
+            .await
+            .and_then(|u| acting.see(u))
+            .map_err(|_| Error::not_found(Entity::Grant, id))?;
+        let role = self.load_role(district, grant.role).await?;
+        require_over(
+            &acting,
+            role.permissions.with(Permission::ManageRoles),
+            &grant.scope,
+        )?;
+        self.refuse_removing_last_system_administrator(district, holder.id, Some(grant.id))
+            .await?;
+        let now = self.now();
+        let change = field(
+            "grants",
+            Some(describe_grant(&role, &grant.scope, &tree)),
+            None,
+        );
+        let entry = self.log_entry(
+            &acting.who,
+            district,
+            Subject::User(holder.id),
+            ActivityAction::Revoked,
+            vec![change],
+            now,
+        );
+        self.commit(
+            serialize_authz_change(&district_row)
+                .with(Op::DeleteGrant {
+                    district,
+                    id,
+                    expected: grant.version,
+                })
+                .with(Op::AppendActivity(entry)),
+        )
+        .await
+    }
+
+    /// The grants `holder` holds, for an actor who may see the holder.
+    pub async fn grants_of(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        holder: UserId,
+    ) -> Result<Vec<Grant>, Error> {
+        let (acting, _) = self.acting(actor, district).await?;
+        let holder = acting.see(self.load_user(district, holder).await?)?;
+        let mut grants = self.storage.grants(district, Some(holder.id)).await?;
+        grants.sort_by_key(|g| (g.granted_at, g.id));
+        Ok(grants)
+    }
+
+    /// Refuses a change that would leave the district without an active, allowed user holding
+    /// System Administrator district-wide: revoking grant `revoking`, or (with `None`) taking
+    /// `user` out of action.
+    pub(super) async fn refuse_removing_last_system_administrator(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        revoking: Option<GrantId>,
+    ) -> Result<(), Error> {
+        let roles = self.storage.roles(district).await?;
+        let Some(admin_role) = roles
+            .iter()
+            .find(|r| r.preset == Some(Preset::SystemAdministrator))
+        else {
+            return Ok(());
+        };
+        let grants: Vec<Grant> = self
+            .storage
+            .grants(district, None)
+            .await?
+            .into_iter()
+            .filter(|g| g.role == admin_role.id && g.scope == Scope::District)
+            .collect();
+        let holder_ids: Vec<UserId> = grants.iter().map(|g| g.holder).collect();
+        let now = self.now();
+        let active: BTreeSet<UserId> = self
+            .storage
+            .users(district, &holder_ids)
+            .await?
+            .into_iter()
+            .filter(|u| u.status == RecordStatus::Active && u.access.permits_sign_in(now))
+            .map(|u| u.id)
+            .collect();
+        let before: BTreeSet<UserId> = grants
+            .iter()
+            .map(|g| g.holder)
+            .filter(|h| active.contains(h))
+            .collect();
+        let after: BTreeSet<UserId> = grants
+            .iter()
+            .filter(|g| match revoking {
+                Some(revoked) => g.id != revoked,
+                None => g.holder != user,
+            })
+            .map(|g| g.holder)
+            .filter(|h| active.contains(h))
+            .collect();
+        if !before.is_empty() && after.is_empty() {
+            return Err(Error::invalid_field(
+                Entity::User,
+                InvalidValue::new(
+                    ValidationCode::LastSystemAdministrator,
+                    "this is the district's last active System Administrator; grant the role to someone else first",
+                )
+                .at("grants"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn load_role(&self, district: DistrictId, id: RoleId) -> Result<Role, Error> {
+        self.storage
+            .roles(district)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| Error::not_found(Entity::Role, id))
+    }
+}
+
+/// Every role or grant change also moves the district's version, so two of them racing (two
+/// admins revoking the last two System Administrators) conflict instead of both succeeding.
+fn serialize_authz_change(district: &District) -> ChangeSet {
+    let bumped = District {
+        version: district.version.next(),
+        ..district.clone()
+    };
+    ChangeSet::new().with(Op::UpdateDistrict {
+        district: bumped,
+        expected: district.version,
+    })
+}
+
+fn require_district_wide(acting: &Acting, needed: PermissionSet) -> Result<(), Error> {
+    match needed.iter().find(|p| !acting.authority.check_district(*p)) {
+        Some(missing) => Err(Error::forbidden(missing, "district-wide")),
+        None => Ok(()),
+    }
+}
+
+fn require_over(acting: &Acting, needed: PermissionSet, scope: &Scope) -> Result<(), Error> {
+    let missing = needed.iter().find(|p| {
+        !acting
+            .authority
+            .holds_over(PermissionSet::EMPTY.with(*p), scope)
+    });
+    match (missing, scope) {
+        (Some(p), Scope::District) => Err(Error::forbidden(p, "district-wide")),
+        (Some(p), Scope::OrgUnits(_)) => {
+            Err(Error::forbidden(p, "over every org unit of the scope"))
+        }
+        (None, _) => Ok(()),
+    }
+}
+
+fn check_scope(scope: &Scope, tree: &OrgTree) -> Result<(), Error> {
+    let Scope::OrgUnits(units) = scope else {
+        return Ok(());
+    };
+    let problem = if units.is_empty() {
+        Some(InvalidValue::new(
+            ValidationCode::Required,
+            "name at least one org unit, or grant the role district-wide",
+        ))
+    } else {
+        units.iter().find(|u| !tree.contains(**u)).map(|u| {
+            InvalidValue::new(
+                ValidationCode::UnknownOrgUnit,
+                format!("org unit {u} does not exist in this district"),
+            )
+        })
+    };
+    match problem {
+        Some(problem) => Err(Error::invalid_field(Entity::Grant, problem.at("scope"))),
+        None => Ok(()),
+    }
+}
+
+fn describe_scope(scope: &Scope, tree: &OrgTree) -> String {
+    match scope {
+        Scope::District => "the whole district".into(),
+        Scope::OrgUnits(units) => units
+            .iter()
+            .map(|u| {
+                tree.get(*u)
+                    .map_or_else(|| u.to_string(), |unit| unit.name.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
+    format!("{} over {}", role.name, describe_scope(scope, tree))
+}
+
+fn field(name: &str, old: Option<String>, new: Option<String>) -> FieldChange {
+    FieldChange {
+        field: name.into(),
+        old,
+        new,
+    }
+}
