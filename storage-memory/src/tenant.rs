@@ -241,10 +241,10 @@ impl Tenant {
     /// Stores `grant` under `id` (or removes it with `None`); returns the row it replaced.
     pub(crate) fn put_grant(&mut self, id: GrantId, grant: Option<Grant>) -> Option<Grant> {
         let previous = self.grants.remove(&id);
-        if let Some(old) = &previous {
-            if let Some(held) = self.grants_by_holder.get_mut(&old.holder) {
-                held.remove(&id);
-            }
+        if let Some(old) = &previous
+            && let Some(held) = self.grants_by_holder.get_mut(&old.holder)
+        {
+            held.remove(&id);
         }
         if let Some(new) = grant {
             self.grants_by_holder
