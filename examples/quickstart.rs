@@ -8,8 +8,8 @@
 use std::sync::Arc;
 
 use homeroom::{
-    Actor, Directory, Error, ErrorKind, Grade, NewOrgUnit, OrgUnit, RecordStatus, UserDetails,
-    UserKind, UserSearch,
+    Actor, Directory, Error, ErrorKind, Grade, NewOrgUnit, OrgUnit, Preset, RecordStatus, Scope,
+    UserDetails, UserKind, UserSearch,
 };
 use homeroom_memory::{MemoryStorage, RandomIds, SystemClock};
 
@@ -121,7 +121,58 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // 4. Edit a user: new grade and building, then mark them inactive.
+    // 4. A building-scoped admin: the principal of Roosevelt Middle sees only their building.
+    let roles = directory.roles(&admin, district.id).await?;
+    let building_admin = roles
+        .iter()
+        .find(|r| r.preset == Some(Preset::BuildingAdministrator))
+        .ok_or("the district has no Building Administrator role")?;
+    let principal = UserDetails::new(UserKind::Staff, "Pat", "Principal")
+        .with_email("pat.principal@maplevalley.example")?
+        .in_org_unit(buildings[1].id);
+    let principal = directory
+        .create_user(&admin, district.id, principal)
+        .await?;
+    directory
+        .grant_role(
+            &admin,
+            district.id,
+            principal.id,
+            building_admin.id,
+            Scope::unit(buildings[1].id),
+        )
+        .await?;
+    let pat = Actor::user(district.id, principal.id);
+    let seen = directory
+        .search_users(&pat, district.id, &UserSearch::default())
+        .await?;
+    println!(
+        "
+{} ({} over {}) sees {} of {} users:",
+        principal.details.name.display(),
+        building_admin.name,
+        buildings[1].name,
+        seen.total,
+        everyone.total + 1
+    );
+    let elsewhere = directory
+        .search_users(
+            &admin,
+            district.id,
+            &UserSearch::default().in_org_unit(buildings[2].id),
+        )
+        .await?;
+    let outsider = elsewhere.items.first().ok_or("Washington High is empty")?;
+    match directory.user(&pat, district.id, outsider.id).await {
+        Err(e) if e.kind() == ErrorKind::NotFound => println!(
+            "  opening {} of {} by id: not found (outside Pat's building, it does not exist for Pat)",
+            outsider.details.name.display(),
+            buildings[2].name
+        ),
+        other => return Err(format!("expected NotFound, got {other:?}").into()),
+    }
+
+    // 5. Edit a user: new grade and building, then mark them inactive.
     let student = found
         .items
         .first()
@@ -141,7 +192,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         edited.version
     );
 
-    // 5. Someone else saves with the version they read before the edit: caught, not lost.
+    // 6. Someone else saves with the version they read before the edit: caught, not lost.
     let mut stale_edit = student.details.clone();
     stale_edit.name.preferred = Some("Gracie".into());
     match directory
@@ -165,7 +216,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .await?;
 
-    // 6. The activity log, newest first, field by field.
+    // 7. The activity log, newest first, field by field.
     let log = directory
         .user_activity(&admin, district.id, current.id, None, 10)
         .await?;

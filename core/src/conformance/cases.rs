@@ -1,37 +1,118 @@
 //! The cases. Each is an `async fn(Arc<dyn Storage>)` that panics when the store breaks a rule;
 //! `CASES` lists them and `storage_conformance_tests!` must list the same names in the same order.
+//!
+//! One submodule per concept of the [storage contract](crate::storage); `support` holds the
+//! assertions, reads and paging helpers they share.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // the kit fails tests by panicking
 
-use std::sync::Arc;
+mod activity;
+mod atomicity;
+mod concurrency;
+mod districts;
+mod filters;
+mod isolation;
+mod paging;
+mod support;
+mod text_search;
+mod users;
+mod versions;
 
-use super::{Case, CaseFuture, Fixture};
-use crate::storage::{ChangeSet, Op, Storage};
+use super::{Case, CaseFuture};
 
 macro_rules! cases {
-    ($($name:ident),* $(,)?) => {
+    ($($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
         /// Every case of the kit, in the order the macro emits them.
         pub static CASES: &[Case] = &[
-            $(Case { name: stringify!($name), run: |s| -> CaseFuture { Box::pin($name(s)) } }),*
+            $($(Case {
+                name: stringify!($name),
+                run: |s| -> CaseFuture { Box::pin($module::$name(s)) },
+            }),*),*
         ];
     };
 }
 
-cases!(insert_district_then_read);
-
-async fn insert_district_then_read(store: Arc<dyn Storage>) {
-    let mut fx = Fixture::new();
-    let district = fx.district("Maple Valley");
-    store
-        .apply(ChangeSet::new().with(Op::InsertDistrict(district.clone())))
-        .await
-        .unwrap();
-    assert_eq!(
-        store.district(district.id).await.unwrap(),
-        Some(district.clone())
-    );
-    assert_eq!(
-        store.district_by_name("maple valley").await.unwrap(),
-        Some(district)
-    );
+cases! {
+    districts: [
+        insert_district_then_read,
+        district_name_is_unique_regardless_of_case,
+        renamed_district_is_found_by_its_new_name_only,
+        stale_district_update_is_a_conflict,
+        org_units_read_back_exactly_after_rename_and_move,
+        org_unit_code_is_unique_per_district_regardless_of_case,
+        stale_org_unit_update_is_a_conflict,
+        rows_naming_a_missing_district_are_not_found,
+    ],
+    users: [
+        insert_user_then_read_every_field,
+        users_batch_read_leaves_out_unknown_ids,
+        local_id_lookup_is_exact,
+        email_and_username_lookups_use_lower_case_keys,
+        duplicate_ids_already_exist,
+        local_id_is_unique_per_district,
+        email_is_unique_regardless_of_case,
+        username_is_unique_regardless_of_case,
+        missing_identifiers_never_collide,
+        identifiers_may_repeat_across_districts,
+        update_that_takes_another_users_key_already_exists,
+        keys_follow_updates,
+        one_set_cannot_insert_the_same_key_twice,
+    ],
+    versions: [
+        update_with_expected_version_stores_the_row,
+        stale_update_is_a_conflict,
+        update_of_missing_user_is_not_found,
+        delete_of_missing_user_is_not_found,
+        stale_delete_is_a_conflict,
+        deleted_user_is_gone_and_its_keys_are_free,
+    ],
+    atomicity: [
+        ops_apply_in_order_within_a_set,
+        email_can_move_between_users_in_one_set,
+        failed_set_leaves_nothing_behind_on_duplicate_key,
+        failed_set_leaves_nothing_behind_on_stale_version,
+        failed_set_does_not_create_its_district,
+        first_failing_op_decides_the_error,
+    ],
+    isolation: [
+        users_are_invisible_from_other_districts,
+        search_never_crosses_districts,
+        activity_never_crosses_districts,
+        org_units_never_cross_districts,
+        writes_cannot_reach_into_another_district,
+    ],
+    text_search: [
+        text_search_matches_name_prefixes,
+        text_search_matches_identifier_prefixes,
+        text_search_matches_prefixes_not_substrings,
+        text_search_treats_wildcards_literally,
+        text_search_follows_updates,
+    ],
+    filters: [
+        search_filters_by_kind_and_grade,
+        search_filters_by_org_units_any_of,
+        search_filters_by_scope_alone_and_with_org_units,
+        search_filters_by_status_and_access,
+        search_agrees_with_reference_matching,
+    ],
+    paging: [
+        search_orders_by_sort_key_then_id,
+        search_total_ignores_cursor_and_limit,
+        search_limit_is_respected_and_clamped,
+        paging_returns_every_match_once_in_order,
+        paging_is_stable_under_inserts,
+    ],
+    activity: [
+        activity_is_read_back_newest_first,
+        activity_pages_with_cursor_and_total,
+        activity_is_filtered_by_subject,
+    ],
+    concurrency: [
+        concurrent_updates_of_one_version_have_one_winner,
+        concurrent_update_and_delete_have_one_winner,
+        concurrent_inserts_of_one_email_have_one_winner,
+        concurrent_updates_taking_one_email_have_one_winner,
+        concurrent_independent_inserts_all_succeed,
+        retried_concurrent_updates_lose_nothing,
+    ],
 }

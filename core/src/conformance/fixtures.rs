@@ -1,15 +1,20 @@
 //! Rows for the cases to write: built directly, with fixed ids and times, so the kit tests the
 //! storage alone and not the directory above it.
 
+use std::future::Future;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use uuid::Uuid;
 
+use super::panic_with;
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, Subject};
 use crate::ids::{ActivityId, DistrictId, OrgUnitId, UserId, Version};
 use crate::model::{
-    Access, District, DistrictSettings, OrgUnit, OrgUnitKind, RecordStatus, User, UserDetails,
-    UserKind,
+    Access, District, DistrictSettings, Email, Grade, LocalId, OrgUnit, OrgUnitKind, RecordStatus,
+    User, UserDetails, UserKind, Username,
 };
+use crate::storage::{ChangeSet, Op, Storage};
+use crate::validation::InvalidValue;
 
 /// Makes rows with distinct ids. One per case.
 #[derive(Debug, Default)]
@@ -66,6 +71,20 @@ impl Fixture {
         }
     }
 
+    /// A school in `district` under `parent` with a short `code`.
+    pub fn coded_org_unit(
+        &mut self,
+        district: DistrictId,
+        name: &str,
+        code: &str,
+        parent: Option<OrgUnitId>,
+    ) -> OrgUnit {
+        OrgUnit {
+            code: Some(code.into()),
+            ..self.org_unit(district, name, parent)
+        }
+    }
+
     /// An active student `first last` in `district`, with no identifiers.
     pub fn user(&mut self, district: DistrictId, first: &str, last: &str) -> User {
         User {
@@ -80,12 +99,27 @@ impl Fixture {
         }
     }
 
+    /// A user id that no row carries.
+    pub fn user_id(&mut self) -> UserId {
+        UserId::from_uuid(self.uuid())
+    }
+
     /// An activity entry about `user`, at `Fixture::time(minutes)`.
     pub fn activity(&mut self, district: DistrictId, user: UserId, minutes: i64) -> ActivityEntry {
+        self.activity_about(district, Subject::User(user), minutes)
+    }
+
+    /// An activity entry about any subject, at `Fixture::time(minutes)`.
+    pub fn activity_about(
+        &mut self,
+        district: DistrictId,
+        subject: Subject,
+        minutes: i64,
+    ) -> ActivityEntry {
         ActivityEntry {
             id: ActivityId::from_uuid(self.uuid()),
             district,
-            subject: Subject::User(user),
+            subject,
             at: Self::time(minutes),
             actor: ActorRef {
                 user: None,
@@ -95,5 +129,155 @@ impl Fixture {
             action: ActivityAction::Updated,
             changes: Vec::new(),
         }
+    }
+
+    /// A district named `name`, already written to `store`.
+    pub async fn seed_district(&mut self, store: &dyn Storage, name: &str) -> District {
+        let district = self.district(name);
+        seed(store, [Op::InsertDistrict(district.clone())]).await;
+        district
+    }
+}
+
+/// Writes `ops` as one change set, failing the case when the store refuses it.
+///
+/// The ops are collected before the returned future starts, so any iterator will do.
+pub fn seed(
+    store: &dyn Storage,
+    ops: impl IntoIterator<Item = Op>,
+) -> impl Future<Output = ()> + Send + '_ {
+    let set: ChangeSet = ops.into_iter().collect();
+    async move {
+        if let Err(error) = store.apply(set).await {
+            panic_with(&format!("seeding the store failed: {error}"));
+        }
+    }
+}
+
+/// Writes each user with an `InsertUser` op, all in one change set.
+pub fn seed_users<'a>(
+    store: &'a dyn Storage,
+    users: impl IntoIterator<Item = &'a User>,
+) -> impl Future<Output = ()> + Send + 'a {
+    seed(store, users.into_iter().cloned().map(Op::InsertUser))
+}
+
+/// The op that inserts `user`.
+pub fn insert(user: &User) -> Op {
+    Op::InsertUser(user.clone())
+}
+
+/// The op that replaces `old` with `new` (which should carry `old.version.next()`).
+pub fn update(old: &User, new: &User) -> Op {
+    Op::UpdateUser {
+        user: new.clone(),
+        expected: old.version,
+    }
+}
+
+/// The op that deletes `user` at its version.
+pub fn delete(user: &User) -> Op {
+    Op::DeleteUser {
+        district: user.district,
+        id: user.id,
+        expected: user.version,
+    }
+}
+
+fn parsed<T>(value: Result<T, InvalidValue>, what: &str, text: &str) -> T {
+    match value {
+        Ok(value) => value,
+        Err(error) => panic_with(&format!("fixture {what} '{text}' is invalid: {error}")),
+    }
+}
+
+/// Builder-style edits of a fixture user, so a case reads as the row it writes.
+///
+/// ```ignore
+/// let ada = fx.user(d, "Ada", "Lovelace").email("Ada@X.org").local_id("00123");
+/// let renamed = ada.revised(|u| u.details.name.last = "King".into());
+/// ```
+pub trait UserEdits: Sized {
+    /// Sets the Local ID (parsed).
+    fn local_id(self, local_id: &str) -> Self;
+    /// Sets the e-mail address (parsed).
+    fn email(self, email: &str) -> Self;
+    /// Sets the username (parsed).
+    fn username(self, username: &str) -> Self;
+    /// Sets the grade (parsed).
+    fn grade(self, grade: &str) -> Self;
+    /// Sets the preferred name.
+    fn preferred(self, preferred: &str) -> Self;
+    /// Sets the middle name.
+    fn middle(self, middle: &str) -> Self;
+    /// Adds an org unit membership.
+    fn member_of(self, org_unit: OrgUnitId) -> Self;
+    /// Makes the user a member of staff.
+    fn staff(self) -> Self;
+    /// Sets the record status.
+    fn status(self, status: RecordStatus) -> Self;
+    /// Sets the access.
+    fn access(self, access: Access) -> Self;
+    /// A copy changed by `change`, at the next version: the row an update would carry.
+    fn revised(&self, change: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl UserEdits for User {
+    fn local_id(mut self, local_id: &str) -> Self {
+        self.details.local_id = Some(parsed(LocalId::parse(local_id), "Local ID", local_id));
+        self
+    }
+
+    fn email(mut self, email: &str) -> Self {
+        self.details.email = Some(parsed(Email::parse(email), "e-mail", email));
+        self
+    }
+
+    fn username(mut self, username: &str) -> Self {
+        self.details.username = Some(parsed(Username::parse(username), "username", username));
+        self
+    }
+
+    fn grade(mut self, grade: &str) -> Self {
+        self.details.grade = Some(parsed(Grade::parse(grade), "grade", grade));
+        self
+    }
+
+    fn preferred(mut self, preferred: &str) -> Self {
+        self.details.name.preferred = Some(preferred.into());
+        self
+    }
+
+    fn middle(mut self, middle: &str) -> Self {
+        self.details.name.middle = Some(middle.into());
+        self
+    }
+
+    fn member_of(mut self, org_unit: OrgUnitId) -> Self {
+        self.details.org_units.insert(org_unit);
+        self
+    }
+
+    fn staff(mut self) -> Self {
+        self.details.kind = UserKind::Staff;
+        self
+    }
+
+    fn status(mut self, status: RecordStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    fn access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
+    }
+
+    fn revised(&self, change: impl FnOnce(&mut Self)) -> Self {
+        let mut next = self.clone();
+        change(&mut next);
+        next.version = self.version.next();
+        next.updated_at = self.updated_at + Duration::minutes(1);
+        next
     }
 }
