@@ -13,13 +13,16 @@ use homeroom_tests::{Backend, Harness};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+/// A grant to make: a preset (by index) over the district (`None`) or some org units.
+type GrantPlan = (Index, Option<Vec<Index>>);
+
 /// A random district: parents of org units (by index, always earlier ones, so it is a tree),
 /// users (grade, org units), and actors (their org unit and grants).
 #[derive(Clone, Debug)]
 struct Plan {
     parents: Vec<Option<Index>>,
     users: Vec<(u8, Vec<Index>)>,
-    actors: Vec<(Index, Vec<(Index, Option<Vec<Index>>)>)>,
+    actors: Vec<(Index, Vec<GrantPlan>)>,
 }
 
 fn plan() -> impl Strategy<Value = Plan> {

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::panic_with;
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, Subject};
-use crate::ids::{ActivityId, DistrictId, OrgUnitId, UserId, Version};
+use crate::authz::{Grant, PermissionSet, Role, Scope};
+use crate::ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RoleId, UserId, Version};
 use crate::model::{
     Access, District, DistrictSettings, Email, Grade, LocalId, OrgUnit, OrgUnitKind, RecordStatus,
     User, UserDetails, UserKind, Username,
@@ -128,6 +129,39 @@ impl Fixture {
             on_behalf_of: None,
             action: ActivityAction::Updated,
             changes: Vec::new(),
+        }
+    }
+
+    /// A role named `name` in `district` holding `permissions`.
+    pub fn role(&mut self, district: DistrictId, name: &str, permissions: PermissionSet) -> Role {
+        Role {
+            id: RoleId::from_uuid(self.uuid()),
+            district,
+            name: name.into(),
+            permissions,
+            preset: None,
+            created_at: Self::time(0),
+            version: Version::FIRST,
+        }
+    }
+
+    /// A grant of `role` to `holder` over `scope`.
+    pub fn grant(
+        &mut self,
+        district: DistrictId,
+        holder: UserId,
+        role: RoleId,
+        scope: Scope,
+    ) -> Grant {
+        Grant {
+            id: GrantId::from_uuid(self.uuid()),
+            district,
+            holder,
+            role,
+            scope,
+            granted_by: None,
+            granted_at: Self::time(0),
+            version: Version::FIRST,
         }
     }
 

@@ -168,6 +168,13 @@ macro_rules! storage_conformance_tests {
             concurrent_updates_taking_one_email_have_one_winner,
             concurrent_independent_inserts_all_succeed,
             retried_concurrent_updates_lose_nothing,
+            roles_read_back_and_names_are_unique_regardless_of_case,
+            stale_role_update_is_a_conflict,
+            grants_read_back_by_holder_and_district,
+            grant_for_missing_holder_or_role_is_not_found,
+            deleted_grant_is_gone_and_stale_delete_is_a_conflict,
+            failed_set_leaves_no_role_or_grant_behind,
+            roles_and_grants_never_cross_districts,
         );
     };
 }
