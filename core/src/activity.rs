@@ -34,6 +34,8 @@ pub enum Subject {
     User(UserId),
     /// A role.
     Role(RoleId),
+    /// Who opened a student's profile: the disclosure record, kept apart from the changes.
+    ProfileViews(UserId),
 }
 
 /// What happened.
@@ -56,6 +58,8 @@ pub enum ActivityAction {
     Granted,
     /// A user's grant was revoked.
     Revoked,
+    /// A user's profile was opened.
+    Viewed,
 }
 
 impl fmt::Display for ActivityAction {
@@ -69,6 +73,7 @@ impl fmt::Display for ActivityAction {
             Self::Deleted => "deleted",
             Self::Granted => "granted a role",
             Self::Revoked => "grant revoked",
+            Self::Viewed => "viewed the profile",
         })
     }
 }

@@ -62,6 +62,14 @@ impl Actor {
         }
     }
 
+    /// The district of a user actor.
+    pub fn district(&self) -> Option<DistrictId> {
+        match self.kind {
+            ActorKind::User { district, .. } => Some(district),
+            ActorKind::System { .. } => None,
+        }
+    }
+
     /// The label of a system actor.
     pub(crate) fn system_label(&self) -> Option<&str> {
         match &self.kind {

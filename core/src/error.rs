@@ -13,12 +13,57 @@ pub enum ErrorKind {
     Forbidden,
     /// The input was refused; the error lists every problem by field.
     Invalid,
+    /// The action is not allowed in the current state of things (an inactive user, a device
+    /// already out, a user with history who cannot be deleted); the error says why.
+    Refused,
     /// Someone else changed the row since it was read; reload and retry.
     Conflict,
     /// The storage is unreachable or overloaded; retrying later may succeed.
     Unavailable,
     /// The storage failed in a way the caller cannot fix.
     Storage,
+}
+
+/// Why an action was refused, as a stable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The user is Inactive or Archived: no new checkouts or actions.
+    UserNotActive,
+    /// The acceptable-use policy is not signed.
+    AupNotSigned,
+    /// The device fee is not paid.
+    FeeNotPaid,
+    /// The device is already checked out.
+    DeviceAlreadyOut,
+    /// The checkout has already been returned.
+    AlreadyCheckedIn,
+    /// The district has this module turned off.
+    ModuleDisabled,
+    /// The payment is more than the invoice's balance.
+    Overpayment,
+    /// The invoice is void.
+    InvoiceVoid,
+    /// The record is closed.
+    AlreadyClosed,
+}
+
+impl Refusal {
+    /// The code's stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserNotActive => "user_not_active",
+            Self::AupNotSigned => "aup_not_signed",
+            Self::FeeNotPaid => "fee_not_paid",
+            Self::DeviceAlreadyOut => "device_already_out",
+            Self::AlreadyCheckedIn => "already_checked_in",
+            Self::ModuleDisabled => "module_disabled",
+            Self::Overpayment => "overpayment",
+            Self::InvoiceVoid => "invoice_void",
+            Self::AlreadyClosed => "already_closed",
+        }
+    }
 }
 
 /// What a [`Directory`](crate::Directory) command can fail with.
@@ -56,6 +101,24 @@ pub enum Error {
         /// Every problem, by field.
         errors: ValidationErrors,
     },
+    /// The action is not allowed in the current state of things.
+    #[error("{message}")]
+    Refused {
+        /// Why, as a stable code.
+        reason: Refusal,
+        /// Why and what to do, for the admin.
+        message: String,
+    },
+    /// The user cannot be deleted because records refer to them.
+    #[error(
+        "this user cannot be deleted: they have {records}. Set them Inactive or Archived instead, or transfer their data to another user first"
+    )]
+    HasHistory {
+        /// The user.
+        user: crate::UserId,
+        /// The records that block deletion, by kind and count.
+        records: crate::records::RecordCounts,
+    },
     /// The row changed since the caller read it.
     #[error(
         "{entity} {id} was changed by someone else since you loaded it (you had version {expected}, it is now version {found}); reload it and make your change again"
@@ -82,6 +145,7 @@ impl Error {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
+            Self::Refused { .. } | Self::HasHistory { .. } => ErrorKind::Refused,
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
@@ -105,6 +169,13 @@ impl Error {
 
     pub(crate) fn forbidden(permission: crate::Permission, scope: &'static str) -> Self {
         Self::Forbidden { permission, scope }
+    }
+
+    pub(crate) fn refused(reason: Refusal, message: impl Into<String>) -> Self {
+        Self::Refused {
+            reason,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn invalid(entity: Entity, errors: ValidationErrors) -> Self {
@@ -131,6 +202,14 @@ impl From<StorageError> for Error {
                 expected,
                 found,
             },
+            StorageError::AlreadyExists {
+                key: UniqueKey::OpenCheckout,
+                value,
+                ..
+            } => Self::refused(
+                Refusal::DeviceAlreadyOut,
+                format!("device '{value}' is already checked out; check it in first"),
+            ),
             StorageError::AlreadyExists { entity, key, value } => match taken_field(key) {
                 Some(field) => Self::invalid_field(
                     entity,

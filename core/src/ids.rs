@@ -75,6 +75,10 @@ uuid_id!(
     /// Identifies a grant: a role held by a user over a scope.
     GrantId
 );
+uuid_id!(
+    /// Identifies a record on a user's profile (checkout, incident, invoice, ...).
+    RecordId
+);
 
 /// The optimistic-concurrency version of a stored row.
 ///

@@ -20,9 +20,11 @@ pub mod authz;
 mod clock;
 mod directory;
 mod error;
+pub mod export;
 mod ids;
 pub mod model;
 pub mod query;
+pub mod records;
 pub mod storage;
 pub mod validation;
 
@@ -33,11 +35,14 @@ pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject
 pub use actor::Actor;
 pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
-pub use directory::{Directory, NewOrgUnit, UserSearch};
-pub use error::{Error, ErrorKind};
-pub use ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RoleId, UserId, Version};
+pub use directory::profile;
+pub use directory::{CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, UserSearch};
+pub use error::{Error, ErrorKind, Refusal};
+pub use ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RecordId, RoleId, UserId, Version};
 pub use model::*;
-pub use query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
+pub use query::{
+    ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
+};
 pub use storage::{
     ChangeSet, Entity, Op, Storage, StorageError, StorageErrorKind, UniqueKey, UserKey,
 };

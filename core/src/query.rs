@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{ActivityEntry, Subject};
-use crate::ids::{ActivityId, OrgUnitId, UserId};
+use crate::ids::{ActivityId, OrgUnitId, RecordId, UserId};
 use crate::model::{AccessKind, Grade, RecordStatus, User, UserKind};
+use crate::records::{Record, RecordKind};
 
 /// The largest page a query returns; larger requests are cut to it.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -165,5 +166,62 @@ impl ActivityQuery {
         self.after
             .as_ref()
             .is_none_or(|c| (entry.at, entry.id) < (c.at, c.id))
+    }
+}
+
+/// The position after a record in newest-first order.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RecordCursor {
+    /// When the last record returned happened (see [`Record::at`]).
+    pub at: DateTime<Utc>,
+    /// Its id, which breaks ties.
+    pub id: RecordId,
+}
+
+impl RecordCursor {
+    /// The cursor just after `record`.
+    pub fn after(record: &Record) -> Self {
+        Self {
+            at: record.at(),
+            id: record.id,
+        }
+    }
+}
+
+/// A query over one user's records of one kind, newest first by `(at, id)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordQuery {
+    /// Whose records.
+    pub user: UserId,
+    /// Which kind.
+    pub kind: RecordKind,
+    /// Only checkouts still out (ignored for other kinds).
+    pub open_only: bool,
+    /// Start after this record.
+    pub after: Option<RecordCursor>,
+    /// At most this many (at most [`MAX_PAGE_SIZE`]).
+    pub limit: u32,
+}
+
+impl RecordQuery {
+    /// The page size to use: `limit` clamped to `1..=MAX_PAGE_SIZE`.
+    pub fn page_size(&self) -> usize {
+        self.limit.clamp(1, MAX_PAGE_SIZE) as usize
+    }
+
+    /// True when `record` satisfies the query (paging aside).
+    pub fn matches(&self, record: &Record) -> bool {
+        record.user == self.user
+            && record.kind() == self.kind
+            && (!self.open_only
+                || self.kind != RecordKind::Checkout
+                || record.open_device_key().is_some())
+    }
+
+    /// True when `record` comes after the cursor in newest-first order.
+    pub fn is_after_cursor(&self, record: &Record) -> bool {
+        self.after
+            .as_ref()
+            .is_none_or(|c| (record.at(), record.id) < (c.at, c.id))
     }
 }

@@ -53,6 +53,10 @@ pub enum ValidationCode {
     UnknownOrgUnit,
     /// The move would put an org unit under itself or one of its descendants.
     Cycle,
+    /// A number outside the allowed range (a zero or negative amount).
+    OutOfRange,
+    /// The record referred to does not exist on this user's profile.
+    UnknownRecord,
     /// The thing is protected and cannot be changed this way (the System Administrator preset).
     Protected,
     /// The change would leave the district without an active System Administrator.
@@ -79,6 +83,8 @@ impl ValidationCode {
             Self::Cycle => "cycle",
             Self::TooMany { .. } => "too_many",
             Self::Protected => "protected",
+            Self::OutOfRange => "out_of_range",
+            Self::UnknownRecord => "unknown_record",
             Self::LastSystemAdministrator => "last_system_administrator",
         }
     }

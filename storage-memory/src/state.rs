@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use homeroom::records::Record;
 use homeroom::{
-    ActivityId, District, DistrictId, Entity, Grant, GrantId, Op, OrgUnit, OrgUnitId, Role, RoleId,
-    StorageError, UniqueKey, User, UserId, Version,
+    ActivityId, District, DistrictId, Entity, Grant, GrantId, Op, OrgUnit, OrgUnitId, RecordId,
+    Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
 };
 
 use crate::tenant::Tenant;
@@ -21,6 +22,7 @@ pub(crate) struct State {
     activity_homes: HashMap<ActivityId, DistrictId>,
     role_homes: HashMap<RoleId, DistrictId>,
     grant_homes: HashMap<GrantId, DistrictId>,
+    record_homes: HashMap<RecordId, DistrictId>,
 }
 
 /// How to take back one applied op.
@@ -31,6 +33,7 @@ enum Undo {
     Activity(DistrictId, ActivityId),
     Role(DistrictId, RoleId, Option<Role>),
     Grant(DistrictId, GrantId, Option<Grant>),
+    Record(DistrictId, RecordId, Option<Box<Record>>),
 }
 
 impl State {
@@ -202,6 +205,31 @@ impl State {
                 self.grant_homes.remove(&id);
                 undo.push(Undo::Grant(district, id, previous));
             }
+            Op::InsertRecord(record) => {
+                if self.record_homes.contains_key(&record.id) {
+                    return Err(exists(Entity::Record, UniqueKey::Id, record.id));
+                }
+                let tenant = self.tenant_mut(record.district)?;
+                if tenant.user(record.user).is_none() {
+                    return Err(StorageError::not_found(Entity::User, record.user));
+                }
+                tenant.check_record_keys(&record)?;
+                let (district, id) = (record.district, record.id);
+                tenant.put_record(id, Some(record));
+                self.record_homes.insert(id, district);
+                undo.push(Undo::Record(district, id, None));
+            }
+            Op::UpdateRecord { record, expected } => {
+                let (district, id) = (record.district, record.id);
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .record(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Record, id))?;
+                check_version(Entity::Record, id, expected, current.version)?;
+                tenant.check_record_keys(&record)?;
+                let previous = tenant.put_record(id, Some(record));
+                undo.push(Undo::Record(district, id, previous.map(Box::new)));
+            }
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => {
                 return Err(StorageError::Unsupported {
@@ -252,6 +280,14 @@ impl State {
                 };
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.put_grant(id, previous);
+                }
+            }
+            Undo::Record(district, id, previous) => {
+                if previous.is_none() {
+                    self.record_homes.remove(&id);
+                }
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_record(id, previous.map(|r| *r));
                 }
             }
             Undo::Activity(district, id) => {

@@ -3,9 +3,11 @@
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
+use homeroom::records::{Record, RecordCounts};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
-    Page, Role, Storage, StorageError, User, UserCursor, UserId, UserKey, UserQuery,
+    Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User, UserCursor,
+    UserId, UserKey, UserQuery,
 };
 
 use crate::state::State;
@@ -131,6 +133,53 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .map(|t| t.grants(holder))
             .unwrap_or_default())
+    }
+
+    async fn record(
+        &self,
+        district: DistrictId,
+        id: RecordId,
+    ) -> Result<Option<Record>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.record(id))
+            .cloned())
+    }
+
+    async fn records(
+        &self,
+        district: DistrictId,
+        query: &RecordQuery,
+    ) -> Result<Page<Record, RecordCursor>, StorageError> {
+        Ok(match self.read().tenant(district) {
+            Some(tenant) => tenant.records(query),
+            None => Page::empty(),
+        })
+    }
+
+    async fn record_counts(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<RecordCounts, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.record_counts(user))
+            .unwrap_or_default())
+    }
+
+    async fn open_checkout(
+        &self,
+        district: DistrictId,
+        device_key: &str,
+    ) -> Result<Option<Record>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.open_checkout(device_key))
+            .cloned())
     }
 
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {

@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+use homeroom::records::{Record, RecordCounts, RecordKind};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
-    OrgUnitId, Page, Role, RoleId, StorageError, Subject, UniqueKey, User, UserCursor, UserId,
-    UserKey, UserQuery,
+    OrgUnitId, Page, RecordCursor, RecordId, RecordQuery, Role, RoleId, StorageError, Subject,
+    UniqueKey, User, UserCursor, UserId, UserKey, UserQuery,
 };
 
 /// A district's rows, with an index for every lookup the `Storage` trait offers.
@@ -29,7 +31,12 @@ pub(crate) struct Tenant {
     grants: HashMap<GrantId, Grant>,
     grants_by_holder: HashMap<UserId, HashSet<GrantId>>,
     /// Subject → its entries, oldest first by `(at, id)`.
-    activity_by_subject: HashMap<Subject, BTreeSet<(chrono::DateTime<chrono::Utc>, ActivityId)>>,
+    activity_by_subject: HashMap<Subject, BTreeSet<(DateTime<Utc>, ActivityId)>>,
+    records: HashMap<RecordId, Record>,
+    /// (user, kind) → its records, oldest first by `(at, id)`.
+    records_by_user: HashMap<(UserId, RecordKind), BTreeSet<(DateTime<Utc>, RecordId)>>,
+    /// Device key → the open checkout holding it.
+    open_devices: HashMap<String, RecordId>,
 }
 
 /// The unique keys of a user, as `(key kind, normalised value)`.
@@ -254,6 +261,97 @@ impl Tenant {
             self.grants.insert(id, new);
         }
         previous
+    }
+
+    pub(crate) fn record(&self, id: RecordId) -> Option<&Record> {
+        self.records.get(&id)
+    }
+
+    /// Fails when another open checkout holds `record`'s device.
+    pub(crate) fn check_record_keys(&self, record: &Record) -> Result<(), StorageError> {
+        match record.open_device_key() {
+            Some(key)
+                if self
+                    .open_devices
+                    .get(&key)
+                    .is_some_and(|holder| *holder != record.id) =>
+            {
+                Err(StorageError::AlreadyExists {
+                    entity: Entity::Record,
+                    key: UniqueKey::OpenCheckout,
+                    value: key,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores `record` under `id` (or removes it with `None`), keeping the indexes; returns the
+    /// row it replaced.
+    pub(crate) fn put_record(&mut self, id: RecordId, record: Option<Record>) -> Option<Record> {
+        let previous = self.records.remove(&id);
+        if let Some(old) = &previous {
+            if let Some(index) = self.records_by_user.get_mut(&(old.user, old.kind())) {
+                index.remove(&(old.at(), id));
+            }
+            if let Some(key) = old.open_device_key() {
+                self.open_devices.remove(&key);
+            }
+        }
+        if let Some(new) = record {
+            self.records_by_user
+                .entry((new.user, new.kind()))
+                .or_default()
+                .insert((new.at(), id));
+            if let Some(key) = new.open_device_key() {
+                self.open_devices.insert(key, id);
+            }
+            self.records.insert(id, new);
+        }
+        previous
+    }
+
+    /// One page of a user's records of one kind, newest first.
+    pub(crate) fn records(&self, query: &RecordQuery) -> Page<Record, RecordCursor> {
+        let Some(index) = self.records_by_user.get(&(query.user, query.kind)) else {
+            return Page::empty();
+        };
+        let matching = || {
+            index
+                .iter()
+                .rev()
+                .filter_map(|(_, id)| self.records.get(id))
+                .filter(|r| query.matches(r))
+        };
+        let total = matching().count() as u64;
+        let mut rest = matching().filter(|r| query.is_after_cursor(r));
+        let items: Vec<Record> = rest.by_ref().take(query.page_size()).cloned().collect();
+        let next = match (rest.next(), items.last()) {
+            (Some(_), Some(last)) => Some(RecordCursor::after(last)),
+            _ => None,
+        };
+        Page { items, total, next }
+    }
+
+    pub(crate) fn record_counts(&self, user: UserId) -> RecordCounts {
+        RecordCounts(
+            RecordKind::ALL
+                .into_iter()
+                .filter_map(|kind| {
+                    let n = self
+                        .records_by_user
+                        .get(&(user, kind))
+                        .map_or(0, BTreeSet::len);
+                    (n > 0).then_some((kind, n as u64))
+                })
+                .collect(),
+        )
+    }
+
+    pub(crate) fn open_checkout(&self, device_key: &str) -> Option<&Record> {
+        self.open_devices
+            .get(device_key)
+            .and_then(|id| self.records.get(id))
     }
 
     /// One page of matching users. The candidates come from the narrowest index the query

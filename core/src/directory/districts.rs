@@ -178,10 +178,28 @@ fn validate_settings(mut settings: DistrictSettings) -> Result<DistrictSettings,
 
 fn settings_fields(settings: &DistrictSettings) -> Vec<(String, Option<String>)> {
     let grades: Vec<&str> = settings.custom_grades.iter().map(String::as_str).collect();
-    vec![(
-        "settings.custom_grades".into(),
-        (!grades.is_empty()).then(|| grades.join(",")),
-    )]
+    let flag = |name: &str, on: bool| (format!("settings.{name}"), Some(on.to_string()));
+    let m = settings.modules;
+    vec![
+        (
+            "settings.custom_grades".into(),
+            (!grades.is_empty()).then(|| grades.join(",")),
+        ),
+        flag("modules.checkouts", m.checkouts),
+        flag("modules.incidents", m.incidents),
+        flag("modules.billing", m.billing),
+        flag("modules.tickets", m.tickets),
+        flag("modules.insurance", m.insurance),
+        flag(
+            "checkout_policy.require_aup",
+            settings.checkout_policy.require_aup,
+        ),
+        flag(
+            "checkout_policy.require_fee",
+            settings.checkout_policy.require_fee,
+        ),
+        flag("audit_profile_views", settings.audit_profile_views),
+    ]
 }
 
 /// Fails with a conflict when the caller's version is not the stored one.

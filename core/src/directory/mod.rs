@@ -6,13 +6,17 @@
 
 mod acting;
 mod districts;
+mod export_rows;
 mod grants;
 mod org_units;
+pub mod profile;
+mod records;
 mod search;
 mod user_validation;
 mod users;
 
 pub use org_units::NewOrgUnit;
+pub use records::{CheckoutReceipt, NewCheckout, NewIncident};
 pub use search::UserSearch;
 
 use std::sync::Arc;
@@ -55,6 +59,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     storage: Arc<S>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
+    tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
 }
 
 // By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
@@ -64,6 +69,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             storage: Arc::clone(&self.storage),
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
+            tabs: Arc::clone(&self.tabs),
         }
     }
 }
@@ -84,6 +90,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             storage,
             clock,
             ids,
+            tabs: Arc::new(Vec::new()),
         }
     }
 

@@ -30,8 +30,75 @@ impl District {
 }
 
 /// Per-district configuration.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DistrictSettings {
     /// Grade codes this district uses besides PK, K and 1–12 (upper case, e.g. `TK`, `ADULT`).
     pub custom_grades: BTreeSet<String>,
+    /// Which optional parts of the product the district uses.
+    pub modules: Modules,
+    /// What a device checkout requires.
+    pub checkout_policy: CheckoutPolicy,
+    /// Record who opened a student's profile and when (the disclosure record schools keep for
+    /// student privacy). On by default.
+    pub audit_profile_views: bool,
+}
+
+impl Default for DistrictSettings {
+    fn default() -> Self {
+        Self {
+            custom_grades: BTreeSet::new(),
+            modules: Modules::default(),
+            checkout_policy: CheckoutPolicy::default(),
+            audit_profile_views: true,
+        }
+    }
+}
+
+/// Module toggles: a disabled module's profile tab is hidden and its commands are refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Modules {
+    /// Device checkouts.
+    pub checkouts: bool,
+    /// Incidents.
+    pub incidents: bool,
+    /// Invoices and payments.
+    pub billing: bool,
+    /// Help-desk tickets.
+    pub tickets: bool,
+    /// Device insurance (off by default).
+    pub insurance: bool,
+}
+
+impl Default for Modules {
+    fn default() -> Self {
+        Self {
+            checkouts: true,
+            incidents: true,
+            billing: true,
+            tickets: true,
+            insurance: false,
+        }
+    }
+}
+
+/// What must be true before a device is handed out. A district may relax either rule; the
+/// checkout then succeeds with a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CheckoutPolicy {
+    /// The acceptable-use policy must be signed.
+    pub require_aup: bool,
+    /// The device fee must be paid.
+    pub require_fee: bool,
+}
+
+impl Default for CheckoutPolicy {
+    fn default() -> Self {
+        Self {
+            require_aup: true,
+            require_fee: true,
+        }
+    }
 }

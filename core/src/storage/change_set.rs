@@ -4,6 +4,7 @@ use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
 use crate::ids::{DistrictId, GrantId, UserId, Version};
 use crate::model::{District, OrgUnit, User};
+use crate::records::Record;
 
 /// One row write.
 ///
@@ -62,6 +63,15 @@ pub enum Op {
     },
     /// Insert a new grant. Its holder and role must exist in its district.
     InsertGrant(Grant),
+    /// Insert a new record. Its user must exist in its district.
+    InsertRecord(Record),
+    /// Replace a record stored at `expected`.
+    UpdateRecord {
+        /// The new row.
+        record: Record,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
     /// Delete a grant stored at `expected`.
     DeleteGrant {
         /// The grant's district.
@@ -85,6 +95,7 @@ impl Op {
             Self::AppendActivity(entry) => Some(entry.district),
             Self::InsertRole(r) | Self::UpdateRole { role: r, .. } => Some(r.district),
             Self::InsertGrant(g) => Some(g.district),
+            Self::InsertRecord(r) | Self::UpdateRecord { record: r, .. } => Some(r.district),
             Self::DeleteGrant { district, .. } => Some(*district),
         }
     }

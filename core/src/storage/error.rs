@@ -19,6 +19,8 @@ pub enum Entity {
     Role,
     /// A grant.
     Grant,
+    /// A record on a user's profile.
+    Record,
 }
 
 impl fmt::Display for Entity {
@@ -30,6 +32,7 @@ impl fmt::Display for Entity {
             Self::Activity => "activity entry",
             Self::Role => "role",
             Self::Grant => "grant",
+            Self::Record => "record",
         })
     }
 }
@@ -52,6 +55,8 @@ pub enum UniqueKey {
     Username,
     /// A role's name within the district (case-insensitive).
     RoleName,
+    /// A device's key among the district's open checkouts: a device cannot be out twice.
+    OpenCheckout,
 }
 
 impl fmt::Display for UniqueKey {
@@ -64,6 +69,7 @@ impl fmt::Display for UniqueKey {
             Self::Email => "e-mail",
             Self::Username => "username",
             Self::RoleName => "role name",
+            Self::OpenCheckout => "device checked out",
         })
     }
 }

@@ -17,7 +17,10 @@
 //!   [`Username::key`](crate::Username::key) per district; a role's
 //!   [`Role::name_key`](crate::Role::name_key) per district. `None` values never collide.
 //! - `InsertGrant` fails with `NotFound` when its holder or role does not exist in its district;
-//!   `DeleteGrant` like `DeleteUser`.
+//!   `DeleteGrant` like `DeleteUser`. `InsertRecord` fails with `NotFound` when its user does not
+//!   exist; a record whose [`Record::open_device_key`](crate::records::Record::open_device_key)
+//!   another record of the district holds fails with `AlreadyExists` (`UniqueKey::OpenCheckout`):
+//!   a device cannot be out twice.
 //! - `Update*` and `DeleteUser` fail with [`StorageErrorKind::NotFound`] when the row does not
 //!   exist in the named district, with [`StorageErrorKind::Conflict`] when it is stored at
 //!   another version than `expected`, and updates fail with `AlreadyExists` when the new row
@@ -48,9 +51,12 @@ use async_trait::async_trait;
 
 use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
-use crate::ids::{DistrictId, UserId};
+use crate::ids::{DistrictId, RecordId, UserId};
 use crate::model::{District, OrgUnit, User};
-use crate::query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
+use crate::query::{
+    ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
+};
+use crate::records::{Record, RecordCounts};
 
 /// A key that identifies at most one user in a district.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -125,6 +131,55 @@ pub trait Storage: Send + Sync {
         let _ = (district, holder);
         Err(StorageError::Unsupported {
             operation: "grants".into(),
+        })
+    }
+
+    /// The record with this id in this district.
+    async fn record(
+        &self,
+        district: DistrictId,
+        id: RecordId,
+    ) -> Result<Option<Record>, StorageError> {
+        let _ = (district, id);
+        Err(StorageError::Unsupported {
+            operation: "record".into(),
+        })
+    }
+
+    /// One page of a user's records of one kind, newest first, with the total count.
+    async fn records(
+        &self,
+        district: DistrictId,
+        query: &RecordQuery,
+    ) -> Result<Page<Record, RecordCursor>, StorageError> {
+        let _ = (district, query);
+        Err(StorageError::Unsupported {
+            operation: "records".into(),
+        })
+    }
+
+    /// How many records of each kind a user has.
+    async fn record_counts(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<RecordCounts, StorageError> {
+        let _ = (district, user);
+        Err(StorageError::Unsupported {
+            operation: "record_counts".into(),
+        })
+    }
+
+    /// The open checkout of the device with this [`Device::key`](crate::records::Device::key),
+    /// if it is out.
+    async fn open_checkout(
+        &self,
+        district: DistrictId,
+        device_key: &str,
+    ) -> Result<Option<Record>, StorageError> {
+        let _ = (district, device_key);
+        Err(StorageError::Unsupported {
+            operation: "open_checkout".into(),
         })
     }
 

@@ -1,0 +1,537 @@
+//! The user profile: its tabs, shown by permission, module and data; the self view; history
+//! exports; and the record of who viewed a student's profile.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::activity::{ActivityAction, ActivityEntry, Subject};
+use crate::actor::Actor;
+use crate::authz::{Permission, PermissionSet};
+use crate::error::Error;
+use crate::ids::{DistrictId, UserId};
+use crate::model::{Guardian, Modules, User, UserKind};
+use crate::query::{ActivityCursor, ActivityQuery, MAX_PAGE_SIZE, Page, RecordCursor, RecordQuery};
+use crate::records::{Record, RecordBody, RecordKind};
+use crate::storage::{ChangeSet, Entity, Op, Storage};
+
+use super::Directory;
+use super::acting::Acting;
+
+/// The built-in tabs, in the order a profile shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum TabKind {
+    /// Snapshot, current checkouts, open incidents, guardians, AUP and fee, actions.
+    UserInformation,
+    /// Every device checkout.
+    CheckoutHistory,
+    /// Every incident.
+    IncidentHistory,
+    /// Invoices and payments.
+    BillingHistory,
+    /// Help-desk tickets.
+    TicketHistory,
+    /// Staff notes.
+    Notes,
+    /// Changes to the profile.
+    ActivityLog,
+    /// Insurance enrolment and claims (optional module).
+    Insurance,
+}
+
+impl TabKind {
+    /// Every built-in tab, in display order.
+    pub const ALL: [TabKind; 8] = [
+        Self::UserInformation,
+        Self::CheckoutHistory,
+        Self::IncidentHistory,
+        Self::BillingHistory,
+        Self::TicketHistory,
+        Self::Notes,
+        Self::ActivityLog,
+        Self::Insurance,
+    ];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::UserInformation => "User Information",
+            Self::CheckoutHistory => "Checkout History",
+            Self::IncidentHistory => "Incident History",
+            Self::BillingHistory => "Billing History",
+            Self::TicketHistory => "Ticket History",
+            Self::Notes => "Notes",
+            Self::ActivityLog => "Activity Log",
+            Self::Insurance => "Insurance",
+        }
+    }
+
+    /// The permission the viewer needs over the user.
+    pub fn permission(self) -> Permission {
+        match self {
+            Self::UserInformation | Self::CheckoutHistory => Permission::ViewUsers,
+            Self::IncidentHistory => Permission::ViewIncidents,
+            Self::BillingHistory | Self::Insurance => Permission::ViewInvoices,
+            Self::TicketHistory => Permission::ViewTickets,
+            Self::Notes => Permission::UserNotes,
+            Self::ActivityLog => Permission::ViewActivityLog,
+        }
+    }
+
+    /// True when the district's modules allow the tab.
+    pub fn module_enabled(self, modules: Modules) -> bool {
+        match self {
+            Self::UserInformation | Self::Notes | Self::ActivityLog => true,
+            Self::CheckoutHistory => modules.checkouts,
+            Self::IncidentHistory => modules.incidents,
+            Self::BillingHistory => modules.billing,
+            Self::TicketHistory => modules.tickets,
+            Self::Insurance => modules.insurance,
+        }
+    }
+
+    /// Optional tabs are shown only when the user has data for them.
+    pub fn optional(self) -> bool {
+        matches!(self, Self::Insurance)
+    }
+
+    /// The record kind the tab lists, if it lists one.
+    pub fn record_kind(self) -> Option<RecordKind> {
+        match self {
+            Self::CheckoutHistory => Some(RecordKind::Checkout),
+            Self::IncidentHistory => Some(RecordKind::Incident),
+            Self::BillingHistory => Some(RecordKind::Invoice),
+            Self::TicketHistory => Some(RecordKind::Ticket),
+            Self::Notes => Some(RecordKind::Note),
+            Self::Insurance => Some(RecordKind::Insurance),
+            Self::UserInformation | Self::ActivityLog => None,
+        }
+    }
+
+    /// The visibility rule: the viewer holds the tab's permission, its module is on, and an
+    /// optional tab has data.
+    ///
+    /// ```
+    /// use homeroom::{Modules, Permission, PermissionSet};
+    /// use homeroom::profile::TabKind;
+    /// let viewer: PermissionSet = [Permission::ViewUsers, Permission::ViewInvoices].into_iter().collect();
+    /// assert!(TabKind::BillingHistory.visible(viewer, Modules::default(), false));
+    /// assert!(!TabKind::IncidentHistory.visible(viewer, Modules::default(), true));
+    /// let with_insurance = Modules { insurance: true, ..Modules::default() };
+    /// assert!(!TabKind::Insurance.visible(viewer, with_insurance, false), "no data, no optional tab");
+    /// assert!(TabKind::Insurance.visible(viewer, with_insurance, true));
+    /// ```
+    pub fn visible(self, actions: PermissionSet, modules: Modules, has_data: bool) -> bool {
+        actions.contains(self.permission())
+            && self.module_enabled(modules)
+            && (!self.optional() || has_data)
+    }
+}
+
+/// The User Information tab.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UserInformation {
+    /// Devices out now.
+    pub current_checkouts: Vec<Record>,
+    /// Incidents not yet resolved (when the viewer may see incidents).
+    pub open_incidents: Vec<Record>,
+    /// Parents and guardians.
+    pub guardians: Vec<Guardian>,
+    /// Acceptable-use policy signed.
+    pub aup_signed: bool,
+    /// Device fee paid.
+    pub fee_paid: bool,
+    /// What the viewer may do to this user (the buttons).
+    pub actions: PermissionSet,
+}
+
+/// One tab of a profile, with its content.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Tab {
+    /// See [`TabKind::UserInformation`].
+    UserInformation(UserInformation),
+    /// A history of records, newest first, first page.
+    History {
+        /// Which tab.
+        kind: TabKind,
+        /// The first page.
+        page: Page<Record, RecordCursor>,
+    },
+    /// Billing history with the exact outstanding balance over every invoice.
+    Billing {
+        /// The first page of invoices.
+        page: Page<Record, RecordCursor>,
+        /// Invoiced − paid, over every invoice that is not void.
+        balance: Decimal,
+    },
+    /// The activity log, newest first, first page.
+    ActivityLog(Page<ActivityEntry, ActivityCursor>),
+    /// A tab a host registered.
+    Custom {
+        /// The provider's key.
+        key: String,
+        /// Its title.
+        title: String,
+        /// What it rendered.
+        content: serde_json::Value,
+    },
+}
+
+impl Tab {
+    /// The tab's title.
+    pub fn title(&self) -> &str {
+        match self {
+            Self::UserInformation(_) => TabKind::UserInformation.title(),
+            Self::History { kind, .. } => kind.title(),
+            Self::Billing { .. } => TabKind::BillingHistory.title(),
+            Self::ActivityLog(_) => TabKind::ActivityLog.title(),
+            Self::Custom { title, .. } => title,
+        }
+    }
+}
+
+/// A user's profile as one viewer may see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Profile {
+    /// The user.
+    pub user: User,
+    /// The tabs the viewer may see, in order.
+    pub tabs: Vec<Tab>,
+}
+
+impl Profile {
+    /// The tab with this title, if shown.
+    pub fn tab(&self, title: &str) -> Option<&Tab> {
+        self.tabs.iter().find(|t| t.title() == title)
+    }
+
+    /// The titles of the tabs shown, in order.
+    pub fn titles(&self) -> Vec<&str> {
+        self.tabs.iter().map(Tab::title).collect()
+    }
+}
+
+/// A tab a host adds to every profile (an LMS adds "Transcript", for instance).
+#[async_trait]
+pub trait TabProvider: Send + Sync {
+    /// A stable key.
+    fn key(&self) -> &str;
+    /// The title shown.
+    fn title(&self) -> &str;
+    /// The permission a viewer needs over the user to see the tab.
+    fn permission(&self) -> Permission;
+    /// The tab's content for `user`, or `None` to hide the tab (no data).
+    async fn render(&self, user: &User) -> Result<Option<serde_json::Value>, Error>;
+}
+
+/// What a user sees of their own record: devices out, their tickets, their invoices. Never
+/// staff notes or the activity log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SelfView {
+    /// The user.
+    pub user: User,
+    /// Devices out now.
+    pub current_checkouts: Vec<Record>,
+    /// Their tickets, newest first.
+    pub tickets: Vec<Record>,
+    /// Their invoices, newest first.
+    pub invoices: Vec<Record>,
+    /// What they owe.
+    pub balance: Decimal,
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Adds a host-defined tab to every profile, after the built-in ones.
+    #[must_use]
+    pub fn with_tab(mut self, tab: Arc<dyn TabProvider>) -> Self {
+        let mut tabs: Vec<Arc<dyn TabProvider>> = self.tabs.as_ref().clone();
+        tabs.push(tab);
+        self.tabs = Arc::new(tabs);
+        self
+    }
+
+    /// Opens a user's profile: the tabs the actor may see, each history's first page of
+    /// `page_size`. Opening a student's profile is recorded (who, when) unless the district
+    /// turned that off; see [`Directory::profile_views`].
+    pub async fn profile(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        page_size: u32,
+    ) -> Result<Profile, Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let user = acting.see(self.load_user(district, user).await?)?;
+        let actions = acting.authority.allowed_actions(&user);
+        let modules = district_row.settings.modules;
+        let counts = self.storage.record_counts(district, user.id).await?;
+        let mut tabs = Vec::new();
+        for kind in TabKind::ALL {
+            let has_data = kind.record_kind().is_none_or(|k| counts.of(k) > 0);
+            if !kind.visible(actions, modules, has_data) {
+                continue;
+            }
+            tabs.push(self.tab(kind, &user, actions, modules, page_size).await?);
+        }
+        for provider in self.tabs.iter() {
+            if !actions.contains(provider.permission()) {
+                continue;
+            }
+            if let Some(content) = provider.render(&user).await? {
+                tabs.push(Tab::Custom {
+                    key: provider.key().into(),
+                    title: provider.title().into(),
+                    content,
+                });
+            }
+        }
+        if district_row.settings.audit_profile_views && user.details.kind == UserKind::Student {
+            self.record_view(&acting, district, user.id).await?;
+        }
+        Ok(Profile { user, tabs })
+    }
+
+    /// A further page of one history tab, under the same rules as the profile.
+    pub async fn history(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        kind: TabKind,
+        after: Option<RecordCursor>,
+        limit: u32,
+    ) -> Result<Page<Record, RecordCursor>, Error> {
+        let (user, record_kind) = self.history_access(actor, district, user, kind).await?;
+        let query = RecordQuery {
+            user: user.id,
+            kind: record_kind,
+            open_only: false,
+            after,
+            limit,
+        };
+        Ok(self.storage.records(district, &query).await?)
+    }
+
+    /// One history tab as a CSV file (UTF-8 with BOM, formula-safe), every record in it.
+    pub async fn export_history_csv(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        kind: TabKind,
+    ) -> Result<Vec<u8>, Error> {
+        let (user, record_kind) = self.history_access(actor, district, user, kind).await?;
+        let records = self
+            .all_records(district, user.id, record_kind, false)
+            .await?;
+        let (header, rows) = super::export_rows::rows(record_kind, &records);
+        Ok(crate::export::csv_bytes(header, rows))
+    }
+
+    /// Who opened this student's profile, and when, newest first. Needs View Activity Log.
+    pub async fn profile_views(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        after: Option<ActivityCursor>,
+        limit: u32,
+    ) -> Result<Page<ActivityEntry, ActivityCursor>, Error> {
+        let (acting, _) = self.acting(actor, district).await?;
+        let user = acting.see(self.load_user(district, user).await?)?;
+        acting.require(Permission::ViewActivityLog, &user)?;
+        let query = ActivityQuery {
+            subject: Subject::ProfileViews(user.id),
+            after,
+            limit,
+        };
+        Ok(self.storage.activity(district, &query).await?)
+    }
+
+    /// The acting user's own view of their record: devices out, tickets, invoices and balance.
+    /// Staff notes and the activity log are never part of it.
+    pub async fn self_view(&self, actor: &Actor) -> Result<SelfView, Error> {
+        let Some(me) = actor.user_id() else {
+            return Err(Error::not_found(Entity::User, "system actor"));
+        };
+        let district = actor
+            .district()
+            .ok_or_else(|| Error::not_found(Entity::User, me))?;
+        let user = self.load_user(district, me).await?;
+        let current_checkouts = self
+            .all_records(district, me, RecordKind::Checkout, true)
+            .await?;
+        let tickets = self
+            .all_records(district, me, RecordKind::Ticket, false)
+            .await?;
+        let invoices = self
+            .all_records(district, me, RecordKind::Invoice, false)
+            .await?;
+        let balance = balance(&invoices);
+        Ok(SelfView {
+            user,
+            current_checkouts,
+            tickets,
+            invoices,
+            balance,
+        })
+    }
+
+    async fn tab(
+        &self,
+        kind: TabKind,
+        user: &User,
+        actions: PermissionSet,
+        modules: Modules,
+        page_size: u32,
+    ) -> Result<Tab, Error> {
+        let district = user.district;
+        let first_page = |record_kind| RecordQuery {
+            user: user.id,
+            kind: record_kind,
+            open_only: false,
+            after: None,
+            limit: page_size,
+        };
+        Ok(match kind {
+            TabKind::UserInformation => {
+                let current_checkouts = if modules.checkouts {
+                    self.all_records(district, user.id, RecordKind::Checkout, true)
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                let open_incidents = if TabKind::IncidentHistory.visible(actions, modules, true) {
+                    let mut incidents = self
+                        .all_records(district, user.id, RecordKind::Incident, false)
+                        .await?;
+                    incidents.retain(|r| matches!(&r.body, RecordBody::Incident(i) if i.is_open()));
+                    incidents
+                } else {
+                    Vec::new()
+                };
+                Tab::UserInformation(UserInformation {
+                    current_checkouts,
+                    open_incidents,
+                    guardians: user.details.guardians.clone(),
+                    aup_signed: user.details.aup_signed,
+                    fee_paid: user.details.fee_paid,
+                    actions,
+                })
+            }
+            TabKind::BillingHistory => {
+                let page = self
+                    .storage
+                    .records(district, &first_page(RecordKind::Invoice))
+                    .await?;
+                let all = self
+                    .all_records(district, user.id, RecordKind::Invoice, false)
+                    .await?;
+                Tab::Billing {
+                    page,
+                    balance: balance(&all),
+                }
+            }
+            TabKind::ActivityLog => {
+                let query = ActivityQuery {
+                    subject: Subject::User(user.id),
+                    after: None,
+                    limit: page_size,
+                };
+                Tab::ActivityLog(self.storage.activity(district, &query).await?)
+            }
+            other => {
+                let record_kind = other.record_kind().unwrap_or(RecordKind::Note);
+                Tab::History {
+                    kind: other,
+                    page: self
+                        .storage
+                        .records(district, &first_page(record_kind))
+                        .await?,
+                }
+            }
+        })
+    }
+
+    /// Checks a history tab may be read by the actor and returns the user and record kind.
+    async fn history_access(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        kind: TabKind,
+    ) -> Result<(User, RecordKind), Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let user = acting.see(self.load_user(district, user).await?)?;
+        acting.require(kind.permission(), &user)?;
+        let Some(record_kind) = kind.record_kind() else {
+            return Err(Error::not_found(Entity::Record, kind.title()));
+        };
+        if !kind.module_enabled(district_row.settings.modules) {
+            return Err(Error::refused(
+                crate::Refusal::ModuleDisabled,
+                format!("{} is turned off for {}", kind.title(), district_row.name),
+            ));
+        }
+        Ok((user, record_kind))
+    }
+
+    /// Every record of one kind of a user, newest first.
+    async fn all_records(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        kind: RecordKind,
+        open_only: bool,
+    ) -> Result<Vec<Record>, Error> {
+        let mut query = RecordQuery {
+            user,
+            kind,
+            open_only,
+            after: None,
+            limit: MAX_PAGE_SIZE,
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = self.storage.records(district, &query).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    async fn record_view(
+        &self,
+        acting: &Acting,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<(), Error> {
+        let entry = self.log_entry(
+            &acting.who,
+            district,
+            Subject::ProfileViews(user),
+            ActivityAction::Viewed,
+            Vec::new(),
+            self.now(),
+        );
+        self.commit(ChangeSet::new().with(Op::AppendActivity(entry)))
+            .await
+    }
+}
+
+/// The exact amount owed over these invoices.
+fn balance(invoices: &[Record]) -> Decimal {
+    invoices
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Invoice(invoice) => Some(invoice.balance()),
+            _ => None,
+        })
+        .sum()
+}
