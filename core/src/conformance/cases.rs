@@ -14,6 +14,7 @@ mod districts;
 mod filters;
 mod isolation;
 mod paging;
+mod records;
 mod support;
 mod text_search;
 mod users;
@@ -124,5 +125,15 @@ cases! {
         deleted_grant_is_gone_and_stale_delete_is_a_conflict,
         failed_set_leaves_no_role_or_grant_behind,
         roles_and_grants_never_cross_districts,
+    ],
+    records: [
+        records_page_newest_first_per_user_and_kind,
+        record_counts_count_by_kind,
+        a_device_cannot_be_out_twice,
+        concurrent_checkouts_of_one_device_have_one_winner,
+        stale_record_update_is_a_conflict,
+        record_for_a_missing_user_is_not_found,
+        failed_set_leaves_no_record_behind,
+        records_never_cross_districts,
     ],
 }

@@ -9,11 +9,13 @@ use uuid::Uuid;
 use super::panic_with;
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, Subject};
 use crate::authz::{Grant, PermissionSet, Role, Scope};
+use crate::ids::RecordId;
 use crate::ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RoleId, UserId, Version};
 use crate::model::{
     Access, District, DistrictSettings, Email, Grade, LocalId, OrgUnit, OrgUnitKind, RecordStatus,
     User, UserDetails, UserKind, Username,
 };
+use crate::records::{Record, RecordBody};
 use crate::storage::{ChangeSet, Op, Storage};
 use crate::validation::InvalidValue;
 
@@ -161,6 +163,17 @@ impl Fixture {
             scope,
             granted_by: None,
             granted_at: Self::time(0),
+            version: Version::FIRST,
+        }
+    }
+
+    /// A record of `user` with `body`.
+    pub fn record(&mut self, district: DistrictId, user: UserId, body: RecordBody) -> Record {
+        Record {
+            id: RecordId::from_uuid(self.uuid()),
+            district,
+            user,
+            body,
             version: Version::FIRST,
         }
     }
