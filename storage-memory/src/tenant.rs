@@ -10,6 +10,9 @@ use homeroom::{
     UniqueKey, User, UserCursor, UserId, UserKey, UserQuery,
 };
 
+/// Rows of one group in time order, oldest first by `(at, id)`; read backwards for newest first.
+type TimeIndex<Id> = BTreeSet<(DateTime<Utc>, Id)>;
+
 /// A district's rows, with an index for every lookup the `Storage` trait offers.
 #[derive(Debug, Default)]
 pub(crate) struct Tenant {
@@ -31,10 +34,10 @@ pub(crate) struct Tenant {
     grants: HashMap<GrantId, Grant>,
     grants_by_holder: HashMap<UserId, HashSet<GrantId>>,
     /// Subject → its entries, oldest first by `(at, id)`.
-    activity_by_subject: HashMap<Subject, BTreeSet<(DateTime<Utc>, ActivityId)>>,
+    activity_by_subject: HashMap<Subject, TimeIndex<ActivityId>>,
     records: HashMap<RecordId, Record>,
     /// (user, kind) → its records, oldest first by `(at, id)`.
-    records_by_user: HashMap<(UserId, RecordKind), BTreeSet<(DateTime<Utc>, RecordId)>>,
+    records_by_user: HashMap<(UserId, RecordKind), TimeIndex<RecordId>>,
     /// Device key → the open checkout holding it.
     open_devices: HashMap<String, RecordId>,
 }
