@@ -74,8 +74,7 @@ async fn student(
     local_id: &str,
     grade: &str,
     unit: OrgUnitId,
-    aup: bool,
-    fee: bool,
+    (aup, fee): (bool, bool),
 ) -> User {
     let mut details = UserDetails::new(UserKind::Student, first, "Student")
         .with_local_id(local_id)
@@ -118,7 +117,7 @@ across_backends! {
     async fn scenario_student_checking_out_a_device(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let ada = student(&h, &s, "Ada", "S100", "6", s.middle.id, false, true).await;
+        let ada = student(&h, &s, "Ada", "S100", "6", s.middle.id, (false, true)).await;
         // Found by Local ID, profile opened, AUP checked: not signed, so no device.
         let found = d.search_users(&s.desk, s.district, &UserSearch::text("s100")).await.unwrap();
         assert_eq!(found.items[0].id, ada.id);
@@ -140,7 +139,7 @@ across_backends! {
         assert_eq!(info.current_checkouts[0].id, receipt.record.id);
 
         // The device cannot go out twice, whatever its tag's case.
-        let bo = student(&h, &s, "Bo", "S101", "6", s.middle.id, true, true).await;
+        let bo = student(&h, &s, "Bo", "S101", "6", s.middle.id, (true, true)).await;
         let err = d.checkout_device(&s.desk, s.district, bo.id, chromebook("rms-0042")).await.unwrap_err();
         assert_eq!(refusal(err), Refusal::DeviceAlreadyOut);
         // Back in, it can go out again.
@@ -154,7 +153,7 @@ across_backends! {
         assert_eq!(refusal(err), Refusal::UserNotActive);
 
         // A district that relaxes the fee rule lets the checkout through with a warning.
-        let cy = student(&h, &s, "Cy", "S102", "6", s.middle.id, true, false).await;
+        let cy = student(&h, &s, "Cy", "S102", "6", s.middle.id, (true, false)).await;
         assert_eq!(refusal(d.checkout_device(&s.desk, s.district, cy.id, chromebook("RMS-0100")).await.unwrap_err()), Refusal::FeeNotPaid);
         let district = d.district(&h.admin, s.district).await.unwrap();
         let mut settings = district.settings.clone();
@@ -167,7 +166,7 @@ across_backends! {
     async fn scenario_parent_questioning_a_150_dollar_charge(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Eli", "S200", "7", s.middle.id, true, true).await;
+        let kid = student(&h, &s, "Eli", "S200", "7", s.middle.id, (true, true)).await;
         let incident = d
             .record_incident(&s.desk, s.district, kid.id, NewIncident {
                 kind: IncidentKind::Damage,
@@ -211,7 +210,7 @@ across_backends! {
     async fn scenario_checking_history_before_a_new_assignment(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Fay", "S300", "8", s.middle.id, true, true).await;
+        let kid = student(&h, &s, "Fay", "S300", "8", s.middle.id, (true, true)).await;
         for i in 0..5 {
             let out = d.checkout_device(&s.desk, s.district, kid.id, chromebook(&format!("RMS-3{i:02}"))).await.unwrap();
             h.clock.advance(chrono::Duration::days(30));
@@ -246,10 +245,10 @@ across_backends! {
         let s = school(&h).await;
         let d = &h.directory;
         for (i, (aup, fee)) in [(true, true), (false, true), (true, false)].into_iter().enumerate() {
-            student(&h, &s, &format!("Mid{i}"), &format!("M{i}"), "6", s.middle.id, aup, fee).await;
+            student(&h, &s, &format!("Mid{i}"), &format!("M{i}"), "6", s.middle.id, (aup, fee)).await;
         }
-        student(&h, &s, "HighSix", "H1", "6", s.high.id, false, false).await;
-        student(&h, &s, "Seventh", "M9", "7", s.middle.id, false, false).await;
+        student(&h, &s, "HighSix", "H1", "6", s.high.id, (false, false)).await;
+        student(&h, &s, "Seventh", "M9", "7", s.middle.id, (false, false)).await;
         let principal = d
             .create_user(&h.admin, s.district, UserDetails::new(UserKind::Staff, "Pat", "Principal").in_org_unit(s.middle.id))
             .await
@@ -280,7 +279,7 @@ across_backends! {
     async fn scenario_repeat_support_tickets_lead_to_the_device(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Gus", "S500", "10", s.high.id, true, true).await;
+        let kid = student(&h, &s, "Gus", "S500", "10", s.high.id, (true, true)).await;
         let me = Actor::user(s.district, kid.id);
         let device = d.checkout_device(&s.desk, s.district, kid.id, chromebook("WHS-0500")).await.unwrap();
         for day in 0..5 {
@@ -302,7 +301,7 @@ across_backends! {
     async fn deleting_a_user_with_history_is_refused_and_explained(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Hal", "S600", "9", s.high.id, true, true).await;
+        let kid = student(&h, &s, "Hal", "S600", "9", s.high.id, (true, true)).await;
         d.checkout_device(&s.desk, s.district, kid.id, chromebook("WHS-0600")).await.unwrap();
         d.add_note(&s.desk, s.district, kid.id, "left for another district").await.unwrap();
         d.add_note(&s.desk, s.district, kid.id, "device not returned").await.unwrap();
@@ -314,13 +313,13 @@ across_backends! {
         assert!(message.contains("1 checkouts") && message.contains("2 notes") && message.contains("Inactive"), "{message}");
         assert!(d.user(&h.admin, s.district, kid.id).await.is_ok(), "nothing was deleted");
         // A user without history goes.
-        let clean = student(&h, &s, "Ivy", "S601", "9", s.high.id, true, true).await;
+        let clean = student(&h, &s, "Ivy", "S601", "9", s.high.id, (true, true)).await;
         d.delete_user(&h.admin, s.district, clean.id, clean.version).await.unwrap();
         assert_eq!(d.user(&h.admin, s.district, clean.id).await.unwrap_err().kind(), ErrorKind::NotFound);
         // Deleting needs Delete Users: a principal lacks it.
         let principal = d.create_user(&h.admin, s.district, UserDetails::new(UserKind::Staff, "Pat", "P").in_org_unit(s.high.id)).await.unwrap();
         d.grant_role(&h.admin, s.district, principal.id, s.role(Preset::BuildingAdministrator), Scope::unit(s.high.id)).await.unwrap();
-        let other = student(&h, &s, "Jo", "S602", "9", s.high.id, true, true).await;
+        let other = student(&h, &s, "Jo", "S602", "9", s.high.id, (true, true)).await;
         let err = d.delete_user(&Actor::user(s.district, principal.id), s.district, other.id, other.version).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Forbidden);
     }
@@ -328,7 +327,7 @@ across_backends! {
     async fn tabs_follow_permissions_modules_and_data(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Kai", "S700", "9", s.high.id, true, true).await;
+        let kid = student(&h, &s, "Kai", "S700", "9", s.high.id, (true, true)).await;
         let tech = d.create_user(&h.admin, s.district, UserDetails::new(UserKind::Staff, "Tom", "Tech").in_org_unit(s.high.id)).await.unwrap();
         d.grant_role(&h.admin, s.district, tech.id, s.role(Preset::Technician), Scope::unit(s.high.id)).await.unwrap();
         let tom = Actor::user(s.district, tech.id);
@@ -357,7 +356,7 @@ across_backends! {
     async fn a_users_own_view_never_shows_notes_or_activity(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Lia", "S800", "9", s.high.id, true, true).await;
+        let kid = student(&h, &s, "Lia", "S800", "9", s.high.id, (true, true)).await;
         d.checkout_device(&s.desk, s.district, kid.id, chromebook("WHS-0800")).await.unwrap();
         d.add_note(&s.desk, s.district, kid.id, "SECRET staff observation").await.unwrap();
         d.add_invoice(&s.desk, s.district, kid.id, vec![InvoiceLine { description: "Charger".into(), amount: dollars(2500) }], None).await.unwrap();
@@ -375,7 +374,7 @@ across_backends! {
     async fn history_exports_are_excel_ready_and_formula_safe(h: Harness) {
         let s = school(&h).await;
         let d = &h.directory;
-        let kid = student(&h, &s, "Max", "S900", "9", s.high.id, true, true).await;
+        let kid = student(&h, &s, "Max", "S900", "9", s.high.id, (true, true)).await;
         d.add_note(&s.desk, s.district, kid.id, "=HYPERLINK(\"http://evil.example\")").await.unwrap();
         d.add_note(&s.desk, s.district, kid.id, "Café visit, naïve question").await.unwrap();
         let csv = d.export_history_csv(&s.desk, s.district, kid.id, TabKind::Notes).await.unwrap();
