@@ -38,10 +38,12 @@ impl TabProvider for Transcripts {
             return Ok(None); // no Local ID, no LMS record: the tab stays hidden
         };
         Ok(self.by_local_id.get(local_id.as_str()).map(|courses| {
-            json!(courses
-                .iter()
-                .map(|(course, grade)| json!({ "course": course, "grade": grade }))
-                .collect::<Vec<_>>())
+            json!(
+                courses
+                    .iter()
+                    .map(|(course, grade)| json!({ "course": course, "grade": grade }))
+                    .collect::<Vec<_>>()
+            )
         }))
     }
 }
@@ -51,7 +53,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let transcripts = Transcripts {
         by_local_id: HashMap::from([(
             "00123".to_string(),
-            vec![("Algebra I", "A-"), ("Biology", "B+"), ("World History", "A")],
+            vec![
+                ("Algebra I", "A-"),
+                ("Biology", "B+"),
+                ("World History", "A"),
+            ],
         )]),
     };
     let directory = Directory::new(
@@ -61,7 +67,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )
     .with_tab(Arc::new(transcripts));
     let admin = Actor::system("transcript example");
-    let district = directory.create_district(&admin, "Maple Valley USD").await?;
+    let district = directory
+        .create_district(&admin, "Maple Valley USD")
+        .await?;
     let school = directory
         .create_org_unit(&admin, district.id, NewOrgUnit::school("Washington High"))
         .await?;
@@ -71,7 +79,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ada = directory.create_user(&admin, district.id, student).await?;
 
     let profile = directory.profile(&admin, district.id, ada.id, 10).await?;
-    println!("Tabs of {}: {}", ada.details.name.display(), profile.titles().join(" | "));
+    println!(
+        "Tabs of {}: {}",
+        ada.details.name.display(),
+        profile.titles().join(" | ")
+    );
     if let Some(Tab::Custom { content, .. }) = profile.tab("Transcript") {
         println!("Transcript: {content}");
     }

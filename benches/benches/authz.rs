@@ -299,6 +299,7 @@ fn student(n: usize, building: OrgUnitId) -> User {
         created_at: DateTime::UNIX_EPOCH,
         updated_at: DateTime::UNIX_EPOCH,
         version: Version::FIRST,
+        import_managed: false,
     }
 }
 

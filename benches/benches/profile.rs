@@ -11,19 +11,35 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use homeroom::{Actor, Storage};
 use homeroom_benches::busy_profile;
 
-fn bench(c: &mut Criterion, name: &str, runtime: &tokio::runtime::Runtime, storage: Arc<dyn Storage>) {
+fn bench(
+    c: &mut Criterion,
+    name: &str,
+    runtime: &tokio::runtime::Runtime,
+    storage: Arc<dyn Storage>,
+) {
     let (directory, district, user) = runtime.block_on(busy_profile(storage)).unwrap();
     let admin = Actor::system("bench");
-    let profile = runtime.block_on(directory.profile(&admin, district, user, 25)).unwrap();
+    let profile = runtime
+        .block_on(directory.profile(&admin, district, user, 25))
+        .unwrap();
     assert_eq!(profile.tabs.len(), 7, "every tab but Insurance");
     c.bench_function(&format!("profile/{name}"), |b| {
-        b.to_async(runtime).iter(|| directory.profile(&admin, district, user, 25));
+        b.to_async(runtime)
+            .iter(|| directory.profile(&admin, district, user, 25));
     });
 }
 
 fn profile(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    bench(c, "memory", &runtime, Arc::new(homeroom_memory::MemoryStorage::new()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    bench(
+        c,
+        "memory",
+        &runtime,
+        Arc::new(homeroom_memory::MemoryStorage::new()),
+    );
 }
 
 criterion_group! {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use homeroom::records::{Device, IncidentKind, InvoiceLine, Payment};
 use homeroom::{
-    Actor, DistrictId, Directory, ManualClock, NewCheckout, NewIncident, NewOrgUnit, SequentialIds,
+    Actor, Directory, DistrictId, ManualClock, NewCheckout, NewIncident, NewOrgUnit, SequentialIds,
     Storage, UserDetails, UserId, UserKind,
 };
 use rust_decimal::Decimal;
@@ -15,7 +15,10 @@ use rust_decimal::Decimal;
 pub async fn busy_profile(
     storage: Arc<dyn Storage>,
 ) -> Result<(Directory, DistrictId, UserId), homeroom::Error> {
-    let start = Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).single().unwrap_or_default();
+    let start = Utc
+        .with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
+        .single()
+        .unwrap_or_default();
     let clock = Arc::new(ManualClock::new(start));
     let directory = Directory::new(storage, clock.clone(), Arc::new(SequentialIds::new(7)));
     let admin = Actor::system("bench");
@@ -40,7 +43,9 @@ pub async fn busy_profile(
             loaner: i % 5 == 0,
             condition: Some("good".into()),
         };
-        let receipt = directory.checkout_device(&admin, district, user, out).await?;
+        let receipt = directory
+            .checkout_device(&admin, district, user, out)
+            .await?;
         clock.advance(Duration::days(3));
         if i < 49 {
             directory
@@ -56,14 +61,18 @@ pub async fn busy_profile(
             device: Some(Device::tagged(format!("BH-{i:04}"))),
             repair_cost: Some(Decimal::new(4999, 2)),
         };
-        directory.record_incident(&admin, district, user, incident).await?;
+        directory
+            .record_incident(&admin, district, user, incident)
+            .await?;
     }
     for i in 0..30 {
         let lines = vec![InvoiceLine {
             description: format!("charge {i}"),
             amount: Decimal::new(2500 + i, 2),
         }];
-        let invoice = directory.add_invoice(&admin, district, user, lines, None).await?;
+        let invoice = directory
+            .add_invoice(&admin, district, user, lines, None)
+            .await?;
         let payment = Payment {
             amount: Decimal::new(1000, 2),
             paid_on: day,

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActivityId, DistrictId, OrgUnitId, RoleId, UserId};
+use crate::ids::{ActivityId, DistrictId, ImportBatchId, OrgUnitId, RoleId, UserId};
 
 /// Who did something, as recorded in the log (the actor's name is copied so the entry still
 /// reads right after the actor is renamed or removed).
@@ -36,6 +36,8 @@ pub enum Subject {
     Role(RoleId),
     /// Who opened a student's profile: the disclosure record, kept apart from the changes.
     ProfileViews(UserId),
+    /// An applied import or sync, with its tallies.
+    ImportBatch(ImportBatchId),
 }
 
 /// What happened.
@@ -155,6 +157,9 @@ pub struct ActivityEntry {
     pub action: ActivityAction,
     /// The fields that changed.
     pub changes: Vec<FieldChange>,
+    /// The import or sync that made the change, if one did.
+    #[serde(default)]
+    pub import_batch: Option<ImportBatchId>,
 }
 
 impl fmt::Display for ActivityEntry {

@@ -47,6 +47,10 @@ pub enum Refusal {
     InvoiceVoid,
     /// The record is closed.
     AlreadyClosed,
+    /// The import plan has errors: nothing is written.
+    ImportHasErrors,
+    /// A guard holds the import plan until an admin approves it.
+    ImportHeld,
 }
 
 impl Refusal {
@@ -62,6 +66,8 @@ impl Refusal {
             Self::Overpayment => "overpayment",
             Self::InvoiceVoid => "invoice_void",
             Self::AlreadyClosed => "already_closed",
+            Self::ImportHasErrors => "import_has_errors",
+            Self::ImportHeld => "import_held",
         }
     }
 }

@@ -76,6 +76,10 @@ uuid_id!(
     GrantId
 );
 uuid_id!(
+    /// Identifies one applied import or sync, which its activity-log entries reference.
+    ImportBatchId
+);
+uuid_id!(
     /// Identifies a record on a user's profile (checkout, incident, invoice, ...).
     RecordId
 );

@@ -22,6 +22,7 @@ mod directory;
 mod error;
 pub mod export;
 mod ids;
+pub mod import;
 pub mod model;
 pub mod query;
 pub mod records;
@@ -35,10 +36,17 @@ pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject
 pub use actor::Actor;
 pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
+pub use directory::import::{
+    Approval, Deactivation, GuardTrip, ImportMode, ImportOptions, ImportOutcome, ImportPlan,
+    ImportProgress, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction, RowPlan, SyncGuard,
+    report_csv,
+};
 pub use directory::profile;
 pub use directory::{CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, UserSearch};
 pub use error::{Error, ErrorKind, Refusal};
-pub use ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RecordId, RoleId, UserId, Version};
+pub use ids::{
+    ActivityId, DistrictId, GrantId, ImportBatchId, OrgUnitId, RecordId, RoleId, UserId, Version,
+};
 pub use model::*;
 pub use query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,

@@ -113,6 +113,7 @@ fn user(first: &str, last: &str, email: Option<&str>) -> User {
         created_at: DateTime::UNIX_EPOCH,
         updated_at: DateTime::UNIX_EPOCH,
         version: Version::FIRST,
+        import_managed: false,
     }
 }
 

@@ -99,6 +99,7 @@ impl Fixture {
             created_at: Self::time(0),
             updated_at: Self::time(0),
             version: Version::FIRST,
+            import_managed: false,
         }
     }
 
@@ -131,6 +132,7 @@ impl Fixture {
             on_behalf_of: None,
             action: ActivityAction::Updated,
             changes: Vec::new(),
+            import_batch: None,
         }
     }
 

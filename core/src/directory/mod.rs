@@ -8,6 +8,7 @@ mod acting;
 mod districts;
 mod export_rows;
 mod grants;
+pub mod import;
 mod org_units;
 pub mod profile;
 mod records;
@@ -140,6 +141,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             on_behalf_of: None,
             action,
             changes,
+            import_batch: None,
         }
     }
 }

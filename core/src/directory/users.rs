@@ -46,6 +46,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             created_at: now,
             updated_at: now,
             version: Version::FIRST,
+            import_managed: false,
         };
         let changes = diff_fields(&[], &logged_fields(&user.details, &tree));
         let entry = self.log_entry(

@@ -232,6 +232,10 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     /// The optimistic-concurrency version; pass it back when updating.
     pub version: Version,
+    /// Created or matched by an import or sync: a sync may deactivate the user when the SIS
+    /// stops listing them. Users created by hand are never deactivated by a sync.
+    #[serde(default)]
+    pub import_managed: bool,
 }
 
 impl User {
@@ -256,7 +260,7 @@ impl User {
     /// # let details = UserDetails::new(UserKind::Student, "Ada", "Lovelace").with_local_id("S-9").unwrap();
     /// # let user = User { id: UserId::from_uuid(uuid::Uuid::nil()), district: DistrictId::from_uuid(uuid::Uuid::nil()),
     /// #   details, status: RecordStatus::Active, access: Access::Allowed, created_at: chrono::DateTime::UNIX_EPOCH,
-    /// #   updated_at: chrono::DateTime::UNIX_EPOCH, version: Version::FIRST };
+    /// #   updated_at: chrono::DateTime::UNIX_EPOCH, version: Version::FIRST, import_managed: false };
     /// assert!(user.search_terms().contains(&"ada lovelace".to_string()));
     /// assert!(user.search_terms().contains(&"s-9".to_string()));
     /// ```

@@ -1,0 +1,443 @@
+//! Bulk import and nightly sync: plan (a dry run a person can read), then apply in one atomic,
+//! version-checked write, recorded as an import batch.
+//!
+//! ```text
+//! read (crate::import) ─► plan_import ─► guards ─► apply_import ─► report_csv
+//! ```
+//!
+//! Any error in the plan means nothing is written ("the import will halt if any errors
+//! occur"). Username, password and e-mail of existing users are never changed by an import. A
+//! sync deactivates import-managed users the file no longer lists, unless a guard holds the
+//! plan for an admin's approval. Planning the same file twice gives a plan that writes nothing.
+
+mod options;
+mod plan;
+mod plan_types;
+mod report;
+
+pub use options::{ImportMode, ImportOptions, SyncGuard};
+pub use plan_types::{
+    Deactivation, GuardTrip, ImportPlan, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction,
+    RowPlan,
+};
+pub use report::report_csv;
+
+use serde::Serialize;
+
+use crate::activity::{ActivityAction, FieldChange, Subject};
+use crate::actor::Actor;
+use crate::authz::{Grant, Permission};
+use crate::error::{Error, Refusal};
+use crate::ids::{DistrictId, GrantId, ImportBatchId, UserId, Version};
+use crate::import::ImportData;
+use crate::model::{Access, OrgUnit, RecordStatus, User};
+use crate::query::{MAX_PAGE_SIZE, UserQuery};
+use crate::storage::{ChangeSet, Op, Storage};
+
+use super::Directory;
+
+/// How far a long import has got, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ImportProgress {
+    /// Loading the district's users.
+    Loading {
+        /// Users loaded so far.
+        users: u64,
+    },
+    /// Planning rows.
+    Planning {
+        /// Rows planned.
+        done: u64,
+        /// Rows in all.
+        total: u64,
+    },
+    /// Writing the change set.
+    Writing {
+        /// Ops in it.
+        ops: u64,
+    },
+    /// Done.
+    Finished,
+}
+
+/// Whether the admin approved a plan a guard held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Approval {
+    /// Apply only if no guard holds the plan.
+    #[default]
+    Required,
+    /// An admin reviewed the held plan and approves it.
+    Approved,
+}
+
+/// What applying a plan did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    /// The batch the activity log entries reference (`None` when nothing was written).
+    pub batch: Option<ImportBatchId>,
+    /// What was written.
+    pub counts: PlanCounts,
+    /// Ops written in the one atomic change set.
+    pub ops: u64,
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Plans an import of `data` into `district` without writing anything: the dry run.
+    /// Needs Import Users (over the buildings of every row; district-wide for a sync).
+    pub async fn plan_import(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        data: &ImportData,
+        options: &ImportOptions,
+    ) -> Result<ImportPlan, Error> {
+        self.plan_import_with_progress(actor, district, data, options, &|_| {})
+            .await
+    }
+
+    /// [`Directory::plan_import`], reporting progress.
+    pub async fn plan_import_with_progress(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        data: &ImportData,
+        options: &ImportOptions,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Result<ImportPlan, Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
+        if options.sync {
+            acting.require_district(Permission::ImportUsers)?;
+        } else if matches!(
+            acting.authority.reach(Permission::ImportUsers),
+            crate::Reach::Nowhere
+        ) {
+            return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
+        }
+        let users = self.all_users(district, progress).await?;
+        let roles = self.storage.roles(district).await?;
+        let grants = self.storage.grants(district, None).await?;
+        let current = plan::Current {
+            district: &district_row,
+            tree: &tree,
+            roles: &roles,
+            users: &users,
+            grants: &grants,
+            authority: &acting.authority,
+        };
+        Ok(plan::plan(data, &current, options, progress))
+    }
+
+    /// Applies a plan in one atomic write. Refused when the plan has errors, or a guard holds
+    /// it without `Approval::Approved`; a user changed since planning makes the whole write fail
+    /// with a conflict (plan again). A plan that changes nothing writes nothing.
+    pub async fn apply_import(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        plan: &ImportPlan,
+        approval: Approval,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Result<ImportOutcome, Error> {
+        if plan.district != district {
+            return Err(Error::refused(
+                Refusal::ImportHasErrors,
+                "this plan was made for another district",
+            ));
+        }
+        if plan.has_errors() {
+            let errors = plan.issues.iter().filter(|i| i.is_error()).count();
+            return Err(Error::refused(
+                Refusal::ImportHasErrors,
+                format!(
+                    "the import has {errors} error(s) and was not applied; fix the file and import it again"
+                ),
+            ));
+        }
+        if !plan.held.is_empty() && approval != Approval::Approved {
+            return Err(Error::refused(
+                Refusal::ImportHeld,
+                format!(
+                    "a guard holds this import: it would {} {} of {} import-managed users (limit {}); an admin must approve it",
+                    plan.held[0].what, plan.held[0].count, plan.held[0].of, plan.held[0].limit
+                ),
+            ));
+        }
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        acting
+            .require_district(Permission::ImportUsers)
+            .or_else(|e| {
+                if matches!(
+                    acting.authority.reach(Permission::ImportUsers),
+                    crate::Reach::Nowhere
+                ) {
+                    Err(e)
+                } else {
+                    Ok(())
+                }
+            })?;
+        if plan.is_noop() && !plan.rows.iter().any(has_grants) {
+            progress(ImportProgress::Finished);
+            return Ok(ImportOutcome {
+                batch: None,
+                counts: plan.counts,
+                ops: 0,
+            });
+        }
+        let now = self.now();
+        let batch = ImportBatchId::from_uuid(self.ids.next_uuid());
+        let mut changes = ChangeSet::new();
+        let mut entries = Vec::new();
+        let log = |subject, action, fields: Vec<FieldChange>| {
+            let mut entry = self.log_entry(&acting.who, district, subject, action, fields, now);
+            entry.import_batch = Some(batch);
+            entry
+        };
+        for unit in ordered_units(&plan.org_units) {
+            let row = OrgUnit {
+                id: unit.id,
+                district,
+                parent: unit.parent,
+                name: unit.name.clone(),
+                code: unit.code.clone(),
+                kind: unit.kind,
+                created_at: now,
+                version: unit.expected.map_or(Version::FIRST, Version::next),
+            };
+            let field = FieldChange {
+                field: "name".into(),
+                old: None,
+                new: Some(unit.name.clone()),
+            };
+            match unit.expected {
+                None => {
+                    entries.push(log(
+                        Subject::OrgUnit(unit.id),
+                        ActivityAction::Created,
+                        vec![field],
+                    ));
+                    changes.push(Op::InsertOrgUnit(row));
+                }
+                Some(expected) => {
+                    entries.push(log(
+                        Subject::OrgUnit(unit.id),
+                        ActivityAction::Updated,
+                        vec![field],
+                    ));
+                    changes.push(Op::UpdateOrgUnit {
+                        org_unit: row,
+                        expected,
+                    });
+                }
+            }
+        }
+        let mut grants_added = false;
+        for row in &plan.rows {
+            match &row.action {
+                RowAction::Create {
+                    details,
+                    status,
+                    grants,
+                } => {
+                    let user = User {
+                        id: UserId::from_uuid(self.ids.next_uuid()),
+                        district,
+                        details: details.clone(),
+                        status: *status,
+                        access: Access::Allowed,
+                        created_at: now,
+                        updated_at: now,
+                        version: Version::FIRST,
+                        import_managed: true,
+                    };
+                    let fields = crate::activity::diff_fields(&[], &user.details.field_values());
+                    entries.push(log(Subject::User(user.id), ActivityAction::Created, fields));
+                    changes.push(Op::InsertUser(user.clone()));
+                    grants_added |= self.push_grants(
+                        &mut changes,
+                        &user.id,
+                        grants,
+                        &acting.who,
+                        district,
+                        now,
+                    );
+                }
+                RowAction::Update {
+                    user,
+                    expected,
+                    details,
+                    status,
+                    changes: fields,
+                    grants,
+                } => {
+                    let Some(current) = self.storage.user(district, *user).await? else {
+                        return Err(Error::not_found(crate::Entity::User, user));
+                    };
+                    let updated = User {
+                        details: details.clone(),
+                        status: *status,
+                        updated_at: now,
+                        version: expected.next(),
+                        import_managed: true,
+                        ..current
+                    };
+                    if !fields.is_empty() {
+                        entries.push(log(
+                            Subject::User(*user),
+                            ActivityAction::Updated,
+                            fields.clone(),
+                        ));
+                    }
+                    changes.push(Op::UpdateUser {
+                        user: updated,
+                        expected: *expected,
+                    });
+                    grants_added |=
+                        self.push_grants(&mut changes, user, grants, &acting.who, district, now);
+                }
+                RowAction::Unchanged { .. } | RowAction::Error => {}
+            }
+        }
+        for gone in &plan.deactivations {
+            let Some(current) = self.storage.user(district, gone.user).await? else {
+                return Err(Error::not_found(crate::Entity::User, gone.user));
+            };
+            let field = FieldChange {
+                field: "status".into(),
+                old: Some(current.status.to_string()),
+                new: Some(RecordStatus::Inactive.to_string()),
+            };
+            entries.push(log(
+                Subject::User(gone.user),
+                ActivityAction::StatusChanged,
+                vec![field],
+            ));
+            changes.push(Op::UpdateUser {
+                user: User {
+                    status: RecordStatus::Inactive,
+                    updated_at: now,
+                    version: gone.expected.next(),
+                    ..current
+                },
+                expected: gone.expected,
+            });
+        }
+        if grants_added {
+            changes.push(Op::UpdateDistrict {
+                district: crate::District {
+                    version: district_row.version.next(),
+                    ..district_row.clone()
+                },
+                expected: district_row.version,
+            });
+        }
+        let c = plan.counts;
+        let summary = [
+            ("created", c.created),
+            ("updated", c.updated),
+            ("unchanged", c.unchanged),
+            ("deactivated", c.deactivated),
+        ]
+        .into_iter()
+        .map(|(field, n)| FieldChange {
+            field: field.into(),
+            old: None,
+            new: Some(n.to_string()),
+        })
+        .collect();
+        entries.push(log(
+            Subject::ImportBatch(batch),
+            ActivityAction::Created,
+            summary,
+        ));
+        for entry in entries {
+            changes.push(Op::AppendActivity(entry));
+        }
+        let ops = changes.len() as u64;
+        progress(ImportProgress::Writing { ops });
+        self.commit(changes).await?;
+        progress(ImportProgress::Finished);
+        Ok(ImportOutcome {
+            batch: Some(batch),
+            counts: plan.counts,
+            ops,
+        })
+    }
+
+    fn push_grants(
+        &self,
+        changes: &mut ChangeSet,
+        holder: &UserId,
+        grants: &[PlannedGrant],
+        who: &crate::ActorRef,
+        district: DistrictId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        for grant in grants {
+            changes.push(Op::InsertGrant(Grant {
+                id: GrantId::from_uuid(self.ids.next_uuid()),
+                district,
+                holder: *holder,
+                role: grant.role,
+                scope: grant.scope.clone(),
+                granted_by: who.user,
+                granted_at: now,
+                version: Version::FIRST,
+            }));
+        }
+        !grants.is_empty()
+    }
+
+    /// Every user of the district, in listing order.
+    async fn all_users(
+        &self,
+        district: DistrictId,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Result<Vec<User>, Error> {
+        let mut query = UserQuery {
+            limit: MAX_PAGE_SIZE,
+            ..UserQuery::default()
+        };
+        let mut users = Vec::new();
+        loop {
+            let page = self.storage.search_users(district, &query).await?;
+            users.extend(page.items);
+            progress(ImportProgress::Loading {
+                users: users.len() as u64,
+            });
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(users),
+            }
+        }
+    }
+}
+
+fn has_grants(row: &RowPlan) -> bool {
+    matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
+}
+
+/// Units in an order where every new parent comes before its children.
+fn ordered_units(units: &[PlannedOrgUnit]) -> Vec<&PlannedOrgUnit> {
+    let mut ordered: Vec<&PlannedOrgUnit> = Vec::with_capacity(units.len());
+    let mut placed = std::collections::BTreeSet::new();
+    let mut remaining: Vec<&PlannedOrgUnit> = units.iter().collect();
+    while !remaining.is_empty() {
+        let before = remaining.len();
+        remaining.retain(|unit| {
+            let parent_ready = unit
+                .parent
+                .is_none_or(|p| placed.contains(&p) || !units.iter().any(|u| u.id == p));
+            if parent_ready {
+                placed.insert(unit.id);
+                ordered.push(unit);
+            }
+            !parent_ready
+        });
+        if remaining.len() == before {
+            ordered.append(&mut remaining); // a cycle in the file: let the storage decide
+        }
+    }
+    ordered
+}

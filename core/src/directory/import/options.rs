@@ -1,0 +1,81 @@
+//! What the caller decides about an import: mode, sync, org units, guards, role mapping.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::RoleId;
+use crate::model::UserKind;
+
+/// How rows are matched to existing users (always by Local ID).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportMode {
+    /// Existing Local ID → update; new Local ID → create.
+    #[default]
+    Upsert,
+    /// Only new users; a Local ID that exists is an error.
+    CreateOnly,
+    /// Only existing users; a Local ID that does not exist is an error.
+    UpdateOnly,
+}
+
+/// Thresholds that hold a suspicious plan until an admin approves it. Percentages are of the
+/// district's Active import-managed users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncGuard {
+    /// Hold when more users than this would be deactivated.
+    pub max_deactivate: Option<u64>,
+    /// Hold when more than this percent would be deactivated.
+    pub max_deactivate_percent: Option<u8>,
+    /// Hold when more users than this would be updated.
+    pub max_update: Option<u64>,
+    /// Hold when more than this percent would be updated.
+    pub max_update_percent: Option<u8>,
+}
+
+impl Default for SyncGuard {
+    /// Deactivating more than 10% of the district's import-managed users at once is held: a
+    /// truncated file must not wipe a district.
+    fn default() -> Self {
+        Self {
+            max_deactivate: None,
+            max_deactivate_percent: Some(10),
+            max_update: None,
+            max_update_percent: None,
+        }
+    }
+}
+
+/// Everything the caller decides about one import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// Upsert, create-only or update-only.
+    pub mode: ImportMode,
+    /// Full snapshot: import-managed users absent from the file become Inactive. Users created
+    /// by hand are never deactivated.
+    pub sync: bool,
+    /// Create org units the file names that do not exist (as schools under the district)
+    /// instead of reporting them as errors.
+    pub create_org_units: bool,
+    /// Thresholds that hold a suspicious plan.
+    pub guard: SyncGuard,
+    /// The kind of user when the file does not say.
+    pub default_kind: UserKind,
+    /// OneRoster roles (lower case: `teacher`, `administrator`, ...) to Homeroom roles. Empty by
+    /// default, so a file never hands out rights unless the caller opts in.
+    pub oneroster_roles: BTreeMap<String, RoleId>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            mode: ImportMode::Upsert,
+            sync: false,
+            create_org_units: false,
+            guard: SyncGuard::default(),
+            default_kind: UserKind::Student,
+            oneroster_roles: BTreeMap::new(),
+        }
+    }
+}

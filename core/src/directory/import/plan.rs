@@ -1,0 +1,940 @@
+//! Planning an import: each row → create / update / unchanged / error, as a pure function of the
+//! rows read and the district's current state.
+
+use std::collections::{BTreeSet, HashMap};
+
+use uuid::Uuid;
+
+use super::ImportProgress;
+use super::options::{ImportMode, ImportOptions};
+use super::plan_types::*;
+use crate::activity::{FieldChange, diff_fields};
+use crate::authz::{Authority, Grant, Permission, Role, Scope};
+use crate::directory::user_validation::normalize_details;
+use crate::ids::{OrgUnitId, RoleId, UserId};
+use crate::import::{
+    ImportData, ImportField, ImportIssue, ImportOrg, ImportRow, IssueCode, OrgType, split_list,
+};
+use crate::model::{
+    District, Email, Grade, LocalId, OrgTree, OrgUnit, OrgUnitKind, RecordStatus, User,
+    UserDetails, UserKind, Username,
+};
+use crate::validation::{InvalidValue, ValidationCode};
+
+/// The district as the plan sees it.
+pub(crate) struct Current<'a> {
+    pub district: &'a District,
+    pub tree: &'a OrgTree,
+    pub roles: &'a [Role],
+    pub users: &'a [User],
+    pub grants: &'a [Grant],
+    pub authority: &'a Authority,
+}
+
+/// Plans `data` against `current`. Deterministic: the same input gives the same plan.
+pub(crate) fn plan(
+    data: &ImportData,
+    current: &Current<'_>,
+    options: &ImportOptions,
+    progress: &dyn Fn(ImportProgress),
+) -> ImportPlan {
+    let mut planner = Planner::new(current, options);
+    planner.issues.extend(data.issues.iter().cloned());
+    planner.plan_orgs(&data.orgs);
+    let total = data.users.len() as u64;
+    for (done, row) in data.users.iter().enumerate() {
+        if done % 1000 == 0 {
+            progress(ImportProgress::Planning {
+                done: done as u64,
+                total,
+            });
+        }
+        let action = planner.plan_row(row);
+        planner.rows.push(RowPlan {
+            source: row.source.clone(),
+            local_id: row.value(ImportField::LocalId).map(str::to_owned),
+            action,
+        });
+    }
+    // A row the reader flagged is an error row even if its cells planned fine.
+    let flagged: BTreeSet<(String, u32)> = data
+        .issues
+        .iter()
+        .filter(|i| i.is_error())
+        .filter_map(|i| i.row.map(|r| (i.file.clone(), r)))
+        .collect();
+    for row in &mut planner.rows {
+        if flagged.contains(&(row.source.file.to_string(), row.source.row)) {
+            row.action = RowAction::Error;
+        }
+    }
+    if options.sync {
+        planner.plan_deactivations();
+    }
+    planner.finish()
+}
+
+struct Planner<'a> {
+    current: &'a Current<'a>,
+    options: &'a ImportOptions,
+    by_local_id: HashMap<&'a str, &'a User>,
+    by_email: HashMap<String, UserId>,
+    by_username: HashMap<String, UserId>,
+    units_by_key: HashMap<String, Vec<OrgUnitId>>,
+    roster_units: HashMap<String, OrgUnitId>,
+    new_units: Vec<PlannedOrgUnit>,
+    /// The district's tree with the planned new units in it, for validating rows.
+    tree: OrgTree,
+    seen_local_ids: HashMap<String, u32>,
+    file_emails: HashMap<String, u32>,
+    file_usernames: HashMap<String, u32>,
+    rows: Vec<RowPlan>,
+    deactivations: Vec<Deactivation>,
+    issues: Vec<ImportIssue>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(current: &'a Current<'a>, options: &'a ImportOptions) -> Self {
+        let mut by_local_id = HashMap::new();
+        let mut by_email = HashMap::new();
+        let mut by_username = HashMap::new();
+        for user in current.users {
+            if let Some(id) = &user.details.local_id {
+                by_local_id.insert(id.as_str(), user);
+            }
+            if let Some(email) = &user.details.email {
+                by_email.insert(email.key(), user.id);
+            }
+            if let Some(username) = &user.details.username {
+                by_username.insert(username.key(), user.id);
+            }
+        }
+        let mut units_by_key: HashMap<String, Vec<OrgUnitId>> = HashMap::new();
+        for unit in current.tree.units() {
+            units_by_key
+                .entry(unit.name.trim().to_lowercase())
+                .or_default()
+                .push(unit.id);
+            if let Some(code) = &unit.code {
+                let key = OrgUnit::code_key(code);
+                let ids = units_by_key.entry(key).or_default();
+                if !ids.contains(&unit.id) {
+                    ids.push(unit.id);
+                }
+            }
+        }
+        Self {
+            current,
+            options,
+            by_local_id,
+            by_email,
+            by_username,
+            units_by_key,
+            roster_units: HashMap::new(),
+            new_units: Vec::new(),
+            tree: current.tree.clone(),
+            seen_local_ids: HashMap::new(),
+            file_emails: HashMap::new(),
+            file_usernames: HashMap::new(),
+            rows: Vec::new(),
+            deactivations: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// OneRoster orgs become org units keyed by `sourcedId` (kept as the unit's code); the
+    /// `district` org is the district itself.
+    fn plan_orgs(&mut self, orgs: &[ImportOrg]) {
+        let district_ids: BTreeSet<&str> = orgs
+            .iter()
+            .filter(|o| o.org_type == OrgType::District)
+            .map(|o| o.sourced_id.as_str())
+            .collect();
+        for org in orgs.iter().filter(|o| o.org_type != OrgType::District) {
+            let id = self
+                .existing_unit_by_code(&org.sourced_id)
+                .unwrap_or_else(|| derived_unit_id(self.current.district, &org.sourced_id));
+            self.roster_units.insert(org.sourced_id.clone(), id);
+        }
+        for org in orgs.iter().filter(|o| o.org_type != OrgType::District) {
+            let Some(id) = self.roster_units.get(&org.sourced_id).copied() else {
+                continue;
+            };
+            let parent = org
+                .parent_sourced_id
+                .as_deref()
+                .filter(|p| !district_ids.contains(p))
+                .and_then(|p| self.roster_units.get(p).copied());
+            let kind = match org.org_type {
+                OrgType::School => OrgUnitKind::School,
+                OrgType::Department => OrgUnitKind::Department,
+                OrgType::Local | OrgType::State | OrgType::National => OrgUnitKind::Local,
+                OrgType::District => OrgUnitKind::Other,
+            };
+            match self.current.tree.get(id) {
+                Some(existing)
+                    if existing.name == org.name
+                        && existing.parent == parent
+                        && existing.kind == kind => {}
+                Some(existing) => self.new_units.push(PlannedOrgUnit {
+                    id,
+                    expected: Some(existing.version),
+                    name: org.name.clone(),
+                    code: existing.code.clone(),
+                    kind,
+                    parent,
+                }),
+                None => self.add_unit(PlannedOrgUnit {
+                    id,
+                    expected: None,
+                    name: org.name.clone(),
+                    code: Some(org.sourced_id.clone()),
+                    kind,
+                    parent,
+                }),
+            }
+        }
+    }
+
+    fn add_unit(&mut self, unit: PlannedOrgUnit) {
+        let mut units: Vec<OrgUnit> = self.tree.units().cloned().collect();
+        units.push(OrgUnit {
+            id: unit.id,
+            district: self.current.district.id,
+            parent: unit.parent,
+            name: unit.name.clone(),
+            code: unit.code.clone(),
+            kind: unit.kind,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            version: crate::Version::FIRST,
+        });
+        self.tree = OrgTree::new(units);
+        self.new_units.push(unit);
+    }
+
+    fn existing_unit_by_code(&self, code: &str) -> Option<OrgUnitId> {
+        let key = OrgUnit::code_key(code);
+        self.current
+            .tree
+            .units()
+            .find(|u| {
+                u.code
+                    .as_deref()
+                    .is_some_and(|c| OrgUnit::code_key(c) == key)
+            })
+            .map(|u| u.id)
+    }
+
+    fn issue(
+        &mut self,
+        row: &ImportRow,
+        field: Option<ImportField>,
+        code: IssueCode,
+        message: String,
+        error: bool,
+    ) {
+        let mut issue = if error {
+            ImportIssue::error(code, row.source.file.to_string(), message)
+        } else {
+            ImportIssue::warning(code, row.source.file.to_string(), message)
+        }
+        .at_row(row.source.row);
+        if let Some(column) = field
+            .and_then(|f| row.column_name(f))
+            .or_else(|| field.map(ImportField::header))
+        {
+            issue = issue.in_column(column);
+        }
+        self.issues.push(issue);
+    }
+
+    fn invalid(&mut self, row: &ImportRow, field: ImportField, problem: InvalidValue) {
+        self.issue(
+            row,
+            Some(field),
+            IssueCode::Invalid(problem.code.clone()),
+            problem.message,
+            true,
+        );
+    }
+
+    fn plan_row(&mut self, row: &ImportRow) -> RowAction {
+        let errors_before = self.error_count();
+        let Some(local_id) = self.local_id(row) else {
+            return RowAction::Error;
+        };
+        let existing = self.by_local_id.get(local_id.as_str()).copied();
+        match (self.options.mode, existing) {
+            (ImportMode::CreateOnly, Some(user)) => {
+                let message = format!(
+                    "Local ID {local_id} already belongs to {}; this import only creates users",
+                    user.details.name.display()
+                );
+                self.issue(
+                    row,
+                    Some(ImportField::LocalId),
+                    IssueCode::UserExists,
+                    message,
+                    true,
+                );
+                return RowAction::Error;
+            }
+            (ImportMode::UpdateOnly, None) => {
+                let message =
+                    format!("no user has Local ID {local_id}; this import only updates users");
+                self.issue(
+                    row,
+                    Some(ImportField::LocalId),
+                    IssueCode::UserNotFound,
+                    message,
+                    true,
+                );
+                return RowAction::Error;
+            }
+            _ => {}
+        }
+        if let Some(user) = existing {
+            let units: BTreeSet<OrgUnitId> = user.details.org_units.clone();
+            if !self
+                .current
+                .authority
+                .check_units(Permission::ViewUsers, units.iter().copied())
+                || !self
+                    .current
+                    .authority
+                    .check_units(Permission::ImportUsers, units.iter().copied())
+            {
+                let message = format!(
+                    "Local ID {local_id} belongs to a user outside the buildings you may import into"
+                );
+                self.issue(
+                    row,
+                    Some(ImportField::LocalId),
+                    IssueCode::NotPermitted,
+                    message,
+                    true,
+                );
+                return RowAction::Error;
+            }
+        }
+
+        let mut details = existing.map_or_else(
+            || UserDetails::new(self.options.default_kind, "", ""),
+            |u| u.details.clone(),
+        );
+        let mut status = existing.map_or(RecordStatus::Active, |u| u.status);
+        details.local_id = Some(local_id.clone());
+        self.apply_cells(row, existing, &mut details, &mut status);
+
+        let details = match normalize_details(details, self.current.district, &self.tree) {
+            Ok(details) => details,
+            Err(errors) => {
+                for e in errors.errors() {
+                    let field = field_for_path(&e.field);
+                    self.invalid(
+                        row,
+                        field,
+                        InvalidValue::new(e.code.clone(), e.message.clone()),
+                    );
+                }
+                return RowAction::Error;
+            }
+        };
+        self.check_unique(row, existing.map(|u| u.id), &details);
+        self.check_units_permitted(row, existing, &details);
+        let grants = self.grants_for(row, existing, &details);
+        if self.error_count() > errors_before {
+            return RowAction::Error;
+        }
+        match existing {
+            None => RowAction::Create {
+                details,
+                status,
+                grants,
+            },
+            Some(user) => {
+                let mut changes =
+                    diff_fields(&user.details.field_values(), &details.field_values());
+                if status != user.status {
+                    changes.push(FieldChange {
+                        field: "status".into(),
+                        old: Some(user.status.to_string()),
+                        new: Some(status.to_string()),
+                    });
+                }
+                if changes.is_empty() && grants.is_empty() && user.import_managed {
+                    RowAction::Unchanged { user: user.id }
+                } else {
+                    RowAction::Update {
+                        user: user.id,
+                        expected: user.version,
+                        details,
+                        status,
+                        changes,
+                        grants,
+                    }
+                }
+            }
+        }
+    }
+
+    fn error_count(&self) -> usize {
+        self.issues.iter().filter(|i| i.is_error()).count()
+    }
+
+    fn local_id(&mut self, row: &ImportRow) -> Option<LocalId> {
+        let raw = row.value(ImportField::LocalId).unwrap_or("");
+        let local_id = match LocalId::parse(raw) {
+            Ok(id) => id,
+            Err(problem) => {
+                self.invalid(row, ImportField::LocalId, problem);
+                return None;
+            }
+        };
+        if let Some(first) = self.seen_local_ids.get(local_id.as_str()) {
+            let message =
+                format!("Local ID {local_id} is also on row {first}; each person may appear once");
+            self.issue(
+                row,
+                Some(ImportField::LocalId),
+                IssueCode::DuplicateLocalId,
+                message,
+                true,
+            );
+            return None;
+        }
+        self.seen_local_ids
+            .insert(local_id.as_str().to_owned(), row.source.row);
+        Some(local_id)
+    }
+
+    /// Copies every cell of a present column onto `details`. A blank cell clears an optional
+    /// field; protected fields of existing users are left alone, with a warning if the file
+    /// differs.
+    fn apply_cells(
+        &mut self,
+        row: &ImportRow,
+        existing: Option<&User>,
+        details: &mut UserDetails,
+        status: &mut RecordStatus,
+    ) {
+        let text = |f: ImportField| row.get(f).map(|v| v.trim().to_owned());
+        let opt = |f: ImportField| text(f).map(|v| (!v.is_empty()).then_some(v));
+        if let Some(v) = text(ImportField::FirstName) {
+            details.name.first = v;
+        }
+        if let Some(v) = text(ImportField::LastName) {
+            details.name.last = v;
+        }
+        for (field, slot) in [
+            (ImportField::MiddleName, &mut details.name.middle),
+            (ImportField::PreferredName, &mut details.name.preferred),
+            (ImportField::Prefix, &mut details.name.prefix),
+            (ImportField::Suffix, &mut details.name.suffix),
+            (ImportField::JobTitle, &mut details.job_title),
+            (ImportField::StateEducatorId, &mut details.state_educator_id),
+            (ImportField::HomePhone, &mut details.phones.home),
+            (ImportField::MobilePhone, &mut details.phones.mobile),
+            (ImportField::Fax, &mut details.phones.fax),
+            (ImportField::Pager, &mut details.phones.pager),
+            (ImportField::TimeZone, &mut details.time_zone),
+        ] {
+            if let Some(v) = opt(field) {
+                *slot = v;
+            }
+        }
+        for (field, name) in [
+            (ImportField::GradeLevels, "Grade Levels"),
+            (ImportField::ContentAreas, "Content Areas"),
+        ] {
+            match opt(field) {
+                Some(Some(v)) => {
+                    details.custom_fields.insert(name.into(), v);
+                }
+                Some(None) => {
+                    details.custom_fields.remove(name);
+                }
+                None => {}
+            }
+        }
+        if let Some(v) = opt(ImportField::Grade) {
+            details.grade = match v.map(|g| Grade::parse(&g)).transpose() {
+                Ok(grade) => grade,
+                Err(problem) => {
+                    self.invalid(row, ImportField::Grade, problem);
+                    details.grade.clone()
+                }
+            };
+        }
+        if let Some(kind) = self.kind(row) {
+            details.kind = kind;
+        }
+        self.protected(row, existing, ImportField::Email, details);
+        self.protected(row, existing, ImportField::Username, details);
+        if opt(ImportField::TemporaryPassword).flatten().is_some() {
+            let message = "temporary passwords are not stored by this version of Homeroom; the column was ignored, set passwords after the import".to_string();
+            self.issue(
+                row,
+                Some(ImportField::TemporaryPassword),
+                IssueCode::PasswordIgnored,
+                message,
+                false,
+            );
+        }
+        if let Some(units) = self.units(row) {
+            details.org_units = units;
+        }
+        if let Some(v) = opt(ImportField::Status).flatten() {
+            match v.to_lowercase().as_str() {
+                "active" => *status = RecordStatus::Active,
+                "inactive" | "tobedeleted" => *status = RecordStatus::Inactive,
+                "archived" => *status = RecordStatus::Archived,
+                _ => {
+                    let message =
+                        format!("'{v}' is not a status; use Active, Inactive or Archived");
+                    self.invalid(
+                        row,
+                        ImportField::Status,
+                        InvalidValue::new(ValidationCode::InvalidCharacters, message),
+                    );
+                }
+            }
+        }
+        if let Some(roster) = row.roster()
+            && roster
+                .status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("tobedeleted"))
+        {
+            *status = RecordStatus::Inactive;
+        }
+    }
+
+    fn kind(&mut self, row: &ImportRow) -> Option<UserKind> {
+        if let Some(roster) = row.roster() {
+            return Some(if roster.primary_role.eq_ignore_ascii_case("student") {
+                UserKind::Student
+            } else {
+                UserKind::Staff
+            });
+        }
+        let value = row.value(ImportField::Kind)?.trim().to_lowercase();
+        match value.as_str() {
+            "student" | "students" | "learner" => Some(UserKind::Student),
+            "staff" | "teacher" | "administrator" | "aide" | "employee" => Some(UserKind::Staff),
+            _ => {
+                let message = format!("'{value}' is not a kind of user; use Student or Staff");
+                self.invalid(
+                    row,
+                    ImportField::Kind,
+                    InvalidValue::new(ValidationCode::InvalidCharacters, message),
+                );
+                None
+            }
+        }
+    }
+
+    /// E-mail and username are set only when a user is created.
+    fn protected(
+        &mut self,
+        row: &ImportRow,
+        existing: Option<&User>,
+        field: ImportField,
+        details: &mut UserDetails,
+    ) {
+        let Some(value) = row.value(field).map(str::trim).filter(|v| !v.is_empty()) else {
+            return;
+        };
+        match existing {
+            None => match field {
+                ImportField::Email => match Email::parse(value) {
+                    Ok(email) => details.email = Some(email),
+                    Err(problem) => self.invalid(row, field, problem),
+                },
+                _ => match Username::parse(value) {
+                    Ok(name) => details.username = Some(name),
+                    Err(problem) => self.invalid(row, field, problem),
+                },
+            },
+            Some(user) => {
+                let current = match field {
+                    ImportField::Email => user.details.email.as_ref().map(Email::key),
+                    _ => user.details.username.as_ref().map(Username::key),
+                };
+                if current.as_deref() != Some(value.to_lowercase().as_str()) {
+                    let message = format!(
+                        "{} is protected: import never changes it for an existing user (kept '{}')",
+                        field.header(),
+                        current.unwrap_or_default()
+                    );
+                    self.issue(row, Some(field), IssueCode::ProtectedField, message, false);
+                }
+            }
+        }
+    }
+
+    /// The org units a row names, or `None` when it names none (no column, or a OneRoster row
+    /// without orgs).
+    fn units(&mut self, row: &ImportRow) -> Option<BTreeSet<OrgUnitId>> {
+        if let Some(roster) = row.roster() {
+            let units: BTreeSet<OrgUnitId> = roster
+                .org_sourced_ids
+                .iter()
+                .filter_map(|s| self.roster_units.get(s).copied())
+                .collect();
+            return Some(units);
+        }
+        let columns = [ImportField::Building, ImportField::AuthorizedOrganizations];
+        if !columns.iter().any(|f| row.get(*f).is_some()) {
+            return None;
+        }
+        let mut units = BTreeSet::new();
+        for field in columns {
+            let names: Vec<String> = row
+                .get(field)
+                .map(|v| split_list(v).map(str::to_owned).collect())
+                .unwrap_or_default();
+            for name in names {
+                if let Some(id) = self.resolve_unit(row, field, &name) {
+                    units.insert(id);
+                }
+            }
+        }
+        Some(units)
+    }
+
+    fn resolve_unit(
+        &mut self,
+        row: &ImportRow,
+        field: ImportField,
+        name: &str,
+    ) -> Option<OrgUnitId> {
+        let key = name.trim().to_lowercase();
+        if key.is_empty() {
+            return None;
+        }
+        if let Some(planned) = self
+            .new_units
+            .iter()
+            .find(|u| u.name.trim().to_lowercase() == key)
+        {
+            return Some(planned.id);
+        }
+        match self.units_by_key.get(&key).map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            Some(many) if many.len() > 1 => {
+                let message =
+                    format!("more than one org unit is called '{name}'; use its code instead");
+                self.issue(row, Some(field), IssueCode::AmbiguousOrgUnit, message, true);
+                None
+            }
+            _ if self.options.create_org_units => {
+                let id = derived_unit_id(self.current.district, &key);
+                self.add_unit(PlannedOrgUnit {
+                    id,
+                    expected: None,
+                    name: name.trim().to_owned(),
+                    code: None,
+                    kind: OrgUnitKind::School,
+                    parent: None,
+                });
+                Some(id)
+            }
+            _ => {
+                let message = format!(
+                    "no org unit in {} is named or coded '{name}'; fix the name, create it first, or import with the option to create org units",
+                    self.current.district.name
+                );
+                self.issue(row, Some(field), IssueCode::UnknownOrgUnit, message, true);
+                None
+            }
+        }
+    }
+
+    fn check_unique(&mut self, row: &ImportRow, this: Option<UserId>, details: &UserDetails) {
+        let checks = [
+            (ImportField::Email, details.email.as_ref().map(Email::key)),
+            (
+                ImportField::Username,
+                details.username.as_ref().map(Username::key),
+            ),
+        ];
+        for (field, key) in checks {
+            let Some(key) = key else { continue };
+            let (existing, in_file) = match field {
+                ImportField::Email => (&self.by_email, &mut self.file_emails),
+                _ => (&self.by_username, &mut self.file_usernames),
+            };
+            let taken_by_other = existing
+                .get(&key)
+                .is_some_and(|holder| Some(*holder) != this);
+            let earlier = in_file.get(&key).copied();
+            in_file.entry(key.clone()).or_insert(row.source.row);
+            if taken_by_other {
+                let message = format!("{} '{key}' already belongs to another user", field.header());
+                self.invalid(
+                    row,
+                    field,
+                    InvalidValue::new(ValidationCode::Taken, message),
+                );
+            } else if let Some(first) = earlier.filter(|r| *r != row.source.row) {
+                let message = format!("{} '{key}' is also on row {first}", field.header());
+                self.invalid(
+                    row,
+                    field,
+                    InvalidValue::new(ValidationCode::Taken, message),
+                );
+            }
+        }
+    }
+
+    /// A scoped importer may place users only in units where they hold Import Users.
+    fn check_units_permitted(
+        &mut self,
+        row: &ImportRow,
+        existing: Option<&User>,
+        details: &UserDetails,
+    ) {
+        let authority = self.current.authority;
+        if authority.check_district(Permission::ImportUsers) {
+            return;
+        }
+        let before = existing
+            .map(|u| u.details.org_units.clone())
+            .unwrap_or_default();
+        let touched: Vec<OrgUnitId> = details
+            .org_units
+            .symmetric_difference(&before)
+            .copied()
+            .collect();
+        let outside = touched
+            .iter()
+            .any(|u| !authority.check_units(Permission::ImportUsers, [*u]));
+        if outside || details.org_units.is_empty() {
+            let message =
+                "this row places the user outside the buildings you may import into".to_string();
+            self.issue(
+                row,
+                Some(ImportField::Building),
+                IssueCode::NotPermitted,
+                message,
+                true,
+            );
+        }
+    }
+
+    /// Roles from the Roles and Group Name columns (by name), and mapped OneRoster roles. A grant
+    /// covers the user's org units, or the district when they have none; the importer must hold
+    /// every permission of the role there (no escalation). Grants the user holds already are
+    /// skipped.
+    fn grants_for(
+        &mut self,
+        row: &ImportRow,
+        existing: Option<&User>,
+        details: &UserDetails,
+    ) -> Vec<PlannedGrant> {
+        let mut wanted: Vec<(ImportField, RoleId, String)> = Vec::new();
+        for field in [ImportField::Roles, ImportField::GroupName] {
+            let names: Vec<String> = row
+                .get(field)
+                .map(|v| split_list(v).map(str::to_owned).collect())
+                .unwrap_or_default();
+            for name in names {
+                match self
+                    .current
+                    .roles
+                    .iter()
+                    .find(|r| Role::name_key(&r.name) == Role::name_key(&name))
+                {
+                    Some(role) => wanted.push((field, role.id, role.name.clone())),
+                    None => {
+                        let message = format!(
+                            "no role in {} is named '{name}'",
+                            self.current.district.name
+                        );
+                        self.issue(row, Some(field), IssueCode::UnknownRole, message, true);
+                    }
+                }
+            }
+        }
+        if let Some(roster) = row.roster() {
+            for role in &roster.roles {
+                if let Some(id) = self.options.oneroster_roles.get(&role.role.to_lowercase()) {
+                    let name = self
+                        .current
+                        .roles
+                        .iter()
+                        .find(|r| r.id == *id)
+                        .map_or_else(|| role.role.clone(), |r| r.name.clone());
+                    wanted.push((ImportField::Roles, *id, name));
+                }
+            }
+        }
+        let scope = if details.org_units.is_empty() {
+            Scope::District
+        } else {
+            Scope::OrgUnits(details.org_units.clone())
+        };
+        let held: Vec<&Grant> = existing
+            .map(|u| {
+                self.current
+                    .grants
+                    .iter()
+                    .filter(|g| g.holder == u.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut grants: Vec<PlannedGrant> = Vec::new();
+        for (field, role_id, name) in wanted {
+            if held.iter().any(|g| g.role == role_id && g.scope == scope)
+                || grants.iter().any(|g| g.role == role_id)
+            {
+                continue;
+            }
+            let permissions = self
+                .current
+                .roles
+                .iter()
+                .find(|r| r.id == role_id)
+                .map(|r| r.permissions)
+                .unwrap_or_default()
+                .with(Permission::ManageRoles);
+            if !self.current.authority.holds_over(permissions, &scope) {
+                let message = format!(
+                    "you cannot grant {name} here: it holds permissions you do not hold over those buildings"
+                );
+                self.issue(row, Some(field), IssueCode::NotPermitted, message, true);
+                continue;
+            }
+            grants.push(PlannedGrant {
+                role: role_id,
+                scope: scope.clone(),
+            });
+        }
+        grants
+    }
+
+    /// Import-managed Active users the file no longer lists become Inactive.
+    fn plan_deactivations(&mut self) {
+        let listed: BTreeSet<&str> = self.seen_local_ids.keys().map(String::as_str).collect();
+        let mut deactivations: Vec<Deactivation> = self
+            .current
+            .users
+            .iter()
+            .filter(|u| u.import_managed && u.status == RecordStatus::Active)
+            .filter(|u| {
+                u.details
+                    .local_id
+                    .as_ref()
+                    .is_none_or(|l| !listed.contains(l.as_str()))
+            })
+            .map(|u| Deactivation {
+                user: u.id,
+                expected: u.version,
+                name: u.details.name.display(),
+                local_id: u.details.local_id.as_ref().map(|l| l.as_str().to_owned()),
+            })
+            .collect();
+        deactivations.sort_by(|a, b| (&a.local_id, a.user).cmp(&(&b.local_id, b.user)));
+        self.deactivations = deactivations;
+    }
+
+    fn finish(self) -> ImportPlan {
+        let mut counts = PlanCounts::default();
+        for row in &self.rows {
+            match row.action {
+                RowAction::Create { .. } => counts.created += 1,
+                RowAction::Update { .. } => counts.updated += 1,
+                RowAction::Unchanged { .. } => counts.unchanged += 1,
+                RowAction::Error => counts.error_rows += 1,
+            }
+        }
+        counts.deactivated = self.deactivations.len() as u64;
+        let managed = self
+            .current
+            .users
+            .iter()
+            .filter(|u| u.import_managed && u.status == RecordStatus::Active)
+            .count() as u64;
+        let guard = self.options.guard;
+        let mut held = Vec::new();
+        for (what, count, max, percent) in [
+            (
+                "deactivate",
+                counts.deactivated,
+                guard.max_deactivate,
+                guard.max_deactivate_percent,
+            ),
+            (
+                "update",
+                counts.updated,
+                guard.max_update,
+                guard.max_update_percent,
+            ),
+        ] {
+            if let Some(max) = max.filter(|m| count > *m) {
+                held.push(GuardTrip {
+                    what,
+                    count,
+                    of: managed,
+                    limit: max.to_string(),
+                });
+            } else if let Some(p) =
+                percent.filter(|p| count > 0 && count * 100 > u64::from(*p) * managed)
+            {
+                held.push(GuardTrip {
+                    what,
+                    count,
+                    of: managed,
+                    limit: format!("{p}%"),
+                });
+            }
+        }
+        let mut issues = self.issues;
+        issues.sort_by(|a, b| {
+            (&a.file, a.row, a.column.is_none()).cmp(&(&b.file, b.row, b.column.is_none()))
+        });
+        ImportPlan {
+            district: self.current.district.id,
+            rows: self.rows,
+            org_units: self.new_units,
+            deactivations: self.deactivations,
+            issues,
+            held,
+            counts,
+        }
+    }
+}
+
+/// The id of an org unit an import creates: derived from the district and the unit's key, so
+/// planning the same file twice gives the same plan.
+fn derived_unit_id(district: &District, key: &str) -> OrgUnitId {
+    let name = format!("homeroom:org-unit:{}", key.trim().to_lowercase());
+    OrgUnitId::from_uuid(Uuid::new_v5(&district.id.as_uuid(), name.as_bytes()))
+}
+
+/// The column a validation error on a `UserDetails` field path belongs to.
+fn field_for_path(path: &str) -> ImportField {
+    match path {
+        "name.first" => ImportField::FirstName,
+        "name.last" => ImportField::LastName,
+        "name.middle" => ImportField::MiddleName,
+        "name.preferred" => ImportField::PreferredName,
+        "name.prefix" => ImportField::Prefix,
+        "name.suffix" => ImportField::Suffix,
+        "job_title" => ImportField::JobTitle,
+        "email" => ImportField::Email,
+        "username" => ImportField::Username,
+        "grade" => ImportField::Grade,
+        "state_educator_id" => ImportField::StateEducatorId,
+        "org_units" => ImportField::Building,
+        "phones.home" => ImportField::HomePhone,
+        "phones.mobile" => ImportField::MobilePhone,
+        "phones.fax" => ImportField::Fax,
+        "phones.pager" => ImportField::Pager,
+        "time_zone" => ImportField::TimeZone,
+        "custom.Grade Levels" => ImportField::GradeLevels,
+        "custom.Content Areas" => ImportField::ContentAreas,
+        _ => ImportField::LocalId,
+    }
+}

@@ -1,0 +1,245 @@
+//! CSV files: decode, sniff the delimiter, read the rows, check their shape.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use super::csv_parse::{Records, sniff_delimiter};
+use super::data::ImportData;
+use super::decode::decode;
+use super::detect::Format;
+use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
+use super::options::{ReadLimits, ReadOptions};
+use super::raw::{
+    RawRow, RawTable, check_cell, check_headers, column_label, is_blank, too_many_rows,
+    warn_unnamed_columns,
+};
+use super::table::template_rows;
+
+/// Reads a Homeroom CSV file (the [template](super::template_csv)'s columns, in any order).
+///
+/// The encoding (UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252) and the
+/// delimiter (`,`, `;` or tab) are detected. Problems in single rows are all collected in
+/// [`ImportData::issues`]; problems with the file as a whole (too large, no header row, a
+/// required column missing, two columns for the same field) stop reading with a [`ReadError`].
+///
+/// ```
+/// use homeroom::import::{ImportField, ReadOptions, read_csv};
+/// let file = "Local ID;First Name;Last Name;Grade\r\n00123;Ada;Lovelace;6\r\n";
+/// let data = read_csv(file.as_bytes(), "students.csv", &ReadOptions::default()).unwrap();
+/// assert_eq!(data.users.len(), 1);
+/// let row = &data.users[0];
+/// assert_eq!(row.source.row, 2);
+/// assert_eq!(row.get(ImportField::LocalId), Some("00123"));
+/// assert!(!data.has_errors());
+/// ```
+pub fn read_csv(
+    reader: impl Read,
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<ImportData, ReadError> {
+    let bytes = read_bounded(reader, file_name, &options.limits)?;
+    read_csv_bytes(&bytes, file_name, options)
+}
+
+/// [`read_csv`] on bytes already in memory.
+pub(crate) fn read_csv_bytes(
+    bytes: &[u8],
+    file_name: &str,
+    options: &ReadOptions,
+) -> Result<ImportData, ReadError> {
+    let mut issues = Issues::new(options.limits.max_issues);
+    let table = read_table(bytes, file_name, &options.limits, &mut issues)?;
+    let (info, users) = template_rows(table, options, &mut issues)?;
+    Ok(ImportData::new(Format::Csv, vec![info], users, issues))
+}
+
+/// Reads everything from `reader`, refusing more than `limits.max_bytes`.
+pub(crate) fn read_bounded(
+    reader: impl Read,
+    file: &str,
+    limits: &ReadLimits,
+) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            ImportIssue::error(
+                IssueCode::NotText,
+                file,
+                format!("the file could not be read: {e}"),
+            )
+        })?;
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(file_too_large(file, limits));
+    }
+    Ok(bytes)
+}
+
+pub(crate) fn file_too_large(file: &str, limits: &ReadLimits) -> ReadError {
+    ImportIssue::error(
+        IssueCode::FileTooLarge,
+        file,
+        format!(
+            "the file is larger than {}, the most one import accepts; split it into smaller files",
+            human_size(limits.max_bytes)
+        ),
+    )
+    .into()
+}
+
+fn human_size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MB", bytes / MIB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Decodes and splits a CSV file into its header and data rows. Every CSV reader (the template
+/// and each OneRoster file) starts here.
+pub(crate) fn read_table(
+    bytes: &[u8],
+    file: &str,
+    limits: &ReadLimits,
+    issues: &mut Issues,
+) -> Result<RawTable, ReadError> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(file_too_large(file, limits));
+    }
+    let decoded = decode(bytes, file)?;
+    let text = decoded.text.as_ref();
+    let (delimiter, text) = match excel_separator_line(text) {
+        Some((delimiter, rest)) => (delimiter, rest),
+        None => (sniff_delimiter(text), text),
+    };
+    let mut records = Records::new(text, delimiter);
+
+    let Some(header) = records.by_ref().find(|r| !is_blank(&r.fields)) else {
+        return Err(ImportIssue::error(
+            IssueCode::EmptyFile,
+            file,
+            "the file is empty; it needs a header row (see the template) and one row per user",
+        )
+        .into());
+    };
+    let header_row = header.row;
+    let mut headers = header.fields;
+    if header.unterminated {
+        return Err(ImportIssue::error(
+            IssueCode::UnterminatedQuote,
+            file,
+            "the header row opens a quoted value (\") that is never closed; fix the quotes in the first row",
+        )
+        .at_row(header_row)
+        .into());
+    }
+    check_headers(&mut headers, file, header_row, limits)?;
+    let width = headers.len();
+
+    let mut rows = Vec::new();
+    for record in records {
+        let row = record.row;
+        let mut fields = record.fields;
+        if is_blank(&fields) {
+            continue;
+        }
+        if rows.len() >= limits.max_rows {
+            return Err(too_many_rows(file, limits));
+        }
+        if record.unterminated {
+            issues.push(
+                ImportIssue::error(
+                    IssueCode::UnterminatedQuote,
+                    file,
+                    "a quoted value (starting with \") in this row is never closed, so the rest of the file ran into it; add the closing quote",
+                )
+                .at_row(row),
+            );
+            continue;
+        }
+        if fields.len() > width && is_blank(&fields[width..]) {
+            fields.truncate(width);
+        }
+        if fields.len() != width {
+            issues.push(ragged(file, row, fields.len(), width, delimiter));
+            continue;
+        }
+        if !record.has_nul && record.longest <= limits.max_field_len {
+            rows.push(RawRow {
+                row,
+                values: fields,
+                notes: Vec::new(),
+            });
+            continue;
+        }
+        for (i, value) in fields.iter_mut().enumerate() {
+            check_cell(
+                value,
+                file,
+                row,
+                || column_label(&headers, i),
+                limits,
+                issues,
+            );
+        }
+        rows.push(RawRow {
+            row,
+            values: fields,
+            notes: Vec::new(),
+        });
+    }
+
+    let table = RawTable {
+        file: Arc::from(file),
+        headers,
+        header_row,
+        rows,
+        encoding: Some(decoded.encoding),
+        delimiter: Some(char::from(delimiter)),
+        sheet: None,
+    };
+    warn_unnamed_columns(&table, issues);
+    Ok(table)
+}
+
+/// Excel's `sep=;` first line, which names the delimiter and is not a row of the sheet.
+fn excel_separator_line(text: &str) -> Option<(u8, &str)> {
+    let rest = text.strip_prefix("sep=")?;
+    let (&delimiter, _) = rest.as_bytes().split_first()?;
+    if !matches!(delimiter, b',' | b';' | b'\t' | b'|') {
+        return None;
+    }
+    let after = rest.get(1..)?;
+    let after = after
+        .strip_prefix("\r\n")
+        .or_else(|| after.strip_prefix('\n'))
+        .or_else(|| after.strip_prefix('\r'))
+        .or_else(|| after.is_empty().then_some(after))?;
+    Some((delimiter, after))
+}
+
+fn ragged(file: &str, row: u32, found: usize, width: usize, delimiter: u8) -> ImportIssue {
+    let delimiter = match delimiter {
+        b'\t' => "tab".to_owned(),
+        d => format!("'{}'", char::from(d)),
+    };
+    let hint = if found > width {
+        format!(
+            "a value probably contains a {delimiter} without being in quotes; put that value in double quotes (\"...\") or remove the extra {delimiter}"
+        )
+    } else {
+        format!(
+            "a {delimiter} is probably missing; every row needs one value per column, even if blank"
+        )
+    };
+    ImportIssue::error(
+        IssueCode::RaggedRow,
+        file,
+        format!("this row has {found} values but the header row has {width}: {hint}"),
+    )
+    .at_row(row)
+}

@@ -1,0 +1,34 @@
+//! OneRoster 1.1 and 1.2 CSV packages (bulk mode): `manifest.csv`, `orgs.csv`, `users.csv` and
+//! (1.2) `roles.csv`.
+//!
+//! Users map into the common [`ImportRow`](super::ImportRow) columns:
+//!
+//! | Import field | OneRoster |
+//! | --- | --- |
+//! | Local ID | `identifier`, or `sourcedId` when blank (see [`OneRosterLocalId`](super::OneRosterLocalId)) |
+//! | User Type | `student` for the role `student`, `staff` for every other role; guardians, parents and relatives are not imported |
+//! | First / Last / Middle Name | `givenName` / `familyName` / `middleName` |
+//! | Preferred Name | `preferredGivenName` (or `preferredFirstName`) |
+//! | Email, Username | `email`, `username` |
+//! | Grade (students) | the first of `grades` |
+//! | Grade Levels (staff) | `grades` |
+//! | Authorized Organizations | the `sourcedId`s of the user's orgs, comma-separated, the district itself left out |
+//! | Home Phone, Mobile Phone | `phone`, `sms` |
+//!
+//! The rest (`sourcedId`, `status`, `enabledUser`, every role with its org) is in
+//! [`RosterUser`], on [`ImportRow::roster`](super::ImportRow::roster). `password` is not read.
+//! Orgs are [`ImportOrg`]s; the `district` row is the district itself.
+
+mod csv_file;
+mod manifest;
+mod orgs;
+mod package;
+mod roles;
+mod types;
+mod users;
+
+pub use package::OneRosterPackage;
+pub use types::{
+    ImportOrg, ONEROSTER_ROLES, OneRosterVersion, OrgType, RoleType, RosterRole, RosterUser,
+    is_oneroster_role, role_user_kind,
+};

@@ -1,0 +1,290 @@
+//! The row model every reader produces: raw text per column, tied to where it came from.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
+
+use super::field::ImportField;
+use super::oneroster::RosterUser;
+
+/// Where a row came from: the file and the row number in spreadsheet numbering (the header
+/// is row 1 when it is the first line; blank rows count, as in Excel).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowRef {
+    /// The file's name (inside a zip: the entry's name).
+    pub file: Arc<str>,
+    /// The row number.
+    pub row: u32,
+}
+
+impl RowRef {
+    /// A row of `file`.
+    pub fn new(file: impl Into<Arc<str>>, row: u32) -> Self {
+        Self {
+            file: file.into(),
+            row,
+        }
+    }
+}
+
+impl fmt::Display for RowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}, row {}", self.file, self.row)
+    }
+}
+
+impl Serialize for RowRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("RowRef", 2)?;
+        s.serialize_field("file", &*self.file)?;
+        s.serialize_field("row", &self.row)?;
+        s.end()
+    }
+}
+
+/// The columns of a table: each header as written in the file and the field it names, if any.
+/// Shared by every row of the table.
+///
+/// ```
+/// use homeroom::import::{Columns, ImportField};
+/// let columns = Columns::from_headers(["Local ID", "First Name", "Shoe Size"]);
+/// assert_eq!(columns.position(ImportField::FirstName), Some(1));
+/// assert_eq!(columns.field(2), None);
+/// assert_eq!(columns.name(0), Some("Local ID"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Columns {
+    names: Vec<String>,
+    fields: Vec<Option<ImportField>>,
+    index: [Option<usize>; ImportField::COUNT],
+}
+
+impl Columns {
+    /// Columns with the given names and fields. When two columns name the same field, the
+    /// first wins.
+    pub fn new(columns: impl IntoIterator<Item = (String, Option<ImportField>)>) -> Self {
+        let mut names = Vec::new();
+        let mut fields = Vec::new();
+        let mut index = [None; ImportField::COUNT];
+        for (i, (name, field)) in columns.into_iter().enumerate() {
+            if let Some(field) = field {
+                let slot = &mut index[field.index()];
+                if slot.is_none() {
+                    *slot = Some(i);
+                }
+            }
+            names.push(name);
+            fields.push(field);
+        }
+        Self {
+            names,
+            fields,
+            index,
+        }
+    }
+
+    /// Columns named by headers, each matched with [`ImportField::from_header`].
+    pub fn from_headers<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Self {
+        Self::new(headers.into_iter().map(|h| {
+            let h = h.into();
+            let field = ImportField::from_header(&h);
+            (h, field)
+        }))
+    }
+
+    /// How many columns.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no columns.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The headers, as written in the file.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The header of column `i`.
+    pub fn name(&self, i: usize) -> Option<&str> {
+        self.names.get(i).map(String::as_str)
+    }
+
+    /// The field column `i` names, if it names one.
+    pub fn field(&self, i: usize) -> Option<ImportField> {
+        self.fields.get(i).copied().flatten()
+    }
+
+    /// The position of the column naming `field`.
+    pub fn position(&self, field: ImportField) -> Option<usize> {
+        self.index[field.index()]
+    }
+
+    /// True when a column names `field`.
+    pub fn has(&self, field: ImportField) -> bool {
+        self.position(field).is_some()
+    }
+
+    /// The header of the column naming `field`.
+    pub fn name_of(&self, field: ImportField) -> Option<&str> {
+        self.position(field).and_then(|i| self.name(i))
+    }
+}
+
+/// One row of an import, as read: the text of each cell, exactly as in the file.
+///
+/// Values are raw: not trimmed, not parsed. Turning them into a user (and reporting what is
+/// wrong with them) is the plan step's work. A row that a reader found damaged is still here
+/// when its cells could be placed; the reader's [`ImportIssue`](super::ImportIssue)s name it by
+/// [`RowRef`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use homeroom::import::{Columns, ImportField, ImportRow, RowRef};
+/// let columns = Arc::new(Columns::from_headers(["Local ID", "First Name", "Last Name"]));
+/// let row = ImportRow::new(RowRef::new("staff.csv", 2), columns, vec!["00123".into(), "Ada".into()]);
+/// assert_eq!(row.get(ImportField::LocalId), Some("00123"));
+/// assert_eq!(row.get(ImportField::LastName), Some(""));
+/// assert_eq!(row.get(ImportField::Email), None);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Where the row came from.
+    pub source: RowRef,
+    columns: Arc<Columns>,
+    values: Vec<String>,
+    roster: Option<Box<RosterUser>>,
+}
+
+impl ImportRow {
+    /// A row with `values` under `columns`; missing values are blank, extra values dropped.
+    pub fn new(source: RowRef, columns: Arc<Columns>, mut values: Vec<String>) -> Self {
+        values.resize(columns.len(), String::new());
+        Self {
+            source,
+            columns,
+            values,
+            roster: None,
+        }
+    }
+
+    /// Attaches what a OneRoster package says about the user beyond the common fields.
+    pub fn with_roster(mut self, roster: RosterUser) -> Self {
+        self.roster = Some(Box::new(roster));
+        self
+    }
+
+    /// The raw text of the cell for `field`: `None` when no column names the field, `Some("")`
+    /// when the cell is blank.
+    pub fn get(&self, field: ImportField) -> Option<&str> {
+        self.columns
+            .position(field)
+            .and_then(|i| self.values.get(i))
+            .map(String::as_str)
+    }
+
+    /// The text for `field`, trimmed, or `None` when it is absent or blank.
+    pub fn value(&self, field: ImportField) -> Option<&str> {
+        self.get(field).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    /// The items of a list cell (see [`split_list`]); empty when absent or blank.
+    pub fn list(&self, field: ImportField) -> Vec<&str> {
+        self.get(field)
+            .map(|v| split_list(v).collect())
+            .unwrap_or_default()
+    }
+
+    /// The header (as written in the file) of the column holding `field`, for reports.
+    pub fn column_name(&self, field: ImportField) -> Option<&str> {
+        self.columns.name_of(field)
+    }
+
+    /// The row's columns.
+    pub fn columns(&self) -> &Arc<Columns> {
+        &self.columns
+    }
+
+    /// Every value, in column order (one per column).
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Takes the value for `field` out of the row, leaving it blank: lets the plan step move a
+    /// cell's text into a user without copying it. `None` when no column names the field.
+    pub fn take(&mut self, field: ImportField) -> Option<String> {
+        let i = self.columns.position(field)?;
+        self.values.get_mut(i).map(std::mem::take)
+    }
+
+    /// The values, by value, in column order (one per column).
+    pub fn into_values(self) -> Vec<String> {
+        self.values
+    }
+
+    /// Every cell as (header, field, value), in column order.
+    pub fn cells(&self) -> impl Iterator<Item = (&str, Option<ImportField>, &str)> {
+        self.values.iter().enumerate().map(|(i, value)| {
+            (
+                self.columns.name(i).unwrap_or_default(),
+                self.columns.field(i),
+                value.as_str(),
+            )
+        })
+    }
+
+    /// What a OneRoster package says about the user beyond the common fields; `None` for rows
+    /// from a CSV file or a workbook.
+    pub fn roster(&self) -> Option<&RosterUser> {
+        self.roster.as_deref()
+    }
+}
+
+impl Serialize for ImportRow {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Cells<'a>(&'a ImportRow);
+        impl Serialize for Cells<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.values.len()))?;
+                for (column, field, value) in self.0.cells() {
+                    seq.serialize_element(&Cell {
+                        column,
+                        field,
+                        value,
+                    })?;
+                }
+                seq.end()
+            }
+        }
+        #[derive(Serialize)]
+        struct Cell<'a> {
+            column: &'a str,
+            field: Option<ImportField>,
+            value: &'a str,
+        }
+        let mut s = serializer.serialize_struct("ImportRow", 3)?;
+        s.serialize_field("source", &self.source)?;
+        s.serialize_field("cells", &Cells(self))?;
+        s.serialize_field("roster", &self.roster)?;
+        s.end()
+    }
+}
+
+/// Splits a list cell into its trimmed, non-blank items. Items are separated by `;`, `,`, `|`
+/// or line breaks.
+///
+/// ```
+/// use homeroom::import::split_list;
+/// let items: Vec<&str> = split_list(" Lincoln Elementary; Washington MS ,, |Central").collect();
+/// assert_eq!(items, ["Lincoln Elementary", "Washington MS", "Central"]);
+/// ```
+pub fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split([';', ',', '|', '\n', '\r'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}

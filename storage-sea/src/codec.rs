@@ -1,0 +1,283 @@
+//! Between domain rows and table rows: each domain value is stored whole as JSON, next to the
+//! columns derived from it.
+
+use homeroom::records::Record;
+use homeroom::{
+    ActivityEntry, District, Grant, OrgUnit, Role, StorageError, Subject, User, Version,
+};
+use sea_orm::ActiveValue::Set;
+use sea_orm::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::entity::{
+    activity, district, grant, membership, org_unit, record, role, user, user_term,
+};
+
+/// The row's JSON.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, StorageError> {
+    serde_json::to_string(value).map_err(|e| StorageError::backend("cannot encode a row", e))
+}
+
+/// The domain value from a row's JSON.
+pub(crate) fn from_json<T: DeserializeOwned>(data: &str) -> Result<T, StorageError> {
+    serde_json::from_str(data).map_err(|e| StorageError::backend("cannot decode a stored row", e))
+}
+
+/// A version as the database stores it.
+pub(crate) fn version(version: Version) -> Result<i64, StorageError> {
+    i64::try_from(version.get()).map_err(|e| StorageError::backend("version out of range", e))
+}
+
+/// A stored version as a number (negative values, which we never write, read as 0).
+pub(crate) fn stored_version(raw: i64) -> u64 {
+    u64::try_from(raw).unwrap_or(0)
+}
+
+/// How a subject is keyed in the activity table: its JSON (`"District"`, `{"User":"<uuid>"}`),
+/// which names every kind of subject, present and future, without a list here to keep up.
+pub(crate) fn subject_key(subject: &Subject) -> Result<String, StorageError> {
+    to_json(subject)
+}
+
+pub(crate) fn district_row(d: &District) -> Result<district::ActiveModel, StorageError> {
+    Ok(district::ActiveModel {
+        id: Set(d.id.as_uuid()),
+        name_key: Set(District::name_key(&d.name)),
+        version: Set(version(d.version)?),
+        data: Set(to_json(d)?),
+    })
+}
+
+pub(crate) fn org_unit_row(o: &OrgUnit) -> Result<org_unit::ActiveModel, StorageError> {
+    Ok(org_unit::ActiveModel {
+        id: Set(o.id.as_uuid()),
+        district: Set(o.district.as_uuid()),
+        code_key: Set(o.code.as_deref().map(OrgUnit::code_key)),
+        version: Set(version(o.version)?),
+        data: Set(to_json(o)?),
+    })
+}
+
+pub(crate) fn user_row(u: &User) -> Result<user::ActiveModel, StorageError> {
+    let d = &u.details;
+    Ok(user::ActiveModel {
+        id: Set(u.id.as_uuid()),
+        district: Set(u.district.as_uuid()),
+        version: Set(version(u.version)?),
+        local_id: Set(d.local_id.as_ref().map(|l| l.as_str().to_owned())),
+        email_key: Set(d.email.as_ref().map(|e| e.key())),
+        username_key: Set(d.username.as_ref().map(|n| n.key())),
+        sort_key: Set(u.sort_key()),
+        kind: Set(d.kind.as_str().to_owned()),
+        grade: Set(d.grade.as_ref().map(|g| g.code())),
+        status: Set(u.status.as_str().to_owned()),
+        access: Set(u.access.kind().as_str().to_owned()),
+        data: Set(to_json(u)?),
+    })
+}
+
+/// The columns of `hr_users`, in the order of [`user_values`].
+pub(crate) const USER_COLUMNS: [&str; 12] = [
+    "id",
+    "district",
+    "version",
+    "local_id",
+    "email_key",
+    "username_key",
+    "sort_key",
+    "kind",
+    "grade",
+    "status",
+    "access",
+    "data",
+];
+
+/// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
+pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
+    let d = &u.details;
+    Ok([
+        u.id.as_uuid().into(),
+        u.district.as_uuid().into(),
+        version(u.version)?.into(),
+        d.local_id.as_ref().map(|l| l.as_str().to_owned()).into(),
+        d.email.as_ref().map(|e| e.key()).into(),
+        d.username.as_ref().map(|n| n.key()).into(),
+        u.sort_key().into(),
+        d.kind.as_str().into(),
+        d.grade.as_ref().map(|g| g.code()).into(),
+        u.status.as_str().into(),
+        u.access.kind().as_str().into(),
+        to_json(u)?.into(),
+    ])
+}
+
+/// The search terms stored for a user: [`User::search_terms`] without the terms that are a
+/// prefix of another one (`ada` beside `ada lovelace`). A prefix of the dropped term is a
+/// prefix of the longer one too, so a prefix search finds exactly the same users from fewer
+/// rows. Sorted.
+pub(crate) fn stored_terms(u: &User) -> Vec<String> {
+    let terms = u.search_terms(); // sorted, without repeats
+    let mut kept = Vec::with_capacity(terms.len());
+    let mut iter = terms.into_iter().peekable();
+    while let Some(term) = iter.next() {
+        // Strings that start with `term` sort right after it, so its successor tells.
+        if iter
+            .peek()
+            .is_none_or(|next| !next.starts_with(term.as_str()))
+        {
+            kept.push(term);
+        }
+    }
+    kept
+}
+
+/// The term rows of a user.
+pub(crate) fn term_rows(
+    u: &User,
+    terms: impl IntoIterator<Item = String>,
+) -> impl Iterator<Item = user_term::ActiveModel> {
+    let (district, id) = (u.district.as_uuid(), u.id.as_uuid());
+    terms.into_iter().map(move |term| user_term::ActiveModel {
+        district: Set(district),
+        term: Set(term),
+        user_id: Set(id),
+    })
+}
+
+/// The membership rows of a user.
+pub(crate) fn membership_rows<'a>(
+    u: &User,
+    units: impl IntoIterator<Item = &'a homeroom::OrgUnitId>,
+) -> impl Iterator<Item = membership::ActiveModel> {
+    let (district, id) = (u.district.as_uuid(), u.id.as_uuid());
+    units.into_iter().map(move |unit| membership::ActiveModel {
+        district: Set(district),
+        org_unit_id: Set(unit.as_uuid()),
+        user_id: Set(id),
+    })
+}
+
+pub(crate) fn activity_row(e: &ActivityEntry) -> Result<activity::ActiveModel, StorageError> {
+    Ok(activity::ActiveModel {
+        id: Set(e.id.as_uuid()),
+        district: Set(e.district.as_uuid()),
+        subject: Set(subject_key(&e.subject)?),
+        at_secs: Set(e.at.timestamp()),
+        at_nanos: Set(i64::from(e.at.timestamp_subsec_nanos())),
+        data: Set(to_json(e)?),
+    })
+}
+
+pub(crate) fn role_row(r: &Role) -> Result<role::ActiveModel, StorageError> {
+    Ok(role::ActiveModel {
+        id: Set(r.id.as_uuid()),
+        district: Set(r.district.as_uuid()),
+        name_key: Set(Role::name_key(&r.name)),
+        version: Set(version(r.version)?),
+        data: Set(to_json(r)?),
+    })
+}
+
+pub(crate) fn grant_row(g: &Grant) -> Result<grant::ActiveModel, StorageError> {
+    Ok(grant::ActiveModel {
+        id: Set(g.id.as_uuid()),
+        district: Set(g.district.as_uuid()),
+        holder: Set(g.holder.as_uuid()),
+        role: Set(g.role.as_uuid()),
+        version: Set(version(g.version)?),
+        data: Set(to_json(g)?),
+    })
+}
+
+pub(crate) fn record_row(r: &Record) -> Result<record::ActiveModel, StorageError> {
+    let at = r.at();
+    Ok(record::ActiveModel {
+        id: Set(r.id.as_uuid()),
+        district: Set(r.district.as_uuid()),
+        user_id: Set(r.user.as_uuid()),
+        kind: Set(r.kind().as_str().to_owned()),
+        at_secs: Set(at.timestamp()),
+        at_nanos: Set(i64::from(at.timestamp_subsec_nanos())),
+        open_device_key: Set(r.open_device_key()),
+        version: Set(version(r.version)?),
+        data: Set(to_json(r)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use homeroom::conformance::Fixture;
+    use homeroom::{DistrictId, Email, LocalId, User};
+
+    use super::stored_terms;
+
+    fn user(first: &str, last: &str, preferred: Option<&str>) -> User {
+        let district = DistrictId::from_uuid(uuid::Uuid::nil());
+        let mut user = Fixture::new().user(district, first, last);
+        user.details.name.preferred = preferred.map(str::to_owned);
+        user.details.email = Email::parse("ada.l@x.org").ok();
+        user.details.local_id = LocalId::parse("A-1").ok();
+        user
+    }
+
+    #[test]
+    fn user_values_are_the_entity_columns_in_order() {
+        use sea_orm::{ActiveModelTrait, Iden, Iterable};
+
+        use crate::entity::user;
+
+        let names: Vec<String> = user::Column::iter().map(|c| c.to_string()).collect();
+        assert_eq!(names, super::USER_COLUMNS);
+        let ada = user("Ada", "Lovelace", None);
+        let row = super::user_row(&ada).unwrap();
+        let values = super::user_values(&ada).unwrap();
+        for (column, value) in user::Column::iter().zip(values) {
+            assert_eq!(
+                row.get(column).into_value(),
+                Some(value),
+                "{}",
+                column.to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn terms_that_prefix_another_are_not_stored() {
+        let ada = user("Ada", "Lovelace", Some("Countess"));
+        assert_eq!(
+            stored_terms(&ada),
+            [
+                "a-1",
+                "ada lovelace",
+                "ada.l@x.org",
+                "countess lovelace",
+                "lovelace"
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_terms_match_exactly_the_prefixes_search_terms_match() {
+        let users = [
+            user("Ada", "Lovelace", None),
+            user("Ada", "Ada", Some("Ad")),
+            user("Ada", "", None),
+            user("Zoë", "Ärger", Some("Zo")),
+        ];
+        for u in &users {
+            let all = u.search_terms();
+            let stored = stored_terms(u);
+            for term in &all {
+                for end in (0..=term.len()).filter(|i| term.is_char_boundary(*i)) {
+                    let prefix = &term[..end];
+                    assert_eq!(
+                        all.iter().any(|t| t.starts_with(prefix)),
+                        stored.iter().any(|t| t.starts_with(prefix)),
+                        "{prefix:?} of {all:?}"
+                    );
+                }
+            }
+        }
+    }
+}

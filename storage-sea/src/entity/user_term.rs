@@ -1,0 +1,20 @@
+//! `hr_user_terms`: one row per search term of a user (`User::search_terms`), keyed
+//! `(district, term, user_id)` so a prefix search is one range of the primary key.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "hr_user_terms")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub district: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub term: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: Uuid,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,30 @@
+//! The schema, as sea-orm-migration migrations that [`SeaStorage`](crate::SeaStorage) applies
+//! on connect.
+//!
+//! The applied migrations are recorded in their own table, `hr_seaql_migrations`, so a host
+//! that keeps its own SeaORM migrations in the same database (in `seaql_migrations`) never
+//! sees ours, nor we theirs.
+
+mod m0001_initial;
+mod m0002_records;
+mod schema;
+
+use sea_orm::DynIden;
+use sea_orm_migration::prelude::*;
+
+/// Every migration of the crate, in order.
+pub(crate) struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m0001_initial::Migration),
+            Box::new(m0002_records::Migration),
+        ]
+    }
+
+    fn migration_table_name() -> DynIden {
+        "hr_seaql_migrations".into_iden()
+    }
+}

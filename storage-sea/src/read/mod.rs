@@ -1,0 +1,208 @@
+//! The reads of the `Storage` trait. Each reads only the `data` column, through the index
+//! that covers its filter, and decodes the domain rows from it.
+
+pub(crate) mod activity;
+pub(crate) mod records;
+pub(crate) mod search;
+
+pub(crate) use activity::activity_page;
+pub(crate) use records::{open_checkout, record, record_counts, records_page};
+pub(crate) use search::search_users;
+
+use homeroom::{
+    District, DistrictId, Grant, OrgUnit, Page, Role, StorageError, User, UserId, UserKey,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+
+use crate::codec::from_json;
+use crate::entity::{district, grant, org_unit, role, user};
+use crate::error::storage;
+use crate::limits::rows_per_statement;
+use crate::options::Backend;
+
+/// The number a `SELECT COUNT(*)` select finds.
+async fn count<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    select: Select<E>,
+) -> Result<u64, StorageError> {
+    let n = select
+        .into_tuple::<i64>()
+        .one(db)
+        .await
+        .map_err(storage("cannot count rows"))?;
+    Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// A page of rows in the order `select` lists them: it yields the `data` of up to `size + 1`
+/// rows; the extra one only says that more follow.
+async fn page_of<E, T, K, C>(
+    db: &C,
+    select: Select<E>,
+    size: usize,
+    total: u64,
+    cursor: impl Fn(&T) -> K,
+) -> Result<Page<T, K>, StorageError>
+where
+    E: EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    let rows: Vec<String> = select
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .map_err(storage("cannot read rows"))?;
+    let mut items = rows
+        .iter()
+        .map(|data| from_json::<T>(data))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() > size;
+    items.truncate(size);
+    let next = match (more, items.last()) {
+        (true, Some(last)) => Some(cursor(last)),
+        _ => None,
+    };
+    Ok(Page { items, total, next })
+}
+
+/// The `data` of every row a select finds, decoded.
+async fn decode_all<E, T, C>(
+    db: &C,
+    select: Select<E>,
+    data: E::Column,
+) -> Result<Vec<T>, StorageError>
+where
+    E: EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    select
+        .select_only()
+        .column(data)
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .map_err(storage("cannot read rows"))?
+        .iter()
+        .map(|d| from_json(d))
+        .collect()
+}
+
+/// The `data` of the one row a select finds, decoded.
+async fn decode_one<E, T, C>(
+    db: &C,
+    select: Select<E>,
+    data: E::Column,
+) -> Result<Option<T>, StorageError>
+where
+    E: EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    select
+        .select_only()
+        .column(data)
+        .into_tuple::<String>()
+        .one(db)
+        .await
+        .map_err(storage("cannot read a row"))?
+        .map(|d| from_json(&d))
+        .transpose()
+}
+
+pub(crate) async fn district<C: ConnectionTrait>(
+    db: &C,
+    id: DistrictId,
+) -> Result<Option<District>, StorageError> {
+    decode_one(
+        db,
+        district::Entity::find_by_id(id.as_uuid()),
+        district::Column::Data,
+    )
+    .await
+}
+
+pub(crate) async fn district_by_name<C: ConnectionTrait>(
+    db: &C,
+    name_key: &str,
+) -> Result<Option<District>, StorageError> {
+    let select = district::Entity::find().filter(district::Column::NameKey.eq(name_key));
+    decode_one(db, select, district::Column::Data).await
+}
+
+pub(crate) async fn org_units<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+) -> Result<Vec<OrgUnit>, StorageError> {
+    let select = org_unit::Entity::find().filter(org_unit::Column::District.eq(d.as_uuid()));
+    decode_all(db, select, org_unit::Column::Data).await
+}
+
+pub(crate) async fn user<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+    id: UserId,
+) -> Result<Option<User>, StorageError> {
+    let select =
+        user::Entity::find_by_id(id.as_uuid()).filter(user::Column::District.eq(d.as_uuid()));
+    decode_one(db, select, user::Column::Data).await
+}
+
+pub(crate) async fn user_by_key<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+    key: &UserKey,
+) -> Result<Option<User>, StorageError> {
+    decode_one(db, user_by_key_select(d, key), user::Column::Data).await
+}
+
+/// The user a unique key names, through that key's unique index.
+pub(crate) fn user_by_key_select(d: DistrictId, key: &UserKey) -> Select<user::Entity> {
+    let (column, value) = match key {
+        UserKey::LocalId(v) => (user::Column::LocalId, v),
+        UserKey::Email(v) => (user::Column::EmailKey, v),
+        UserKey::Username(v) => (user::Column::UsernameKey, v),
+    };
+    user::Entity::find()
+        .filter(user::Column::District.eq(d.as_uuid()))
+        .filter(column.eq(value.as_str()))
+}
+
+pub(crate) async fn users<C: ConnectionTrait>(
+    db: &C,
+    backend: Backend,
+    d: DistrictId,
+    ids: &[UserId],
+) -> Result<Vec<User>, StorageError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(rows_per_statement(backend, 1, 1)) {
+        let select = user::Entity::find()
+            .filter(user::Column::District.eq(d.as_uuid()))
+            .filter(user::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())));
+        found.extend(decode_all::<_, User, _>(db, select, user::Column::Data).await?);
+    }
+    Ok(found)
+}
+
+pub(crate) async fn roles<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+) -> Result<Vec<Role>, StorageError> {
+    let select = role::Entity::find().filter(role::Column::District.eq(d.as_uuid()));
+    decode_all(db, select, role::Column::Data).await
+}
+
+pub(crate) async fn grants<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+    holder: Option<UserId>,
+) -> Result<Vec<Grant>, StorageError> {
+    let mut select = grant::Entity::find().filter(grant::Column::District.eq(d.as_uuid()));
+    if let Some(holder) = holder {
+        select = select.filter(grant::Column::Holder.eq(holder.as_uuid()));
+    }
+    decode_all(db, select, grant::Column::Data).await
+}

@@ -1,0 +1,141 @@
+//! User search: every filter of a [`UserQuery`] as SQL over indexed columns, the total and the
+//! page read in one snapshot, pages cut by `(sort_key, id)`.
+//!
+//! - text: `id IN (SELECT user_id FROM hr_user_terms WHERE district = ? AND term >= ? AND
+//!   term < ?)`, a range of the terms table's primary key (see [`crate::prefix`]);
+//! - org units and scope: `id IN (SELECT user_id FROM hr_user_org_units WHERE district = ? AND
+//!   org_unit_id IN (...))`, primary-key lookups;
+//! - kind, grade, status, access: columns of `hr_users` (status and grade indexed with the
+//!   listing order);
+//! - order and cursor: `(sort_key, id) > (?, ?) ORDER BY sort_key, id`, the listing index.
+
+use std::collections::BTreeSet;
+
+use homeroom::{DistrictId, OrgUnitId, Page, StorageError, User, UserCursor, UserQuery};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+use super::{count, page_of};
+use crate::entity::{membership, user, user_term};
+use crate::prefix::upper_bound;
+
+/// One page of the users of `district` that match `query`, with the total count.
+pub(crate) async fn search_users<C: ConnectionTrait>(
+    db: &C,
+    district: DistrictId,
+    query: &UserQuery,
+) -> Result<Page<User, UserCursor>, StorageError> {
+    let (Some(counting), Some(page)) =
+        (count_select(district, query), page_select(district, query))
+    else {
+        return Ok(Page::empty());
+    };
+    let total = count(db, counting).await?;
+    page_of(db, page, query.page_size(), total, UserCursor::after).await
+}
+
+/// `SELECT COUNT(*)` of every match, cursor and limit aside (`None`: nothing can match).
+pub(crate) fn count_select(
+    district: DistrictId,
+    query: &UserQuery,
+) -> Option<Select<user::Entity>> {
+    let filter = condition(district, query)?;
+    Some(
+        user::Entity::find()
+            .filter(filter)
+            .select_only()
+            .column_as(Expr::col((user::Entity, user::Column::Id)).count(), "n"),
+    )
+}
+
+/// The `data` of the page's users, one more than the page size to tell whether more follow
+/// (`None`: nothing can match).
+pub(crate) fn page_select(district: DistrictId, query: &UserQuery) -> Option<Select<user::Entity>> {
+    let mut page = user::Entity::find().filter(condition(district, query)?);
+    if let Some(after) = &query.after {
+        page = page.filter(after_cursor(after));
+    }
+    Some(
+        page.order_by(user::Column::SortKey, Order::Asc)
+            .order_by(user::Column::Id, Order::Asc)
+            .limit(u64::try_from(query.page_size() + 1).unwrap_or(u64::MAX))
+            .select_only()
+            .column(user::Column::Data),
+    )
+}
+
+/// The query's filters as one condition, or `None` when a filter is an empty set (nothing can
+/// match it).
+fn condition(district: DistrictId, query: &UserQuery) -> Option<Condition> {
+    let mut all = Condition::all();
+    let mut candidates = false;
+    if let Some(prefix) = &query.text {
+        all = all.add(user::Column::Id.in_subquery(term_range(district, prefix)));
+        candidates = true;
+    }
+    for units in [&query.org_units, &query.scope].into_iter().flatten() {
+        if units.is_empty() {
+            return None;
+        }
+        all = all.add(user::Column::Id.in_subquery(members_of(district, units)));
+        candidates = true;
+    }
+    if !candidates {
+        all = all.add(user::Column::District.eq(district.as_uuid()));
+    }
+    if let Some(kind) = query.kind {
+        all = all.add(user::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(grade) = &query.grade {
+        all = all.add(user::Column::Grade.eq(grade.code()));
+    }
+    if let Some(statuses) = &query.statuses {
+        if statuses.is_empty() {
+            return None;
+        }
+        all = all.add(user::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(access) = query.access {
+        all = all.add(user::Column::Access.eq(access.as_str()));
+    }
+    Some(all)
+}
+
+/// The ids of the users of `district` with a term that starts with `prefix`.
+fn term_range(district: DistrictId, prefix: &str) -> SelectStatement {
+    let mut select = Query::select();
+    select
+        .column(user_term::Column::UserId)
+        .from(user_term::Entity)
+        .and_where(user_term::Column::District.eq(district.as_uuid()))
+        .and_where(user_term::Column::Term.gte(prefix));
+    if let Some(upper) = upper_bound(prefix) {
+        select.and_where(user_term::Column::Term.lt(upper));
+    }
+    select
+}
+
+/// The ids of the users of `district` that belong to one of `units`.
+fn members_of(district: DistrictId, units: &BTreeSet<OrgUnitId>) -> SelectStatement {
+    Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::District.eq(district.as_uuid()))
+        .and_where(membership::Column::OrgUnitId.is_in(units.iter().map(|u| u.as_uuid())))
+        .take()
+}
+
+/// `(sort_key, id) > (cursor.sort_key, cursor.id)`.
+fn after_cursor(cursor: &UserCursor) -> sea_orm::sea_query::Expr {
+    Expr::tuple([
+        Expr::col((user::Entity, user::Column::SortKey)),
+        Expr::col((user::Entity, user::Column::Id)),
+    ])
+    .gt(Expr::tuple([
+        Expr::val(cursor.sort_key.clone()),
+        Expr::val(cursor.id.as_uuid()),
+    ]))
+}

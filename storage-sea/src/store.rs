@@ -1,0 +1,240 @@
+//! [`SeaStorage`]: the `homeroom::Storage` implementation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use homeroom::records::{Record, RecordCounts};
+use homeroom::{
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
+    Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User, UserCursor,
+    UserId, UserKey, UserQuery,
+};
+use sea_orm::{
+    AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
+};
+use tokio::sync::Mutex;
+
+use crate::connect::open;
+use crate::error::storage;
+use crate::options::{Backend, SeaOptions};
+use crate::{read, write};
+
+/// Homeroom's storage on SeaORM: a SQLite file (or memory) or a PostgreSQL database.
+///
+/// Connecting applies the crate's migrations, so a new database is ready at once and an old
+/// one is brought up to date. Clones share one connection pool.
+///
+/// ```
+/// use std::sync::Arc;
+/// use homeroom::{Actor, Directory, ManualClock, SequentialIds};
+/// use homeroom_sea::SeaStorage;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let storage = SeaStorage::connect("sqlite::memory:").await?;
+/// let directory = Directory::new(
+///     Arc::new(storage),
+///     Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH)),
+///     Arc::new(SequentialIds::new(1)),
+/// );
+/// let district = directory.create_district(&Actor::system("setup"), "Maple Valley USD").await?;
+/// assert_eq!(district.name, "Maple Valley USD");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SeaStorage {
+    db: DatabaseConnection,
+    backend: Backend,
+    /// SQLite only: the writers of this storage take turns here rather than on the database's
+    /// busy handler.
+    write_turn: Option<Arc<Mutex<()>>>,
+}
+
+impl SeaStorage {
+    /// Connects to the database at `url` (see [`SeaOptions::new`] for the forms) with default
+    /// options, and applies pending migrations.
+    ///
+    /// Fails with [`Unavailable`](homeroom::StorageErrorKind::Unavailable) when the database
+    /// cannot be reached, and with a backend error for a malformed URL.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        Self::connect_with(SeaOptions::new(url)).await
+    }
+
+    /// Connects with explicit options, and applies pending migrations.
+    pub async fn connect_with(options: impl Into<SeaOptions>) -> Result<Self, StorageError> {
+        let options = options.into();
+        let opened = open(&options).await?;
+        Ok(Self {
+            db: opened.db,
+            backend: opened.backend,
+            write_turn: (opened.backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    /// Which database this storage talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool; calls made afterwards fail with
+    /// [`Unavailable`](homeroom::StorageErrorKind::Unavailable).
+    pub async fn close(&self) -> Result<(), StorageError> {
+        self.db
+            .close_by_ref()
+            .await
+            .map_err(storage("cannot close the database"))
+    }
+
+    /// The pool, for this crate's tests of query plans.
+    #[cfg(test)]
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A transaction in which several reads see one snapshot.
+    async fn snapshot(&self) -> Result<DatabaseTransaction, StorageError> {
+        let begun = match self.backend {
+            Backend::Postgres => {
+                self.db
+                    .begin_with_config(
+                        Some(IsolationLevel::RepeatableRead),
+                        Some(AccessMode::ReadOnly),
+                    )
+                    .await
+            }
+            // A deferred SQLite transaction reads one snapshot from its first SELECT on.
+            Backend::Sqlite => self.db.begin().await,
+        };
+        begun.map_err(storage("cannot begin a read"))
+    }
+}
+
+impl fmt::Debug for SeaStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SeaStorage")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Ends a read-only transaction, keeping the read's outcome.
+async fn end<T>(
+    txn: DatabaseTransaction,
+    outcome: Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    let value = outcome?;
+    txn.commit().await.map_err(storage("cannot end a read"))?;
+    Ok(value)
+}
+
+#[async_trait]
+impl Storage for SeaStorage {
+    async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
+        read::district(&self.db, id).await
+    }
+
+    async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError> {
+        read::district_by_name(&self.db, name_key).await
+    }
+
+    async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
+        read::org_units(&self.db, district).await
+    }
+
+    async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
+        read::user(&self.db, district, id).await
+    }
+
+    async fn user_by_key(
+        &self,
+        district: DistrictId,
+        key: &UserKey,
+    ) -> Result<Option<User>, StorageError> {
+        read::user_by_key(&self.db, district, key).await
+    }
+
+    async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let txn = self.snapshot().await?;
+        let found = read::users(&txn, self.backend, district, ids).await;
+        end(txn, found).await
+    }
+
+    async fn search_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Page<User, UserCursor>, StorageError> {
+        let txn = self.snapshot().await?;
+        let page = read::search_users(&txn, district, query).await;
+        end(txn, page).await
+    }
+
+    async fn activity(
+        &self,
+        district: DistrictId,
+        query: &ActivityQuery,
+    ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
+        let txn = self.snapshot().await?;
+        let page = read::activity_page(&txn, district, query).await;
+        end(txn, page).await
+    }
+
+    async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
+        read::roles(&self.db, district).await
+    }
+
+    async fn grants(
+        &self,
+        district: DistrictId,
+        holder: Option<UserId>,
+    ) -> Result<Vec<Grant>, StorageError> {
+        read::grants(&self.db, district, holder).await
+    }
+
+    async fn record(
+        &self,
+        district: DistrictId,
+        id: RecordId,
+    ) -> Result<Option<Record>, StorageError> {
+        read::record(&self.db, district, id).await
+    }
+
+    async fn records(
+        &self,
+        district: DistrictId,
+        query: &RecordQuery,
+    ) -> Result<Page<Record, RecordCursor>, StorageError> {
+        let txn = self.snapshot().await?;
+        let page = read::records_page(&txn, district, query).await;
+        end(txn, page).await
+    }
+
+    async fn record_counts(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<RecordCounts, StorageError> {
+        read::record_counts(&self.db, district, user).await
+    }
+
+    async fn open_checkout(
+        &self,
+        district: DistrictId,
+        device_key: &str,
+    ) -> Result<Option<Record>, StorageError> {
+        read::open_checkout(&self.db, district, device_key).await
+    }
+
+    async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
+        let _turn = match &self.write_turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
+        write::apply(&self.db, self.backend, changes).await
+    }
+}

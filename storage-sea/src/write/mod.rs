@@ -1,0 +1,130 @@
+//! `apply`: one change set, one transaction, all or nothing.
+//!
+//! A set runs in one of two modes:
+//!
+//! - **batched** (sets with several inserts): runs of `InsertUser` ops go to the database as
+//!   multi-row inserts (users, then their terms and memberships), chunked under the
+//!   bind-parameter limit, with no two rows of a chunk sharing a key; activity entries wait
+//!   for the end of the set (nothing reads them back within it). Any other op first sends
+//!   the queued users, then runs on its own.
+//! - **exact**: every op on its own, in order.
+//!
+//! Both give the same rows on success. When a batched run fails on the data (a taken key, a
+//! stale version, a missing row), it is rolled back and the set is run again exactly, so the
+//! error is always the first failing op's, as the contract requires; the extra work is paid
+//! only by sets that fail.
+//!
+//! On SQLite, writers of one storage take turns on an in-process lock and every write
+//! transaction begins `IMMEDIATE`, so writers in other processes wait on the busy timeout
+//! instead of failing on a lock upgrade. On PostgreSQL the transaction runs at READ COMMITTED:
+//! rows are read `FOR NO KEY UPDATE` before they are changed and every update names the
+//! version it expects, so racing writers queue on the row and the loser sees the new version.
+
+mod batch;
+mod blame;
+mod others;
+mod records;
+mod rows;
+mod users;
+mod writer;
+
+use homeroom::{ChangeSet, Op, StorageError, StorageErrorKind};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+
+use crate::error::storage;
+use crate::options::Backend;
+use writer::Writer;
+
+/// How a set's ops reach the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Inserts go in multi-row statements.
+    Batched,
+    /// Every op on its own, in order.
+    Exact,
+}
+
+/// Applies a change set (the caller holds the SQLite write lock, if any).
+pub(crate) async fn apply(
+    db: &DatabaseConnection,
+    backend: Backend,
+    changes: ChangeSet,
+) -> Result<(), StorageError> {
+    let ops = changes.into_ops();
+    if ops.is_empty() {
+        return Ok(());
+    }
+    let batchable = ops
+        .iter()
+        .filter(|op| matches!(op, Op::InsertUser(_) | Op::AppendActivity(_)))
+        .count();
+    if batchable < 2 {
+        return run(db, backend, &ops, Mode::Exact).await;
+    }
+    match run(db, backend, &ops, Mode::Batched).await {
+        Err(error) if is_about_the_data(&error) => run(db, backend, &ops, Mode::Exact).await,
+        outcome => outcome,
+    }
+}
+
+/// Errors an exact run may place differently (or not meet at all).
+fn is_about_the_data(error: &StorageError) -> bool {
+    matches!(
+        error.kind(),
+        StorageErrorKind::AlreadyExists | StorageErrorKind::NotFound | StorageErrorKind::Conflict
+    )
+}
+
+/// One attempt: every op in one transaction, committed only if all succeed.
+async fn run(
+    db: &DatabaseConnection,
+    backend: Backend,
+    ops: &[Op],
+    mode: Mode,
+) -> Result<(), StorageError> {
+    let txn = begin(db, backend).await?;
+    let mut writer = Writer::new(&txn, backend, mode);
+    let mut outcome = Ok(());
+    for op in ops {
+        outcome = writer.op(op).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    if outcome.is_ok() {
+        outcome = writer.finish().await;
+    }
+    match outcome {
+        Ok(()) => txn
+            .commit()
+            .await
+            .map_err(storage("cannot commit the change set")),
+        Err(error) => {
+            // The error is what the caller needs; a failed rollback only means the connection
+            // is gone, and the database discards the transaction by itself then.
+            let _ = txn.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+/// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite, so the write lock is taken up
+/// front; the default (READ COMMITTED) on PostgreSQL.
+async fn begin(
+    db: &DatabaseConnection,
+    backend: Backend,
+) -> Result<DatabaseTransaction, StorageError> {
+    let options = match backend {
+        Backend::Sqlite => TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        },
+        Backend::Postgres => TransactionOptions::default(),
+    };
+    db.begin_with_options(options)
+        .await
+        .map_err(storage("cannot begin a write transaction"))
+}

@@ -1,0 +1,192 @@
+//! User writes: the user row plus its search terms and memberships, kept in step.
+//!
+//! An update or delete first reads the stored row (locked on PostgreSQL), which settles
+//! `NotFound` and `Conflict` and tells which terms and memberships the row had; the update
+//! itself still names the version it expects (`UPDATE ... WHERE id = ? AND district = ? AND
+//! version = ?`). Only the terms and memberships that changed are written.
+
+use std::collections::BTreeSet;
+
+use homeroom::{DistrictId, Entity, StorageError, User, UserId, Version};
+use sea_orm::ActiveValue::NotSet;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::blame::{Blame, check_version};
+use super::rows::insert_models;
+use super::writer::Writer;
+use crate::codec::{from_json, membership_rows, stored_terms, term_rows, user_row};
+use crate::entity::membership::ActiveModel as MembershipRow;
+use crate::entity::user_term::ActiveModel as TermRow;
+use crate::entity::{membership, user, user_term};
+use crate::error::storage;
+
+/// The table rows of one user: the user, its search terms and its memberships.
+struct UserRows {
+    user: user::ActiveModel,
+    terms: Vec<TermRow>,
+    members: Vec<MembershipRow>,
+}
+
+impl UserRows {
+    fn of(u: &User) -> Result<Self, StorageError> {
+        Ok(Self {
+            user: user_row(u)?,
+            terms: term_rows(u, stored_terms(u)).collect(),
+            members: membership_rows(u, &u.details.org_units).collect(),
+        })
+    }
+}
+
+/// Inserts one user with its terms and memberships.
+pub(super) async fn insert(w: &Writer<'_>, u: &User) -> Result<(), StorageError> {
+    let rows = UserRows::of(u)?;
+    user::Entity::insert(rows.user)
+        .exec_without_returning(w.txn)
+        .await
+        .map_err(|e| Blame::user(u).error(e))?;
+    insert_models(w.txn, w.backend, rows.terms)
+        .await
+        .map_err(|e| Blame::user(u).error(e))?;
+    insert_models(w.txn, w.backend, rows.members)
+        .await
+        .map_err(|e| Blame::user(u).error(e))
+}
+
+/// Replaces a user stored at `expected` with `u`.
+pub(super) async fn update(
+    w: &Writer<'_>,
+    u: &User,
+    expected: Version,
+) -> Result<(), StorageError> {
+    let blame = || Blame::user(u).expecting(expected);
+    let old = stored(w, u.district, u.id)
+        .await?
+        .ok_or_else(|| blame().not_found())?;
+    check_version(old.0, expected, blame)?;
+    let old: User = from_json(&old.1)?;
+
+    let mut row = user_row(u)?;
+    // The id and district are what the row is found by; they are never rewritten.
+    row.id = NotSet;
+    row.district = NotSet;
+    let updated = user::Entity::update_many()
+        .set(row)
+        .filter(user::Column::Id.eq(u.id.as_uuid()))
+        .filter(user::Column::District.eq(u.district.as_uuid()))
+        .filter(user::Column::Version.eq(crate::codec::version(expected)?))
+        .exec(w.txn)
+        .await
+        .map_err(|e| blame().error(e))?;
+    if updated.rows_affected != 1 {
+        return Err(blame().conflict(0));
+    }
+
+    let (old_terms, new_terms) = (set(stored_terms(&old)), set(stored_terms(u)));
+    let gone: Vec<&String> = old_terms.difference(&new_terms).collect();
+    let added: Vec<String> = new_terms.difference(&old_terms).cloned().collect();
+    delete_terms(w, u.district, u.id, gone).await?;
+    insert_models(w.txn, w.backend, term_rows(u, added))
+        .await
+        .map_err(|e| blame().error(e))?;
+
+    let (old_units, new_units) = (&old.details.org_units, &u.details.org_units);
+    let left: Vec<uuid::Uuid> = old_units
+        .difference(new_units)
+        .map(|o| o.as_uuid())
+        .collect();
+    delete_members(w, u.district, u.id, left).await?;
+    insert_models(
+        w.txn,
+        w.backend,
+        membership_rows(u, new_units.difference(old_units)),
+    )
+    .await
+    .map_err(|e| blame().error(e))
+}
+
+/// Deletes a user stored at `expected`, with its terms and memberships.
+pub(super) async fn delete(
+    w: &Writer<'_>,
+    district: DistrictId,
+    id: UserId,
+    expected: Version,
+) -> Result<(), StorageError> {
+    let blame = || Blame::row(Entity::User, id, district).expecting(expected);
+    let old = stored(w, district, id)
+        .await?
+        .ok_or_else(|| blame().not_found())?;
+    check_version(old.0, expected, blame)?;
+    let old: User = from_json(&old.1)?;
+
+    let deleted = user::Entity::delete_many()
+        .filter(user::Column::Id.eq(id.as_uuid()))
+        .filter(user::Column::District.eq(district.as_uuid()))
+        .filter(user::Column::Version.eq(crate::codec::version(expected)?))
+        .exec(w.txn)
+        .await
+        .map_err(|e| blame().error(e))?;
+    if deleted.rows_affected != 1 {
+        return Err(blame().conflict(0));
+    }
+    delete_terms(w, district, id, stored_terms(&old).iter().collect()).await?;
+    let units = old.details.org_units.iter().map(|o| o.as_uuid()).collect();
+    delete_members(w, district, id, units).await
+}
+
+/// The stored `(version, data)` of a user, locked for the rest of the transaction.
+async fn stored(
+    w: &Writer<'_>,
+    district: DistrictId,
+    id: UserId,
+) -> Result<Option<(i64, String)>, StorageError> {
+    let select = user::Entity::find_by_id(id.as_uuid())
+        .filter(user::Column::District.eq(district.as_uuid()))
+        .select_only()
+        .column(user::Column::Version)
+        .column(user::Column::Data);
+    w.lock_for_update(select)
+        .into_tuple::<(i64, String)>()
+        .one(w.txn)
+        .await
+        .map_err(storage("cannot read a user"))
+}
+
+async fn delete_terms(
+    w: &Writer<'_>,
+    district: DistrictId,
+    id: UserId,
+    terms: Vec<&String>,
+) -> Result<(), StorageError> {
+    for chunk in terms.chunks(crate::limits::rows_per_statement(w.backend, 1, 2)) {
+        user_term::Entity::delete_many()
+            .filter(user_term::Column::District.eq(district.as_uuid()))
+            .filter(user_term::Column::UserId.eq(id.as_uuid()))
+            .filter(user_term::Column::Term.is_in(chunk.iter().map(|t| t.as_str())))
+            .exec(w.txn)
+            .await
+            .map_err(storage("cannot delete a user's search terms"))?;
+    }
+    Ok(())
+}
+
+async fn delete_members(
+    w: &Writer<'_>,
+    district: DistrictId,
+    id: UserId,
+    units: Vec<uuid::Uuid>,
+) -> Result<(), StorageError> {
+    for chunk in units.chunks(crate::limits::rows_per_statement(w.backend, 1, 2)) {
+        membership::Entity::delete_many()
+            .filter(membership::Column::District.eq(district.as_uuid()))
+            .filter(membership::Column::UserId.eq(id.as_uuid()))
+            .filter(membership::Column::OrgUnitId.is_in(chunk.iter().copied()))
+            .exec(w.txn)
+            .await
+            .map_err(storage("cannot delete a user's memberships"))?;
+    }
+    Ok(())
+}
+
+fn set(terms: Vec<String>) -> BTreeSet<String> {
+    terms.into_iter().collect()
+}

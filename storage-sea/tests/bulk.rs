@@ -1,0 +1,257 @@
+//! Large change sets: multi-row inserts chunked under the bind-parameter limits (SQLite 32,766,
+//! PostgreSQL 65,535), a set whose rows repeat a key, and failures deep inside a large set,
+//! which must still name the first failing op and leave nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
+
+mod support;
+
+use std::sync::Arc;
+
+use homeroom::{
+    ChangeSet, Email, Entity, Op, Storage, StorageError, Subject, UniqueKey, UserKey, UserQuery,
+};
+
+use support::rows::{activity, district, org_unit, revised, student};
+
+/// More users than one multi-row statement holds on either database (2,730 user rows per
+/// SQLite statement, 5,461 per PostgreSQL statement).
+const MANY: u128 = 6_000;
+
+async fn a_large_import_is_stored_whole(store: Arc<dyn Storage>) {
+    let d = district(1, "Maple Valley");
+    let (north, south) = (org_unit(d.id, 10, "North"), org_unit(d.id, 11, "South"));
+    store
+        .apply(
+            [
+                Op::InsertDistrict(d.clone()),
+                Op::InsertOrgUnit(north.clone()),
+                Op::InsertOrgUnit(south.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .await
+        .expect("seed");
+
+    let users: Vec<_> = (0..MANY)
+        .map(|n| {
+            let mut u = student(d.id, n);
+            u.details
+                .org_units
+                .insert(if n % 2 == 0 { north.id } else { south.id });
+            u
+        })
+        .collect();
+    // One user inserted and then updated in the same set: the update sees the insert.
+    let renamed = revised(&users[7], |u| u.details.name.last = "Renamed".into());
+    let mut set: ChangeSet = users
+        .iter()
+        .flat_map(|u| {
+            [
+                Op::InsertUser(u.clone()),
+                Op::AppendActivity(activity(
+                    u.district,
+                    u.id.as_uuid().as_u128(),
+                    Subject::User(u.id),
+                )),
+            ]
+        })
+        .collect();
+    set.push(Op::UpdateUser {
+        user: renamed.clone(),
+        expected: users[7].version,
+    });
+    store.apply(set).await.expect("the import");
+
+    let everyone = UserQuery {
+        limit: 10,
+        ..UserQuery::default()
+    };
+    let page = store.search_users(d.id, &everyone).await.expect("search");
+    assert_eq!(page.total, MANY as u64);
+    let north_members = UserQuery {
+        org_units: Some([north.id].into()),
+        ..everyone.clone()
+    };
+    assert_eq!(
+        store
+            .search_users(d.id, &north_members)
+            .await
+            .expect("search")
+            .total,
+        MANY as u64 / 2
+    );
+    let last = &users[(MANY - 1) as usize];
+    let email = last.details.email.as_ref().expect("email").key();
+    assert_eq!(
+        store
+            .user_by_key(d.id, &UserKey::Email(email))
+            .await
+            .expect("read")
+            .as_ref(),
+        Some(last)
+    );
+    assert_eq!(
+        store.user(d.id, renamed.id).await.expect("read"),
+        Some(renamed.clone())
+    );
+    let renamed_search = UserQuery {
+        text: Some("renamed".into()),
+        ..everyone
+    };
+    let found = store
+        .search_users(d.id, &renamed_search)
+        .await
+        .expect("search");
+    assert_eq!(found.items, vec![renamed]);
+    let ids: Vec<_> = users.iter().map(|u| u.id).collect();
+    assert_eq!(
+        store.users(d.id, &ids).await.expect("batch").len(),
+        MANY as usize
+    );
+}
+
+/// Builds a large set of new users and applies it, expecting it refused.
+async fn refused(store: &dyn Storage, set: ChangeSet) -> StorageError {
+    match store.apply(set).await {
+        Ok(()) => panic!("a set that must fail was applied"),
+        Err(error) => error,
+    }
+}
+
+async fn a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(store: Arc<dyn Storage>) {
+    let d = district(1, "Maple Valley");
+    let holder = student(d.id, 1_000_000);
+    store
+        .apply(
+            [
+                Op::InsertDistrict(d.clone()),
+                Op::InsertUser(holder.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .await
+        .expect("seed");
+    let batch: Vec<_> = (0..MANY).map(|n| student(d.id, n)).collect();
+    let holder_email = holder.details.email.clone().expect("email");
+
+    // A taken e-mail near the end of the set.
+    let mut clash = student(d.id, MANY + 1);
+    clash.details.email = Some(Email::parse(&holder_email.as_str().to_uppercase()).expect("email"));
+    let set: ChangeSet = batch
+        .iter()
+        .cloned()
+        .chain([clash])
+        .map(Op::InsertUser)
+        .collect();
+    match refused(&*store, set).await {
+        StorageError::AlreadyExists { entity, key, value } => {
+            assert_eq!((entity, key), (Entity::User, UniqueKey::Email));
+            assert_eq!(value, holder_email.key());
+        }
+        other => panic!("expected AlreadyExists on the e-mail, got {other:?}"),
+    }
+
+    // Two rows of the set sharing a Local ID (in different chunks), after a duplicate activity
+    // id: the activity op comes first, so its error is the one reported.
+    let entry = activity(d.id, 1, Subject::District);
+    let mut twin = student(d.id, MANY + 2);
+    twin.details.local_id = batch[10].details.local_id.clone();
+    let mut ops: Vec<Op> = vec![
+        Op::AppendActivity(entry.clone()),
+        Op::AppendActivity(entry.clone()),
+    ];
+    ops.extend(batch.iter().cloned().map(Op::InsertUser));
+    ops.push(Op::InsertUser(twin.clone()));
+    match refused(&*store, ops.into_iter().collect()).await {
+        StorageError::AlreadyExists { entity, key, .. } => {
+            assert_eq!((entity, key), (Entity::Activity, UniqueKey::Id));
+        }
+        other => panic!("expected AlreadyExists on the activity id, got {other:?}"),
+    }
+    // Without the duplicate entry, the twin Local ID is the error.
+    let mut ops: Vec<Op> = batch.iter().cloned().map(Op::InsertUser).collect();
+    ops.push(Op::InsertUser(twin));
+    match refused(&*store, ops.into_iter().collect()).await {
+        StorageError::AlreadyExists { entity, key, value } => {
+            assert_eq!((entity, key), (Entity::User, UniqueKey::LocalId));
+            assert_eq!(
+                Some(value.as_str()),
+                batch[10].details.local_id.as_ref().map(|l| l.as_str())
+            );
+        }
+        other => panic!("expected AlreadyExists on the Local ID, got {other:?}"),
+    }
+
+    let page = store
+        .search_users(
+            d.id,
+            &UserQuery {
+                limit: 5,
+                ..UserQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert_eq!(page.total, 1, "a refused set left users behind");
+    assert!(
+        store
+            .activity(
+                d.id,
+                &homeroom::ActivityQuery {
+                    subject: Subject::District,
+                    after: None,
+                    limit: 5
+                }
+            )
+            .await
+            .expect("activity")
+            .items
+            .is_empty()
+    );
+}
+
+mod sqlite {
+    use super::*;
+    use homeroom_sea::SeaStorage;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_memory_stores_a_large_import_whole() {
+        let store = SeaStorage::connect("sqlite::memory:")
+            .await
+            .expect("connect");
+        a_large_import_is_stored_whole(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_file_stores_a_large_import_whole() {
+        let store = support::sqlite_file("bulk-import").await;
+        a_large_import_is_stored_whole(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_failure_deep_in_a_large_set_is_exact() {
+        let store = SeaStorage::connect("sqlite::memory:")
+            .await
+            .expect("connect");
+        a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(Arc::new(store)).await;
+    }
+}
+
+#[cfg(homeroom_test_postgres)]
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_stores_a_large_import_whole() {
+        let store = support::postgres_fresh("bulk_import").await;
+        a_large_import_is_stored_whole(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_failure_deep_in_a_large_set_is_exact() {
+        let store = support::postgres_fresh("bulk_failure").await;
+        a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(Arc::new(store)).await;
+    }
+}
