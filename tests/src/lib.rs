@@ -1,7 +1,8 @@
 //! Shared harness for the end-to-end tests: a [`Directory`] over each backend, a manual clock,
 //! and a macro that runs one test body over every backend.
 //!
-//! Adding a backend is one line in [`Backend::ALL`] and one arm in [`Backend::storage`].
+//! Adding a backend is a variant with its arm in [`Backend::storage`] and one test function in
+//! [`across_backends!`].
 
 use std::sync::Arc;
 
@@ -13,16 +14,23 @@ use homeroom::{Actor, Directory, ManualClock, SequentialIds, Storage};
 pub enum Backend {
     /// `homeroom-memory`.
     Memory,
+    /// `homeroom-sea` on an in-memory SQLite database.
+    Sqlite,
 }
 
 impl Backend {
     /// Every backend, in the order tests run them.
-    pub const ALL: &'static [Backend] = &[Backend::Memory];
+    pub const ALL: &'static [Backend] = &[Backend::Memory, Backend::Sqlite];
 
     /// A fresh, empty store of this kind.
+    #[allow(clippy::panic)] // test harness: a store that cannot open fails the test
     pub async fn storage(self) -> Arc<dyn Storage> {
         match self {
             Backend::Memory => Arc::new(homeroom_memory::MemoryStorage::new()),
+            Backend::Sqlite => match homeroom_sea::SeaStorage::connect("sqlite::memory:").await {
+                Ok(storage) => Arc::new(storage),
+                Err(error) => panic!("cannot open an in-memory SQLite database: {error}"),
+            },
         }
     }
 }
@@ -63,7 +71,7 @@ impl Harness {
 }
 
 /// Runs an async test body over every backend: each `async fn name(h: Harness) { ... }` becomes
-/// a module `name` with one `#[tokio::test]` per backend (`name::memory`, ...).
+/// a module `name` with one `#[tokio::test]` per backend (`name::memory`, `name::sqlite`).
 #[macro_export]
 macro_rules! across_backends {
     ($(async fn $name:ident($h:ident: Harness) $body:block)*) => {
@@ -77,6 +85,11 @@ macro_rules! across_backends {
                 #[tokio::test]
                 async fn memory() {
                     body($crate::Harness::new($crate::Backend::Memory).await).await;
+                }
+
+                #[tokio::test]
+                async fn sqlite() {
+                    body($crate::Harness::new($crate::Backend::Sqlite).await).await;
                 }
             }
         )*
