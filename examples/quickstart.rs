@@ -1,8 +1,9 @@
 //! Quickstart: build a small district, search it, edit a user, catch a version conflict, and
-//! read the activity log.
+//! read the activity log — on the embedded default, a SQLite file.
 //!
 //! ```text
-//! cargo run --example quickstart
+//! cargo run --example quickstart                      # ./homeroom-quickstart.db, reset each run
+//! cargo run --example quickstart -- postgres://...    # or HOMEROOM_DATABASE_URL: kept, new district
 //! ```
 
 use std::sync::Arc;
@@ -11,7 +12,11 @@ use homeroom::{
     Actor, Directory, Error, ErrorKind, Grade, NewOrgUnit, OrgUnit, Preset, RecordStatus, Scope,
     UserDetails, UserKind, UserSearch,
 };
-use homeroom_memory::{MemoryStorage, RandomIds, SystemClock};
+use homeroom_memory::{RandomIds, SystemClock};
+use homeroom_sea::SeaStorage;
+
+/// The file the quickstart uses when given no database.
+const DEFAULT_FILE: &str = "homeroom-quickstart.db";
 
 const FIRST_NAMES: [&str; 10] = [
     "Ada",
@@ -32,17 +37,35 @@ const LAST_NAMES: [&str; 10] = [
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let directory = Directory::new(
-        Arc::new(MemoryStorage::new()),
-        Arc::new(SystemClock),
-        Arc::new(RandomIds),
-    );
+    // 0. The database: a URL from the command line or HOMEROOM_DATABASE_URL, else a SQLite
+    //    file here that each run starts afresh.
+    let given = std::env::args().nth(1).or_else(|| std::env::var("HOMEROOM_DATABASE_URL").ok());
+    let url = match &given {
+        Some(url) => url.clone(),
+        None => {
+            let existed = std::path::Path::new(DEFAULT_FILE).exists();
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{DEFAULT_FILE}{suffix}"));
+            }
+            if existed {
+                println!("Reset {DEFAULT_FILE} (removed the previous run's file).");
+            }
+            format!("sqlite://{DEFAULT_FILE}?mode=rwc")
+        }
+    };
+    let storage = SeaStorage::connect(&url).await?;
+    println!("Database: {url} ({:?})\n", storage.backend());
+    let directory = Directory::new(Arc::new(storage), Arc::new(SystemClock), Arc::new(RandomIds));
     let admin = Actor::system("quickstart");
 
-    // 1. A district with three buildings.
-    let district = directory
-        .create_district(&admin, "Maple Valley USD")
-        .await?;
+    // 1. A district with three buildings. A database that is kept between runs gets a new
+    //    district each time.
+    let mut name = "Maple Valley USD".to_string();
+    if given.is_some() && directory.district_by_name(&admin, &name).await.is_ok() {
+        name = format!("Maple Valley USD {}", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S"));
+        println!("Reusing the database; this run's district is '{name}'.");
+    }
+    let district = directory.create_district(&admin, &name).await?;
     let mut buildings: Vec<OrgUnit> = Vec::new();
     for (name, code) in [
         ("Lincoln Elementary", "LES"),
