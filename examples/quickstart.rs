@@ -39,7 +39,9 @@ const LAST_NAMES: [&str; 10] = [
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 0. The database: a URL from the command line or HOMEROOM_DATABASE_URL, else a SQLite
     //    file here that each run starts afresh.
-    let given = std::env::args().nth(1).or_else(|| std::env::var("HOMEROOM_DATABASE_URL").ok());
+    let given = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("HOMEROOM_DATABASE_URL").ok());
     let url = match &given {
         Some(url) => url.clone(),
         None => {
@@ -55,14 +57,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let storage = SeaStorage::connect(&url).await?;
     println!("Database: {url} ({:?})\n", storage.backend());
-    let directory = Directory::new(Arc::new(storage), Arc::new(SystemClock), Arc::new(RandomIds));
+    let directory = Directory::new(
+        Arc::new(storage),
+        Arc::new(SystemClock),
+        Arc::new(RandomIds),
+    );
     let admin = Actor::system("quickstart");
 
     // 1. A district with three buildings. A database that is kept between runs gets a new
     //    district each time.
     let mut name = "Maple Valley USD".to_string();
     if given.is_some() && directory.district_by_name(&admin, &name).await.is_ok() {
-        name = format!("Maple Valley USD {}", chrono::Utc::now().format("%Y-%m-%d %H:%M:%S"));
+        name = format!(
+            "Maple Valley USD {}",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S")
+        );
         println!("Reusing the database; this run's district is '{name}'.");
     }
     let district = directory.create_district(&admin, &name).await?;

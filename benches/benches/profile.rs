@@ -40,6 +40,16 @@ fn profile(c: &mut Criterion) {
         &runtime,
         Arc::new(homeroom_memory::MemoryStorage::new()),
     );
+    let file =
+        std::env::temp_dir().join(format!("homeroom-profile-bench-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let sqlite = runtime
+        .block_on(homeroom_sea::SeaStorage::connect(&url))
+        .unwrap();
+    bench(c, "sqlite_file", &runtime, Arc::new(sqlite));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
 }
 
 criterion_group! {
