@@ -1,0 +1,343 @@
+//! Property tests of import rules: protected fields never change, a re-import of what was
+//! imported plans no change, any error means zero writes, and planning is deterministic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use homeroom::import::{ReadOptions, read};
+use homeroom::*;
+use homeroom_tests::{Backend, Harness};
+use proptest::prelude::*;
+
+fn run<F: std::future::Future<Output = Result<(), TestCaseError>>>(
+    f: F,
+) -> Result<(), TestCaseError> {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A person as a CSV row: Local ID, first, last, e-mail, grade, building.
+#[derive(Clone, Debug)]
+struct Person {
+    id: u16,
+    first: String,
+    last: String,
+    grade: u8,
+    building: bool,
+}
+
+fn people() -> impl Strategy<Value = Vec<Person>> {
+    prop::collection::btree_map(
+        0u16..500,
+        (
+            "[A-Z][a-z]{1,8}",
+            "[A-Z][a-z]{1,10}",
+            1u8..=12,
+            any::<bool>(),
+        ),
+        1..25,
+    )
+    .prop_map(|m| {
+        m.into_iter()
+            .map(|(id, (first, last, grade, building))| Person {
+                id,
+                first,
+                last,
+                grade,
+                building,
+            })
+            .collect()
+    })
+}
+
+fn csv(people: &[Person], email_domain: &str) -> String {
+    let mut out = String::from("Local ID,First Name,Last Name,Email,Grade,Building\r\n");
+    for p in people {
+        let building = if p.building { "Lincoln" } else { "Washington" };
+        out.push_str(&format!(
+            "{:05},{},{},p{}@{email_domain},{},{building}\r\n",
+            p.id, p.first, p.last, p.id, p.grade
+        ));
+    }
+    out
+}
+
+async fn setup(h: &Harness) -> DistrictId {
+    let district = h
+        .directory
+        .create_district(&h.admin, "Prop USD")
+        .await
+        .unwrap()
+        .id;
+    for school in ["Lincoln", "Washington"] {
+        h.directory
+            .create_org_unit(&h.admin, district, NewOrgUnit::school(school))
+            .await
+            .unwrap();
+    }
+    district
+}
+
+async fn import(
+    h: &Harness,
+    district: DistrictId,
+    text: &str,
+    options: &ImportOptions,
+) -> (ImportPlan, Result<ImportOutcome, Error>) {
+    let data = read(text.as_bytes(), "people.csv", &ReadOptions::default()).unwrap();
+    let plan = h
+        .directory
+        .plan_import(&h.admin, district, &data, options)
+        .await
+        .unwrap();
+    let outcome = h
+        .directory
+        .apply_import(&h.admin, district, &plan, Approval::Approved, &|_| {})
+        .await;
+    (plan, outcome)
+}
+
+async fn snapshot(h: &Harness, district: DistrictId) -> Vec<User> {
+    let search = UserSearch::default().any_status().limit(1000);
+    h.directory
+        .search_users(&h.admin, district, &search)
+        .await
+        .unwrap()
+        .items
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn reimporting_the_same_file_plans_no_change_and_protected_fields_never_change(people in people(), renamed in any::<bool>()) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let district = setup(&h).await;
+            let (_, outcome) = import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await;
+            prop_assert!(outcome.is_ok());
+            let before = snapshot(&h, district).await;
+            // Same file: no change, nothing written.
+            let (plan, outcome) = import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await;
+            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
+            prop_assert_eq!(outcome.unwrap().ops, 0);
+            // New e-mails (and maybe new names): e-mails stay as they were.
+            let mut changed = people.clone();
+            if renamed {
+                for p in &mut changed { p.last.push('x'); }
+            }
+            let (plan, outcome) = import(&h, district, &csv(&changed, "b.example"), &ImportOptions::default()).await;
+            prop_assert!(outcome.is_ok());
+            prop_assert_eq!(plan.counts.updated as usize, if renamed { people.len() } else { 0 });
+            let after = snapshot(&h, district).await;
+            for user in &after {
+                let old = before.iter().find(|u| u.id == user.id).unwrap();
+                prop_assert_eq!(&user.details.email, &old.details.email);
+                prop_assert_eq!(&user.details.username, &old.details.username);
+            }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn any_error_means_nothing_is_written(people in people(), bad in any::<prop::sample::Index>(), kind in 0u8..3) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let district = setup(&h).await;
+            let mut text = csv(&people, "a.example");
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            let i = 1 + bad.index(lines.len() - 1);
+            let cells: Vec<&str> = lines[i].split(',').collect();
+            lines[i] = match kind {
+                0 => format!("{},{},,{},99,{}", cells[0], cells[1], cells[3], cells[5]), // no last name, bad grade
+                1 => format!("{},{},{},{},{},Nowhere High", cells[0], cells[1], cells[2], cells[3], cells[4]),
+                _ => format!("{},{},{},not-an-email,{},{}", cells[0], cells[1], cells[2], cells[4], cells[5]),
+            };
+            text = lines.join("\r\n");
+            let (plan, outcome) = import(&h, district, &text, &ImportOptions::default()).await;
+            prop_assert!(plan.has_errors());
+            prop_assert!(plan.issues.iter().filter(|x| x.is_error()).all(|x| x.row == Some(i as u32 + 1)), "errors name the bad row");
+            prop_assert_eq!(outcome.unwrap_err().kind(), ErrorKind::Refused);
+            prop_assert!(snapshot(&h, district).await.is_empty());
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn planning_is_deterministic(people in people(), sync in any::<bool>()) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let district = setup(&h).await;
+            let half = &people[..people.len() / 2];
+            import(&h, district, &csv(half, "a.example"), &ImportOptions::default()).await.1.unwrap();
+            let data = read(csv(&people, "a.example").as_bytes(), "people.csv", &ReadOptions::default()).unwrap();
+            let options = ImportOptions { sync, create_org_units: true, ..ImportOptions::default() };
+            let first = h.directory.plan_import(&h.admin, district, &data, &options).await.unwrap();
+            let second = h.directory.plan_import(&h.admin, district, &data, &options).await.unwrap();
+            prop_assert_eq!(first, second);
+            Ok(())
+        })?;
+    }
+}
+
+/// A storage that fails its N-th `apply`: whatever N, an import leaves all or nothing.
+mod faults {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use homeroom::*;
+
+    pub struct FailNth {
+        pub inner: homeroom_memory::MemoryStorage,
+        pub calls: AtomicUsize,
+        pub fail_at: usize,
+    }
+
+    #[async_trait]
+    impl Storage for FailNth {
+        async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
+            self.inner.district(id).await
+        }
+        async fn district_by_name(&self, k: &str) -> Result<Option<District>, StorageError> {
+            self.inner.district_by_name(k).await
+        }
+        async fn org_units(&self, d: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
+            self.inner.org_units(d).await
+        }
+        async fn user(&self, d: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
+            self.inner.user(d, id).await
+        }
+        async fn user_by_key(
+            &self,
+            d: DistrictId,
+            k: &UserKey,
+        ) -> Result<Option<User>, StorageError> {
+            self.inner.user_by_key(d, k).await
+        }
+        async fn users(&self, d: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
+            self.inner.users(d, ids).await
+        }
+        async fn search_users(
+            &self,
+            d: DistrictId,
+            q: &UserQuery,
+        ) -> Result<Page<User, UserCursor>, StorageError> {
+            self.inner.search_users(d, q).await
+        }
+        async fn activity(
+            &self,
+            d: DistrictId,
+            q: &ActivityQuery,
+        ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
+            self.inner.activity(d, q).await
+        }
+        async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
+            self.inner.roles(d).await
+        }
+        async fn grants(
+            &self,
+            d: DistrictId,
+            h: Option<UserId>,
+        ) -> Result<Vec<Grant>, StorageError> {
+            self.inner.grants(d, h).await
+        }
+        async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
+            if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at {
+                return Err(StorageError::Unavailable {
+                    message: "injected fault".into(),
+                    source: None,
+                });
+            }
+            self.inner.apply(changes).await
+        }
+    }
+
+    pub fn storage(fail_at: usize) -> Arc<FailNth> {
+        Arc::new(FailNth {
+            inner: homeroom_memory::MemoryStorage::new(),
+            calls: AtomicUsize::new(0),
+            fail_at,
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
+    use std::sync::Arc;
+    let file = "Local ID,First Name,Last Name,Grade,Building,Roles\r\nA1,Ada,L,6,Lincoln,\r\nA2,Bo,M,7,Newtown,Observer\r\nA3,Cy,N,8,Lincoln,\r\n";
+    let sync_file = "Local ID,First Name,Last Name,Grade,Building\r\nA1,Ada,King,6,Lincoln\r\n";
+    for fail_at in 1..=8 {
+        let storage = faults::storage(fail_at);
+        let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
+        let d = Directory::new(
+            storage.clone() as Arc<dyn Storage>,
+            clock,
+            Arc::new(SequentialIds::new(1)),
+        );
+        let admin = Actor::system("faults");
+        let setup = async {
+            let district = d.create_district(&admin, "F").await?.id;
+            d.create_org_unit(&admin, district, NewOrgUnit::school("Lincoln"))
+                .await?;
+            Ok::<_, Error>(district)
+        };
+        let Ok(district) = setup.await else { continue }; // the fault hit the setup itself
+        let options = ImportOptions {
+            create_org_units: true,
+            sync: true,
+            guard: SyncGuard {
+                max_deactivate_percent: None,
+                ..SyncGuard::default()
+            },
+            ..ImportOptions::default()
+        };
+        for text in [file, sync_file] {
+            let before_users = storage
+                .inner
+                .search_users(
+                    district,
+                    &UserQuery {
+                        limit: 100,
+                        ..UserQuery::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let before_units = storage.inner.org_units(district).await.unwrap().len();
+            let data = read(text.as_bytes(), "f.csv", &ReadOptions::default()).unwrap();
+            let plan = d
+                .plan_import(&admin, district, &data, &options)
+                .await
+                .unwrap();
+            match d
+                .apply_import(&admin, district, &plan, Approval::Approved, &|_| {})
+                .await
+            {
+                Ok(_) => {}
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Unavailable, "fail_at {fail_at}");
+                    let after = storage
+                        .inner
+                        .search_users(
+                            district,
+                            &UserQuery {
+                                limit: 100,
+                                ..UserQuery::default()
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        after, before_users,
+                        "fail_at {fail_at}: users changed by a failed import"
+                    );
+                    assert_eq!(
+                        storage.inner.org_units(district).await.unwrap().len(),
+                        before_units
+                    );
+                }
+            }
+        }
+    }
+}
