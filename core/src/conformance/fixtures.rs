@@ -242,7 +242,7 @@ fn parsed<T>(value: Result<T, InvalidValue>, what: &str, text: &str) -> T {
 
 /// Builder-style edits of a fixture user, so a case reads as the row it writes.
 ///
-/// ```ignore
+/// ```text
 /// let ada = fx.user(d, "Ada", "Lovelace").email("Ada@X.org").local_id("00123");
 /// let renamed = ada.revised(|u| u.details.name.last = "King".into());
 /// ```

@@ -1,7 +1,7 @@
 //! The storage conformance kit: every rule of the [storage contract](crate::storage), as named
 //! cases a backend runs with one macro call.
 //!
-//! ```ignore
+//! ```text
 //! // in your backend's tests/conformance.rs
 //! homeroom::storage_conformance_tests!(|case: &'static str| async move {
 //!     std::sync::Arc::new(my_backend::Store::fresh_for(case).await) as std::sync::Arc<dyn homeroom::Storage>
@@ -97,7 +97,7 @@ pub use cases::CASES;
 /// The argument is a factory: anything callable as `factory(case_name: &'static str)` that
 /// returns a future of `Arc<dyn Storage>` holding a fresh, empty store.
 ///
-/// ```ignore
+/// ```text
 /// homeroom::storage_conformance_tests!(|_case: &'static str| async {
 ///     std::sync::Arc::new(homeroom_memory::MemoryStorage::new()) as std::sync::Arc<dyn homeroom::Storage>
 /// });
