@@ -300,7 +300,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         for (i, line) in lines.into_iter().enumerate() {
             let description = errors.check(
                 &format!("lines[{i}].description"),
-                required_text("description", &line.description).map_err(into_invalid),
+                required_value("description", &line.description),
             );
             let amount = errors.check(&format!("lines[{i}].amount"), positive(line.amount));
             if let (Some(description), Some(amount)) = (description, amount) {
@@ -797,27 +797,14 @@ pub(crate) fn summarize(record: &Record) -> String {
     }
 }
 
-fn into_invalid(e: Error) -> InvalidValue {
-    match e {
-        Error::Invalid { errors, .. } => errors
-            .errors()
-            .first()
-            .map(|f| InvalidValue::new(f.code.clone(), f.message.clone()))
-            .unwrap_or_else(|| InvalidValue::new(ValidationCode::Required, "is required")),
-        other => InvalidValue::new(ValidationCode::Required, other.to_string()),
-    }
+/// A required text value, trimmed; `what` names it in the message.
+fn required_value(what: &str, value: &str) -> Result<String, InvalidValue> {
+    clean_text(value, limits::TEXT)?
+        .ok_or_else(|| InvalidValue::new(ValidationCode::Required, format!("a {what} is required")))
 }
 
 fn required_text(field: &str, value: &str) -> Result<String, Error> {
-    clean_text(value, limits::TEXT)
-        .map_err(|e| Error::invalid_field(Entity::Record, e.at(field)))?
-        .ok_or_else(|| {
-            Error::invalid_field(
-                Entity::Record,
-                InvalidValue::new(ValidationCode::Required, format!("a {field} is required"))
-                    .at(field),
-            )
-        })
+    required_value(field, value).map_err(|e| Error::invalid_field(Entity::Record, e.at(field)))
 }
 
 fn optional_text(field: &str, value: Option<String>) -> Result<Option<String>, Error> {
