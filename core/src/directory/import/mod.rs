@@ -232,6 +232,23 @@ impl<S: Storage + ?Sized> Directory<S> {
                 }
             }
         }
+        // The rows being changed, read in one call rather than one read per row.
+        let changed: Vec<UserId> = plan
+            .rows
+            .iter()
+            .filter_map(|row| match &row.action {
+                RowAction::Update { user, .. } => Some(*user),
+                _ => None,
+            })
+            .chain(plan.deactivations.iter().map(|gone| gone.user))
+            .collect();
+        let mut stored: std::collections::HashMap<UserId, User> = self
+            .storage
+            .users(district, &changed)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
         let mut grants_added = false;
         for row in &plan.rows {
             match &row.action {
@@ -271,7 +288,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     changes: fields,
                     grants,
                 } => {
-                    let Some(current) = self.storage.user(district, *user).await? else {
+                    let Some(current) = stored.remove(user) else {
                         return Err(Error::not_found(crate::Entity::User, user));
                     };
                     let updated = User {
@@ -300,7 +317,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             }
         }
         for gone in &plan.deactivations {
-            let Some(current) = self.storage.user(district, gone.user).await? else {
+            let Some(current) = stored.remove(&gone.user) else {
                 return Err(Error::not_found(crate::Entity::User, gone.user));
             };
             let field = FieldChange {
