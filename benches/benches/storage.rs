@@ -36,8 +36,7 @@
     reason = "criterion_group! generates a public function without a doc comment"
 )]
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -46,46 +45,13 @@ use homeroom::{
     ChangeSet, District, DistrictId, Email, Grade, LocalId, Op, OrgUnit, OrgUnitId, Storage, User,
     UserId, Username,
 };
+use homeroom_benches::{bare, files};
 use homeroom_memory::MemoryStorage;
 use homeroom_sea::SeaStorage;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, TransactionTrait};
 use tokio::runtime::Runtime;
 
 const USERS: usize = 100_000;
-
-/// The bare table: the twelve columns `homeroom-sea` stores per user, a primary key, nothing
-/// else.
-mod bare {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "bare_users")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub district: Uuid,
-        pub version: i64,
-        pub local_id: Option<String>,
-        pub email_key: Option<String>,
-        pub username_key: Option<String>,
-        pub sort_key: String,
-        pub kind: String,
-        pub grade: Option<String>,
-        pub status: String,
-        pub access: String,
-        pub data: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-
-    pub const CREATE: &str = "CREATE TABLE bare_users (id blob NOT NULL PRIMARY KEY, \
-        district blob NOT NULL, version bigint NOT NULL, local_id text, email_key text, \
-        username_key text, sort_key text NOT NULL, kind text NOT NULL, grade text, \
-        status text NOT NULL, access text NOT NULL, data text NOT NULL)";
-}
 
 fn uuid(n: u128) -> uuid::Uuid {
     uuid::Uuid::from_u128(n)
@@ -141,33 +107,16 @@ fn students(district: DistrictId, schools: &[OrgUnit]) -> Vec<User> {
 
 /// A fresh file path for one iteration (under the target directory).
 fn fresh_file(what: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("storage-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!(
-        "{what}-{}.db",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    path
-}
-
-fn remove(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-fn url(path: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", path.display())
+    files::fresh_file(&dir, what).unwrap()
 }
 
 /// A `SeaStorage` on a fresh file with the district and its schools.
 async fn fresh_sea(district: &District, schools: &[OrgUnit]) -> (SeaStorage, PathBuf) {
     let path = fresh_file("sea");
-    let storage = SeaStorage::connect(&url(&path)).await.unwrap();
+    let storage = SeaStorage::connect(&files::sqlite_url(&path))
+        .await
+        .unwrap();
     seed(&storage, district, schools).await;
     (storage, path)
 }
@@ -274,7 +223,7 @@ async fn same_rows_insert(db: &DatabaseConnection, users: &[User]) {
     let txn = db.begin().await.unwrap();
     for chunk in users.chunks(32_766 / 12) {
         let rows = chunk.iter().map(|u| {
-            let b = bare_row(u);
+            let b = bare::row(u).unwrap();
             same::users::ActiveModel {
                 id: b.id,
                 district: b.district,
@@ -330,52 +279,6 @@ async fn same_rows_insert(db: &DatabaseConnection, users: &[User]) {
     txn.commit().await.unwrap();
 }
 
-/// A fresh file with the bare table, the same pragmas as `homeroom-sea` uses for files.
-async fn fresh_bare() -> (DatabaseConnection, PathBuf) {
-    let path = fresh_file("bare");
-    let db = Database::connect(url(&path).as_str()).await.unwrap();
-    for statement in [
-        "PRAGMA journal_mode = WAL",
-        "PRAGMA synchronous = NORMAL",
-        bare::CREATE,
-    ] {
-        db.execute_unprepared(statement).await.unwrap();
-    }
-    (db, path)
-}
-
-fn bare_row(u: &User) -> bare::ActiveModel {
-    use sea_orm::ActiveValue::Set;
-    let d = &u.details;
-    bare::ActiveModel {
-        id: Set(u.id.as_uuid()),
-        district: Set(u.district.as_uuid()),
-        version: Set(i64::try_from(u.version.get()).unwrap()),
-        local_id: Set(d.local_id.as_ref().map(|l| l.as_str().to_owned())),
-        email_key: Set(d.email.as_ref().map(Email::key)),
-        username_key: Set(d.username.as_ref().map(Username::key)),
-        sort_key: Set(u.sort_key()),
-        kind: Set(d.kind.as_str().to_owned()),
-        grade: Set(d.grade.as_ref().map(Grade::code)),
-        status: Set(u.status.as_str().to_owned()),
-        access: Set(u.access.kind().as_str().to_owned()),
-        data: Set(serde_json::to_string(u).unwrap()),
-    }
-}
-
-/// The bare write: rows built from the users and inserted 2 730 per statement (SQLite's bind
-/// limit over twelve columns), in one transaction.
-async fn bare_insert(db: &DatabaseConnection, users: &[User]) {
-    let txn = db.begin().await.unwrap();
-    for chunk in users.chunks(32_766 / 12) {
-        bare::Entity::insert_many(chunk.iter().map(bare_row))
-            .exec_without_returning(&txn)
-            .await
-            .unwrap();
-    }
-    txn.commit().await.unwrap();
-}
-
 fn create_users(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let district = district();
@@ -400,7 +303,7 @@ fn create_users(c: &mut Criterion) {
                 runtime.block_on(storage.apply(changes)).unwrap();
                 total += start.elapsed();
                 runtime.block_on(storage.close()).unwrap();
-                remove(&path);
+                files::remove(&path);
             }
             total
         });
@@ -413,7 +316,7 @@ fn create_users(c: &mut Criterion) {
                 let (storage, path) = runtime.block_on(fresh_sea(&district, &schools));
                 runtime.block_on(storage.close()).unwrap();
                 let db = runtime
-                    .block_on(Database::connect(url(&path).as_str()))
+                    .block_on(Database::connect(files::sqlite_url(&path).as_str()))
                     .unwrap();
                 runtime
                     .block_on(db.execute_unprepared("PRAGMA synchronous = NORMAL"))
@@ -422,7 +325,7 @@ fn create_users(c: &mut Criterion) {
                 runtime.block_on(same_rows_insert(&db, &users));
                 total += start.elapsed();
                 runtime.block_on(db.close()).unwrap();
-                remove(&path);
+                files::remove(&path);
             }
             total
         });
@@ -432,12 +335,13 @@ fn create_users(c: &mut Criterion) {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
             for _ in 0..iterations {
-                let (db, path) = runtime.block_on(fresh_bare());
+                let path = fresh_file("bare");
+                let db = runtime.block_on(bare::open(&path)).unwrap();
                 let start = Instant::now();
-                runtime.block_on(bare_insert(&db, &users));
+                runtime.block_on(bare::insert(&db, &users)).unwrap();
                 total += start.elapsed();
                 runtime.block_on(db.close()).unwrap();
-                remove(&path);
+                files::remove(&path);
             }
             total
         });

@@ -1,5 +1,8 @@
 //! Shared fixtures for the benches.
 
+pub mod bare;
+pub mod files;
+
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

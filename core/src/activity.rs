@@ -104,6 +104,21 @@ impl fmt::Display for FieldChange {
     }
 }
 
+/// The changes that create a record with these field values: every set field, from nothing.
+/// The same list as `diff_fields(&[], &values)`, without copying the values.
+pub(crate) fn created_fields(values: Vec<(String, Option<String>)>) -> Vec<FieldChange> {
+    values
+        .into_iter()
+        .filter_map(|(field, value)| {
+            value.map(|new| FieldChange {
+                field,
+                old: None,
+                new: Some(new),
+            })
+        })
+        .collect()
+}
+
 /// Computes the field changes between two lists of `(field, value)`, in the order of `new`,
 /// then fields that only `old` had.
 pub fn diff_fields(

@@ -5,6 +5,8 @@
 //! conformance kit. Use it for tests, demos and small single-process deployments; use
 //! `homeroom-sea` when the data must outlive the process.
 //!
+//! [`MemoryLeases`] gives the tasks of one process [`homeroom::Leases`].
+//!
 //! Lookups by Local ID, e-mail and username are hash lookups; text search walks an ordered index
 //! of search terms from the prefix on, so it never scans every user.
 //!
@@ -22,10 +24,12 @@
 //! # }
 //! ```
 
+mod lease;
 mod runtime;
 mod state;
 mod store;
 mod tenant;
 
+pub use lease::MemoryLeases;
 pub use runtime::{RandomIds, SystemClock};
 pub use store::MemoryStorage;

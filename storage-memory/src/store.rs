@@ -93,6 +93,17 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
+    async fn district_users(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<std::sync::Arc<User>>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.users().cloned().collect())
+            .unwrap_or_default())
+    }
+
     async fn search_users(
         &self,
         district: DistrictId,

@@ -1,6 +1,7 @@
 //! One district's rows and their indexes.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use homeroom::records::{Record, RecordCounts, RecordKind};
@@ -18,7 +19,9 @@ type TimeIndex<Id> = BTreeSet<(DateTime<Utc>, Id)>;
 pub(crate) struct Tenant {
     org_units: HashMap<OrgUnitId, OrgUnit>,
     org_codes: HashMap<String, OrgUnitId>,
-    users: HashMap<UserId, User>,
+    /// Shared: a `User` is several hundred bytes (growing the table moves only pointers), and
+    /// `district_users` hands them out without copying.
+    users: HashMap<UserId, Arc<User>>,
     by_local_id: HashMap<String, UserId>,
     by_email: HashMap<String, UserId>,
     by_username: HashMap<String, UserId>,
@@ -33,8 +36,9 @@ pub(crate) struct Tenant {
     role_names: HashMap<String, RoleId>,
     grants: HashMap<GrantId, Grant>,
     grants_by_holder: HashMap<UserId, HashSet<GrantId>>,
-    /// Subject → its entries, oldest first by `(at, id)`.
-    activity_by_subject: HashMap<Subject, TimeIndex<ActivityId>>,
+    /// Subject → its entries, oldest first by `(at, id)`. A sorted `Vec`, not a tree: most
+    /// subjects have a handful of entries, and new ones arrive at the end.
+    activity_by_subject: HashMap<Subject, Vec<(DateTime<Utc>, ActivityId)>>,
     records: HashMap<RecordId, Record>,
     /// (user, kind) → its records, oldest first by `(at, id)`.
     records_by_user: HashMap<(UserId, RecordKind), TimeIndex<RecordId>>,
@@ -112,7 +116,12 @@ impl Tenant {
     }
 
     pub(crate) fn user(&self, id: UserId) -> Option<&User> {
-        self.users.get(&id)
+        self.users.get(&id).map(|u| &**u)
+    }
+
+    /// Every user, in no particular order.
+    pub(crate) fn users(&self) -> impl Iterator<Item = &Arc<User>> {
+        self.users.values()
     }
 
     pub(crate) fn user_by_key(&self, key: &UserKey) -> Option<&User> {
@@ -121,7 +130,7 @@ impl Tenant {
             UserKey::Email(v) => self.by_email.get(v),
             UserKey::Username(v) => self.by_username.get(v),
         };
-        id.and_then(|id| self.users.get(id))
+        id.and_then(|id| self.users.get(id)).map(|u| &**u)
     }
 
     /// Fails when another user holds one of `user`'s unique keys.
@@ -144,7 +153,7 @@ impl Tenant {
     /// Stores `user` under `id` (or removes it with `None`), keeping every index; returns the
     /// row it replaced.
     pub(crate) fn put_user(&mut self, id: UserId, user: Option<User>) -> Option<User> {
-        let previous = self.users.remove(&id);
+        let previous = self.users.remove(&id).map(Arc::unwrap_or_clone);
         if let Some(old) = &previous {
             for (key, value) in user_keys(old) {
                 if let Some(index) = self.key_index(key) {
@@ -174,24 +183,27 @@ impl Tenant {
             for unit in &new.details.org_units {
                 self.members.entry(*unit).or_default().insert(id);
             }
-            self.users.insert(id, new);
+            self.users.insert(id, Arc::new(new));
         }
         previous
     }
 
     pub(crate) fn insert_activity(&mut self, entry: ActivityEntry) {
-        self.activity_by_subject
-            .entry(entry.subject)
-            .or_default()
-            .insert((entry.at, entry.id));
+        let index = self.activity_by_subject.entry(entry.subject).or_default();
+        let key = (entry.at, entry.id);
+        let at = index.partition_point(|k| *k < key);
+        if index.get(at) != Some(&key) {
+            index.insert(at, key);
+        }
         self.activity.insert(entry.id, entry);
     }
 
     pub(crate) fn remove_activity(&mut self, id: ActivityId) {
         if let Some(entry) = self.activity.remove(&id)
             && let Some(index) = self.activity_by_subject.get_mut(&entry.subject)
+            && let Ok(at) = index.binary_search(&(entry.at, entry.id))
         {
-            index.remove(&(entry.at, entry.id));
+            index.remove(at);
         }
     }
 
@@ -372,7 +384,7 @@ impl Tenant {
             Some(ids) => {
                 let mut users: Vec<&User> = ids
                     .iter()
-                    .filter_map(|id| self.users.get(id))
+                    .filter_map(|id| self.users.get(id).map(|u| &**u))
                     .filter(|u| query.matches(u))
                     .collect();
                 users.sort_by_cached_key(|u| (u.sort_key(), u.id));
@@ -381,7 +393,7 @@ impl Tenant {
             None => self
                 .order
                 .iter()
-                .filter_map(|(_, id)| self.users.get(id))
+                .filter_map(|(_, id)| self.users.get(id).map(|u| &**u))
                 .filter(|u| query.matches(u))
                 .collect(),
         };
@@ -421,10 +433,13 @@ impl Tenant {
         };
         let size = query.page_size();
         let older = match &query.after {
-            Some(cursor) => index.range(..(cursor.at, cursor.id)),
-            None => index.range(..),
+            Some(cursor) => &index[..index.partition_point(|k| *k < (cursor.at, cursor.id))],
+            None => &index[..],
         };
-        let mut rest = older.rev().filter_map(|(_, id)| self.activity.get(id));
+        let mut rest = older
+            .iter()
+            .rev()
+            .filter_map(|(_, id)| self.activity.get(id));
         let items: Vec<ActivityEntry> = rest.by_ref().take(size).cloned().collect();
         let next = match (rest.next(), items.last()) {
             (Some(_), Some(last)) => Some(ActivityCursor::after(last)),

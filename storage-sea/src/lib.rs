@@ -46,6 +46,13 @@
 //! bind-parameter limits (SQLite 32 766, PostgreSQL 65 535), and still fail exactly like
 //! small ones: the error is the first failing op's and nothing is left behind.
 //!
+//! # Leases
+//!
+//! [`SeaStorage`] also implements [`homeroom::Leases`] over the `hr_leases` table, so two
+//! replicas never run the same district's sync at once: each change is one conditional
+//! statement (an upsert that only takes an expired lease or the holder's own), atomic on both
+//! databases, and expiry follows the database server's clock, never a replica's.
+//!
 //! # Errors
 //!
 //! Database errors become [`homeroom::StorageError`] kinds: a unique violation is
@@ -72,6 +79,7 @@ mod codec;
 mod connect;
 mod entity;
 mod error;
+mod lease;
 mod limits;
 mod migration;
 mod options;

@@ -87,8 +87,7 @@ impl SeaStorage {
             .map_err(storage("cannot close the database"))
     }
 
-    /// The pool, for this crate's tests of query plans.
-    #[cfg(test)]
+    /// The pool, for the leases and this crate's tests of query plans.
     pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -161,6 +160,15 @@ impl Storage for SeaStorage {
         }
         let txn = self.snapshot().await?;
         let found = read::users(&txn, self.backend, district, ids).await;
+        end(txn, found).await
+    }
+
+    async fn district_users(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<std::sync::Arc<User>>, StorageError> {
+        let txn = self.snapshot().await?;
+        let found = read::district_users(&txn, district).await;
         end(txn, found).await
     }
 

@@ -48,6 +48,7 @@ cases! {
     users: [
         insert_user_then_read_every_field,
         users_batch_read_leaves_out_unknown_ids,
+        district_users_lists_everyone_in_the_district,
         local_id_lookup_is_exact,
         email_and_username_lookups_use_lower_case_keys,
         duplicate_ids_already_exist,

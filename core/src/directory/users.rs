@@ -48,7 +48,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             version: Version::FIRST,
             import_managed: false,
         };
-        let changes = diff_fields(&[], &logged_fields(&user.details, &tree));
+        let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
         let entry = self.log_entry(
             &acting.who,
             district,

@@ -88,6 +88,9 @@ pub enum StorageErrorKind {
     Unsupported,
     /// The backend is unreachable or overloaded; retrying later may succeed.
     Unavailable,
+    /// A lease the caller renews or releases is no longer theirs: it expired, or another
+    /// holder took it over. See [`Leases`](crate::storage::Leases).
+    LeaseLost,
     /// Anything else the backend reports.
     Backend,
 }
@@ -153,6 +156,15 @@ pub enum StorageError {
         #[source]
         source: Option<Source>,
     },
+    /// A lease the caller renews or releases is no longer theirs: it expired, or another
+    /// holder took it over. See [`Leases`](crate::storage::Leases).
+    #[error("lease '{name}' is no longer held by '{holder}': it expired or was taken over")]
+    LeaseLost {
+        /// The lease's name.
+        name: String,
+        /// The holder that lost it.
+        holder: String,
+    },
     /// Any other backend failure.
     #[error("storage backend error: {message}")]
     Backend {
@@ -173,6 +185,7 @@ impl StorageError {
             Self::Conflict { .. } => StorageErrorKind::Conflict,
             Self::Unsupported { .. } => StorageErrorKind::Unsupported,
             Self::Unavailable { .. } => StorageErrorKind::Unavailable,
+            Self::LeaseLost { .. } => StorageErrorKind::LeaseLost,
             Self::Backend { .. } => StorageErrorKind::Backend,
         }
     }

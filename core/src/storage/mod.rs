@@ -43,9 +43,13 @@
 
 mod change_set;
 mod error;
+mod lease;
 
 pub use change_set::{ChangeSet, Op};
 pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
+pub use lease::{Lease, Leases};
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -98,6 +102,28 @@ pub trait Storage: Send + Sync {
 
     /// The users with these ids in this district; unknown ids are left out. Any order.
     async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError>;
+
+    /// Every user of a district, whatever their status, in any order: what an import or sync
+    /// plans against, read at once rather than page by page. Shared (`Arc`) so a backend that
+    /// keeps users in memory can hand them out without copying each one.
+    ///
+    /// The default pages through [`Storage::search_users`]; a backend should answer it with one
+    /// read.
+    async fn district_users(&self, district: DistrictId) -> Result<Vec<Arc<User>>, StorageError> {
+        let mut query = UserQuery {
+            limit: crate::query::MAX_PAGE_SIZE,
+            ..UserQuery::default()
+        };
+        let mut users = Vec::new();
+        loop {
+            let page = self.search_users(district, &query).await?;
+            users.extend(page.items.into_iter().map(Arc::new));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(users),
+            }
+        }
+    }
 
     /// One page of the users of a district that match a query, with the total count.
     async fn search_users(

@@ -9,6 +9,8 @@ pub(crate) use activity::activity_page;
 pub(crate) use records::{open_checkout, record, record_counts, records_page};
 pub(crate) use search::search_users;
 
+use std::sync::Arc;
+
 use homeroom::{
     District, DistrictId, Grant, OrgUnit, Page, Role, StorageError, User, UserId, UserKey,
 };
@@ -185,6 +187,16 @@ pub(crate) async fn users<C: ConnectionTrait>(
         found.extend(decode_all::<_, User, _>(db, select, user::Column::Data).await?);
     }
     Ok(found)
+}
+
+/// Every user of a district, any status, through the district's listing index.
+pub(crate) async fn district_users<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+) -> Result<Vec<Arc<User>>, StorageError> {
+    let select = user::Entity::find().filter(user::Column::District.eq(d.as_uuid()));
+    let users: Vec<User> = decode_all(db, select, user::Column::Data).await?;
+    Ok(users.into_iter().map(Arc::new).collect())
 }
 
 pub(crate) async fn roles<C: ConnectionTrait>(

@@ -133,6 +133,32 @@ pub(super) async fn users_batch_read_leaves_out_unknown_ids(store: Arc<dyn Stora
     assert_eq!(all.len(), 3);
 }
 
+/// `district_users` returns every user of the district, whatever their status, and nobody
+/// from another district.
+pub(super) async fn district_users_lists_everyone_in_the_district(store: Arc<dyn Storage>) {
+    let mut fx = Fixture::new();
+    let d = fx.seed_district(&*store, "Maple Valley").await;
+    let other = fx.seed_district(&*store, "Cedar Falls").await;
+    let ada = fx.user(d.id, "Ada", "Lovelace").local_id("1");
+    let grace = fx
+        .user(d.id, "Grace", "Hopper")
+        .status(RecordStatus::Inactive);
+    let alan = fx
+        .user(d.id, "Alan", "Turing")
+        .status(RecordStatus::Archived);
+    let elsewhere = fx.user(other.id, "Edsger", "Dijkstra").local_id("1");
+    seed_users(&*store, [&ada, &grace, &alan, &elsewhere]).await;
+
+    let listed = store.district_users(d.id).await.unwrap();
+    let listed: Vec<User> = listed.iter().map(|u| (**u).clone()).collect();
+    assert_eq!(
+        sorted_by_id(&listed, |u| u.id),
+        sorted_by_id(&[ada, grace, alan], |u| u.id)
+    );
+    let empty = fx.seed_district(&*store, "Empty Valley").await;
+    assert!(store.district_users(empty.id).await.unwrap().is_empty());
+}
+
 /// A Local ID is looked up exactly: `"00123"` is not `"123"`, and case and padding count.
 pub(super) async fn local_id_lookup_is_exact(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();

@@ -31,7 +31,6 @@ use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, GrantId, ImportBatchId, UserId, Version};
 use crate::import::ImportData;
 use crate::model::{Access, OrgUnit, RecordStatus, User};
-use crate::query::{MAX_PAGE_SIZE, UserQuery};
 use crate::storage::{ChangeSet, Op, Storage};
 
 use super::Directory;
@@ -268,7 +267,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                         version: Version::FIRST,
                         import_managed: true,
                     };
-                    let fields = crate::activity::diff_fields(&[], &user.details.field_values());
+                    let fields = crate::activity::created_fields(user.details.field_values());
                     entries.push(log(Subject::User(user.id), ActivityAction::Created, fields));
                     changes.push(Op::InsertUser(user.clone()));
                     grants_added |= self.push_grants(
@@ -406,28 +405,18 @@ impl<S: Storage + ?Sized> Directory<S> {
         !grants.is_empty()
     }
 
-    /// Every user of the district, in listing order.
+    /// Every user of the district, in one storage read.
     async fn all_users(
         &self,
         district: DistrictId,
         progress: &(dyn Fn(ImportProgress) + Sync),
-    ) -> Result<Vec<User>, Error> {
-        let mut query = UserQuery {
-            limit: MAX_PAGE_SIZE,
-            ..UserQuery::default()
-        };
-        let mut users = Vec::new();
-        loop {
-            let page = self.storage.search_users(district, &query).await?;
-            users.extend(page.items);
-            progress(ImportProgress::Loading {
-                users: users.len() as u64,
-            });
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(users),
-            }
-        }
+    ) -> Result<Vec<std::sync::Arc<User>>, Error> {
+        progress(ImportProgress::Loading { users: 0 });
+        let users = self.storage.district_users(district).await?;
+        progress(ImportProgress::Loading {
+            users: users.len() as u64,
+        });
+        Ok(users)
     }
 }
 

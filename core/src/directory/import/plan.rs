@@ -26,20 +26,21 @@ pub(crate) struct Current<'a> {
     pub district: &'a District,
     pub tree: &'a OrgTree,
     pub roles: &'a [Role],
-    pub users: &'a [User],
+    pub users: &'a [std::sync::Arc<User>],
     pub grants: &'a [Grant],
     pub authority: &'a Authority,
 }
 
 /// Plans `data` against `current`. Deterministic: the same input gives the same plan.
-pub(crate) fn plan(
-    data: &ImportData,
-    current: &Current<'_>,
+pub(crate) fn plan<'a>(
+    data: &'a ImportData,
+    current: &'a Current<'a>,
     options: &ImportOptions,
     progress: &dyn Fn(ImportProgress),
 ) -> ImportPlan {
     let mut planner = Planner::new(current, options);
     planner.issues.extend(data.issues.iter().cloned());
+    planner.errors = planner.issues.iter().filter(|i| i.is_error()).count();
     planner.plan_orgs(&data.orgs);
     let total = data.users.len() as u64;
     for (done, row) in data.users.iter().enumerate() {
@@ -57,15 +58,17 @@ pub(crate) fn plan(
         });
     }
     // A row the reader flagged is an error row even if its cells planned fine.
-    let flagged: BTreeSet<(String, u32)> = data
+    let flagged: BTreeSet<(&str, u32)> = data
         .issues
         .iter()
         .filter(|i| i.is_error())
-        .filter_map(|i| i.row.map(|r| (i.file.clone(), r)))
+        .filter_map(|i| i.row.map(|r| (i.file.as_str(), r)))
         .collect();
-    for row in &mut planner.rows {
-        if flagged.contains(&(row.source.file.to_string(), row.source.row)) {
-            row.action = RowAction::Error;
+    if !flagged.is_empty() {
+        for row in &mut planner.rows {
+            if flagged.contains(&(&*row.source.file, row.source.row)) {
+                row.action = RowAction::Error;
+            }
         }
     }
     if options.sync {
@@ -78,35 +81,33 @@ struct Planner<'a> {
     current: &'a Current<'a>,
     options: &'a ImportOptions,
     by_local_id: HashMap<&'a str, &'a User>,
-    by_email: HashMap<String, UserId>,
-    by_username: HashMap<String, UserId>,
+    /// Who holds each e-mail and username, built when the first new user needs checking (a
+    /// nightly sync that creates nobody never pays for it).
+    key_holders: Option<KeyHolders>,
     units_by_key: HashMap<String, Vec<OrgUnitId>>,
     roster_units: HashMap<String, OrgUnitId>,
     new_units: Vec<PlannedOrgUnit>,
     /// The district's tree with the planned new units in it, for validating rows.
     tree: OrgTree,
-    seen_local_ids: HashMap<String, u32>,
+    /// Org unit names (as written in cells) already resolved.
+    resolved_units: HashMap<&'a str, OrgUnitId>,
+    /// Local IDs already on a row (as written there, trimmed), with that row's number.
+    seen_local_ids: HashMap<&'a str, u32>,
     file_emails: HashMap<String, u32>,
     file_usernames: HashMap<String, u32>,
     rows: Vec<RowPlan>,
     deactivations: Vec<Deactivation>,
     issues: Vec<ImportIssue>,
+    /// How many of `issues` are errors (kept, not counted, so each row's check is O(1)).
+    errors: usize,
 }
 
 impl<'a> Planner<'a> {
     fn new(current: &'a Current<'a>, options: &'a ImportOptions) -> Self {
-        let mut by_local_id = HashMap::new();
-        let mut by_email = HashMap::new();
-        let mut by_username = HashMap::new();
+        let mut by_local_id = HashMap::with_capacity(current.users.len());
         for user in current.users {
             if let Some(id) = &user.details.local_id {
-                by_local_id.insert(id.as_str(), user);
-            }
-            if let Some(email) = &user.details.email {
-                by_email.insert(email.key(), user.id);
-            }
-            if let Some(username) = &user.details.username {
-                by_username.insert(username.key(), user.id);
+                by_local_id.insert(id.as_str(), &**user);
             }
         }
         let mut units_by_key: HashMap<String, Vec<OrgUnitId>> = HashMap::new();
@@ -127,18 +128,19 @@ impl<'a> Planner<'a> {
             current,
             options,
             by_local_id,
-            by_email,
-            by_username,
+            key_holders: None,
             units_by_key,
             roster_units: HashMap::new(),
             new_units: Vec::new(),
             tree: current.tree.clone(),
             seen_local_ids: HashMap::new(),
+            resolved_units: HashMap::new(),
             file_emails: HashMap::new(),
             file_usernames: HashMap::new(),
             rows: Vec::new(),
             deactivations: Vec::new(),
             issues: Vec::new(),
+            errors: 0,
         }
     }
 
@@ -245,6 +247,7 @@ impl<'a> Planner<'a> {
         {
             issue = issue.in_column(column);
         }
+        self.errors += usize::from(issue.is_error());
         self.issues.push(issue);
     }
 
@@ -258,7 +261,7 @@ impl<'a> Planner<'a> {
         );
     }
 
-    fn plan_row(&mut self, row: &ImportRow) -> RowAction {
+    fn plan_row(&mut self, row: &'a ImportRow) -> RowAction {
         let errors_before = self.error_count();
         let Some(local_id) = self.local_id(row) else {
             return RowAction::Error;
@@ -353,8 +356,12 @@ impl<'a> Planner<'a> {
                 grants,
             },
             Some(user) => {
-                let mut changes =
-                    diff_fields(&user.details.field_values(), &details.field_values());
+                // Equal details (the common case of a nightly sync) need no field listing.
+                let mut changes = if details == user.details {
+                    Vec::new()
+                } else {
+                    diff_fields(&user.details.field_values(), &details.field_values())
+                };
                 if status != user.status {
                     changes.push(FieldChange {
                         field: "status".into(),
@@ -379,10 +386,10 @@ impl<'a> Planner<'a> {
     }
 
     fn error_count(&self) -> usize {
-        self.issues.iter().filter(|i| i.is_error()).count()
+        self.errors
     }
 
-    fn local_id(&mut self, row: &ImportRow) -> Option<LocalId> {
+    fn local_id(&mut self, row: &'a ImportRow) -> Option<LocalId> {
         let raw = row.value(ImportField::LocalId).unwrap_or("");
         let local_id = match LocalId::parse(raw) {
             Ok(id) => id,
@@ -403,8 +410,8 @@ impl<'a> Planner<'a> {
             );
             return None;
         }
-        self.seen_local_ids
-            .insert(local_id.as_str().to_owned(), row.source.row);
+        // `raw` is trimmed, as the parsed ID is: the key without a copy.
+        self.seen_local_ids.insert(raw, row.source.row);
         Some(local_id)
     }
 
@@ -413,18 +420,23 @@ impl<'a> Planner<'a> {
     /// differs.
     fn apply_cells(
         &mut self,
-        row: &ImportRow,
+        row: &'a ImportRow,
         existing: Option<&User>,
         details: &mut UserDetails,
         status: &mut RecordStatus,
     ) {
-        let text = |f: ImportField| row.get(f).map(|v| v.trim().to_owned());
-        let opt = |f: ImportField| text(f).map(|v| (!v.is_empty()).then_some(v));
-        if let Some(v) = text(ImportField::FirstName) {
-            details.name.first = v;
-        }
-        if let Some(v) = text(ImportField::LastName) {
-            details.name.last = v;
+        let text = |f: ImportField| row.get(f).map(str::trim);
+        let opt = |f: ImportField| text(f).map(|v| (!v.is_empty()).then(|| v.to_owned()));
+        // Assigned only when different: an existing user's values are kept, not copied again.
+        for (field, slot) in [
+            (ImportField::FirstName, &mut details.name.first),
+            (ImportField::LastName, &mut details.name.last),
+        ] {
+            if let Some(v) = text(field)
+                && slot.as_str() != v
+            {
+                v.clone_into(slot);
+            }
         }
         for (field, slot) in [
             (ImportField::MiddleName, &mut details.name.middle),
@@ -439,8 +451,10 @@ impl<'a> Planner<'a> {
             (ImportField::Pager, &mut details.phones.pager),
             (ImportField::TimeZone, &mut details.time_zone),
         ] {
-            if let Some(v) = opt(field) {
-                *slot = v;
+            if let Some(v) = text(field)
+                && slot.as_deref().unwrap_or_default() != v
+            {
+                *slot = (!v.is_empty()).then(|| v.to_owned());
             }
         }
         for (field, name) in [
@@ -457,8 +471,8 @@ impl<'a> Planner<'a> {
                 None => {}
             }
         }
-        if let Some(v) = opt(ImportField::Grade) {
-            details.grade = match v.map(|g| Grade::parse(&g)).transpose() {
+        if let Some(v) = text(ImportField::Grade) {
+            details.grade = match (!v.is_empty()).then(|| Grade::parse(v)).transpose() {
                 Ok(grade) => grade,
                 Err(problem) => {
                     self.invalid(row, ImportField::Grade, problem);
@@ -561,7 +575,10 @@ impl<'a> Planner<'a> {
                     ImportField::Email => user.details.email.as_ref().map(Email::key),
                     _ => user.details.username.as_ref().map(Username::key),
                 };
-                if current.as_deref() != Some(value.to_lowercase().as_str()) {
+                if !current
+                    .as_deref()
+                    .is_some_and(|c| same_ignoring_case(c, value))
+                {
                     let message = format!(
                         "{} is protected: import never changes it for an existing user (kept '{}')",
                         field.header(),
@@ -575,7 +592,7 @@ impl<'a> Planner<'a> {
 
     /// The org units a row names, or `None` when it names none (no column, or a OneRoster row
     /// without orgs).
-    fn units(&mut self, row: &ImportRow) -> Option<BTreeSet<OrgUnitId>> {
+    fn units(&mut self, row: &'a ImportRow) -> Option<BTreeSet<OrgUnitId>> {
         if let Some(roster) = row.roster() {
             let units: BTreeSet<OrgUnitId> = roster
                 .org_sourced_ids
@@ -590,12 +607,8 @@ impl<'a> Planner<'a> {
         }
         let mut units = BTreeSet::new();
         for field in columns {
-            let names: Vec<String> = row
-                .get(field)
-                .map(|v| split_list(v).map(str::to_owned).collect())
-                .unwrap_or_default();
-            for name in names {
-                if let Some(id) = self.resolve_unit(row, field, &name) {
+            for name in row.get(field).map(split_list).into_iter().flatten() {
+                if let Some(id) = self.resolve_unit(row, field, name) {
                     units.insert(id);
                 }
             }
@@ -603,16 +616,33 @@ impl<'a> Planner<'a> {
         Some(units)
     }
 
+    /// The unit a cell names, by name or code (case-insensitive); a name resolved once is
+    /// remembered, as a roster names the same few buildings on every row.
     fn resolve_unit(
         &mut self,
         row: &ImportRow,
         field: ImportField,
-        name: &str,
+        name: &'a str,
     ) -> Option<OrgUnitId> {
+        if let Some(id) = self.resolved_units.get(name) {
+            return Some(*id);
+        }
         let key = name.trim().to_lowercase();
         if key.is_empty() {
             return None;
         }
+        let id = self.resolve_unit_key(row, field, name, key)?;
+        self.resolved_units.insert(name, id);
+        Some(id)
+    }
+
+    fn resolve_unit_key(
+        &mut self,
+        row: &ImportRow,
+        field: ImportField,
+        name: &str,
+        key: String,
+    ) -> Option<OrgUnitId> {
         if let Some(planned) = self
             .new_units
             .iter()
@@ -651,7 +681,12 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// E-mail and username must be free: not held by another user, not on an earlier row. An
+    /// existing user keeps both (they are protected), so only new users are checked.
     fn check_unique(&mut self, row: &ImportRow, this: Option<UserId>, details: &UserDetails) {
+        if this.is_some() {
+            return;
+        }
         let checks = [
             (ImportField::Email, details.email.as_ref().map(Email::key)),
             (
@@ -659,15 +694,17 @@ impl<'a> Planner<'a> {
                 details.username.as_ref().map(Username::key),
             ),
         ];
+        let users = self.current.users;
         for (field, key) in checks {
             let Some(key) = key else { continue };
+            let held = self
+                .key_holders
+                .get_or_insert_with(|| KeyHolders::of(users));
             let (existing, in_file) = match field {
-                ImportField::Email => (&self.by_email, &mut self.file_emails),
-                _ => (&self.by_username, &mut self.file_usernames),
+                ImportField::Email => (&held.emails, &mut self.file_emails),
+                _ => (&held.usernames, &mut self.file_usernames),
             };
-            let taken_by_other = existing
-                .get(&key)
-                .is_some_and(|holder| Some(*holder) != this);
+            let taken_by_other = existing.contains_key(&key);
             let earlier = in_file.get(&key).copied();
             in_file.entry(key.clone()).or_insert(row.source.row);
             if taken_by_other {
@@ -816,7 +853,7 @@ impl<'a> Planner<'a> {
 
     /// Import-managed Active users the file no longer lists become Inactive.
     fn plan_deactivations(&mut self) {
-        let listed: BTreeSet<&str> = self.seen_local_ids.keys().map(String::as_str).collect();
+        let listed = &self.seen_local_ids;
         let mut deactivations: Vec<Deactivation> = self
             .current
             .users
@@ -826,7 +863,7 @@ impl<'a> Planner<'a> {
                 u.details
                     .local_id
                     .as_ref()
-                    .is_none_or(|l| !listed.contains(l.as_str()))
+                    .is_none_or(|l| !listed.contains_key(l.as_str()))
             })
             .map(|u| Deactivation {
                 user: u.id,
@@ -903,6 +940,35 @@ impl<'a> Planner<'a> {
             held,
             counts,
         }
+    }
+}
+
+/// True when `a` and `b` are the same text once lower-cased (as e-mail and username keys are).
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// The users holding each e-mail and username key.
+struct KeyHolders {
+    emails: HashMap<String, UserId>,
+    usernames: HashMap<String, UserId>,
+}
+
+impl KeyHolders {
+    fn of(users: &[std::sync::Arc<User>]) -> Self {
+        let mut emails = HashMap::with_capacity(users.len());
+        let mut usernames = HashMap::with_capacity(users.len());
+        for user in users {
+            if let Some(email) = &user.details.email {
+                emails.insert(email.key(), user.id);
+            }
+            if let Some(username) = &user.details.username {
+                usernames.insert(username.key(), user.id);
+            }
+        }
+        Self { emails, usernames }
     }
 }
 

@@ -1,0 +1,282 @@
+//! Importing 100 000 rows: Homeroom's whole pipeline (read → plan → apply) side by side with
+//! the raw limits it is measured against, in one criterion group, `import`.
+//!
+//! # What is compared
+//!
+//! - **`parse_only/N`**: the bare csv crate reading the file into one reused `StringRecord`:
+//!   the least any import of this file can cost.
+//! - **`plan_apply_memory/N`**: `homeroom::import::read` of the same bytes, `plan_import`
+//!   (validation, matching, org units by name or code) and `apply_import` into a fresh
+//!   `homeroom_memory::MemoryStorage` holding the district and its 20 schools: 100 000 users
+//!   created, each with its activity entry, in one change set.
+//! - **`plan_apply_sqlite/N`**: the same into a fresh `homeroom-sea` SQLite file (WAL,
+//!   `synchronous=NORMAL`), commit included.
+//! - **`raw_insert_many_sqlite/N`**: the raw cost of writing those users: the very users the
+//!   import creates, turned into rows of the twelve columns `homeroom-sea` keeps per user (JSON
+//!   `data` included) and written with SeaORM's `insert_many` in one transaction, into a table
+//!   with a primary key and nothing else, on a fresh file with the same pragmas.
+//! - **`resync_nochange_memory/N`**: the nightly sync of the same file again into the memory
+//!   store that already holds those users: read, plan (every row unchanged) and apply, which
+//!   writes nothing.
+//!
+//! Only the named work is timed; making fresh stores happens outside the clock. Targets:
+//! `plan_apply_memory` ≤ 3× `parse_only`, `plan_apply_sqlite` ≤ 1.7× `raw_insert_many_sqlite`,
+//! `resync_nochange_memory` ≤ 2× `parse_only`.
+//!
+//! Run with `cargo bench -p homeroom-benches --bench import`. Set `HOMEROOM_BENCH_ROWS` to run
+//! another size (e.g. `1000000` for the one-off million-row run).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a bench binary, not library code: a broken fixture should stop it loudly"
+)]
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates a public function without a doc comment"
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use homeroom::import::{ReadOptions, read};
+use homeroom::{
+    Actor, Approval, Directory, DistrictId, ImportOptions, ManualClock, NewOrgUnit, SequentialIds,
+    Storage, User, UserSearch,
+};
+use homeroom_benches::{bare, files};
+use homeroom_memory::MemoryStorage;
+use homeroom_sea::SeaStorage;
+use tokio::runtime::Runtime;
+
+const SCHOOLS: usize = 20;
+
+fn rows() -> usize {
+    std::env::var("HOMEROOM_BENCH_ROWS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// A district's roster in the Homeroom template: Local ID, names, e-mail, username, grade and
+/// building (by name for most rows, by code for every fifth).
+fn roster(rows: usize) -> Vec<u8> {
+    const FIRST: [&str; 8] = [
+        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John",
+    ];
+    const LAST: [&str; 8] = [
+        "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus",
+    ];
+    let mut out = String::from("Local ID,First Name,Last Name,Email,Username,Grade,Building\r\n");
+    for n in 0..rows {
+        let school = n % SCHOOLS;
+        let building = if n % 5 == 0 {
+            format!("S{school:02}")
+        } else {
+            format!("School {school}")
+        };
+        out.push_str(&format!(
+            "{n:07},{}{},{}{n},student{n}@maple.k12.us,s{n:07},{},{building}\r\n",
+            FIRST[n % 8],
+            n % 97,
+            LAST[(n / 8) % 8],
+            n % 12 + 1,
+        ));
+    }
+    out.into_bytes()
+}
+
+/// A directory over `storage` with the district and its schools.
+async fn district(storage: Arc<dyn Storage>) -> (Directory, DistrictId) {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 8, 1, 2, 0, 0).unwrap(),
+    ));
+    let directory = Directory::new(storage, clock, Arc::new(SequentialIds::new(11)));
+    let admin = Actor::system("bench");
+    let district = directory
+        .create_district(&admin, "Maple Valley USD")
+        .await
+        .unwrap()
+        .id;
+    for n in 0..SCHOOLS {
+        directory
+            .create_org_unit(
+                &admin,
+                district,
+                NewOrgUnit::school(format!("School {n}")).with_code(format!("S{n:02}")),
+            )
+            .await
+            .unwrap();
+    }
+    (directory, district)
+}
+
+/// The whole pipeline: read the bytes, plan, apply. Returns the users created.
+async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u64 {
+    let admin = Actor::system("bench");
+    let data = read(bytes, "roster.csv", &ReadOptions::default()).unwrap();
+    let options = ImportOptions {
+        sync: true,
+        ..ImportOptions::default()
+    };
+    let plan = directory
+        .plan_import(&admin, district, &data, &options)
+        .await
+        .unwrap();
+    assert!(!plan.has_errors(), "{:?}", &plan.issues[..1]);
+    let outcome = directory
+        .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
+        .await
+        .unwrap();
+    outcome.counts.created
+}
+
+/// Every user of the district, as the import stored them.
+async fn all_users(directory: &Directory, district: DistrictId) -> Vec<User> {
+    let admin = Actor::system("bench");
+    let mut search = UserSearch::default().any_status();
+    search.limit = homeroom::query::MAX_PAGE_SIZE;
+    let mut users = Vec::new();
+    loop {
+        let page = directory
+            .search_users(&admin, district, &search)
+            .await
+            .unwrap();
+        users.extend(page.items);
+        match page.next {
+            Some(next) => search.after = Some(next),
+            None => return users,
+        }
+    }
+}
+
+/// A fresh file path for one iteration (under the target directory).
+fn fresh_file(what: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("import-bench");
+    files::fresh_file(&dir, what).unwrap()
+}
+
+/// Times `run` over fresh state made by `setup` (not timed) for each iteration.
+fn timed<T, F, R>(runtime: &Runtime, iterations: u64, setup: F, run: R) -> Duration
+where
+    F: Fn() -> T,
+    R: Fn(T) -> Duration,
+{
+    let _guard = runtime.enter();
+    (0..iterations).map(|_| run(setup())).sum()
+}
+
+fn import_group(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let n = rows();
+    let bytes = roster(n);
+
+    // The users the import creates, for the raw insert; and a store holding them, for the
+    // no-change re-sync.
+    let (synced, district_id) = runtime.block_on(async {
+        let (directory, district) = district(Arc::new(MemoryStorage::new())).await;
+        assert_eq!(import(&directory, district, &bytes).await, n as u64);
+        (directory, district)
+    });
+    let users = runtime.block_on(all_users(&synced, district_id));
+    assert_eq!(users.len(), n);
+
+    let mut group = c.benchmark_group("import");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(n as u64));
+
+    group.bench_function(BenchmarkId::new("parse_only", n), |b| {
+        b.iter(|| {
+            let mut reader = csv::Reader::from_reader(bytes.as_slice());
+            let mut record = csv::StringRecord::new();
+            let mut rows = 0_usize;
+            while reader.read_record(&mut record).unwrap() {
+                rows += record.len().min(1);
+            }
+            assert_eq!(rows, n);
+        });
+    });
+
+    group.bench_function(BenchmarkId::new("plan_apply_memory", n), |b| {
+        b.iter_custom(|iterations| {
+            timed(
+                &runtime,
+                iterations,
+                || runtime.block_on(district(Arc::new(MemoryStorage::new()))),
+                |(directory, district)| {
+                    let start = Instant::now();
+                    let created = runtime.block_on(import(&directory, district, &bytes));
+                    let took = start.elapsed();
+                    assert_eq!(created, n as u64);
+                    drop(directory); // freeing the store is not part of the import
+                    took
+                },
+            )
+        });
+    });
+
+    group.bench_function(BenchmarkId::new("resync_nochange_memory", n), |b| {
+        b.iter(|| {
+            let created = runtime.block_on(import(&synced, district_id, &bytes));
+            assert_eq!(created, 0);
+        });
+    });
+
+    group.bench_function(BenchmarkId::new("plan_apply_sqlite", n), |b| {
+        b.iter_custom(|iterations| {
+            timed(
+                &runtime,
+                iterations,
+                || {
+                    let path = fresh_file("sea");
+                    let storage = runtime
+                        .block_on(SeaStorage::connect(&files::sqlite_url(&path)))
+                        .unwrap();
+                    let (directory, district) = runtime.block_on(district(Arc::new(storage)));
+                    (directory, district, path)
+                },
+                |(directory, district, path)| {
+                    let start = Instant::now();
+                    let created = runtime.block_on(import(&directory, district, &bytes));
+                    let took = start.elapsed();
+                    assert_eq!(created, n as u64);
+                    drop(directory);
+                    files::remove(&path);
+                    took
+                },
+            )
+        });
+    });
+
+    group.bench_function(BenchmarkId::new("raw_insert_many_sqlite", n), |b| {
+        b.iter_custom(|iterations| {
+            timed(
+                &runtime,
+                iterations,
+                || {
+                    let path = fresh_file("bare");
+                    (runtime.block_on(bare::open(&path)).unwrap(), path)
+                },
+                |(db, path)| {
+                    let start = Instant::now();
+                    runtime.block_on(bare::insert(&db, &users)).unwrap();
+                    let took = start.elapsed();
+                    runtime.block_on(db.close()).unwrap();
+                    files::remove(&path);
+                    took
+                },
+            )
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, import_group);
+criterion_main!(benches);

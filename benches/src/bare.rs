@@ -1,0 +1,99 @@
+//! The raw limit the SQLite benches compare against: the users written with a bare SeaORM
+//! `insert_many`, into a table with the twelve columns `homeroom-sea` keeps per user, a primary
+//! key and nothing else.
+
+use std::path::Path;
+
+use homeroom::{Email, Grade, User, Username};
+use sea_orm::{
+    ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+};
+
+use crate::files::sqlite_url;
+
+/// The bare table's entity.
+pub mod table {
+    #![allow(missing_docs, reason = "the derive macros generate undocumented items")]
+    use sea_orm::entity::prelude::*;
+
+    /// One user row: the columns `homeroom-sea` stores per user.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bare_users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub district: Uuid,
+        pub version: i64,
+        pub local_id: Option<String>,
+        pub email_key: Option<String>,
+        pub username_key: Option<String>,
+        pub sort_key: String,
+        pub kind: String,
+        pub grade: Option<String>,
+        pub status: String,
+        pub access: String,
+        pub data: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    /// The table's DDL.
+    pub const CREATE: &str = "CREATE TABLE bare_users (id blob NOT NULL PRIMARY KEY, \
+        district blob NOT NULL, version bigint NOT NULL, local_id text, email_key text, \
+        username_key text, sort_key text NOT NULL, kind text NOT NULL, grade text, \
+        status text NOT NULL, access text NOT NULL, data text NOT NULL)";
+}
+
+/// Opens a fresh SQLite file at `path` with the bare table and the pragmas `homeroom-sea` uses
+/// for files (WAL, `synchronous=NORMAL`).
+pub async fn open(path: &Path) -> Result<DatabaseConnection, DbErr> {
+    let db = Database::connect(sqlite_url(path).as_str()).await?;
+    for statement in [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        table::CREATE,
+    ] {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(db)
+}
+
+/// The bare row of a user (its JSON `data` included, as `homeroom-sea` stores it).
+pub fn row(u: &User) -> Result<table::ActiveModel, serde_json::Error> {
+    use sea_orm::ActiveValue::Set;
+    let d = &u.details;
+    Ok(table::ActiveModel {
+        id: Set(u.id.as_uuid()),
+        district: Set(u.district.as_uuid()),
+        version: Set(i64::try_from(u.version.get()).unwrap_or(i64::MAX)),
+        local_id: Set(d.local_id.as_ref().map(|l| l.as_str().to_owned())),
+        email_key: Set(d.email.as_ref().map(Email::key)),
+        username_key: Set(d.username.as_ref().map(Username::key)),
+        sort_key: Set(u.sort_key()),
+        kind: Set(d.kind.as_str().to_owned()),
+        grade: Set(d.grade.as_ref().map(Grade::code)),
+        status: Set(u.status.as_str().to_owned()),
+        access: Set(u.access.kind().as_str().to_owned()),
+        data: Set(serde_json::to_string(u)?),
+    })
+}
+
+/// The bare write: rows built from the users and inserted 2 730 per statement (SQLite's bind
+/// limit over twelve columns), in one transaction.
+pub async fn insert(db: &DatabaseConnection, users: &[User]) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    for chunk in users.chunks(32_766 / 12) {
+        let rows = chunk
+            .iter()
+            .map(row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        table::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
+}
