@@ -21,6 +21,13 @@ pub trait Clock: Send + Sync + fmt::Debug {
 pub trait IdGen: Send + Sync + fmt::Debug {
     /// A UUID never returned before by this generator.
     fn next_uuid(&self) -> Uuid;
+
+    /// Sixteen bytes never returned before, for salting a password hash. The default takes
+    /// them from [`next_uuid`](Self::next_uuid): unique, and random when the ids are (a salt
+    /// must be unique, not secret).
+    fn salt(&self) -> [u8; 16] {
+        self.next_uuid().into_bytes()
+    }
 }
 
 /// A clock that shows a fixed time until it is told to move. For tests and replays.

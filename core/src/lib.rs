@@ -24,6 +24,7 @@ pub mod export;
 mod ids;
 pub mod import;
 pub mod model;
+pub mod password;
 pub mod query;
 pub mod records;
 pub mod storage;

@@ -34,6 +34,11 @@ pub mod limits {
 pub enum ValidationCode {
     /// A required value is missing or blank.
     Required,
+    /// The value is shorter than allowed (a password).
+    TooShort {
+        /// The least, in characters.
+        min: usize,
+    },
     /// The value is longer than allowed.
     TooLong {
         /// The limit, in characters.
@@ -73,6 +78,7 @@ impl ValidationCode {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Required => "required",
+            Self::TooShort { .. } => "too_short",
             Self::TooLong { .. } => "too_long",
             Self::InvalidCharacters => "invalid_characters",
             Self::InvalidEmail => "invalid_email",

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use homeroom::password::PasswordCredential;
 use homeroom::records::Record;
 use homeroom::{
     ActivityId, District, DistrictId, Entity, Grant, GrantId, Op, OrgUnit, OrgUnitId, RecordId,
@@ -34,6 +35,7 @@ enum Undo {
     Role(DistrictId, RoleId, Option<Role>),
     Grant(DistrictId, GrantId, Option<Grant>),
     Record(DistrictId, RecordId, Option<Box<Record>>),
+    Password(DistrictId, UserId, Option<Box<PasswordCredential>>),
 }
 
 impl State {
@@ -140,8 +142,10 @@ impl State {
                     .user(id)
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
                 check_version(Entity::User, id, expected, current.version)?;
+                let password = tenant.put_password(id, None);
                 let previous = tenant.put_user(id, None);
                 self.user_homes.remove(&id);
+                undo.push(Undo::Password(district, id, password.map(Box::new)));
                 undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
             Op::AppendActivity(entry) => {
@@ -230,6 +234,18 @@ impl State {
                 let previous = tenant.put_record(id, Some(record));
                 undo.push(Undo::Record(district, id, previous.map(Box::new)));
             }
+            Op::SetPassword {
+                district,
+                user,
+                credential,
+            } => {
+                let tenant = self.tenant_mut(district)?;
+                if tenant.user(user).is_none() {
+                    return Err(StorageError::not_found(Entity::User, user));
+                }
+                let previous = tenant.put_password(user, Some(credential));
+                undo.push(Undo::Password(district, user, previous.map(Box::new)));
+            }
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => {
                 return Err(StorageError::Unsupported {
@@ -288,6 +304,11 @@ impl State {
                 }
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.put_record(id, previous.map(|r| *r));
+                }
+            }
+            Undo::Password(district, id, previous) => {
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.put_password(id, previous.map(|p| *p));
                 }
             }
             Undo::Activity(district, id) => {

@@ -3,6 +3,7 @@
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
+use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
@@ -102,6 +103,18 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .map(|t| t.users().cloned().collect())
             .unwrap_or_default())
+    }
+
+    async fn password_credential(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<Option<PasswordCredential>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.password(user))
+            .cloned())
     }
 
     async fn search_users(

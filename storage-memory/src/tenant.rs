@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts, RecordKind};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
@@ -44,6 +45,8 @@ pub(crate) struct Tenant {
     records_by_user: HashMap<(UserId, RecordKind), TimeIndex<RecordId>>,
     /// Device key → the open checkout holding it.
     open_devices: HashMap<String, RecordId>,
+    /// User → their password credential (apart from the user row, as the contract asks).
+    passwords: HashMap<UserId, PasswordCredential>,
 }
 
 /// The unique keys of a user, as `(key kind, normalised value)`.
@@ -186,6 +189,22 @@ impl Tenant {
             self.users.insert(id, Arc::new(new));
         }
         previous
+    }
+
+    pub(crate) fn password(&self, user: UserId) -> Option<&PasswordCredential> {
+        self.passwords.get(&user)
+    }
+
+    /// Stores `user`'s credential (or removes it with `None`); returns the one it replaced.
+    pub(crate) fn put_password(
+        &mut self,
+        user: UserId,
+        credential: Option<PasswordCredential>,
+    ) -> Option<PasswordCredential> {
+        match credential {
+            Some(credential) => self.passwords.insert(user, credential),
+            None => self.passwords.remove(&user),
+        }
     }
 
     pub(crate) fn insert_activity(&mut self, entry: ActivityEntry) {

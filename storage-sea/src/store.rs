@@ -172,6 +172,14 @@ impl Storage for SeaStorage {
         end(txn, found).await
     }
 
+    async fn password_credential(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<Option<homeroom::password::PasswordCredential>, StorageError> {
+        read::password(&self.db, district, user).await
+    }
+
     async fn search_users(
         &self,
         district: DistrictId,

@@ -14,6 +14,7 @@ mod districts;
 mod filters;
 mod isolation;
 mod paging;
+mod passwords;
 mod records;
 mod support;
 mod text_search;
@@ -136,5 +137,10 @@ cases! {
         record_for_a_missing_user_is_not_found,
         failed_set_leaves_no_record_behind,
         records_never_cross_districts,
+    ],
+    passwords: [
+        password_is_read_back_and_replaced,
+        password_for_a_missing_user_is_not_found,
+        password_goes_with_its_user_and_survives_a_failed_set,
     ],
 }

@@ -4,6 +4,7 @@ use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
 use crate::ids::{DistrictId, GrantId, UserId, Version};
 use crate::model::{District, OrgUnit, User};
+use crate::password::PasswordCredential;
 use crate::records::Record;
 
 /// One row write.
@@ -72,6 +73,16 @@ pub enum Op {
         /// The version it must be stored at now.
         expected: Version,
     },
+    /// Set (insert or replace) a user's password credential. The user must exist in the
+    /// district; deleting the user deletes it.
+    SetPassword {
+        /// The user's district.
+        district: DistrictId,
+        /// The user.
+        user: UserId,
+        /// The new credential.
+        credential: PasswordCredential,
+    },
     /// Delete a grant stored at `expected`.
     DeleteGrant {
         /// The grant's district.
@@ -96,7 +107,9 @@ impl Op {
             Self::InsertRole(r) | Self::UpdateRole { role: r, .. } => Some(r.district),
             Self::InsertGrant(g) => Some(g.district),
             Self::InsertRecord(r) | Self::UpdateRecord { record: r, .. } => Some(r.district),
-            Self::DeleteGrant { district, .. } => Some(*district),
+            Self::DeleteGrant { district, .. } | Self::SetPassword { district, .. } => {
+                Some(*district)
+            }
         }
     }
 }

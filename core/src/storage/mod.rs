@@ -57,6 +57,7 @@ use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
 use crate::ids::{DistrictId, RecordId, UserId};
 use crate::model::{District, OrgUnit, User};
+use crate::password::PasswordCredential;
 use crate::query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
@@ -138,6 +139,19 @@ pub trait Storage: Send + Sync {
         district: DistrictId,
         query: &ActivityQuery,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError>;
+
+    /// A user's password credential, if one was set. Kept apart from the user, so user reads
+    /// never carry a hash.
+    async fn password_credential(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<Option<PasswordCredential>, StorageError> {
+        let _ = (district, user);
+        Err(StorageError::Unsupported {
+            operation: "password_credential".into(),
+        })
+    }
 
     /// Every role of a district, in any order.
     async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {

@@ -9,6 +9,7 @@ pub(crate) mod district;
 pub(crate) mod grant;
 pub(crate) mod membership;
 pub(crate) mod org_unit;
+pub(crate) mod password;
 pub(crate) mod record;
 pub(crate) mod role;
 pub(crate) mod user;

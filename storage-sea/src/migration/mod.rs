@@ -7,6 +7,7 @@
 
 mod m0001_initial;
 mod m0002_records;
+mod m0003_passwords;
 mod m0004_leases;
 mod schema;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_initial::Migration),
             Box::new(m0002_records::Migration),
+            Box::new(m0003_passwords::Migration),
             Box::new(m0004_leases::Migration),
         ]
     }

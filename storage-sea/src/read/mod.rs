@@ -11,13 +11,14 @@ pub(crate) use search::search_users;
 
 use std::sync::Arc;
 
+use homeroom::password::PasswordCredential;
 use homeroom::{
     District, DistrictId, Grant, OrgUnit, Page, Role, StorageError, User, UserId, UserKey,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 
 use crate::codec::from_json;
-use crate::entity::{district, grant, org_unit, role, user};
+use crate::entity::{district, grant, org_unit, password, role, user};
 use crate::error::storage;
 use crate::limits::rows_per_statement;
 use crate::options::Backend;
@@ -197,6 +198,17 @@ pub(crate) async fn district_users<C: ConnectionTrait>(
     let select = user::Entity::find().filter(user::Column::District.eq(d.as_uuid()));
     let users: Vec<User> = decode_all(db, select, user::Column::Data).await?;
     Ok(users.into_iter().map(Arc::new).collect())
+}
+
+/// A user's password credential, by its key.
+pub(crate) async fn password<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+    user: UserId,
+) -> Result<Option<PasswordCredential>, StorageError> {
+    let select = password::Entity::find_by_id(user.as_uuid())
+        .filter(password::Column::District.eq(d.as_uuid()));
+    decode_one(db, select, password::Column::Data).await
 }
 
 pub(crate) async fn roles<C: ConnectionTrait>(

@@ -7,8 +7,10 @@
 
 use std::collections::BTreeSet;
 
+use homeroom::password::PasswordCredential;
 use homeroom::{DistrictId, Entity, StorageError, User, UserId, Version};
-use sea_orm::ActiveValue::NotSet;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::blame::{Blame, check_version};
@@ -17,7 +19,7 @@ use super::writer::Writer;
 use crate::codec::{from_json, membership_rows, stored_terms, term_rows, user_row};
 use crate::entity::membership::ActiveModel as MembershipRow;
 use crate::entity::user_term::ActiveModel as TermRow;
-use crate::entity::{membership, user, user_term};
+use crate::entity::{membership, password, user, user_term};
 use crate::error::storage;
 
 /// The table rows of one user: the user, its search terms and its memberships.
@@ -130,7 +132,41 @@ pub(super) async fn delete(
     }
     delete_terms(w, district, id, stored_terms(&old).iter().collect()).await?;
     let units = old.details.org_units.iter().map(|o| o.as_uuid()).collect();
-    delete_members(w, district, id, units).await
+    delete_members(w, district, id, units).await?;
+    password::Entity::delete_many()
+        .filter(password::Column::UserId.eq(id.as_uuid()))
+        .filter(password::Column::District.eq(district.as_uuid()))
+        .exec(w.txn)
+        .await
+        .map(drop)
+        .map_err(storage("cannot delete a user's password"))
+}
+
+/// Sets (inserts or replaces) a user's password credential; the user must exist.
+pub(super) async fn set_password(
+    w: &Writer<'_>,
+    district: DistrictId,
+    id: UserId,
+    credential: &PasswordCredential,
+) -> Result<(), StorageError> {
+    if stored(w, district, id).await?.is_none() {
+        return Err(StorageError::not_found(Entity::User, id));
+    }
+    let row = password::ActiveModel {
+        user_id: Set(id.as_uuid()),
+        district: Set(district.as_uuid()),
+        data: Set(crate::codec::to_json(credential)?),
+    };
+    password::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(password::Column::UserId)
+                .update_column(password::Column::Data)
+                .to_owned(),
+        )
+        .exec_without_returning(w.txn)
+        .await
+        .map(drop)
+        .map_err(storage("cannot store a password"))
 }
 
 /// The stored `(version, data)` of a user, locked for the rest of the transaction.

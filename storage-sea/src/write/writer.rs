@@ -95,6 +95,11 @@ impl<'t> Writer<'t> {
                 records::insert(self, record).await
             }
             Op::UpdateRecord { record, expected } => records::update(self, record, *expected).await,
+            Op::SetPassword {
+                district,
+                user,
+                credential,
+            } => users::set_password(self, *district, *user, credential).await,
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => Err(StorageError::Unsupported {
                 operation: format!("{other:?}"),
