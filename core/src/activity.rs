@@ -62,6 +62,8 @@ pub enum ActivityAction {
     Revoked,
     /// A user's profile was opened.
     Viewed,
+    /// A user's password was set or changed (the log never holds the password).
+    PasswordSet,
 }
 
 impl fmt::Display for ActivityAction {
@@ -76,6 +78,7 @@ impl fmt::Display for ActivityAction {
             Self::Granted => "granted a role",
             Self::Revoked => "grant revoked",
             Self::Viewed => "viewed the profile",
+            Self::PasswordSet => "password set",
         })
     }
 }

@@ -51,6 +51,12 @@ pub enum Refusal {
     ImportHasErrors,
     /// A guard holds the import plan until an admin approves it.
     ImportHeld,
+    /// The district signs in through single sign-on only: passwords are not used.
+    PasswordsDisabled,
+    /// The login or password is wrong (which one is not said).
+    SignInFailed,
+    /// The user may not sign in: suspended, locked, or not Active.
+    SignInBlocked,
 }
 
 impl Refusal {
@@ -68,6 +74,9 @@ impl Refusal {
             Self::AlreadyClosed => "already_closed",
             Self::ImportHasErrors => "import_has_errors",
             Self::ImportHeld => "import_held",
+            Self::PasswordsDisabled => "passwords_disabled",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignInBlocked => "sign_in_blocked",
         }
     }
 }

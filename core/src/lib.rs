@@ -43,7 +43,9 @@ pub use directory::import::{
     report_csv,
 };
 pub use directory::profile;
-pub use directory::{CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, UserSearch};
+pub use directory::{
+    CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn, UserSearch,
+};
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{
     ActivityId, DistrictId, GrantId, ImportBatchId, OrgUnitId, RecordId, RoleId, UserId, Version,

@@ -226,3 +226,43 @@ T2,Pat,Principal,staff,LMS,Building Administrator\r\n";
         assert_eq!(codes, vec!["not_permitted"]);
     }
 }
+
+const WITH_PASSWORDS: &str = "Local ID,First Name,Last Name,Username,Building,Temporary Password\r\n\
+00201,Ada,Lovelace,alovelace,LMS,welcome-2026\r\n\
+00202,Grace,Hopper,ghopper,LMS,\r\n";
+
+across_backends! {
+    async fn a_temporary_password_is_set_on_create_only(h: Harness) {
+        let s = setup(&h).await;
+        let d = &h.directory;
+        let (_, first) = plan(&h, &s, WITH_PASSWORDS, &ImportOptions::default()).await;
+        assert!(!first.has_errors(), "{:?}", first.issues);
+        // The plan, as shown to a person, never carries the password.
+        assert!(!serde_json::to_string(&first).unwrap().contains("welcome-2026"));
+        apply(&h, &s, &first).await.unwrap();
+        let ada = d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
+        assert!(ada.must_change, "an imported password is temporary");
+        let grace = d.verify_password(s.district, "ghopper", "welcome-2026").await.unwrap_err();
+        assert_eq!(grace.kind(), ErrorKind::Refused, "a blank cell sets no password");
+
+        // Importing again with another password keeps Ada's, with a warning on her row.
+        let changed = WITH_PASSWORDS.replace("welcome-2026", "another-one-99");
+        let (_, again) = plan(&h, &s, &changed, &ImportOptions::default()).await;
+        assert!(!again.has_errors());
+        let warning = again.issues.iter().find(|i| i.code == import::IssueCode::PasswordIgnored).unwrap();
+        assert_eq!((warning.row, warning.column.as_deref()), (Some(2), Some("Temporary Password")));
+        apply(&h, &s, &again).await.unwrap();
+        d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
+    }
+
+    async fn a_weak_temporary_password_is_a_row_error_and_nothing_is_written(h: Harness) {
+        let s = setup(&h).await;
+        let weak = WITH_PASSWORDS.replace("welcome-2026", "short");
+        let (_, plan) = plan(&h, &s, &weak, &ImportOptions::default()).await;
+        let error = plan.issues.iter().find(|i| i.is_error()).unwrap();
+        assert_eq!((error.row, error.column.as_deref()), (Some(2), Some("Temporary Password")));
+        assert_eq!(error.code.as_str(), "too_short");
+        assert!(apply(&h, &s, &plan).await.is_err());
+        assert_eq!(count(&h, &s).await, 0);
+    }
+}

@@ -116,7 +116,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             &settings_fields(&current.settings),
             &settings_fields(&settings),
         );
-        if changes.is_empty() {
+        if settings == current.settings {
             return Ok(current);
         }
         let now = self.now();
@@ -199,6 +199,7 @@ fn settings_fields(settings: &DistrictSettings) -> Vec<(String, Option<String>)>
             settings.checkout_policy.require_fee,
         ),
         flag("audit_profile_views", settings.audit_profile_views),
+        flag("sso_only", settings.sso_only),
     ]
 }
 

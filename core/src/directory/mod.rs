@@ -10,6 +10,7 @@ mod export_rows;
 mod grants;
 pub mod import;
 mod org_units;
+mod passwords;
 pub mod profile;
 mod records;
 mod search;
@@ -17,6 +18,7 @@ mod user_validation;
 mod users;
 
 pub use org_units::NewOrgUnit;
+pub use passwords::SignIn;
 pub use records::{CheckoutReceipt, NewCheckout, NewIncident};
 pub use search::UserSearch;
 

@@ -144,7 +144,8 @@ pub enum IssueCode {
     UnknownRole,
     /// A protected field (e-mail, username) of an existing user differs in the file; it was kept.
     ProtectedField,
-    /// A temporary-password column was ignored.
+    /// A temporary password was ignored: the user exists already (passwords are protected) or
+    /// the district signs in through SSO only.
     PasswordIgnored,
 }
 

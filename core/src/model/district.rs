@@ -42,6 +42,9 @@ pub struct DistrictSettings {
     /// Record who opened a student's profile and when (the disclosure record schools keep for
     /// student privacy). On by default.
     pub audit_profile_views: bool,
+    /// Staff and students sign in only through the district's single sign-on: passwords are
+    /// neither set nor accepted. Off by default.
+    pub sso_only: bool,
 }
 
 impl Default for DistrictSettings {
@@ -51,6 +54,7 @@ impl Default for DistrictSettings {
             modules: Modules::default(),
             checkout_policy: CheckoutPolicy::default(),
             audit_profile_views: true,
+            sso_only: false,
         }
     }
 }

@@ -31,6 +31,7 @@ use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, GrantId, ImportBatchId, UserId, Version};
 use crate::import::ImportData;
 use crate::model::{Access, OrgUnit, RecordStatus, User};
+use crate::password::PasswordCredential;
 use crate::storage::{ChangeSet, Op, Storage};
 
 use super::Directory;
@@ -255,6 +256,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     details,
                     status,
                     grants,
+                    temporary_password,
                 } => {
                     let user = User {
                         id: UserId::from_uuid(self.ids.next_uuid()),
@@ -270,6 +272,18 @@ impl<S: Storage + ?Sized> Directory<S> {
                     let fields = crate::activity::created_fields(user.details.field_values());
                     entries.push(log(Subject::User(user.id), ActivityAction::Created, fields));
                     changes.push(Op::InsertUser(user.clone()));
+                    if let Some(password) = temporary_password {
+                        // Argon2id by policy: tens of milliseconds per new user with a password.
+                        let credential = PasswordCredential::temporary(password, &*self.ids, now)
+                            .map_err(|e| {
+                            Error::invalid_field(crate::Entity::User, e.at("password"))
+                        })?;
+                        changes.push(Op::SetPassword {
+                            district,
+                            user: user.id,
+                            credential,
+                        });
+                    }
                     grants_added |= self.push_grants(
                         &mut changes,
                         &user.id,

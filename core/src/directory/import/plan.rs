@@ -19,6 +19,7 @@ use crate::model::{
     District, Email, Grade, LocalId, OrgTree, OrgUnit, OrgUnitKind, RecordStatus, User,
     UserDetails, UserKind, Username,
 };
+use crate::password::Password;
 use crate::validation::{InvalidValue, ValidationCode};
 
 /// The district as the plan sees it.
@@ -349,11 +350,16 @@ impl<'a> Planner<'a> {
         if self.error_count() > errors_before {
             return RowAction::Error;
         }
+        let temporary_password = self.temporary_password(row, existing);
+        if self.error_count() > errors_before {
+            return RowAction::Error;
+        }
         match existing {
             None => RowAction::Create {
                 details,
                 status,
                 grants,
+                temporary_password,
             },
             Some(user) => {
                 // Equal details (the common case of a nightly sync) need no field listing.
@@ -485,16 +491,6 @@ impl<'a> Planner<'a> {
         }
         self.protected(row, existing, ImportField::Email, details);
         self.protected(row, existing, ImportField::Username, details);
-        if opt(ImportField::TemporaryPassword).flatten().is_some() {
-            let message = "temporary passwords are not stored by this version of Homeroom; the column was ignored, set passwords after the import".to_string();
-            self.issue(
-                row,
-                Some(ImportField::TemporaryPassword),
-                IssueCode::PasswordIgnored,
-                message,
-                false,
-            );
-        }
         if let Some(units) = self.units(row) {
             details.org_units = units;
         }
@@ -521,6 +517,43 @@ impl<'a> Planner<'a> {
                 .is_some_and(|s| s.eq_ignore_ascii_case("tobedeleted"))
         {
             *status = RecordStatus::Inactive;
+        }
+    }
+
+    /// The Temporary Password cell: set only on a user the import creates (passwords are
+    /// protected), and not at all where the district signs in through SSO only.
+    fn temporary_password(&mut self, row: &ImportRow, existing: Option<&User>) -> Option<Password> {
+        let value = row
+            .get(ImportField::TemporaryPassword)
+            .filter(|v| !v.trim().is_empty())?;
+        let ignored = if existing.is_some() {
+            Some(
+                "a temporary password is set only when the import creates the user; this user exists, so their password was kept",
+            )
+        } else if self.current.district.settings.sso_only {
+            Some(
+                "this district signs in through single sign-on only, so the temporary password was not set",
+            )
+        } else {
+            None
+        };
+        if let Some(message) = ignored {
+            let field = Some(ImportField::TemporaryPassword);
+            self.issue(
+                row,
+                field,
+                IssueCode::PasswordIgnored,
+                message.into(),
+                false,
+            );
+            return None;
+        }
+        match Password::new(value) {
+            Ok(password) => Some(password),
+            Err(problem) => {
+                self.invalid(row, ImportField::TemporaryPassword, problem);
+                None
+            }
         }
     }
 

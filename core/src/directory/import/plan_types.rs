@@ -30,6 +30,10 @@ pub enum RowAction {
         status: RecordStatus,
         /// Roles granted.
         grants: Vec<PlannedGrant>,
+        /// A temporary password from the file, set (must change at first sign-in) when the
+        /// user is created. Never serialized.
+        #[serde(skip)]
+        temporary_password: Option<crate::password::Password>,
     },
     /// An existing user changes.
     Update {

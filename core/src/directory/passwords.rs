@@ -1,0 +1,238 @@
+//! Passwords: an admin sets a (temporary) one, a user changes their own, and a sign-in is
+//! checked. Never logged; refused in districts that sign in through SSO only.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::activity::{ActivityAction, FieldChange, Subject};
+use crate::actor::Actor;
+use crate::authz::Permission;
+use crate::error::{Error, Refusal};
+use crate::ids::{DistrictId, UserId};
+use crate::model::{Access, District, RecordStatus, User};
+use crate::password::{Password, PasswordCredential, PasswordHash};
+use crate::storage::{ChangeSet, Entity, Op, Storage, UserKey};
+
+use super::Directory;
+
+/// A sign-in that succeeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SignIn {
+    /// Who signed in.
+    pub user: UserId,
+    /// The password is temporary: the user must choose a new one before going on.
+    pub must_change: bool,
+}
+
+const SIGN_IN_FAILED: &str = "the username or password is not right; check both and try again";
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// Sets a user's password; needs Edit Users over the user. With `must_change` (a temporary
+    /// password) the user must choose a new one at the next sign-in. Recorded in the user's
+    /// activity log, without the password.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use chrono::{TimeZone, Utc};
+    /// # use homeroom::*;
+    /// # use homeroom::password::Password;
+    /// # tokio_test(async {
+    /// let directory = Directory::new(
+    ///     Arc::new(homeroom_memory::MemoryStorage::new()),
+    ///     Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).unwrap())),
+    ///     Arc::new(SequentialIds::new(1)),
+    /// );
+    /// let admin = Actor::system("setup");
+    /// let district = directory.create_district(&admin, "Maple Valley USD").await?.id;
+    /// let ada = directory
+    ///     .create_user(&admin, district, UserDetails::new(UserKind::Staff, "Ada", "Lovelace")
+    ///         .with_username("alovelace").unwrap())
+    ///     .await?;
+    /// directory
+    ///     .set_password(&admin, district, ada.id, &Password::new("welcome-2026").unwrap(), true)
+    ///     .await?;
+    /// let signed_in = directory.verify_password(district, "ALovelace", "welcome-2026").await?;
+    /// assert!(signed_in.must_change);
+    /// # Ok::<(), Error>(()) });
+    /// # fn tokio_test<F: std::future::Future<Output = Result<(), Error>>>(f: F) {
+    /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
+    /// # }
+    /// ```
+    pub async fn set_password(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        user: UserId,
+        password: &Password,
+        must_change: bool,
+    ) -> Result<(), Error> {
+        let district_row = self.load_district(district).await?;
+        let (acting, _) = self.acting(actor, district).await?;
+        let target = acting.see(self.load_user(district, user).await?)?;
+        acting.require(Permission::EditUsers, &target)?;
+        refuse_if_sso_only(&district_row)?;
+        let what = if must_change { "temporary" } else { "set" };
+        self.store_password(&acting.who, district, user, password, must_change, what)
+            .await
+    }
+
+    /// Changes the acting user's own password after checking their current one; the new
+    /// password is not temporary. A wrong current password is refused as a failed sign-in.
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        current: &str,
+        new: &Password,
+    ) -> Result<(), Error> {
+        let district_row = self.load_district(district).await?;
+        refuse_if_sso_only(&district_row)?;
+        let Some(user) = actor
+            .user_id()
+            .filter(|_| actor.district() == Some(district))
+        else {
+            return Err(Error::refused(
+                Refusal::SignInFailed,
+                "only a signed-in user can change their own password",
+            ));
+        };
+        let (acting, _) = self.acting(actor, district).await?;
+        let stored = self.storage.password_credential(district, user).await?;
+        if !stored.is_some_and(|c| c.hash.verify(current)) {
+            return Err(Error::refused(
+                Refusal::SignInFailed,
+                "the current password is not right; nothing was changed",
+            ));
+        }
+        self.store_password(&acting.who, district, user, new, false, "changed")
+            .await
+    }
+
+    /// Checks a sign-in by username or e-mail (either, regardless of case) and password.
+    ///
+    /// An unknown login, a user without a password and a wrong password all fail the same way
+    /// ([`Refusal::SignInFailed`]), and take as long, so a failure does not tell whether the
+    /// login exists. Only with the right password does a suspended, locked or not Active user
+    /// learn that they may not sign in ([`Refusal::SignInBlocked`]). Hashing takes tens of
+    /// milliseconds of CPU by design.
+    pub async fn verify_password(
+        &self,
+        district: DistrictId,
+        login: &str,
+        password: &str,
+    ) -> Result<SignIn, Error> {
+        let district_row = self.load_district(district).await?;
+        refuse_if_sso_only(&district_row)?;
+        let user = self.user_by_login(district, login).await?;
+        let credential = match &user {
+            Some(user) => self.storage.password_credential(district, user.id).await?,
+            None => None,
+        };
+        let (Some(user), Some(credential)) = (user, credential) else {
+            // Spend the same time as a real check, so timing does not reveal the login.
+            if let Some(dummy) = dummy_hash() {
+                let _ = dummy.verify(password);
+            }
+            return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
+        };
+        if !credential.hash.verify(password) {
+            return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
+        }
+        if user.status != RecordStatus::Active || user.access != Access::Allowed {
+            return Err(Error::refused(
+                Refusal::SignInBlocked,
+                format!(
+                    "this account may not sign in (status {}, access {}); ask a district administrator",
+                    user.status, user.access
+                ),
+            ));
+        }
+        Ok(SignIn {
+            user: user.id,
+            must_change: credential.must_change,
+        })
+    }
+
+    async fn user_by_login(
+        &self,
+        district: DistrictId,
+        login: &str,
+    ) -> Result<Option<User>, Error> {
+        let key = login.trim().to_lowercase();
+        if key.is_empty() {
+            return Ok(None);
+        }
+        if let Some(user) = self
+            .storage
+            .user_by_key(district, &UserKey::Username(key.clone()))
+            .await?
+        {
+            return Ok(Some(user));
+        }
+        Ok(self
+            .storage
+            .user_by_key(district, &UserKey::Email(key))
+            .await?)
+    }
+
+    async fn store_password(
+        &self,
+        who: &crate::ActorRef,
+        district: DistrictId,
+        user: UserId,
+        password: &Password,
+        must_change: bool,
+        what: &str,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        let credential = PasswordCredential::new(password, must_change, &*self.ids, now)
+            .map_err(|e| Error::invalid_field(Entity::User, e.at("password")))?;
+        let entry = self.log_entry(
+            who,
+            district,
+            Subject::User(user),
+            ActivityAction::PasswordSet,
+            vec![FieldChange {
+                field: "password".into(),
+                old: None,
+                new: Some(what.into()),
+            }],
+            now,
+        );
+        self.commit(
+            ChangeSet::new()
+                .with(Op::SetPassword {
+                    district,
+                    user,
+                    credential,
+                })
+                .with(Op::AppendActivity(entry)),
+        )
+        .await
+    }
+}
+
+fn refuse_if_sso_only(district: &District) -> Result<(), Error> {
+    if district.settings.sso_only {
+        return Err(Error::refused(
+            Refusal::PasswordsDisabled,
+            format!(
+                "{} signs in through single sign-on only; passwords are not used",
+                district.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A hash to verify against when there is no real one, so failures take equally long.
+fn dummy_hash() -> Option<&'static PasswordHash> {
+    static DUMMY: OnceLock<Option<PasswordHash>> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let password = Password::new("homeroom-timing-equaliser").ok()?;
+            PasswordHash::new(&password, [0x5a; 16]).ok()
+        })
+        .as_ref()
+}
