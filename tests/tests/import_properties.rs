@@ -1,5 +1,5 @@
 //! Property tests of import rules: protected fields never change, a re-import of what was
-//! imported plans no change, any error means zero writes, and planning is deterministic.
+//! imported plans no change, edited rows (and only they) plan updates, any error means zero writes, and planning is deterministic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use homeroom::import::{ReadOptions, read};
@@ -135,6 +135,45 @@ proptest! {
                 prop_assert_eq!(&user.details.email, &old.details.email);
                 prop_assert_eq!(&user.details.username, &old.details.username);
             }
+            Ok(())
+        })?;
+    }
+
+    #[test]
+    fn a_reimport_with_edits_plans_exactly_the_edited_rows_as_updates(
+        people in people(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4), 1..6),
+    ) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let district = setup(&h).await;
+            let (_, outcome) = import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await;
+            prop_assert!(outcome.is_ok());
+            let mut edited = people.clone();
+            let mut touched = std::collections::BTreeSet::new();
+            for (index, what) in &edits {
+                let i = index.index(edited.len());
+                let p = &mut edited[i];
+                match what {
+                    0 => p.first.push('y'),
+                    1 => p.last = format!("{} Jr", p.last),
+                    2 => p.grade = p.grade % 12 + 1,
+                    _ => p.building = !p.building,
+                }
+                touched.insert(i);
+            }
+            // The first pass resolves the buildings; every later row may take the quick path.
+            let (plan, outcome) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
+            prop_assert!(outcome.is_ok());
+            prop_assert_eq!(plan.counts.updated as usize, touched.len());
+            prop_assert_eq!(plan.counts.unchanged as usize, people.len() - touched.len());
+            for (i, row) in plan.rows.iter().enumerate() {
+                let updated = matches!(row.action, RowAction::Update { .. });
+                prop_assert_eq!(updated, touched.contains(&i), "row {} ({:?})", i, row.action);
+            }
+            // And the edits are what is stored now: a third pass changes nothing.
+            let (plan, _) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
+            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
             Ok(())
         })?;
     }

@@ -298,15 +298,10 @@ impl<'a> Planner<'a> {
             _ => {}
         }
         if let Some(user) = existing {
-            let units: BTreeSet<OrgUnitId> = user.details.org_units.clone();
-            if !self
-                .current
-                .authority
-                .check_units(Permission::ViewUsers, units.iter().copied())
-                || !self
-                    .current
-                    .authority
-                    .check_units(Permission::ImportUsers, units.iter().copied())
+            let units = || user.details.org_units.iter().copied();
+            let authority = self.current.authority;
+            if !authority.check_units(Permission::ViewUsers, units())
+                || !authority.check_units(Permission::ImportUsers, units())
             {
                 let message = format!(
                     "Local ID {local_id} belongs to a user outside the buildings you may import into"
@@ -320,6 +315,13 @@ impl<'a> Planner<'a> {
                 );
                 return RowAction::Error;
             }
+        }
+
+        if let Some(user) = existing
+            && row_matches(row, user, &self.resolved_units)
+        {
+            // The nightly sync's common row, decided without building the user again.
+            return RowAction::Unchanged { user: user.id };
         }
 
         let mut details = existing.map_or_else(
@@ -565,11 +567,10 @@ impl<'a> Planner<'a> {
                 UserKind::Staff
             });
         }
-        let value = row.value(ImportField::Kind)?.trim().to_lowercase();
-        match value.as_str() {
-            "student" | "students" | "learner" => Some(UserKind::Student),
-            "staff" | "teacher" | "administrator" | "aide" | "employee" => Some(UserKind::Staff),
-            _ => {
+        let value = row.value(ImportField::Kind)?;
+        match parse_kind(value) {
+            Some(kind) => Some(kind),
+            None => {
                 let message = format!("'{value}' is not a kind of user; use Student or Staff");
                 self.invalid(
                     row,
@@ -974,6 +975,96 @@ impl<'a> Planner<'a> {
             counts,
         }
     }
+}
+
+/// The kind a Kind cell names (any case), if it names one.
+fn parse_kind(value: &str) -> Option<UserKind> {
+    match value.trim().to_lowercase().as_str() {
+        "student" | "students" | "learner" => Some(UserKind::Student),
+        "staff" | "teacher" | "administrator" | "aide" | "employee" => Some(UserKind::Staff),
+        _ => None,
+    }
+}
+
+/// True when planning `row` against `user` in full would certainly find nothing to change,
+/// warn about or grant: every cell equals what is stored (org units by names already
+/// resolved). Anything it cannot decide cheaply answers `false`, and the row is planned in
+/// full; so a `true` is always right, a `false` only costs time.
+fn row_matches(row: &ImportRow, user: &User, resolved_units: &HashMap<&str, OrgUnitId>) -> bool {
+    if !user.import_managed || row.roster().is_some() {
+        return false;
+    }
+    let d = &user.details;
+    let same_opt = |value: &str, stored: &Option<String>| {
+        value.trim() == stored.as_deref().unwrap_or_default()
+    };
+    let same_custom = |value: &str, name: &str| {
+        value.trim() == d.custom_fields.get(name).map_or("", String::as_str)
+    };
+    for (_, field, value) in row.cells() {
+        let Some(field) = field else { continue };
+        let blank = value.trim().is_empty();
+        let same = match field {
+            ImportField::LocalId | ImportField::Building | ImportField::AuthorizedOrganizations => {
+                true
+            }
+            ImportField::FirstName => value.trim() == d.name.first,
+            ImportField::LastName => value.trim() == d.name.last,
+            ImportField::MiddleName => same_opt(value, &d.name.middle),
+            ImportField::PreferredName => same_opt(value, &d.name.preferred),
+            ImportField::Prefix => same_opt(value, &d.name.prefix),
+            ImportField::Suffix => same_opt(value, &d.name.suffix),
+            ImportField::JobTitle => same_opt(value, &d.job_title),
+            ImportField::StateEducatorId => same_opt(value, &d.state_educator_id),
+            ImportField::HomePhone => same_opt(value, &d.phones.home),
+            ImportField::MobilePhone => same_opt(value, &d.phones.mobile),
+            ImportField::Fax => same_opt(value, &d.phones.fax),
+            ImportField::Pager => same_opt(value, &d.phones.pager),
+            ImportField::TimeZone => same_opt(value, &d.time_zone),
+            ImportField::GradeLevels => same_custom(value, "Grade Levels"),
+            ImportField::ContentAreas => same_custom(value, "Content Areas"),
+            ImportField::Email => {
+                blank
+                    || d.email
+                        .as_ref()
+                        .is_some_and(|e| same_ignoring_case(e.as_str(), value.trim()))
+            }
+            ImportField::Username => {
+                blank
+                    || d.username
+                        .as_ref()
+                        .is_some_and(|u| same_ignoring_case(u.as_str(), value.trim()))
+            }
+            ImportField::Grade if blank => d.grade.is_none(),
+            ImportField::Grade => Grade::parse(value).is_ok_and(|g| Some(g) == d.grade),
+            ImportField::Kind => blank || parse_kind(value) == Some(d.kind),
+            // Roles, groups, a status, a password: planned in full when given.
+            _ => blank,
+        };
+        if !same {
+            return false;
+        }
+    }
+    let columns = [ImportField::Building, ImportField::AuthorizedOrganizations];
+    if columns.iter().any(|f| row.get(*f).is_some()) {
+        let mut named = Vec::with_capacity(d.org_units.len());
+        for name in columns
+            .iter()
+            .filter_map(|f| row.get(*f))
+            .flat_map(split_list)
+        {
+            match resolved_units.get(name) {
+                Some(id) => named.push(*id),
+                None => return false,
+            }
+        }
+        named.sort_unstable();
+        named.dedup();
+        if !named.iter().eq(d.org_units.iter()) {
+            return false;
+        }
+    }
+    true
 }
 
 /// True when `a` and `b` are the same text once lower-cased (as e-mail and username keys are).
