@@ -41,19 +41,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use homeroom::import::{ReadOptions, read};
-use homeroom::{
-    Actor, Approval, Directory, DistrictId, ImportOptions, ManualClock, NewOrgUnit, SequentialIds,
-    Storage, User, UserSearch,
-};
-use homeroom_benches::{bare, files};
+use homeroom::{Actor, Approval, Directory, DistrictId, ImportOptions, Storage, User, UserSearch};
+use homeroom_benches::roster::roster;
+use homeroom_benches::{bare, files, roster};
 use homeroom_memory::MemoryStorage;
 use homeroom_sea::SeaStorage;
 use tokio::runtime::Runtime;
-
-const SCHOOLS: usize = 20;
 
 fn rows() -> usize {
     std::env::var("HOMEROOM_BENCH_ROWS")
@@ -62,57 +57,8 @@ fn rows() -> usize {
         .unwrap_or(100_000)
 }
 
-/// A district's roster in the Homeroom template: Local ID, names, e-mail, username, grade and
-/// building (by name for most rows, by code for every fifth).
-fn roster(rows: usize) -> Vec<u8> {
-    const FIRST: [&str; 8] = [
-        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John",
-    ];
-    const LAST: [&str; 8] = [
-        "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Backus",
-    ];
-    let mut out = String::from("Local ID,First Name,Last Name,Email,Username,Grade,Building\r\n");
-    for n in 0..rows {
-        let school = n % SCHOOLS;
-        let building = if n % 5 == 0 {
-            format!("S{school:02}")
-        } else {
-            format!("School {school}")
-        };
-        out.push_str(&format!(
-            "{n:07},{}{},{}{n},student{n}@maple.k12.us,s{n:07},{},{building}\r\n",
-            FIRST[n % 8],
-            n % 97,
-            LAST[(n / 8) % 8],
-            n % 12 + 1,
-        ));
-    }
-    out.into_bytes()
-}
-
-/// A directory over `storage` with the district and its schools.
 async fn district(storage: Arc<dyn Storage>) -> (Directory, DistrictId) {
-    let clock = Arc::new(ManualClock::new(
-        Utc.with_ymd_and_hms(2026, 8, 1, 2, 0, 0).unwrap(),
-    ));
-    let directory = Directory::new(storage, clock, Arc::new(SequentialIds::new(11)));
-    let admin = Actor::system("bench");
-    let district = directory
-        .create_district(&admin, "Maple Valley USD")
-        .await
-        .unwrap()
-        .id;
-    for n in 0..SCHOOLS {
-        directory
-            .create_org_unit(
-                &admin,
-                district,
-                NewOrgUnit::school(format!("School {n}")).with_code(format!("S{n:02}")),
-            )
-            .await
-            .unwrap();
-    }
-    (directory, district)
+    roster::district(storage).await.unwrap()
 }
 
 /// The whole pipeline: read the bytes, plan, apply. Returns the users created.

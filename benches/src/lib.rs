@@ -2,6 +2,7 @@
 
 pub mod bare;
 pub mod files;
+pub mod roster;
 
 use std::sync::Arc;
 

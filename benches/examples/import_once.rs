@@ -1,0 +1,80 @@
+//! One import of a large generated roster, timed phase by phase: read, plan, apply, then a
+//! no-change re-sync. For sizes too large to run many times in a criterion bench (the
+//! million-row run); run it under `/usr/bin/time -v` for the peak memory.
+//!
+//! ```text
+//! cargo run --release -p homeroom-benches --example import_once -- 1000000 [sqlite-file]
+//! ```
+//!
+//! Without a file the memory backend is used.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a measuring tool, not library code: a failure should stop it loudly"
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use homeroom::import::{ReadOptions, read};
+use homeroom::{Actor, Approval, ImportOptions, Storage};
+use homeroom_benches::{files, roster};
+use homeroom_memory::MemoryStorage;
+use homeroom_sea::SeaStorage;
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let rows: usize = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    let file = args.next().map(PathBuf::from);
+    let storage: Arc<dyn Storage> = match &file {
+        Some(path) => {
+            files::remove(path);
+            Arc::new(SeaStorage::connect(&files::sqlite_url(path)).await.unwrap())
+        }
+        None => Arc::new(MemoryStorage::new()),
+    };
+    let backend = if file.is_some() {
+        "SQLite file"
+    } else {
+        "memory"
+    };
+    let bytes = roster::roster(rows);
+    println!(
+        "{rows} rows ({:.1} MB), {backend}",
+        bytes.len() as f64 / 1e6
+    );
+    let (directory, district) = roster::district(storage).await.unwrap();
+    let admin = Actor::system("import_once");
+    let options = ImportOptions {
+        sync: true,
+        ..ImportOptions::default()
+    };
+    for pass in ["first import", "no-change re-sync"] {
+        let start = Instant::now();
+        let data = read(&bytes, "roster.csv", &ReadOptions::default()).unwrap();
+        let read_took = start.elapsed();
+        let plan = directory
+            .plan_import(&admin, district, &data, &options)
+            .await
+            .unwrap();
+        let plan_took = start.elapsed() - read_took;
+        let outcome = directory
+            .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
+            .await
+            .unwrap();
+        let total = start.elapsed();
+        println!(
+            "{pass}: {total:.2?} (read {read_took:.2?}, plan {plan_took:.2?}, apply {:.2?}); created {}, unchanged {}, {} ops",
+            total - read_took - plan_took,
+            outcome.counts.created,
+            outcome.counts.unchanged,
+            outcome.ops
+        );
+    }
+}
