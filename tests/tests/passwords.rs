@@ -9,6 +9,7 @@ use homeroom_tests::{Harness, across_backends};
 
 struct Setup {
     district: DistrictId,
+    lincoln: OrgUnitId,
     ada: User,
     principal: Actor,
 }
@@ -68,6 +69,7 @@ async fn setup(h: &Harness) -> Setup {
     .unwrap();
     Setup {
         district,
+        lincoln: lincoln.id,
         ada,
         principal: Actor::user(district, principal.id),
     }
@@ -194,5 +196,122 @@ across_backends! {
             .await
             .unwrap_err();
         assert_eq!(refusal(&set), Refusal::PasswordsDisabled);
+    }
+
+    async fn inside_scope_without_edit_users_is_forbidden_and_sets_nothing(h: Harness) {
+        let s = setup(&h).await;
+        let d = &h.directory;
+        let olive = d
+            .create_user(
+                &h.admin,
+                s.district,
+                UserDetails::new(UserKind::Staff, "Olive", "Observer").in_org_unit(s.lincoln),
+            )
+            .await
+            .unwrap();
+        let observer = d
+            .roles(&h.admin, s.district)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.preset == Some(Preset::Observer))
+            .unwrap();
+        d.grant_role(&h.admin, s.district, olive.id, observer.id, Scope::unit(s.lincoln))
+            .await
+            .unwrap();
+        let olive = Actor::user(s.district, olive.id);
+        // Olive sees Ada (View Users over Lincoln) but may not edit her.
+        d.user(&olive, s.district, s.ada.id).await.unwrap();
+        let error = d
+            .set_password(&olive, s.district, s.ada.id, &password("welcome-2026"), true)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Forbidden);
+        let nothing = d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap_err();
+        assert_eq!(refusal(&nothing), Refusal::SignInFailed);
+        let log = d.user_activity(&h.admin, s.district, s.ada.id, None, 50).await.unwrap();
+        assert!(log.items.iter().all(|e| e.action != ActivityAction::PasswordSet));
+    }
+
+    async fn only_a_user_of_the_district_changes_their_own_password(h: Harness) {
+        let s = setup(&h).await;
+        let d = &h.directory;
+        d.set_password(&h.admin, s.district, s.ada.id, &password("welcome-2026"), true)
+            .await
+            .unwrap();
+        // A system actor has no password of its own.
+        let system = d
+            .change_own_password(&h.admin, s.district, "welcome-2026", &password("my-own-secret"))
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&system), Refusal::SignInFailed);
+        // Ada, acting in another district, is not Ada there.
+        let elsewhere = d.create_district(&h.admin, "Cedar Falls USD").await.unwrap().id;
+        let ada = Actor::user(s.district, s.ada.id);
+        let other = d
+            .change_own_password(&ada, elsewhere, "welcome-2026", &password("my-own-secret"))
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&other), Refusal::SignInFailed);
+        // Nothing changed: the temporary password still works and must still be changed.
+        let still = d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
+        assert!(still.must_change);
+    }
+
+    async fn a_blocked_user_cannot_change_their_password_and_an_expired_lock_lifts(h: Harness) {
+        let s = setup(&h).await;
+        let d = &h.directory;
+        d.set_password(&h.admin, s.district, s.ada.id, &password("welcome-2026"), false)
+            .await
+            .unwrap();
+        let until = h.clock.now() + chrono::Duration::minutes(15);
+        let locked = d
+            .set_access(
+                &h.admin,
+                s.district,
+                s.ada.id,
+                s.ada.version,
+                Access::Locked { until: Some(until), reason: "five failed sign-ins (note for admins)".into() },
+            )
+            .await
+            .unwrap();
+        let blocked = d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap_err();
+        assert_eq!(refusal(&blocked), Refusal::SignInBlocked);
+        assert!(!blocked.to_string().contains("note for admins"), "{blocked}");
+        let ada = Actor::user(s.district, s.ada.id);
+        let change = d
+            .change_own_password(&ada, s.district, "welcome-2026", &password("my-own-secret"))
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&change), Refusal::SignInBlocked);
+
+        // Once the lock's time has passed, the same password works again.
+        h.clock.advance(chrono::Duration::minutes(16));
+        let signed_in = d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
+        assert_eq!(signed_in.user, locked.id);
+        d.change_own_password(&ada, s.district, "welcome-2026", &password("my-own-secret"))
+            .await
+            .unwrap();
+        d.verify_password(s.district, "alovelace", "my-own-secret").await.unwrap();
+    }
+
+    async fn sso_only_districts_refuse_changing_passwords_too(h: Harness) {
+        let s = setup(&h).await;
+        let d = &h.directory;
+        d.set_password(&h.admin, s.district, s.ada.id, &password("welcome-2026"), false)
+            .await
+            .unwrap();
+        let district = d.district(&h.admin, s.district).await.unwrap();
+        let settings = DistrictSettings { sso_only: true, ..district.settings.clone() };
+        d.update_district_settings(&h.admin, s.district, district.version, settings)
+            .await
+            .unwrap();
+        let ada = Actor::user(s.district, s.ada.id);
+        let change = d
+            .change_own_password(&ada, s.district, "welcome-2026", &password("my-own-secret"))
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&change), Refusal::PasswordsDisabled);
+        assert_eq!(change.kind(), ErrorKind::Refused);
     }
 }

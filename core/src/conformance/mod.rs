@@ -187,6 +187,7 @@ macro_rules! storage_conformance_tests {
             password_is_read_back_and_replaced,
             password_for_a_missing_user_is_not_found,
             password_goes_with_its_user_and_survives_a_failed_set,
+            passwords_never_cross_districts,
         );
     };
 }

@@ -78,7 +78,42 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// Changes the acting user's own password after checking their current one; the new
-    /// password is not temporary. A wrong current password is refused as a failed sign-in.
+    /// password is not temporary. A wrong current password is refused as a failed sign-in
+    /// ([`Refusal::SignInFailed`]); a user who may not sign in (suspended, locked, not Active)
+    /// may not change it either ([`Refusal::SignInBlocked`]). Only a user actor of `district`
+    /// has a password of their own.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use chrono::{TimeZone, Utc};
+    /// # use homeroom::*;
+    /// # use homeroom::password::Password;
+    /// # tokio_test(async {
+    /// # let directory = Directory::new(
+    /// #     Arc::new(homeroom_memory::MemoryStorage::new()),
+    /// #     Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).unwrap())),
+    /// #     Arc::new(SequentialIds::new(1)),
+    /// # );
+    /// # let admin = Actor::system("setup");
+    /// # let district = directory.create_district(&admin, "Maple Valley USD").await?.id;
+    /// # let ada = directory
+    /// #     .create_user(&admin, district, UserDetails::new(UserKind::Staff, "Ada", "Lovelace")
+    /// #         .with_username("alovelace").unwrap())
+    /// #     .await?;
+    /// let temporary = Password::new("welcome-2026").unwrap();
+    /// directory.set_password(&admin, district, ada.id, &temporary, true).await?;
+    /// assert!(directory.verify_password(district, "alovelace", "welcome-2026").await?.must_change);
+    ///
+    /// // Ada signs in and must choose her own.
+    /// let me = Actor::user(district, ada.id);
+    /// let mine = Password::new("tulip-garden-42").unwrap();
+    /// directory.change_own_password(&me, district, "welcome-2026", &mine).await?;
+    /// assert!(!directory.verify_password(district, "alovelace", "tulip-garden-42").await?.must_change);
+    /// # Ok::<(), Error>(()) });
+    /// # fn tokio_test<F: std::future::Future<Output = Result<(), Error>>>(f: F) {
+    /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
+    /// # }
+    /// ```
     pub async fn change_own_password(
         &self,
         actor: &Actor,
@@ -98,6 +133,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             ));
         };
         let (acting, _) = self.acting(actor, district).await?;
+        let me = self.load_user(district, user).await?;
         let stored = self.storage.password_credential(district, user).await?;
         if !stored.is_some_and(|c| c.hash.verify(current)) {
             return Err(Error::refused(
@@ -105,6 +141,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 "the current password is not right; nothing was changed",
             ));
         }
+        self.refuse_if_blocked(&me)?;
         self.store_password(&acting.who, district, user, new, false, "changed")
             .await
     }
@@ -114,8 +151,43 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// An unknown login, a user without a password and a wrong password all fail the same way
     /// ([`Refusal::SignInFailed`]), and take as long, so a failure does not tell whether the
     /// login exists. Only with the right password does a suspended, locked or not Active user
-    /// learn that they may not sign in ([`Refusal::SignInBlocked`]). Hashing takes tens of
-    /// milliseconds of CPU by design.
+    /// learn that they may not sign in ([`Refusal::SignInBlocked`]; a lock whose time has
+    /// passed no longer blocks). Hashing takes tens of milliseconds of CPU by design.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use chrono::{TimeZone, Utc};
+    /// # use homeroom::*;
+    /// # use homeroom::password::Password;
+    /// # tokio_test(async {
+    /// # let directory = Directory::new(
+    /// #     Arc::new(homeroom_memory::MemoryStorage::new()),
+    /// #     Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).unwrap())),
+    /// #     Arc::new(SequentialIds::new(1)),
+    /// # );
+    /// # let admin = Actor::system("setup");
+    /// # let district = directory.create_district(&admin, "Maple Valley USD").await?.id;
+    /// # let ada = directory
+    /// #     .create_user(&admin, district, UserDetails::new(UserKind::Staff, "Ada", "Lovelace")
+    /// #         .with_email("ada@maple.example").unwrap())
+    /// #     .await?;
+    /// # directory
+    /// #     .set_password(&admin, district, ada.id, &Password::new("welcome-2026").unwrap(), false)
+    /// #     .await?;
+    /// let ok = directory.verify_password(district, "Ada@Maple.Example", "welcome-2026").await?;
+    /// assert_eq!(ok, SignIn { user: ada.id, must_change: false });
+    ///
+    /// // A wrong password and an unknown login are told apart by nothing.
+    /// let wrong = directory.verify_password(district, "ada@maple.example", "guess-guess").await;
+    /// let unknown = directory.verify_password(district, "bob@maple.example", "guess-guess").await;
+    /// let (wrong, unknown) = (wrong.unwrap_err(), unknown.unwrap_err());
+    /// assert_eq!(wrong.to_string(), unknown.to_string());
+    /// assert!(matches!(wrong, Error::Refused { reason: Refusal::SignInFailed, .. }));
+    /// # Ok::<(), Error>(()) });
+    /// # fn tokio_test<F: std::future::Future<Output = Result<(), Error>>>(f: F) {
+    /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
+    /// # }
+    /// ```
     pub async fn verify_password(
         &self,
         district: DistrictId,
@@ -139,19 +211,32 @@ impl<S: Storage + ?Sized> Directory<S> {
         if !credential.hash.verify(password) {
             return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
         }
-        if user.status != RecordStatus::Active || user.access != Access::Allowed {
-            return Err(Error::refused(
-                Refusal::SignInBlocked,
-                format!(
-                    "this account may not sign in (status {}, access {}); ask a district administrator",
-                    user.status, user.access
-                ),
-            ));
-        }
+        self.refuse_if_blocked(&user)?;
         Ok(SignIn {
             user: user.id,
             must_change: credential.must_change,
         })
+    }
+
+    /// `SignInBlocked` unless `user` is Active and may sign in now (an expired lock no longer
+    /// blocks). The message names the status and access, never the admin's lock reason.
+    fn refuse_if_blocked(&self, user: &User) -> Result<(), Error> {
+        if user.status == RecordStatus::Active && user.access.permits_sign_in(self.now()) {
+            return Ok(());
+        }
+        let access = match &user.access {
+            Access::Locked {
+                until: Some(until), ..
+            } => format!("locked until {}", until.to_rfc3339()),
+            other => other.kind().as_str().to_owned(),
+        };
+        Err(Error::refused(
+            Refusal::SignInBlocked,
+            format!(
+                "this account may not sign in (status {}, access {access}); ask a district administrator",
+                user.status
+            ),
+        ))
     }
 
     async fn user_by_login(

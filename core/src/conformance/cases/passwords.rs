@@ -17,6 +17,15 @@ fn credential(secret: &str, must_change: bool, minute: i64) -> PasswordCredentia
     .unwrap()
 }
 
+/// The credential `store` holds for `user` in `district`.
+async fn stored(
+    store: &dyn Storage,
+    district: DistrictId,
+    user: UserId,
+) -> Option<PasswordCredential> {
+    store.password_credential(district, user).await.unwrap()
+}
+
 fn set(district: DistrictId, user: UserId, credential: &PasswordCredential) -> Op {
     Op::SetPassword {
         district,
@@ -123,4 +132,34 @@ pub(super) async fn password_goes_with_its_user_and_survives_a_failed_set(store:
         store.password_credential(other.id, ada.id).await.unwrap(),
         None
     );
+}
+
+/// A credential is read only in its user's district: naming the user under another district
+/// reads `None` and cannot replace it, and changes in one district leave the other's alone.
+pub(super) async fn passwords_never_cross_districts(store: Arc<dyn Storage>) {
+    let mut fx = Fixture::new();
+    let a = fx.seed_district(&*store, "Maple Valley").await;
+    let b = fx.seed_district(&*store, "Cedar Springs").await;
+    let ada = fx.user(a.id, "Ada", "A");
+    let bo = fx.user(b.id, "Bo", "B");
+    seed_users(&*store, [&ada]).await;
+    seed_users(&*store, [&bo]).await;
+    let adas = credential("ada-password", false, 1);
+    let bos = credential("bo-password", true, 2);
+    seed(&*store, [set(a.id, ada.id, &adas)]).await;
+    seed(&*store, [set(b.id, bo.id, &bos)]).await;
+
+    assert_eq!(stored(&*store, b.id, ada.id).await, None);
+    assert_eq!(stored(&*store, a.id, bo.id).await, None);
+    assert_eq!(stored(&*store, a.id, ada.id).await.as_ref(), Some(&adas));
+    assert_eq!(stored(&*store, b.id, bo.id).await.as_ref(), Some(&bos));
+
+    // B naming A's user finds no such user, and A's credential stays.
+    assert_not_found(&refused(&*store, [set(b.id, ada.id, &bos)]).await);
+    assert_eq!(stored(&*store, a.id, ada.id).await.as_ref(), Some(&adas));
+
+    // Deleting B's user takes only B's credential.
+    seed(&*store, [delete(&bo)]).await;
+    assert_eq!(stored(&*store, b.id, bo.id).await, None);
+    assert_eq!(stored(&*store, a.id, ada.id).await, Some(adas));
 }
