@@ -6,7 +6,8 @@
 //! cargo run --release -p homeroom-benches --example import_once -- 1000000 [sqlite-file]
 //! ```
 //!
-//! Without a file the memory backend is used.
+//! Without a file the memory backend is used. `HOMEROOM_RESYNCS=N` runs N no-change re-syncs
+//! instead of one.
 
 #![allow(
     clippy::unwrap_used,
@@ -55,7 +56,14 @@ async fn main() {
         sync: true,
         ..ImportOptions::default()
     };
-    for pass in ["first import", "no-change re-sync"] {
+    // More no-change re-syncs on request, to time or profile that path alone.
+    let resyncs: usize = std::env::var("HOMEROOM_RESYNCS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let passes =
+        std::iter::once("first import").chain(std::iter::repeat_n("no-change re-sync", resyncs));
+    for pass in passes {
         let start = Instant::now();
         let data = read(&bytes, "roster.csv", &ReadOptions::default()).unwrap();
         let read_took = start.elapsed();

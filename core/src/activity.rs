@@ -1,5 +1,6 @@
 //! The activity log: an append-only record of who changed what, when, field by field.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -86,8 +87,9 @@ impl fmt::Display for ActivityAction {
 /// One field's change: `old → new`. `None` means empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
-    /// The field's path (`email`, `name.last`, `status`, ...).
-    pub field: String,
+    /// The field's path (`email`, `name.last`, `status`, ...); most are fixed names, held
+    /// without an allocation.
+    pub field: Cow<'static, str>,
     /// The value before.
     pub old: Option<String>,
     /// The value after.
@@ -109,7 +111,7 @@ impl fmt::Display for FieldChange {
 
 /// The changes that create a record with these field values: every set field, from nothing.
 /// The same list as `diff_fields(&[], &values)`, without copying the values.
-pub(crate) fn created_fields(values: Vec<(String, Option<String>)>) -> Vec<FieldChange> {
+pub(crate) fn created_fields(values: Vec<(Cow<'static, str>, Option<String>)>) -> Vec<FieldChange> {
     values
         .into_iter()
         .filter_map(|(field, value)| {
@@ -125,10 +127,10 @@ pub(crate) fn created_fields(values: Vec<(String, Option<String>)>) -> Vec<Field
 /// Computes the field changes between two lists of `(field, value)`, in the order of `new`,
 /// then fields that only `old` had.
 pub fn diff_fields(
-    old: &[(String, Option<String>)],
-    new: &[(String, Option<String>)],
+    old: &[(Cow<'static, str>, Option<String>)],
+    new: &[(Cow<'static, str>, Option<String>)],
 ) -> Vec<FieldChange> {
-    let lookup = |list: &[(String, Option<String>)], field: &str| {
+    let lookup = |list: &[(Cow<'static, str>, Option<String>)], field: &str| {
         list.iter()
             .find(|(f, _)| f == field)
             .and_then(|(_, v)| v.clone())

@@ -228,25 +228,38 @@ impl fmt::Display for ValidationErrors {
 /// Checks a free-text value: trims it, refuses control characters and over-long values.
 /// Returns `None` for blank input.
 pub(crate) fn clean_text(value: &str, max: usize) -> Result<Option<String>, InvalidValue> {
+    checked_text(value, max).map(|t| t.map(str::to_owned))
+}
+
+/// [`clean_text`] without the copy: the trimmed value, if it passes.
+pub(crate) fn checked_text(value: &str, max: usize) -> Result<Option<&str>, InvalidValue> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    // ASCII text (nearly all of it) is checked byte by byte and its length is its size.
+    let (control, len) = if trimmed.is_ascii() {
+        let control = trimmed
+            .bytes()
+            .any(|b| b.is_ascii_control() && b != b'\n' && b != b'\t');
+        (control, trimmed.len())
+    } else {
+        let control = trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t');
+        (control, trimmed.chars().count())
+    };
+    if control {
         return Err(InvalidValue::new(
             ValidationCode::InvalidCharacters,
             "contains control characters; remove them and try again",
         ));
     }
-    let len = trimmed.chars().count();
     if len > max {
         return Err(InvalidValue::new(
             ValidationCode::TooLong { max },
             format!("is {len} characters long; the limit is {max}"),
         ));
     }
-    Ok(Some(trimmed.to_owned()))
+    Ok(Some(trimmed))
 }

@@ -321,7 +321,7 @@ proptest! {
         prop_assert_eq!(data.users.len(), expected.len());
         for (user, (row, values)) in data.users.iter().zip(expected) {
             prop_assert_eq!(user.source.row, row);
-            prop_assert_eq!(user.values(), values.as_slice());
+            prop_assert_eq!(user.values().collect::<Vec<_>>(), values.iter().map(String::as_str).collect::<Vec<_>>());
             for ((field, _), value) in cols.iter().zip(values) {
                 prop_assert_eq!(user.get(*field), Some(value.as_str()));
             }
@@ -356,7 +356,7 @@ proptest! {
         prop_assert_eq!(data.users.len(), expected.len());
         for (user, (row, values)) in data.users.iter().zip(expected) {
             prop_assert_eq!(user.source.row, row);
-            prop_assert_eq!(user.values(), values.as_slice());
+            prop_assert_eq!(user.values().collect::<Vec<_>>(), values.iter().map(String::as_str).collect::<Vec<_>>());
         }
     }
 }

@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 
 use chrono::DateTime;
+use std::borrow::Cow;
+
 use homeroom::activity::diff_fields;
 use homeroom::*;
 use proptest::prelude::*;
@@ -59,16 +61,17 @@ proptest! {
         old in proptest::collection::btree_map("[a-e]", proptest::option::of("[xyz]{0,2}"), 0..5),
         new in proptest::collection::btree_map("[a-e]", proptest::option::of("[xyz]{0,2}"), 0..5),
     ) {
-        let old: Vec<(String, Option<String>)> = old.into_iter().collect();
-        let new: Vec<(String, Option<String>)> = new.into_iter().collect();
+        type Fields = Vec<(Cow<'static, str>, Option<String>)>;
+        let old: Fields = old.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let new: Fields = new.into_iter().map(|(k, v)| (k.into(), v)).collect();
         let changes = diff_fields(&old, &new);
-        let mut applied: std::collections::BTreeMap<String, Option<String>> = old.iter().cloned().collect();
+        let mut applied: std::collections::BTreeMap<Cow<'static, str>, Option<String>> = old.iter().cloned().collect();
         for change in &changes {
             prop_assert_ne!(&change.old, &change.new, "a change changes something");
             applied.insert(change.field.clone(), change.new.clone());
         }
-        let applied: Vec<(String, Option<String>)> = applied.into_iter().filter(|(_, v)| v.is_some()).collect();
-        let expected: Vec<(String, Option<String>)> = new.iter().filter(|(_, v)| v.is_some()).cloned().collect();
+        let applied: Fields = applied.into_iter().filter(|(_, v)| v.is_some()).collect();
+        let expected: Fields = new.iter().filter(|(_, v)| v.is_some()).cloned().collect();
         prop_assert_eq!(applied, expected);
         prop_assert!(diff_fields(&new, &new).is_empty());
     }

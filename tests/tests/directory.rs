@@ -215,7 +215,7 @@ across_backends! {
         let changed: Vec<(&str, Option<&str>, Option<&str>)> = update
             .changes
             .iter()
-            .map(|c| (c.field.as_str(), c.old.as_deref(), c.new.as_deref()))
+            .map(|c| (&*c.field, c.old.as_deref(), c.new.as_deref()))
             .collect();
         assert_eq!(changed, vec![("grade", Some("6"), Some("7")), ("aup_signed", Some("false"), Some("true"))]);
         assert_eq!(log.items[0].changes[0].new.as_deref(), Some("inactive"));

@@ -1,5 +1,7 @@
 //! Creating and configuring districts.
 
+use std::borrow::Cow;
+
 use crate::activity::ActorRef;
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
@@ -176,9 +178,9 @@ fn validate_settings(mut settings: DistrictSettings) -> Result<DistrictSettings,
     Ok(settings)
 }
 
-fn settings_fields(settings: &DistrictSettings) -> Vec<(String, Option<String>)> {
+fn settings_fields(settings: &DistrictSettings) -> Vec<(Cow<'static, str>, Option<String>)> {
     let grades: Vec<&str> = settings.custom_grades.iter().map(String::as_str).collect();
-    let flag = |name: &str, on: bool| (format!("settings.{name}"), Some(on.to_string()));
+    let flag = |name: &str, on: bool| (format!("settings.{name}").into(), Some(on.to_string()));
     let m = settings.modules;
     vec![
         (

@@ -434,7 +434,7 @@ fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
     format!("{} over {}", role.name, describe_scope(scope, tree))
 }
 
-fn field(name: &str, old: Option<String>, new: Option<String>) -> FieldChange {
+fn field(name: &'static str, old: Option<String>, new: Option<String>) -> FieldChange {
     FieldChange {
         field: name.into(),
         old,

@@ -301,7 +301,7 @@ fn unit_code(code: &str, tree: &OrgTree) -> Result<Option<String>, InvalidValue>
     Ok(Some(code))
 }
 
-fn change(field: &str, old: Option<String>, new: Option<String>) -> FieldChange {
+fn change(field: &'static str, old: Option<String>, new: Option<String>) -> FieldChange {
     FieldChange {
         field: field.into(),
         old,

@@ -760,7 +760,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             _ => summarize(r),
         };
         let change = FieldChange {
-            field: what.into(),
+            field: what.to_owned().into(),
             old: old.map(summary),
             new: Some(summary(record)),
         };

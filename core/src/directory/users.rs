@@ -1,5 +1,6 @@
 //! Creating, reading and changing users, and reading their activity log.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject, diff_fields};
@@ -274,7 +275,10 @@ impl<S: Storage + ?Sized> Directory<S> {
 
 /// The user's fields as the activity log records them: org units by name, not by id, so the
 /// log reads right for people.
-fn logged_fields(details: &UserDetails, tree: &OrgTree) -> Vec<(String, Option<String>)> {
+fn logged_fields(
+    details: &UserDetails,
+    tree: &OrgTree,
+) -> Vec<(Cow<'static, str>, Option<String>)> {
     let mut fields = details.field_values();
     let names: Vec<String> = details
         .org_units

@@ -5,11 +5,15 @@
 //! what the admin sees when opening the file in Excel. A quoted value that never closes is
 //! reported instead of silently swallowing the rest of the file.
 
-/// One record: its row number (the first line is row 1) and its fields.
+use super::cells::Cells;
+
+/// What [`Records::next_into`] found out about the record it read.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Record {
+pub(crate) struct Scan {
+    /// The record's row number (the first line is row 1).
     pub(crate) row: u32,
-    pub(crate) fields: Vec<String>,
+    /// How many fields it has.
+    pub(crate) fields: usize,
     /// A quoted field was still open at the end of the input.
     pub(crate) unterminated: bool,
     /// The record's text holds a NUL character somewhere.
@@ -18,32 +22,27 @@ pub(crate) struct Record {
     pub(crate) longest: usize,
 }
 
-/// The records of a text, one at a time.
+/// The records of a text, read one at a time into [`Cells`].
 pub(crate) struct Records<'a> {
     text: &'a str,
     pos: usize,
     row: u32,
     delimiter: u8,
-    /// Fields in the last record, to size the next one's vector.
-    width: usize,
 }
 
 impl<'a> Records<'a> {
+    /// Records of `text` separated by `delimiter`.
     pub(crate) fn new(text: &'a str, delimiter: u8) -> Self {
         Self {
             text,
             pos: 0,
             row: 1,
             delimiter,
-            width: 0,
         }
     }
-}
 
-impl Iterator for Records<'_> {
-    type Item = Record;
-
-    fn next(&mut self) -> Option<Record> {
+    /// Reads the next record, appending its fields to `out`; `None` at the end of the text.
+    pub(crate) fn next_into(&mut self, out: &mut Cells) -> Option<Scan> {
         let bytes = self.text.as_bytes();
         if self.pos >= bytes.len() {
             return None;
@@ -51,25 +50,24 @@ impl Iterator for Records<'_> {
         let row = self.row;
         let start = self.pos;
         self.row = self.row.saturating_add(1);
-        let mut fields = Vec::with_capacity(self.width.max(1));
-        let mut unterminated = false;
+        let (mut fields, mut longest, mut unterminated) = (0, 0, false);
+        let delimiter = self.delimiter;
         loop {
-            let mut field = String::new();
             let mut pos = self.pos;
             if bytes.get(pos) == Some(&b'"') {
                 pos += 1;
                 loop {
                     match find(bytes, pos, |b| b == b'"') {
                         None => {
-                            field.push_str(slice(self.text, pos, bytes.len()));
+                            out.push_str(slice(self.text, pos, bytes.len()));
                             pos = bytes.len();
                             unterminated = true;
                             break;
                         }
                         Some(q) => {
-                            field.push_str(slice(self.text, pos, q));
+                            out.push_str(slice(self.text, pos, q));
                             if bytes.get(q + 1) == Some(&b'"') {
-                                field.push('"');
+                                out.push_str("\"");
                                 pos = q + 2;
                             } else {
                                 pos = q + 1;
@@ -81,22 +79,20 @@ impl Iterator for Records<'_> {
             }
             // Unquoted text, or anything after a closing quote up to the delimiter (kept, as
             // spreadsheets do).
-            let delimiter = self.delimiter;
             let end = find(bytes, pos, |b| b == delimiter || b == b'\n' || b == b'\r')
                 .unwrap_or(bytes.len());
-            let rest = slice(self.text, pos, end);
-            if field.is_empty() {
-                fields.push(rest.to_owned());
-            } else {
-                field.push_str(rest);
-                fields.push(field);
-            }
+            out.push_str(slice(self.text, pos, end));
+            // What the cell being built holds so far is the whole field.
+            longest = longest.max(out.text_from(out.len()).len());
+            out.end_cell();
+            fields += 1;
             match bytes.get(end) {
                 Some(&b) if b == delimiter => {
                     self.pos = end + 1;
                     if self.pos >= bytes.len() {
                         // A delimiter at the very end: one more, empty, field.
-                        fields.push(String::new());
+                        out.end_cell();
+                        fields += 1;
                         break;
                     }
                 }
@@ -118,12 +114,10 @@ impl Iterator for Records<'_> {
                 }
             }
         }
-        self.width = fields.len();
         let has_nul = bytes
             .get(start..self.pos)
             .is_some_and(|record| record.contains(&0));
-        let longest = fields.iter().map(String::len).max().unwrap_or(0);
-        Some(Record {
+        Some(Scan {
             row,
             fields,
             unterminated,
@@ -187,12 +181,20 @@ mod tests {
     use super::*;
 
     fn rows(text: &str) -> Vec<(u32, Vec<String>, bool)> {
-        Records::new(text, b',')
-            .map(|r| {
-                assert_eq!(r.has_nul, r.fields.iter().any(|f| f.contains('\0')));
-                (r.row, r.fields, r.unterminated)
-            })
-            .collect()
+        let mut records = Records::new(text, b',');
+        let mut cells = Cells::default();
+        let mut rows = Vec::new();
+        while let Some(scan) = records.next_into(&mut cells) {
+            let fields = cells.split_off(0);
+            assert_eq!(scan.fields, fields.len());
+            assert_eq!(scan.has_nul, fields.iter().any(|f| f.contains('\0')));
+            assert_eq!(
+                scan.longest,
+                fields.iter().map(String::len).max().unwrap_or(0)
+            );
+            rows.push((scan.row, fields, scan.unterminated));
+        }
+        rows
     }
 
     fn v(items: &[&str]) -> Vec<String> {

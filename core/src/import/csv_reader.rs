@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use super::cells::Cells;
 use super::csv_parse::{Records, sniff_delimiter};
 use super::data::ImportData;
 use super::decode::decode;
@@ -10,8 +11,7 @@ use super::detect::Format;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
-    RawRow, RawTable, check_cell, check_headers, column_label, is_blank, too_many_rows,
-    warn_unnamed_columns,
+    RawRow, RawTable, check_cell, check_headers, column_label, too_many_rows, warn_unnamed_columns,
 };
 use super::table::template_rows;
 
@@ -117,17 +117,26 @@ pub(crate) fn read_table(
         None => (sniff_delimiter(text), text),
     };
     let mut records = Records::new(text, delimiter);
+    let mut cells = Cells::with_capacity(text.len(), 0);
 
-    let Some(header) = records.by_ref().find(|r| !is_blank(&r.fields)) else {
-        return Err(ImportIssue::error(
-            IssueCode::EmptyFile,
-            file,
-            "the file is empty; it needs a header row (see the template) and one row per user",
-        )
-        .into());
+    // The header: the first record that is not blank.
+    let header = loop {
+        let Some(scan) = records.next_into(&mut cells) else {
+            return Err(ImportIssue::error(
+                IssueCode::EmptyFile,
+                file,
+                "the file is empty; it needs a header row (see the template) and one row per user",
+            )
+            .into());
+        };
+        if cells.text_from(0).trim().is_empty() {
+            cells.truncate(0);
+        } else {
+            break scan;
+        }
     };
     let header_row = header.row;
-    let mut headers = header.fields;
+    let mut headers = cells.split_off(0);
     if header.unterminated {
         return Err(ImportIssue::error(
             IssueCode::UnterminatedQuote,
@@ -141,16 +150,22 @@ pub(crate) fn read_table(
     let width = headers.len();
 
     let mut rows = Vec::new();
-    for record in records {
+    loop {
+        let first = cells.len();
+        let Some(record) = records.next_into(&mut cells) else {
+            break;
+        };
         let row = record.row;
-        let mut fields = record.fields;
-        if is_blank(&fields) {
+        // Cells concatenated are blank exactly when each cell is.
+        if cells.text_from(first).trim().is_empty() {
+            cells.truncate(first);
             continue;
         }
         if rows.len() >= limits.max_rows {
             return Err(too_many_rows(file, limits));
         }
         if record.unterminated {
+            cells.truncate(first);
             issues.push(
                 ImportIssue::error(
                     IssueCode::UnterminatedQuote,
@@ -161,43 +176,45 @@ pub(crate) fn read_table(
             );
             continue;
         }
-        if fields.len() > width && is_blank(&fields[width..]) {
-            fields.truncate(width);
+        let mut fields = record.fields;
+        if fields > width && cells.text_from(first + width).trim().is_empty() {
+            cells.truncate(first + width);
+            fields = width;
         }
-        if fields.len() != width {
-            issues.push(ragged(file, row, fields.len(), width, delimiter));
+        if fields != width {
+            cells.truncate(first);
+            issues.push(ragged(file, row, fields, width, delimiter));
             continue;
         }
-        if !record.has_nul && record.longest <= limits.max_field_len {
-            rows.push(RawRow {
-                row,
-                values: fields,
-                notes: Vec::new(),
-            });
-            continue;
-        }
-        for (i, value) in fields.iter_mut().enumerate() {
-            check_cell(
-                value,
-                file,
-                row,
-                || column_label(&headers, i),
-                limits,
-                issues,
-            );
+        if record.has_nul || record.longest > limits.max_field_len {
+            // The rare row to fix: out of the buffer, checked cell by cell, and back.
+            let mut values = cells.split_off(first);
+            for (i, value) in values.iter_mut().enumerate() {
+                check_cell(
+                    value,
+                    file,
+                    row,
+                    || column_label(&headers, i),
+                    limits,
+                    issues,
+                );
+            }
+            cells.push_row(&values);
         }
         rows.push(RawRow {
             row,
-            values: fields,
+            first,
             notes: Vec::new(),
         });
     }
+    cells.shrink_to_fit();
 
     let table = RawTable {
         file: Arc::from(file),
         headers,
         header_row,
         rows,
+        cells,
         encoding: Some(decoded.encoding),
         delimiter: Some(char::from(delimiter)),
         sheet: None,

@@ -33,6 +33,7 @@
 //! ```
 
 mod archive;
+mod cells;
 mod csv_parse;
 mod csv_reader;
 mod data;

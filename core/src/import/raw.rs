@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use super::cells::Cells;
 use super::decode::TextEncoding;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::ReadLimits;
@@ -17,11 +18,12 @@ pub(crate) enum CellNote {
     ErrorValue,
 }
 
-/// One data row: its number and one value per header column.
+/// One data row: its number and where its values (one per header column) start in the
+/// table's [`Cells`].
 #[derive(Debug)]
 pub(crate) struct RawRow {
     pub(crate) row: u32,
-    pub(crate) values: Vec<String>,
+    pub(crate) first: usize,
     pub(crate) notes: Vec<(usize, CellNote)>,
 }
 
@@ -32,9 +34,21 @@ pub(crate) struct RawTable {
     pub(crate) headers: Vec<String>,
     pub(crate) header_row: u32,
     pub(crate) rows: Vec<RawRow>,
+    /// Every row's values, `headers.len()` per row.
+    pub(crate) cells: Cells,
     pub(crate) encoding: Option<TextEncoding>,
     pub(crate) delimiter: Option<char>,
     pub(crate) sheet: Option<String>,
+}
+
+impl RawTable {
+    /// `row`'s value in column `column` (empty past the last column).
+    pub(crate) fn value(&self, row: &RawRow, column: usize) -> &str {
+        if column >= self.headers.len() {
+            return "";
+        }
+        self.cells.get(row.first + column).unwrap_or_default()
+    }
 }
 
 /// `A`, `B`, ..., `Z`, `AA`, ...: the spreadsheet letter of column `index` (0-based).
@@ -189,7 +203,7 @@ pub(crate) fn warn_unnamed_columns(table: &RawTable, issues: &mut Issues) {
         let first = table
             .rows
             .iter()
-            .find(|r| r.values.get(i).is_some_and(|v| !v.trim().is_empty()));
+            .find(|r| !table.value(r, i).trim().is_empty());
         if let Some(first) = first {
             issues.push(
                 ImportIssue::warning(

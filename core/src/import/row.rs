@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Serialize, Serializer};
 
+use super::cells::Cells;
 use super::field::ImportField;
 use super::oneroster::RosterUser;
 
@@ -151,12 +152,15 @@ impl Columns {
 /// assert_eq!(row.get(ImportField::LastName), Some(""));
 /// assert_eq!(row.get(ImportField::Email), None);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ImportRow {
     /// Where the row came from.
     pub source: RowRef,
     columns: Arc<Columns>,
-    values: Vec<String>,
+    /// This row's values (`columns.len()` of them from `first`), in a buffer that the other
+    /// rows of its file share: reading a file costs no allocation per row.
+    cells: Arc<Cells>,
+    first: usize,
     roster: Option<Box<RosterUser>>,
 }
 
@@ -164,10 +168,21 @@ impl ImportRow {
     /// A row with `values` under `columns`; missing values are blank, extra values dropped.
     pub fn new(source: RowRef, columns: Arc<Columns>, mut values: Vec<String>) -> Self {
         values.resize(columns.len(), String::new());
+        Self::in_table(source, columns, Arc::new(Cells::of_row(&values)), 0)
+    }
+
+    /// The row whose values start at cell `first` of a table's `cells`.
+    pub(crate) fn in_table(
+        source: RowRef,
+        columns: Arc<Columns>,
+        cells: Arc<Cells>,
+        first: usize,
+    ) -> Self {
         Self {
             source,
             columns,
-            values,
+            cells,
+            first,
             roster: None,
         }
     }
@@ -181,10 +196,15 @@ impl ImportRow {
     /// The raw text of the cell for `field`: `None` when no column names the field, `Some("")`
     /// when the cell is blank.
     pub fn get(&self, field: ImportField) -> Option<&str> {
-        self.columns
-            .position(field)
-            .and_then(|i| self.values.get(i))
-            .map(String::as_str)
+        self.columns.position(field).and_then(|i| self.value_at(i))
+    }
+
+    /// The raw text of the cell in column `column` (0-based), if there is such a column.
+    pub fn value_at(&self, column: usize) -> Option<&str> {
+        if column >= self.columns.len() {
+            return None;
+        }
+        Some(self.cells.get(self.first + column).unwrap_or_default())
     }
 
     /// The text for `field`, trimmed, or `None` when it is absent or blank.
@@ -210,29 +230,22 @@ impl ImportRow {
     }
 
     /// Every value, in column order (one per column).
-    pub fn values(&self) -> &[String] {
-        &self.values
-    }
-
-    /// Takes the value for `field` out of the row, leaving it blank: lets the plan step move a
-    /// cell's text into a user without copying it. `None` when no column names the field.
-    pub fn take(&mut self, field: ImportField) -> Option<String> {
-        let i = self.columns.position(field)?;
-        self.values.get_mut(i).map(std::mem::take)
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.cells.run(self.first, self.columns.len())
     }
 
     /// The values, by value, in column order (one per column).
     pub fn into_values(self) -> Vec<String> {
-        self.values
+        self.values().map(str::to_owned).collect()
     }
 
     /// Every cell as (header, field, value), in column order.
     pub fn cells(&self) -> impl Iterator<Item = (&str, Option<ImportField>, &str)> {
-        self.values.iter().enumerate().map(|(i, value)| {
+        self.values().enumerate().map(|(i, value)| {
             (
                 self.columns.name(i).unwrap_or_default(),
                 self.columns.field(i),
-                value.as_str(),
+                value,
             )
         })
     }
@@ -244,12 +257,34 @@ impl ImportRow {
     }
 }
 
+impl PartialEq for ImportRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+            && self.columns == other.columns
+            && self.values().eq(other.values())
+            && self.roster == other.roster
+    }
+}
+
+impl Eq for ImportRow {}
+
+impl fmt::Debug for ImportRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportRow")
+            .field("source", &self.source)
+            .field("columns", &self.columns)
+            .field("values", &self.values().collect::<Vec<_>>())
+            .field("roster", &self.roster)
+            .finish()
+    }
+}
+
 impl Serialize for ImportRow {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         struct Cells<'a>(&'a ImportRow);
         impl Serialize for Cells<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut seq = serializer.serialize_seq(Some(self.0.values.len()))?;
+                let mut seq = serializer.serialize_seq(Some(self.0.columns.len()))?;
                 for (column, field, value) in self.0.cells() {
                     seq.serialize_element(&Cell {
                         column,

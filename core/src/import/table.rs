@@ -29,27 +29,32 @@ pub(crate) fn template_rows(
         table.headers.iter().cloned().zip(fields.iter().copied()),
     ));
     let info = FileInfo::of(&table);
-    let file = table.file;
+    let RawTable {
+        file, rows, cells, ..
+    } = table;
+    let cells = Arc::new(cells);
     let local_id = columns.position(ImportField::LocalId);
-    let mut users = Vec::with_capacity(table.rows.len());
-    for raw in table.rows {
+    let mut users = Vec::with_capacity(rows.len());
+    for raw in &rows {
         let source = RowRef {
             file: Arc::clone(&file),
             row: raw.row,
         };
-        if let Some(i) = local_id
-            && let Some(value) = raw.values.get(i)
-        {
-            {
-                check_local_id(value, &source, &columns, i, issues);
-            }
+        if let Some(i) = local_id {
+            let value = cells.get(raw.first + i).unwrap_or_default();
+            check_local_id(value, &source, &columns, i, issues);
         }
         for &(i, note) in &raw.notes {
             if fields.get(i).copied().flatten().is_some() {
                 note_issue(note, &source, &columns, i, Some(i) == local_id, issues);
             }
         }
-        users.push(ImportRow::new(source, Arc::clone(&columns), raw.values));
+        users.push(ImportRow::in_table(
+            source,
+            Arc::clone(&columns),
+            Arc::clone(&cells),
+            raw.first,
+        ));
     }
     Ok((info, users))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
 
 use super::archive;
+use super::cells::Cells;
 use super::data::ImportData;
 use super::detect::Format;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
@@ -294,6 +295,7 @@ fn build_table(
     check_headers(&mut headers, file, header_row, limits)?;
 
     let mut data = Vec::new();
+    let mut table_cells = Cells::default();
     let mut beyond: BTreeMap<u32, u32> = BTreeMap::new();
     for (index, cells) in rows {
         let row = index.saturating_add(1);
@@ -328,7 +330,12 @@ fn build_table(
                 issues,
             );
         }
-        data.push(RawRow { row, values, notes });
+        data.push(RawRow {
+            row,
+            first: table_cells.len(),
+            notes,
+        });
+        table_cells.push_row(&values);
     }
     for (col, first_row) in beyond {
         let letter = column_letter(col as usize);
@@ -348,6 +355,7 @@ fn build_table(
         headers,
         header_row,
         rows: data,
+        cells: table_cells,
         encoding: None,
         delimiter: None,
         sheet: Some(sheet.to_owned()),

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{InvalidValue, ValidationCode, clean_text, limits};
+use crate::validation::{InvalidValue, ValidationCode, checked_text, limits};
 
 /// The student information system's key for a person, unique within a district.
 ///
@@ -27,8 +27,24 @@ pub struct LocalId(String);
 impl LocalId {
     /// Parses a Local ID: trimmed, non-empty, at most 64 characters, no whitespace inside.
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
-        let value = required_identifier(value, "Local ID")?;
-        Ok(Self(value))
+        Self::check(value).map(|v| Self(v.to_owned()))
+    }
+
+    /// Checks `value` as [`LocalId::parse`] does, without making a `LocalId`: the trimmed
+    /// text when it is one (for looking a Local ID up without copying it).
+    ///
+    /// ```
+    /// use homeroom::LocalId;
+    /// assert_eq!(LocalId::check(" 00123 ").unwrap(), "00123");
+    /// assert!(LocalId::check("").is_err());
+    /// ```
+    pub fn check(value: &str) -> Result<&str, InvalidValue> {
+        required_identifier(value, "Local ID")
+    }
+
+    /// A Local ID from text that [`LocalId::check`] passed.
+    pub(crate) fn from_checked(value: &str) -> Self {
+        Self(value.to_owned())
     }
 
     /// The ID as text.
@@ -116,7 +132,7 @@ pub struct Username(String);
 impl Username {
     /// Parses a username: trimmed, non-empty, at most 64 characters, no whitespace inside.
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
-        required_identifier(value, "username").map(Self)
+        required_identifier(value, "username").map(|v| Self(v.to_owned()))
     }
 
     /// The username as entered.
@@ -130,7 +146,7 @@ impl Username {
     }
 }
 
-fn required_identifier(value: &str, what: &str) -> Result<String, InvalidValue> {
+fn required_identifier<'v>(value: &'v str, what: &str) -> Result<&'v str, InvalidValue> {
     let value = value.trim();
     if value.is_empty() {
         return Err(InvalidValue::new(
@@ -145,11 +161,11 @@ fn required_identifier(value: &str, what: &str) -> Result<String, InvalidValue> 
             format!("a {what} may not contain spaces or control characters"),
         ));
     }
-    Ok(value.to_owned())
+    Ok(value)
 }
 
 fn check_length(value: &str, max: usize) -> Result<(), InvalidValue> {
-    clean_text(value, max).map(|_| ())
+    checked_text(value, max).map(|_| ())
 }
 
 macro_rules! string_conversions {

@@ -1,5 +1,6 @@
 //! Users: students and staff.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -150,11 +151,11 @@ impl UserDetails {
 
     /// Every field as `(name, display value)`, in a fixed order. The activity log diffs these,
     /// so a new field added to the struct must be added here too.
-    pub fn field_values(&self) -> Vec<(String, Option<String>)> {
+    pub fn field_values(&self) -> Vec<(Cow<'static, str>, Option<String>)> {
         fn opt<T: ToString>(value: &Option<T>) -> Option<String> {
             value.as_ref().map(ToString::to_string)
         }
-        let mut fields: Vec<(String, Option<String>)> = vec![
+        let mut fields: Vec<(Cow<'static, str>, Option<String>)> = vec![
             ("kind".into(), Some(self.kind.to_string())),
             ("name.prefix".into(), self.name.prefix.clone()),
             ("name.first".into(), Some(self.name.first.clone())),
@@ -195,10 +196,10 @@ impl UserDetails {
                 g.phone.as_deref(),
             ];
             let text = parts.iter().map(|p| p.unwrap_or("")).collect::<Vec<_>>();
-            fields.push((format!("guardians[{i}]"), Some(text.join(" | "))));
+            fields.push((format!("guardians[{i}]").into(), Some(text.join(" | "))));
         }
         for (name, value) in &self.custom_fields {
-            fields.push((format!("custom.{name}"), Some(value.clone())));
+            fields.push((format!("custom.{name}").into(), Some(value.clone())));
         }
         fields
     }

@@ -261,7 +261,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     let user = User {
                         id: UserId::from_uuid(self.ids.next_uuid()),
                         district,
-                        details: details.clone(),
+                        details: (**details).clone(),
                         status: *status,
                         access: Access::Allowed,
                         created_at: now,
@@ -270,8 +270,9 @@ impl<S: Storage + ?Sized> Directory<S> {
                         import_managed: true,
                     };
                     let fields = crate::activity::created_fields(user.details.field_values());
-                    entries.push(log(Subject::User(user.id), ActivityAction::Created, fields));
-                    changes.push(Op::InsertUser(user.clone()));
+                    let id = user.id;
+                    entries.push(log(Subject::User(id), ActivityAction::Created, fields));
+                    changes.push(Op::InsertUser(user));
                     if let Some(password) = temporary_password {
                         // Argon2id by policy: tens of milliseconds per new user with a password.
                         let credential = PasswordCredential::temporary(password, &*self.ids, now)
@@ -280,18 +281,12 @@ impl<S: Storage + ?Sized> Directory<S> {
                         })?;
                         changes.push(Op::SetPassword {
                             district,
-                            user: user.id,
+                            user: id,
                             credential,
                         });
                     }
-                    grants_added |= self.push_grants(
-                        &mut changes,
-                        &user.id,
-                        grants,
-                        &acting.who,
-                        district,
-                        now,
-                    );
+                    grants_added |=
+                        self.push_grants(&mut changes, &id, grants, &acting.who, district, now);
                 }
                 RowAction::Update {
                     user,
@@ -305,7 +300,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                         return Err(Error::not_found(crate::Entity::User, user));
                     };
                     let updated = User {
-                        details: details.clone(),
+                        details: (**details).clone(),
                         status: *status,
                         updated_at: now,
                         version: expected.next(),

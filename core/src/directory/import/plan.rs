@@ -1,7 +1,12 @@
 //! Planning an import: each row → create / update / unchanged / error, as a pure function of the
 //! rows read and the district's current state.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
+
+/// The planner's maps: keyed by text from the file, looked up once or more per row, so hashed
+/// with foldhash (seeded per process, like std's, but several times faster on short keys).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 use uuid::Uuid;
 
@@ -40,6 +45,7 @@ pub(crate) fn plan<'a>(
     progress: &dyn Fn(ImportProgress),
 ) -> ImportPlan {
     let mut planner = Planner::new(current, options);
+    planner.rows.reserve_exact(data.users.len());
     planner.issues.extend(data.issues.iter().cloned());
     planner.errors = planner.issues.iter().filter(|i| i.is_error()).count();
     planner.plan_orgs(&data.orgs);
@@ -54,7 +60,7 @@ pub(crate) fn plan<'a>(
         let action = planner.plan_row(row);
         planner.rows.push(RowPlan {
             source: row.source.clone(),
-            local_id: row.value(ImportField::LocalId).map(str::to_owned),
+            local_id: row.value(ImportField::LocalId).map(Into::into),
             action,
         });
     }
@@ -81,21 +87,26 @@ pub(crate) fn plan<'a>(
 struct Planner<'a> {
     current: &'a Current<'a>,
     options: &'a ImportOptions,
-    by_local_id: HashMap<&'a str, &'a User>,
+    /// The district's users by Local ID, as positions in `current.users`.
+    by_local_id: Map<&'a str, usize>,
+    /// For each of `current.users`, the row that lists them (0: none yet).
+    listed: Vec<u32>,
     /// Who holds each e-mail and username, built when the first new user needs checking (a
     /// nightly sync that creates nobody never pays for it).
     key_holders: Option<KeyHolders>,
-    units_by_key: HashMap<String, Vec<OrgUnitId>>,
-    roster_units: HashMap<String, OrgUnitId>,
+    units_by_key: Map<String, Vec<OrgUnitId>>,
+    roster_units: Map<String, OrgUnitId>,
     new_units: Vec<PlannedOrgUnit>,
     /// The district's tree with the planned new units in it, for validating rows.
     tree: OrgTree,
     /// Org unit names (as written in cells) already resolved.
-    resolved_units: HashMap<&'a str, OrgUnitId>,
+    resolved_units: Map<&'a str, OrgUnitId>,
     /// Local IDs already on a row (as written there, trimmed), with that row's number.
-    seen_local_ids: HashMap<&'a str, u32>,
-    file_emails: HashMap<String, u32>,
-    file_usernames: HashMap<String, u32>,
+    /// Local IDs of no current user already on a row (as written there, trimmed), with that
+    /// row's number.
+    new_local_ids: Map<&'a str, u32>,
+    file_emails: Map<String, u32>,
+    file_usernames: Map<String, u32>,
     rows: Vec<RowPlan>,
     deactivations: Vec<Deactivation>,
     issues: Vec<ImportIssue>,
@@ -105,13 +116,14 @@ struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     fn new(current: &'a Current<'a>, options: &'a ImportOptions) -> Self {
-        let mut by_local_id = HashMap::with_capacity(current.users.len());
-        for user in current.users {
+        let mut by_local_id =
+            Map::with_capacity_and_hasher(current.users.len(), Default::default());
+        for (i, user) in current.users.iter().enumerate() {
             if let Some(id) = &user.details.local_id {
-                by_local_id.insert(id.as_str(), &**user);
+                by_local_id.insert(id.as_str(), i);
             }
         }
-        let mut units_by_key: HashMap<String, Vec<OrgUnitId>> = HashMap::new();
+        let mut units_by_key: Map<String, Vec<OrgUnitId>> = Map::default();
         for unit in current.tree.units() {
             units_by_key
                 .entry(unit.name.trim().to_lowercase())
@@ -129,15 +141,16 @@ impl<'a> Planner<'a> {
             current,
             options,
             by_local_id,
+            listed: vec![0; current.users.len()],
             key_holders: None,
             units_by_key,
-            roster_units: HashMap::new(),
+            roster_units: Map::default(),
             new_units: Vec::new(),
             tree: current.tree.clone(),
-            seen_local_ids: HashMap::new(),
-            resolved_units: HashMap::new(),
-            file_emails: HashMap::new(),
-            file_usernames: HashMap::new(),
+            new_local_ids: Map::default(),
+            resolved_units: Map::default(),
+            file_emails: Map::default(),
+            file_usernames: Map::default(),
             rows: Vec::new(),
             deactivations: Vec::new(),
             issues: Vec::new(),
@@ -264,10 +277,9 @@ impl<'a> Planner<'a> {
 
     fn plan_row(&mut self, row: &'a ImportRow) -> RowAction {
         let errors_before = self.error_count();
-        let Some(local_id) = self.local_id(row) else {
+        let Some((local_id, existing)) = self.local_id(row) else {
             return RowAction::Error;
         };
-        let existing = self.by_local_id.get(local_id.as_str()).copied();
         match (self.options.mode, existing) {
             (ImportMode::CreateOnly, Some(user)) => {
                 let message = format!(
@@ -329,7 +341,7 @@ impl<'a> Planner<'a> {
             |u| u.details.clone(),
         );
         let mut status = existing.map_or(RecordStatus::Active, |u| u.status);
-        details.local_id = Some(local_id.clone());
+        details.local_id = Some(LocalId::from_checked(local_id));
         self.apply_cells(row, existing, &mut details, &mut status);
 
         let details = match normalize_details(details, self.current.district, &self.tree) {
@@ -358,7 +370,7 @@ impl<'a> Planner<'a> {
         }
         match existing {
             None => RowAction::Create {
-                details,
+                details: Box::new(details),
                 status,
                 grants,
                 temporary_password,
@@ -383,7 +395,7 @@ impl<'a> Planner<'a> {
                     RowAction::Update {
                         user: user.id,
                         expected: user.version,
-                        details,
+                        details: Box::new(details),
                         status,
                         changes,
                         grants,
@@ -397,16 +409,36 @@ impl<'a> Planner<'a> {
         self.errors
     }
 
-    fn local_id(&mut self, row: &'a ImportRow) -> Option<LocalId> {
-        let raw = row.value(ImportField::LocalId).unwrap_or("");
-        let local_id = match LocalId::parse(raw) {
+    /// The row's Local ID (checked, trimmed) and the current user holding it, unless the ID
+    /// is bad or already on another row.
+    fn local_id(&mut self, row: &'a ImportRow) -> Option<(&'a str, Option<&'a User>)> {
+        let raw = row.get(ImportField::LocalId).unwrap_or("");
+        let local_id = match LocalId::check(raw) {
             Ok(id) => id,
             Err(problem) => {
                 self.invalid(row, ImportField::LocalId, problem);
                 return None;
             }
         };
-        if let Some(first) = self.seen_local_ids.get(local_id.as_str()) {
+        let at = row.source.row.max(1);
+        let (first, existing) = match self.by_local_id.get(local_id) {
+            Some(&i) => {
+                let listed = self.listed.get_mut(i)?;
+                let first = *listed;
+                if first == 0 {
+                    *listed = at;
+                }
+                (first, self.current.users.get(i).map(|u| &**u))
+            }
+            None => match self.new_local_ids.entry(local_id) {
+                Entry::Occupied(listed) => (*listed.get(), None),
+                Entry::Vacant(slot) => {
+                    slot.insert(at);
+                    (0, None)
+                }
+            },
+        };
+        if first != 0 {
             let message =
                 format!("Local ID {local_id} is also on row {first}; each person may appear once");
             self.issue(
@@ -418,9 +450,7 @@ impl<'a> Planner<'a> {
             );
             return None;
         }
-        // `raw` is trimmed, as the parsed ID is: the key without a copy.
-        self.seen_local_ids.insert(raw, row.source.row);
-        Some(local_id)
+        Some((local_id, existing))
     }
 
     /// Copies every cell of a present column onto `details`. A blank cell clears an optional
@@ -887,18 +917,15 @@ impl<'a> Planner<'a> {
 
     /// Import-managed Active users the file no longer lists become Inactive.
     fn plan_deactivations(&mut self) {
-        let listed = &self.seen_local_ids;
         let mut deactivations: Vec<Deactivation> = self
             .current
             .users
             .iter()
-            .filter(|u| u.import_managed && u.status == RecordStatus::Active)
-            .filter(|u| {
-                u.details
-                    .local_id
-                    .as_ref()
-                    .is_none_or(|l| !listed.contains_key(l.as_str()))
+            .zip(&self.listed)
+            .filter(|(u, listed)| {
+                **listed == 0 && u.import_managed && u.status == RecordStatus::Active
             })
+            .map(|(u, _)| u)
             .map(|u| Deactivation {
                 user: u.id,
                 expected: u.version,
@@ -921,12 +948,16 @@ impl<'a> Planner<'a> {
             }
         }
         counts.deactivated = self.deactivations.len() as u64;
-        let managed = self
-            .current
-            .users
-            .iter()
-            .filter(|u| u.import_managed && u.status == RecordStatus::Active)
-            .count() as u64;
+        // Reading every user costs a cache miss each; only a plan that changes someone needs it.
+        let managed = if counts.deactivated + counts.updated > 0 {
+            self.current
+                .users
+                .iter()
+                .filter(|u| u.import_managed && u.status == RecordStatus::Active)
+                .count() as u64
+        } else {
+            0
+        };
         let guard = self.options.guard;
         let mut held = Vec::new();
         for (what, count, max, percent) in [
@@ -990,7 +1021,7 @@ fn parse_kind(value: &str) -> Option<UserKind> {
 /// warn about or grant: every cell equals what is stored (org units by names already
 /// resolved). Anything it cannot decide cheaply answers `false`, and the row is planned in
 /// full; so a `true` is always right, a `false` only costs time.
-fn row_matches(row: &ImportRow, user: &User, resolved_units: &HashMap<&str, OrgUnitId>) -> bool {
+fn row_matches(row: &ImportRow, user: &User, resolved_units: &Map<&str, OrgUnitId>) -> bool {
     if !user.import_managed || row.roster().is_some() {
         return false;
     }
@@ -1047,20 +1078,16 @@ fn row_matches(row: &ImportRow, user: &User, resolved_units: &HashMap<&str, OrgU
     }
     let columns = [ImportField::Building, ImportField::AuthorizedOrganizations];
     if columns.iter().any(|f| row.get(*f).is_some()) {
-        let mut named = Vec::with_capacity(d.org_units.len());
-        for name in columns
-            .iter()
-            .filter_map(|f| row.get(*f))
-            .flat_map(split_list)
-        {
-            match resolved_units.get(name) {
-                Some(id) => named.push(*id),
-                None => return false,
-            }
-        }
-        named.sort_unstable();
-        named.dedup();
-        if !named.iter().eq(d.org_units.iter()) {
+        // The same set both ways, without collecting the names (a row names a unit or two).
+        let names = || {
+            columns
+                .iter()
+                .filter_map(|f| row.get(*f))
+                .flat_map(split_list)
+                .map(|name| resolved_units.get(name).copied())
+        };
+        let all_held = names().all(|id| id.is_some_and(|id| d.org_units.contains(&id)));
+        if !all_held || !d.org_units.iter().all(|u| names().any(|id| id == Some(*u))) {
             return false;
         }
     }
@@ -1069,6 +1096,12 @@ fn row_matches(row: &ImportRow, user: &User, resolved_units: &HashMap<&str, OrgU
 
 /// True when `a` and `b` are the same text once lower-cased (as e-mail and username keys are).
 fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
@@ -1076,14 +1109,14 @@ fn same_ignoring_case(a: &str, b: &str) -> bool {
 
 /// The users holding each e-mail and username key.
 struct KeyHolders {
-    emails: HashMap<String, UserId>,
-    usernames: HashMap<String, UserId>,
+    emails: Map<String, UserId>,
+    usernames: Map<String, UserId>,
 }
 
 impl KeyHolders {
     fn of(users: &[std::sync::Arc<User>]) -> Self {
-        let mut emails = HashMap::with_capacity(users.len());
-        let mut usernames = HashMap::with_capacity(users.len());
+        let mut emails = Map::with_capacity_and_hasher(users.len(), Default::default());
+        let mut usernames = Map::with_capacity_and_hasher(users.len(), Default::default());
         for user in users {
             if let Some(email) = &user.details.email {
                 emails.insert(email.key(), user.id);

@@ -24,8 +24,8 @@ pub struct PlannedGrant {
 pub enum RowAction {
     /// A new user.
     Create {
-        /// Their details.
-        details: UserDetails,
+        /// Their details (boxed: a plan of a hundred thousand unchanged rows stays small).
+        details: Box<UserDetails>,
         /// Their status.
         status: RecordStatus,
         /// Roles granted.
@@ -42,7 +42,7 @@ pub enum RowAction {
         /// The version planned against; apply refuses if it moved.
         expected: Version,
         /// Their new details.
-        details: UserDetails,
+        details: Box<UserDetails>,
         /// Their new status.
         status: RecordStatus,
         /// What changes, field by field.
@@ -64,8 +64,9 @@ pub enum RowAction {
 pub struct RowPlan {
     /// Where the row is.
     pub source: RowRef,
-    /// Its Local ID as written.
-    pub local_id: Option<String>,
+    /// Its Local ID as written (held inline up to 24 bytes: a plan of many rows does not
+    /// allocate one string per row).
+    pub local_id: Option<compact_str::CompactString>,
     /// What happens.
     pub action: RowAction,
 }

@@ -42,7 +42,7 @@ pub fn report_csv(data: &ImportData, plan: &ImportPlan) -> Vec<u8> {
             })
             .collect();
         let mut cells = vec![row.source.file.to_string(), row.source.row.to_string()];
-        cells.extend((0..headers.len()).map(|i| row.values().get(i).cloned().unwrap_or_default()));
+        cells.extend((0..headers.len()).map(|i| row.value_at(i).unwrap_or_default().to_owned()));
         cells.push(status.to_string());
         cells.push(messages.join("; "));
         cells

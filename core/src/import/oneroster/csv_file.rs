@@ -71,10 +71,9 @@ impl RosterFile {
     }
 
     /// A row's value in a known column, trimmed; blank when absent.
-    pub(crate) fn get<'r>(&self, row: &'r RawRow, column: &str) -> &'r str {
+    pub(crate) fn get(&self, row: &RawRow, column: &str) -> &str {
         self.position(column)
-            .and_then(|i| row.values.get(i))
-            .map_or("", |v| v.trim())
+            .map_or("", |i| self.table.value(row, i).trim())
     }
 
     /// A row's value in a known column, trimmed, `None` when blank or absent.
