@@ -1,4 +1,8 @@
 //! Shared fixtures for the benches.
+//!
+//! Every bench and example here runs on mimalloc, as a host that imports at scale would:
+//! glibc's allocator spends much of a large import in `malloc_consolidate` after big frees.
+//! Build with `--features system-allocator` to measure on the system allocator instead.
 
 pub mod bare;
 pub mod files;
@@ -13,6 +17,10 @@ use homeroom::{
     Storage, UserDetails, UserId, UserKind,
 };
 use rust_decimal::Decimal;
+
+#[cfg(not(feature = "system-allocator"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A directory over `storage` with a manual clock, and a busy student: 50 checkouts (49
 /// returned), 20 incidents, 30 invoices with payments, 40 staff notes.

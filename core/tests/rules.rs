@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 proptest! {
     #[test]
-    fn numbered_grades_parse_in_every_spelling(n in 1u8..=12, pad in any::<bool>(), prefix in any::<bool>()) {
+    fn numbered_grades_parse_in_every_spelling(n in 1u8..=12, pad in any::<bool>(), prefix in any::<bool>(), spaces in any::<bool>()) {
         let mut text = if pad { format!("{n:02}") } else { n.to_string() };
         if prefix { text = format!("Grade {text}"); }
+        if spaces { text = format!(" {text}\t"); }
         prop_assert_eq!(Grade::parse(&text).unwrap(), Grade::Numbered(n));
     }
 

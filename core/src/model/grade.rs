@@ -36,6 +36,15 @@ impl Grade {
     /// Parses and normalises a grade. A district-defined code parses here; whether the district
     /// allows it is checked against its settings when a user is saved.
     pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+        // The common cell, a plain number, without the copies below.
+        let trimmed = value.trim();
+        if !trimmed.is_empty()
+            && trimmed.len() <= 3
+            && trimmed.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n @ 1..=12) = trimmed.parse::<u8>()
+        {
+            return Ok(Self::Numbered(n));
+        }
         let Some(text) = clean_text(value, limits::IDENTIFIER)? else {
             return Err(InvalidValue::new(
                 ValidationCode::Required,
