@@ -136,6 +136,14 @@ impl ChangeSet {
         Self::default()
     }
 
+    /// An empty set with room for `ops` ops (a large import knows its size up front, and an
+    /// op is several hundred bytes: growing the list would copy them all again).
+    pub fn with_capacity(ops: usize) -> Self {
+        Self {
+            ops: Vec::with_capacity(ops),
+        }
+    }
+
     /// Adds an op.
     pub fn push(&mut self, op: Op) {
         self.ops.push(op);

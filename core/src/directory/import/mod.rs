@@ -187,8 +187,14 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         let now = self.now();
         let batch = ImportBatchId::from_uuid(self.ids.next_uuid());
-        let mut changes = ChangeSet::new();
-        let mut entries = Vec::new();
+        // An op and an activity entry per user or unit changed, and the batch's entry.
+        let c = plan.counts;
+        let logged = usize::try_from(c.created + c.updated + c.deactivated)
+            .unwrap_or(0)
+            .saturating_add(plan.org_units.len())
+            .saturating_add(1);
+        let mut changes = ChangeSet::with_capacity(logged.saturating_mul(2));
+        let mut entries = Vec::with_capacity(logged);
         let log = |subject, action, fields: Vec<FieldChange>| {
             let mut entry = self.log_entry(&acting.who, district, subject, action, fields, now);
             entry.import_batch = Some(batch);
@@ -357,7 +363,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 expected: district_row.version,
             });
         }
-        let c = plan.counts;
         let summary = [
             ("created", c.created),
             ("updated", c.updated),

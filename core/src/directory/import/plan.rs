@@ -871,6 +871,9 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        if wanted.is_empty() {
+            return Vec::new();
+        }
         let scope = if details.org_units.is_empty() {
             Scope::District
         } else {
