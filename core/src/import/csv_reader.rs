@@ -117,7 +117,8 @@ pub(crate) fn read_table(
         None => (sniff_delimiter(text), text),
     };
     let mut records = Records::new(text, delimiter);
-    let mut cells = Cells::with_capacity(text.len(), 0);
+    // Room for the whole text and a cell per four bytes, so the buffers never grow and copy.
+    let mut cells = Cells::with_capacity(text.len(), text.len() / 4);
 
     // The header: the first record that is not blank.
     let header = loop {
@@ -149,7 +150,8 @@ pub(crate) fn read_table(
     check_headers(&mut headers, file, header_row, limits)?;
     let width = headers.len();
 
-    let mut rows = Vec::new();
+    // Room for every row, judged by the header line's length; pages never touched cost nothing.
+    let mut rows = Vec::with_capacity(text.len() / text.find('\n').unwrap_or(text.len()).max(8));
     loop {
         let first = cells.len();
         let Some(record) = records.next_into(&mut cells) else {
@@ -204,7 +206,7 @@ pub(crate) fn read_table(
         rows.push(RawRow {
             row,
             first,
-            notes: Vec::new(),
+            notes: None,
         });
     }
     cells.shrink_to_fit();

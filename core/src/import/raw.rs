@@ -24,7 +24,9 @@ pub(crate) enum CellNote {
 pub(crate) struct RawRow {
     pub(crate) row: u32,
     pub(crate) first: usize,
-    pub(crate) notes: Vec<(usize, CellNote)>,
+    /// What a workbook said about some cells (boxed: CSV rows never have any, and a row is
+    /// kept small for files of many rows).
+    pub(crate) notes: Option<Box<[(usize, CellNote)]>>,
 }
 
 /// A table as read from a CSV file or a worksheet.

@@ -44,7 +44,7 @@ pub(crate) fn template_rows(
             let value = cells.get(raw.first + i).unwrap_or_default();
             check_local_id(value, &source, &columns, i, issues);
         }
-        for &(i, note) in &raw.notes {
+        for &(i, note) in raw.notes.iter().flatten() {
             if fields.get(i).copied().flatten().is_some() {
                 note_issue(note, &source, &columns, i, Some(i) == local_id, issues);
             }

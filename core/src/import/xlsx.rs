@@ -333,7 +333,7 @@ fn build_table(
         data.push(RawRow {
             row,
             first: table_cells.len(),
-            notes,
+            notes: (!notes.is_empty()).then(|| notes.into_boxed_slice()),
         });
         table_cells.push_row(&values);
     }
