@@ -1,7 +1,5 @@
 //! Every district's rows, and the all-or-nothing application of a change set.
 
-use std::collections::HashMap;
-
 use homeroom::password::PasswordCredential;
 use homeroom::records::Record;
 use homeroom::{
@@ -9,7 +7,11 @@ use homeroom::{
     Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
 };
 
-use crate::tenant::Tenant;
+use crate::tenant::{HashMap, Tenant};
+
+/// A change set with more user writes than this drops the search indexes of the districts it
+/// touches, to be rebuilt in one pass by the next search, rather than updating them per user.
+const BULK_USER_WRITES: usize = 1000;
 
 /// The whole store.
 #[derive(Debug, Default)]
@@ -56,6 +58,24 @@ impl State {
     /// Applies every op in order, or, on the first failure, undoes the ones already applied and
     /// returns that failure.
     pub(crate) fn apply(&mut self, ops: Vec<Op>) -> Result<(), StorageError> {
+        let user_writes = ops
+            .iter()
+            .filter(|op| {
+                matches!(
+                    op,
+                    Op::InsertUser(_) | Op::UpdateUser { .. } | Op::DeleteUser { .. }
+                )
+            })
+            .count();
+        if user_writes > BULK_USER_WRITES {
+            let districts: std::collections::BTreeSet<DistrictId> =
+                ops.iter().filter_map(Op::district).collect();
+            for district in districts {
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.drop_search_index();
+                }
+            }
+        }
         let mut undo = Vec::with_capacity(ops.len());
         for op in ops {
             if let Err(error) = self.apply_op(op, &mut undo) {
@@ -115,9 +135,9 @@ impl State {
                     return Err(exists(Entity::User, UniqueKey::Id, user.id));
                 }
                 let tenant = self.tenant_mut(user.district)?;
-                tenant.check_user_keys(&user)?;
+                let keys = tenant.check_user_keys(&user)?;
                 let (district, id) = (user.district, user.id);
-                tenant.put_user(id, Some(user));
+                tenant.put_checked_user(id, Some((user, keys)));
                 self.user_homes.insert(id, district);
                 undo.push(Undo::User(district, id, None));
             }
@@ -128,8 +148,8 @@ impl State {
                     .user(id)
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
                 check_version(Entity::User, id, expected, current.version)?;
-                tenant.check_user_keys(&user)?;
-                let previous = tenant.put_user(id, Some(user));
+                let keys = tenant.check_user_keys(&user)?;
+                let previous = tenant.put_checked_user(id, Some((user, keys)));
                 undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
             Op::DeleteUser {
