@@ -284,7 +284,11 @@ fn create_users(c: &mut Criterion) {
     let district = district();
     let schools = schools(district.id);
     let users = students(district.id, &schools);
-    let set: ChangeSet = users.iter().cloned().map(Op::InsertUser).collect();
+    let set: ChangeSet = users
+        .iter()
+        .cloned()
+        .map(|u| Op::InsertUser(Box::new(u)))
+        .collect();
 
     let mut group = c.benchmark_group("create_100k_users");
     group

@@ -137,7 +137,7 @@ impl State {
                 let tenant = self.tenant_mut(user.district)?;
                 let keys = tenant.check_user_keys(&user)?;
                 let (district, id) = (user.district, user.id);
-                tenant.put_checked_user(id, Some((user, keys)));
+                tenant.put_checked_user(id, Some((*user, keys)));
                 self.user_homes.insert(id, district);
                 undo.push(Undo::User(district, id, None));
             }
@@ -149,7 +149,7 @@ impl State {
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
                 check_version(Entity::User, id, expected, current.version)?;
                 let keys = tenant.check_user_keys(&user)?;
-                let previous = tenant.put_checked_user(id, Some((user, keys)));
+                let previous = tenant.put_checked_user(id, Some((*user, keys)));
                 undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
             Op::DeleteUser {

@@ -65,7 +65,7 @@ async fn a_bulk_written_index_answers_as_one_kept_in_step() {
         users
             .iter()
             .cloned()
-            .map(Op::InsertUser)
+            .map(|u| Op::InsertUser(Box::new(u)))
             .collect::<Vec<_>>()
             .into_iter()
             .fold(ChangeSet::new(), ChangeSet::with),
@@ -77,7 +77,7 @@ async fn a_bulk_written_index_answers_as_one_kept_in_step() {
         let set = chunk
             .iter()
             .cloned()
-            .map(Op::InsertUser)
+            .map(|u| Op::InsertUser(Box::new(u)))
             .fold(ChangeSet::new(), ChangeSet::with);
         small.apply(set).await.unwrap();
     }
@@ -92,7 +92,7 @@ async fn a_bulk_written_index_answers_as_one_kept_in_step() {
     renamed.version = renamed.version.next();
     let edits = ChangeSet::new()
         .with(Op::UpdateUser {
-            user: renamed.clone(),
+            user: Box::new(renamed.clone()),
             expected: users[3].version,
         })
         .with(Op::DeleteUser {

@@ -48,7 +48,7 @@ async fn a_large_import_is_stored_whole(store: Arc<dyn Storage>) {
         .iter()
         .flat_map(|u| {
             [
-                Op::InsertUser(u.clone()),
+                Op::InsertUser(Box::new(u.clone())),
                 Op::AppendActivity(activity(
                     u.district,
                     u.id.as_uuid().as_u128(),
@@ -58,7 +58,7 @@ async fn a_large_import_is_stored_whole(store: Arc<dyn Storage>) {
         })
         .collect();
     set.push(Op::UpdateUser {
-        user: renamed.clone(),
+        user: Box::new(renamed.clone()),
         expected: users[7].version,
     });
     store.apply(set).await.expect("the import");
@@ -126,7 +126,7 @@ async fn a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(store: Arc<dy
         .apply(
             [
                 Op::InsertDistrict(d.clone()),
-                Op::InsertUser(holder.clone()),
+                Op::InsertUser(Box::new(holder.clone())),
             ]
             .into_iter()
             .collect(),
@@ -143,7 +143,7 @@ async fn a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(store: Arc<dy
         .iter()
         .cloned()
         .chain([clash])
-        .map(Op::InsertUser)
+        .map(|u| Op::InsertUser(Box::new(u)))
         .collect();
     match refused(&*store, set).await {
         StorageError::AlreadyExists { entity, key, value } => {
@@ -162,8 +162,8 @@ async fn a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(store: Arc<dy
         Op::AppendActivity(entry.clone()),
         Op::AppendActivity(entry.clone()),
     ];
-    ops.extend(batch.iter().cloned().map(Op::InsertUser));
-    ops.push(Op::InsertUser(twin.clone()));
+    ops.extend(batch.iter().cloned().map(|u| Op::InsertUser(Box::new(u))));
+    ops.push(Op::InsertUser(Box::new(twin.clone())));
     match refused(&*store, ops.into_iter().collect()).await {
         StorageError::AlreadyExists { entity, key, .. } => {
             assert_eq!((entity, key), (Entity::Activity, UniqueKey::Id));
@@ -171,8 +171,12 @@ async fn a_failure_deep_in_a_large_set_is_exact_and_leaves_nothing(store: Arc<dy
         other => panic!("expected AlreadyExists on the activity id, got {other:?}"),
     }
     // Without the duplicate entry, the twin Local ID is the error.
-    let mut ops: Vec<Op> = batch.iter().cloned().map(Op::InsertUser).collect();
-    ops.push(Op::InsertUser(twin));
+    let mut ops: Vec<Op> = batch
+        .iter()
+        .cloned()
+        .map(|u| Op::InsertUser(Box::new(u)))
+        .collect();
+    ops.push(Op::InsertUser(Box::new(twin)));
     match refused(&*store, ops.into_iter().collect()).await {
         StorageError::AlreadyExists { entity, key, value } => {
             assert_eq!((entity, key), (Entity::User, UniqueKey::LocalId));

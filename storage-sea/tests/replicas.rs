@@ -56,7 +56,7 @@ async fn replicas_never_lose_an_update_nor_share_a_key(a: Store, b: Store) {
         .expect("seed the district");
     let ada = student(d.id, 1);
     replicas[1]
-        .apply(ChangeSet::new().with(Op::InsertUser(ada.clone())))
+        .apply(ChangeSet::new().with(Op::InsertUser(Box::new(ada.clone()))))
         .await
         .expect("seed a user");
     // Each replica reads the row the other wrote.
@@ -79,7 +79,7 @@ async fn replicas_never_lose_an_update_nor_share_a_key(a: Store, b: Store) {
             .collect();
         let results = race(&replicas, |replica, i| {
             let set = ChangeSet::new().with(Op::UpdateUser {
-                user: contenders[i].clone(),
+                user: Box::new(contenders[i].clone()),
                 expected: current.version,
             });
             async move { replica.apply(set).await }
@@ -113,7 +113,7 @@ async fn replicas_never_lose_an_update_nor_share_a_key(a: Store, b: Store) {
             })
             .collect();
         let results = race(&replicas, |replica, i| {
-            let set = ChangeSet::new().with(Op::InsertUser(racers[i].clone()));
+            let set = ChangeSet::new().with(Op::InsertUser(Box::new(racers[i].clone())));
             async move { replica.apply(set).await }
         })
         .await;
@@ -145,7 +145,7 @@ async fn replicas_never_lose_an_update_nor_share_a_key(a: Store, b: Store) {
         u
     };
     replicas[0]
-        .apply(ChangeSet::new().with(Op::InsertUser(counter.clone())))
+        .apply(ChangeSet::new().with(Op::InsertUser(Box::new(counter.clone()))))
         .await
         .expect("seed the counter");
     let results = race(&replicas, |replica, _| {
@@ -164,7 +164,7 @@ async fn replicas_never_lose_an_update_nor_share_a_key(a: Store, b: Store) {
                             .insert("count".into(), (n + 1).to_string());
                     });
                     let set = ChangeSet::new().with(Op::UpdateUser {
-                        user: bumped,
+                        user: Box::new(bumped),
                         expected: read.version,
                     });
                     match replica.apply(set).await {

@@ -208,18 +208,24 @@ pub fn seed_users<'a>(
     store: &'a dyn Storage,
     users: impl IntoIterator<Item = &'a User>,
 ) -> impl Future<Output = ()> + Send + 'a {
-    seed(store, users.into_iter().cloned().map(Op::InsertUser))
+    seed(
+        store,
+        users
+            .into_iter()
+            .cloned()
+            .map(|u| Op::InsertUser(Box::new(u))),
+    )
 }
 
 /// The op that inserts `user`.
 pub fn insert(user: &User) -> Op {
-    Op::InsertUser(user.clone())
+    Op::InsertUser(Box::new(user.clone()))
 }
 
 /// The op that replaces `old` with `new` (which should carry `old.version.next()`).
 pub fn update(old: &User, new: &User) -> Op {
     Op::UpdateUser {
-        user: new.clone(),
+        user: Box::new(new.clone()),
         expected: old.version,
     }
 }

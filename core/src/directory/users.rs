@@ -60,7 +60,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         );
         self.commit(
             ChangeSet::new()
-                .with(Op::InsertUser(user.clone()))
+                .with(Op::InsertUser(Box::new(user.clone())))
                 .with(Op::AppendActivity(entry)),
         )
         .await?;
@@ -263,7 +263,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         self.commit(
             ChangeSet::new()
                 .with(Op::UpdateUser {
-                    user: user.clone(),
+                    user: Box::new(user.clone()),
                     expected,
                 })
                 .with(Op::AppendActivity(entry)),

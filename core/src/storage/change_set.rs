@@ -33,12 +33,13 @@ pub enum Op {
         /// The version it must be stored at now.
         expected: Version,
     },
-    /// Insert a new user.
-    InsertUser(User),
+    /// Insert a new user. (Users are boxed: a user is several hundred bytes, and an import's
+    /// change set holds a hundred thousand ops, most of them small.)
+    InsertUser(Box<User>),
     /// Replace a user stored at `expected`.
     UpdateUser {
         /// The new row.
-        user: User,
+        user: Box<User>,
         /// The version it must be stored at now.
         expected: Version,
     },

@@ -201,7 +201,7 @@ pub(super) async fn failed_set_leaves_no_role_or_grant_behind(store: Arc<dyn Sto
             Op::InsertRole(role),
             Op::InsertGrant(grant),
             Op::UpdateUser {
-                user: stale_user,
+                user: Box::new(stale_user),
                 expected: Version::new(9),
             },
         ],

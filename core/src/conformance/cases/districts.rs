@@ -342,10 +342,10 @@ pub(super) async fn rows_naming_a_missing_district_are_not_found(store: Arc<dyn 
 
     let attempts = [
         Op::InsertOrgUnit(unit.clone()),
-        Op::InsertUser(casper.clone()),
+        Op::InsertUser(Box::new(casper.clone())),
         Op::AppendActivity(entry),
         Op::UpdateUser {
-            user: casper.revised(|_| {}),
+            user: Box::new(casper.revised(|_| {})),
             expected: casper.version,
         },
         delete(&casper),

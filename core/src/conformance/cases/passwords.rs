@@ -84,7 +84,7 @@ pub(super) async fn password_for_a_missing_user_is_not_found(store: Arc<dyn Stor
     let error = refused(
         &*store,
         [
-            Op::InsertUser(ada.clone()),
+            Op::InsertUser(Box::new(ada.clone())),
             set(d.id, ada.id, &cred),
             set(d.id, nobody, &cred),
         ],
@@ -112,7 +112,7 @@ pub(super) async fn password_goes_with_its_user_and_survives_a_failed_set(store:
         [
             set(d.id, ada.id, &second),
             Op::UpdateUser {
-                user: stale,
+                user: Box::new(stale),
                 expected: Version::new(7),
             },
         ],

@@ -319,7 +319,7 @@ pub(super) async fn failed_set_leaves_no_record_behind(store: Arc<dyn Storage>) 
         [
             Op::InsertRecord(out),
             Op::UpdateUser {
-                user: stale,
+                user: Box::new(stale),
                 expected: Version::new(5),
             },
         ],

@@ -278,7 +278,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     let fields = crate::activity::created_fields(user.details.field_values());
                     let id = user.id;
                     entries.push(log(Subject::User(id), ActivityAction::Created, fields));
-                    changes.push(Op::InsertUser(user));
+                    changes.push(Op::InsertUser(Box::new(user)));
                     if let Some(password) = temporary_password {
                         // Argon2id by policy: tens of milliseconds per new user with a password.
                         let credential = PasswordCredential::temporary(password, &*self.ids, now)
@@ -321,7 +321,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                         ));
                     }
                     changes.push(Op::UpdateUser {
-                        user: updated,
+                        user: Box::new(updated),
                         expected: *expected,
                     });
                     grants_added |=
@@ -345,12 +345,12 @@ impl<S: Storage + ?Sized> Directory<S> {
                 vec![field],
             ));
             changes.push(Op::UpdateUser {
-                user: User {
+                user: Box::new(User {
                     status: RecordStatus::Inactive,
                     updated_at: now,
                     version: gone.expected.next(),
                     ..current
-                },
+                }),
                 expected: gone.expected,
             });
         }
