@@ -19,7 +19,8 @@
 //!   store that already holds those users: read, plan (every row unchanged) and apply, which
 //!   writes nothing.
 //!
-//! Only the named work is timed; making fresh stores happens outside the clock. Targets:
+//! Only the named work is timed; making fresh stores happens outside the clock. Like every bench
+//! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets:
 //! `plan_apply_memory` ≤ 3× `parse_only`, `plan_apply_sqlite` ≤ 1.7× `raw_insert_many_sqlite`,
 //! `resync_nochange_memory` ≤ 2× `parse_only`.
 //!
