@@ -11,7 +11,7 @@ use super::detect::Format;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
-    RawRow, RawTable, check_cell, check_headers, column_label, too_many_rows, warn_unnamed_columns,
+    RawRow, RawTable, check_cells, check_headers, too_many_rows, warn_unnamed_columns,
 };
 use super::table::template_rows;
 
@@ -191,16 +191,7 @@ pub(crate) fn read_table(
         if record.has_nul || record.longest > limits.max_field_len {
             // The rare row to fix: out of the buffer, checked cell by cell, and back.
             let mut values = cells.split_off(first);
-            for (i, value) in values.iter_mut().enumerate() {
-                check_cell(
-                    value,
-                    file,
-                    row,
-                    || column_label(&headers, i),
-                    limits,
-                    issues,
-                );
-            }
+            check_cells(&mut values, file, row, &headers, limits, issues);
             cells.push_row(&values);
         }
         rows.push(RawRow {

@@ -131,8 +131,29 @@ pub(crate) fn check_headers(
     Ok(())
 }
 
+/// Checks every cell of a row (see [`check_cell`]), naming each by its header.
+pub(crate) fn check_cells(
+    values: &mut [String],
+    file: &str,
+    row: u32,
+    headers: &[String],
+    limits: &ReadLimits,
+    issues: &mut Issues,
+) {
+    for (i, value) in values.iter_mut().enumerate() {
+        check_cell(
+            value,
+            file,
+            row,
+            || column_label(headers, i),
+            limits,
+            issues,
+        );
+    }
+}
+
 /// Checks one cell: removes NUL characters and cuts over-long values, reporting each.
-pub(crate) fn check_cell(
+fn check_cell(
     value: &mut String,
     file: &str,
     row: u32,

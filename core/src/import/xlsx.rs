@@ -13,8 +13,8 @@ use super::detect::Format;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
-    CellNote, RawRow, RawTable, check_cell, check_headers, column_label, column_letter, is_blank,
-    too_many_rows, warn_unnamed_columns,
+    CellNote, RawRow, RawTable, check_cells, check_headers, column_letter, is_blank, too_many_rows,
+    warn_unnamed_columns,
 };
 use super::table::template_rows;
 
@@ -320,16 +320,7 @@ fn build_table(
         if is_blank(&values) {
             continue;
         }
-        for (i, value) in values.iter_mut().enumerate() {
-            check_cell(
-                value,
-                file,
-                row,
-                || column_label(&headers, i),
-                limits,
-                issues,
-            );
-        }
+        check_cells(&mut values, file, row, &headers, limits, issues);
         data.push(RawRow {
             row,
             first: table_cells.len(),

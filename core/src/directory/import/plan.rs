@@ -4,10 +4,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
-/// The planner's maps: keyed by text from the file, looked up once or more per row, so hashed
-/// with foldhash (seeded per process, like std's, but several times faster on short keys).
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-
 use uuid::Uuid;
 
 use super::ImportProgress;
@@ -26,6 +22,10 @@ use crate::model::{
 };
 use crate::password::Password;
 use crate::validation::{InvalidValue, ValidationCode};
+
+/// The planner's maps: keyed by text from the file, looked up once or more per row, so hashed
+/// with foldhash (seeded per process, like std's, but several times faster on short keys).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// The district as the plan sees it.
 pub(crate) struct Current<'a> {
@@ -101,7 +101,6 @@ struct Planner<'a> {
     tree: OrgTree,
     /// Org unit names (as written in cells) already resolved.
     resolved_units: Map<&'a str, OrgUnitId>,
-    /// Local IDs already on a row (as written there, trimmed), with that row's number.
     /// Local IDs of no current user already on a row (as written there, trimmed), with that
     /// row's number.
     new_local_ids: Map<&'a str, u32>,
