@@ -7,7 +7,7 @@ use homeroom::{
     Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
 };
 
-use crate::tenant::{HashMap, Tenant};
+use crate::tenant::{HashMap, HashSet, Tenant};
 
 /// A change set with more user writes than this drops the search indexes of the districts it
 /// touches, to be rebuilt in one pass by the next search, rather than updating them per user.
@@ -68,8 +68,7 @@ impl State {
             })
             .count();
         if user_writes > BULK_USER_WRITES {
-            let districts: std::collections::BTreeSet<DistrictId> =
-                ops.iter().filter_map(Op::district).collect();
+            let districts: HashSet<DistrictId> = ops.iter().filter_map(Op::district).collect();
             for district in districts {
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.drop_search_index();
