@@ -68,10 +68,23 @@ impl State {
             })
             .count();
         if user_writes > BULK_USER_WRITES {
+            let inserts = ops
+                .iter()
+                .filter(|op| matches!(op, Op::InsertUser(_)))
+                .count();
+            let entries = ops
+                .iter()
+                .filter(|op| matches!(op, Op::AppendActivity(_)))
+                .count();
+            self.user_homes.reserve(inserts);
+            self.activity_homes.reserve(entries);
             let districts: HashSet<DistrictId> = ops.iter().filter_map(Op::district).collect();
             for district in districts {
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.drop_search_index();
+                    // Room for all of them in each district touched: a little over in the rare
+                    // set that spans districts, never a rehash midway.
+                    tenant.reserve(inserts, entries);
                 }
             }
         }

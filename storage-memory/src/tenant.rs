@@ -283,6 +283,17 @@ impl Tenant {
         }
     }
 
+    /// Makes room for `users` more users and `entries` more activity entries, so a bulk change
+    /// set does not grow (and rehash) the tables step by step.
+    pub(crate) fn reserve(&mut self, users: usize, entries: usize) {
+        self.users.reserve(users);
+        self.by_local_id.reserve(users);
+        self.by_email.reserve(users);
+        self.by_username.reserve(users);
+        self.activity.reserve(entries);
+        self.activity_by_subject.reserve(entries);
+    }
+
     pub(crate) fn insert_activity(&mut self, entry: ActivityEntry) {
         let index = self.activity_by_subject.entry(entry.subject).or_default();
         let key = (entry.at, entry.id);
