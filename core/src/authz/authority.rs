@@ -149,6 +149,34 @@ impl Authority {
         }
     }
 
+    /// True when everything `other` holds is held by `self` too, scope by scope: every
+    /// permission `other` has district-wide, `self` has district-wide, and every permission
+    /// `other` has over a unit, `self` has over that unit (directly, from above, or
+    /// district-wide).
+    ///
+    /// The rule "nobody acts on someone more powerful": an actor may change another user's
+    /// credentials, status, access, org units or grants only when the actor's authority covers
+    /// the target's. An unlimited (system) authority covers everything.
+    ///
+    /// ```
+    /// use homeroom::Authority;
+    /// assert!(Authority::unlimited().covers(&Authority::none()));
+    /// assert!(Authority::none().covers(&Authority::none()));
+    /// assert!(!Authority::none().covers(&Authority::unlimited()));
+    /// ```
+    pub fn covers(&self, other: &Authority) -> bool {
+        if self.unlimited {
+            return true;
+        }
+        if other.unlimited || !self.everywhere.contains_all(other.everywhere) {
+            return false;
+        }
+        other
+            .at
+            .iter()
+            .all(|(unit, held)| self.permissions_at([*unit]).contains_all(*held))
+    }
+
     /// Where the actor holds `permission`, for scoping queries.
     pub fn reach(&self, permission: Permission) -> Reach {
         if self.everywhere.contains(permission) {
