@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ActivityId, DistrictId, ImportBatchId, OrgUnitId, RoleId, UserId};
+use crate::records::RecordKind;
 
 /// Who did something, as recorded in the log (the actor's name is copied so the entry still
 /// reads right after the actor is renamed or removed).
@@ -187,6 +188,24 @@ pub struct ActivityEntry {
     /// The import or sync that made the change, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_batch: Option<ImportBatchId>,
+    /// The kind of record (incident, invoice, ...) the entry is about, when it is about one:
+    /// its details are shown only to readers who may see that kind of record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordKind>,
+    /// True when the reader may not see what the entry said (its record kind is outside their
+    /// tabs, or its module is off): `changes` is then empty, and only that a change happened,
+    /// who made it and when is shown. Never stored; set when the log is read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub details_hidden: bool,
+}
+
+impl ActivityEntry {
+    /// Leaves what a reader without the right to the entry's details may see: who, when and
+    /// what kind of change, without the values.
+    pub fn hide_details(&mut self) {
+        self.changes.clear();
+        self.details_hidden = true;
+    }
 }
 
 impl fmt::Display for ActivityEntry {

@@ -228,11 +228,8 @@ impl From<StorageError> for Error {
             StorageError::AlreadyExists { entity, key, value } => match taken_field(key) {
                 Some(field) => Self::invalid_field(
                     entity,
-                    InvalidValue::new(
-                        ValidationCode::Taken,
-                        format!("another {entity} in this district already has {key} '{value}'"),
-                    )
-                    .at(field),
+                    InvalidValue::new(ValidationCode::Taken, taken_message(entity, key, &value))
+                        .at(field),
                 ),
                 None => Self::Storage(StorageError::AlreadyExists { entity, key, value }),
             },
@@ -241,8 +238,14 @@ impl From<StorageError> for Error {
     }
 }
 
+/// What a clash on a unique key says when the holder may not be named: the same words
+/// whoever holds it, so the message tells nothing about them.
+pub(crate) fn taken_message(entity: Entity, key: UniqueKey, value: &str) -> String {
+    format!("another {entity} in this district already has {key} '{value}'")
+}
+
 /// The input field a unique key comes from.
-fn taken_field(key: UniqueKey) -> Option<&'static str> {
+pub(crate) fn taken_field(key: UniqueKey) -> Option<&'static str> {
     match key {
         UniqueKey::DistrictName => Some("name"),
         UniqueKey::OrgUnitCode => Some("code"),

@@ -51,16 +51,18 @@ pub struct Harness {
 impl Harness {
     /// A harness over a fresh store of `backend`.
     pub async fn new(backend: Backend) -> Self {
+        Self::over(backend, backend.storage().await).await
+    }
+
+    /// A harness over `storage` (a fresh store of `backend`, perhaps wrapped).
+    pub async fn over(backend: Backend, storage: Arc<dyn Storage>) -> Self {
         let start = Utc
             .with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
             .single()
             .unwrap_or_default();
         let clock = Arc::new(ManualClock::new(start));
-        let directory = Directory::new(
-            backend.storage().await,
-            clock.clone(),
-            Arc::new(SequentialIds::new(0x5eed)),
-        );
+        let directory =
+            Directory::new(storage, clock.clone(), Arc::new(SequentialIds::new(0x5eed)));
         Self {
             directory,
             clock,
@@ -69,6 +71,8 @@ impl Harness {
         }
     }
 }
+
+pub mod race;
 
 /// Runs an async test body over every backend: each `async fn name(h: Harness) { ... }` becomes
 /// a module `name` with one `#[tokio::test]` per backend (`name::memory`, `name::sqlite`).

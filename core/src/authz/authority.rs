@@ -165,16 +165,26 @@ impl Authority {
     /// assert!(!Authority::none().covers(&Authority::unlimited()));
     /// ```
     pub fn covers(&self, other: &Authority) -> bool {
+        self.first_uncovered(other).is_none()
+    }
+
+    /// A permission `other` holds somewhere that `self` does not hold there, if any: what a
+    /// refusal under [`Authority::covers`] names.
+    pub fn first_uncovered(&self, other: &Authority) -> Option<Permission> {
         if self.unlimited {
-            return true;
+            return None;
         }
-        if other.unlimited || !self.everywhere.contains_all(other.everywhere) {
-            return false;
+        if other.unlimited {
+            return Permission::ALL.first().copied();
         }
-        other
-            .at
-            .iter()
-            .all(|(unit, held)| self.permissions_at([*unit]).contains_all(*held))
+        let missing =
+            |held: PermissionSet, over: PermissionSet| held.iter().find(|p| !over.contains(*p));
+        missing(other.everywhere, self.everywhere).or_else(|| {
+            other
+                .at
+                .iter()
+                .find_map(|(unit, held)| missing(*held, self.permissions_at([*unit])))
+        })
     }
 
     /// Where the actor holds `permission`, for scoping queries.

@@ -133,6 +133,8 @@ impl Fixture {
             action: ActivityAction::Updated,
             changes: Vec::new(),
             import_batch: None,
+            record: None,
+            details_hidden: false,
         }
     }
 

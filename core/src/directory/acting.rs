@@ -6,7 +6,7 @@ use crate::activity::ActorRef;
 use crate::actor::{Actor, ActorKind};
 use crate::authz::{Authority, Permission, Reach};
 use crate::error::Error;
-use crate::ids::{DistrictId, OrgUnitId};
+use crate::ids::{DistrictId, OrgUnitId, UserId};
 use crate::model::{OrgTree, RecordStatus, User};
 use crate::storage::{Entity, Storage};
 
@@ -23,11 +23,16 @@ pub(crate) struct Acting {
 impl Acting {
     /// `target` if the actor may see it; otherwise `NotFound`, exactly as if it did not exist.
     pub(crate) fn see(&self, target: User) -> Result<User, Error> {
-        if self.authority.check(Permission::ViewUsers, &target) {
+        if self.may_see(&target) {
             Ok(target)
         } else {
             Err(Error::not_found(Entity::User, target.id))
         }
+    }
+
+    /// True when the actor may see `target` (holds View Users over them).
+    pub(crate) fn may_see(&self, target: &User) -> bool {
+        self.authority.check(Permission::ViewUsers, target)
     }
 
     /// `Forbidden` unless the actor holds `permission` over `target`.
@@ -126,19 +131,53 @@ impl<S: Storage + ?Sized> Directory<S> {
                         who,
                     });
                 }
-                let grants = self.storage.grants(district, Some(me.id)).await?;
-                let roles: HashMap<_, _> = self
-                    .storage
-                    .roles(district)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.id, r.permissions))
-                    .collect();
                 Ok(Acting {
-                    authority: Authority::compile(&grants, &roles, tree),
+                    authority: self.held_by(district, me.id, tree).await?,
                     who,
                 })
             }
+        }
+    }
+
+    /// What `user`'s grants give them, whatever their status: what they would hold if they
+    /// were (or are again) allowed to act.
+    async fn held_by(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        tree: &OrgTree,
+    ) -> Result<Authority, Error> {
+        let grants = self.storage.grants(district, Some(user)).await?;
+        let roles: HashMap<_, _> = self
+            .storage
+            .roles(district)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.permissions))
+            .collect();
+        Ok(Authority::compile(&grants, &roles, tree))
+    }
+
+    /// `Forbidden` unless the actor holds everything `target` holds, scope by scope: nobody
+    /// changes the credentials, status, access, org units or grants of someone more powerful
+    /// (a building grant must not be a path to a district administrator's account). System
+    /// actors are exempt; a user always covers themselves.
+    pub(crate) async fn require_covers(
+        &self,
+        acting: &Acting,
+        target: &User,
+        tree: &OrgTree,
+    ) -> Result<(), Error> {
+        if acting.authority.is_unlimited() || acting.who.user == Some(target.id) {
+            return Ok(());
+        }
+        let held = self.held_by(target.district, target.id, tree).await?;
+        match acting.authority.first_uncovered(&held) {
+            None => Ok(()),
+            Some(permission) => Err(Error::forbidden(
+                permission,
+                "wherever this user holds it (nobody may change the account of someone who holds more than they do)",
+            )),
         }
     }
 }

@@ -79,9 +79,9 @@ pub(super) fn rows(
                     id,
                     i.issued_at.to_rfc3339(),
                     format!("{:?}", i.status()),
-                    i.total().to_string(),
-                    i.paid().to_string(),
-                    i.balance().to_string(),
+                    super::records::shown_amount(i.total()),
+                    super::records::shown_amount(i.paid()),
+                    super::records::shown_amount(i.balance()),
                     opt(&i.incident),
                     i.lines
                         .iter()

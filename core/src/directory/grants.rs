@@ -161,6 +161,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let holder = acting.see(self.load_user(district, holder).await?)?;
         let role = self.load_role(district, role).await?;
         check_scope(&scope, &tree)?;
+        self.require_covers(&acting, &holder, &tree).await?;
         require_over(
             &acting,
             role.permissions.with(Permission::ManageRoles),
@@ -246,6 +247,9 @@ impl<S: Storage + ?Sized> Directory<S> {
             role.permissions.with(Permission::ManageRoles),
             &grant.scope,
         )?;
+        self.require_covers(&acting, &holder, &tree).await?;
+        // Every grant change bumps the district version below, so the guard's own bump is
+        // not needed here.
         self.refuse_removing_last_system_administrator(district, holder.id, Some(grant.id))
             .await?;
         let now = self.now();
@@ -291,18 +295,40 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Refuses a change that would leave the district without an active, allowed user holding
     /// System Administrator district-wide: revoking grant `revoking`, or (with `None`) taking
     /// `user` out of action.
-    pub(super) async fn refuse_removing_last_system_administrator(
+    ///
+    /// Otherwise returns what the change must also write: the district's version bump when
+    /// `user` holds System Administrator district-wide, so two changes racing to take the last
+    /// two administrators out of action conflict instead of both passing this check.
+    pub(super) async fn guard_last_system_administrator(
+        &self,
+        district: &District,
+        user: UserId,
+        revoking: Option<GrantId>,
+    ) -> Result<ChangeSet, Error> {
+        let touches_admin = self
+            .refuse_removing_last_system_administrator(district.id, user, revoking)
+            .await?;
+        Ok(if touches_admin {
+            serialize_authz_change(district)
+        } else {
+            ChangeSet::new()
+        })
+    }
+
+    /// The check behind [`Self::guard_last_system_administrator`]; true when `user` holds
+    /// System Administrator district-wide.
+    async fn refuse_removing_last_system_administrator(
         &self,
         district: DistrictId,
         user: UserId,
         revoking: Option<GrantId>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let roles = self.storage.roles(district).await?;
         let Some(admin_role) = roles
             .iter()
             .find(|r| r.preset == Some(Preset::SystemAdministrator))
         else {
-            return Ok(());
+            return Ok(false);
         };
         let grants: Vec<Grant> = self
             .storage
@@ -345,7 +371,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .at("grants"),
             ));
         }
-        Ok(())
+        Ok(grants.iter().any(|g| g.holder == user))
     }
 
     async fn load_role(&self, district: DistrictId, id: RoleId) -> Result<Role, Error> {

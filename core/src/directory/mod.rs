@@ -144,6 +144,8 @@ impl<S: Storage + ?Sized> Directory<S> {
             action,
             changes,
             import_batch: None,
+            record: None,
+            details_hidden: false,
         }
     }
 }

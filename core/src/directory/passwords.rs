@@ -68,9 +68,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         must_change: bool,
     ) -> Result<(), Error> {
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let target = acting.see(self.load_user(district, user).await?)?;
         acting.require(Permission::EditUsers, &target)?;
+        self.require_covers(&acting, &target, &tree).await?;
         refuse_if_sso_only(&district_row)?;
         let what = if must_change { "temporary" } else { "set" };
         self.store_password(&acting.who, district, user, password, must_change, what)

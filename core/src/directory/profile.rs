@@ -110,6 +110,18 @@ impl TabKind {
         }
     }
 
+    /// The tab that lists records of `kind`.
+    pub fn for_record(kind: RecordKind) -> Self {
+        match kind {
+            RecordKind::Checkout => Self::CheckoutHistory,
+            RecordKind::Incident => Self::IncidentHistory,
+            RecordKind::Invoice => Self::BillingHistory,
+            RecordKind::Ticket => Self::TicketHistory,
+            RecordKind::Note => Self::Notes,
+            RecordKind::Insurance => Self::Insurance,
+        }
+    }
+
     /// The visibility rule: the viewer holds the tab's permission, its module is on, and an
     /// optional tab has data.
     ///
@@ -163,8 +175,9 @@ pub enum Tab {
     Billing {
         /// The first page of invoices.
         page: Page<Record, RecordCursor>,
-        /// Invoiced − paid, over every invoice that is not void.
-        balance: Decimal,
+        /// Invoiced − paid, over every invoice that is not void; `None` when the amounts are
+        /// too large to add up (a corrupt row), so the tab still opens.
+        balance: Option<Decimal>,
     },
     /// The activity log, newest first, first page.
     ActivityLog(Page<ActivityEntry, ActivityCursor>),
@@ -238,8 +251,8 @@ pub struct SelfView {
     pub tickets: Vec<Record>,
     /// Their invoices, newest first.
     pub invoices: Vec<Record>,
-    /// What they owe.
-    pub balance: Decimal,
+    /// What they owe; `None` when the amounts are too large to add up (a corrupt row).
+    pub balance: Option<Decimal>,
 }
 
 impl<S: Storage + ?Sized> Directory<S> {
@@ -525,13 +538,14 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 }
 
-/// The exact amount owed over these invoices.
-fn balance(invoices: &[Record]) -> Decimal {
+/// The exact amount owed over these invoices; `None` when the amounts are too large to add
+/// up (a corrupt row), so the profile still opens.
+fn balance(invoices: &[Record]) -> Option<Decimal> {
     invoices
         .iter()
         .filter_map(|r| match &r.body {
             RecordBody::Invoice(invoice) => Some(invoice.balance()),
             _ => None,
         })
-        .sum()
+        .try_fold(Decimal::ZERO, |sum, owed| sum.checked_add(owed?))
 }

@@ -310,6 +310,15 @@ impl<S: Storage + ?Sized> Directory<S> {
                 });
             }
         }
+        if crate::records::checked_sum(clean.iter().map(|l| l.amount)).is_none() {
+            errors.push(
+                InvalidValue::new(
+                    ValidationCode::OutOfRange,
+                    "the lines add up to more than the largest amount an invoice can hold",
+                )
+                .at("lines"),
+            );
+        }
         if let Some(incident) = incident {
             let theirs = self
                 .storage
@@ -367,13 +376,13 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         positive(payment.amount)
             .map_err(|e| Error::invalid_field(Entity::Record, e.at("amount")))?;
-        if payment.amount > body.balance() {
+        if !body.balance().is_some_and(|owed| payment.amount <= owed) {
             return Err(Error::refused(
                 Refusal::Overpayment,
                 format!(
                     "the payment of {} is more than the balance of {}",
                     payment.amount,
-                    body.balance()
+                    shown_amount(body.balance())
                 ),
             ));
         }
@@ -569,17 +578,19 @@ impl<S: Storage + ?Sized> Directory<S> {
         id: UserId,
         expected: Version,
     ) -> Result<(), Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let user = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::DeleteUsers, &user)?;
         super::districts::check_version(Entity::User, id, expected, user.version)?;
+        self.require_covers(&acting, &user, &tree).await?;
         let records = self.storage.record_counts(district, id).await?;
         if !records.is_empty() {
             return Err(Error::HasHistory { user: id, records });
         }
-        self.refuse_removing_last_system_administrator(district, id, None)
+        let mut changes = self
+            .guard_last_system_administrator(&district_row, id, None)
             .await?;
-        let mut changes = ChangeSet::new();
         for grant in self.storage.grants(district, Some(id)).await? {
             changes.push(Op::DeleteGrant {
                 district,
@@ -764,14 +775,16 @@ impl<S: Storage + ?Sized> Directory<S> {
             old: old.map(summary),
             new: Some(summary(record)),
         };
-        self.log_entry(
+        let mut entry = self.log_entry(
             &ctx.acting.who,
             ctx.district.id,
             Subject::User(ctx.user.id),
             action,
             vec![change],
             self.now(),
-        )
+        );
+        entry.record = Some(record.kind());
+        entry
     }
 }
 
@@ -788,13 +801,18 @@ pub(crate) fn summarize(record: &Record) -> String {
         RecordBody::Invoice(i) => format!(
             "{:?}, total {}, balance {}",
             i.status(),
-            i.total(),
-            i.balance()
+            shown_amount(i.total()),
+            shown_amount(i.balance())
         ),
         RecordBody::Ticket(t) => format!("{:?}: {}", t.status, t.subject),
         RecordBody::Note(n) => n.text.clone(),
         RecordBody::Insurance(i) => format!("{}, {} claim(s)", i.plan, i.claims.len()),
     }
+}
+
+/// An amount for people to read; one too large to compute (a corrupt row) says so.
+pub(crate) fn shown_amount(amount: Option<Decimal>) -> String {
+    amount.map_or_else(|| "(too large to compute)".to_owned(), |a| a.to_string())
 }
 
 /// A required text value, trimmed; `what` names it in the message.

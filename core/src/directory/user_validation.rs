@@ -1,9 +1,11 @@
 //! Checking a user's details before they are saved.
 
-use crate::error::Error;
+use crate::error::{Error, taken_field, taken_message};
 use crate::ids::{DistrictId, UserId};
 use crate::model::{District, Email, Grade, OrgTree, UserDetails};
-use crate::storage::{Entity, Storage, UserKey};
+use crate::storage::{Entity, Storage, UniqueKey, UserKey};
+
+use super::acting::Acting;
 use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
 
 /// Trims every text field, turns blanks into `None`, and checks every rule that needs no
@@ -167,58 +169,65 @@ pub(crate) fn normalize_details(
     errors.into_result().map(|()| details)
 }
 
-/// Checks that no other user of the district holds this user's Local ID, e-mail or username.
+/// Checks that no other user of the district holds this user's Local ID, e-mail or username,
+/// and that a username is no other user's e-mail (or an e-mail another user's username): a
+/// sign-in accepts either, so one must not shadow the other.
+///
+/// The holder is named only when `acting` may see them. Out of reach the message is the one a
+/// storage-level unique violation gives, so a clash tells nothing about who holds the key.
 pub(crate) async fn check_unique<S: Storage + ?Sized>(
     storage: &S,
+    acting: &Acting,
     district: DistrictId,
     this: Option<UserId>,
     details: &UserDetails,
 ) -> Result<(), Error> {
     let mut keys = Vec::new();
     if let Some(local_id) = &details.local_id {
+        let key = local_id.to_string();
         keys.push((
-            "local_id",
-            "Local ID",
-            UserKey::LocalId(local_id.to_string()),
+            UniqueKey::LocalId,
+            vec![UserKey::LocalId(key)],
             local_id.to_string(),
         ));
     }
     if let Some(email) = &details.email {
-        keys.push((
-            "email",
-            "e-mail",
-            UserKey::Email(email.key()),
-            email.to_string(),
-        ));
+        let key = email.key();
+        let lookups = vec![UserKey::Email(key.clone()), UserKey::Username(key)];
+        keys.push((UniqueKey::Email, lookups, email.to_string()));
     }
     if let Some(username) = &details.username {
-        keys.push((
-            "username",
-            "username",
-            UserKey::Username(username.key()),
-            username.to_string(),
-        ));
+        let key = username.key();
+        let lookups = vec![UserKey::Username(key.clone()), UserKey::Email(key)];
+        keys.push((UniqueKey::Username, lookups, username.to_string()));
     }
     let mut errors = ValidationErrors::new();
-    for (field, label, key, shown) in keys {
-        if let Some(other) = storage.user_by_key(district, &key).await?
-            && Some(other.id) != this
-        {
-            errors.push(
-                InvalidValue::new(
-                    ValidationCode::Taken,
-                    format!(
-                        "the {label} '{shown}' already belongs to {} ({})",
-                        other.details.name.display(),
-                        other
-                            .details
-                            .local_id
-                            .as_ref()
-                            .map_or("no Local ID", |l| l.as_str())
-                    ),
+    for (unique, lookups, shown) in keys {
+        for lookup in lookups {
+            let Some(other) = storage.user_by_key(district, &lookup).await? else {
+                continue;
+            };
+            if Some(other.id) == this {
+                continue;
+            }
+            let message = if acting.may_see(&other) {
+                format!(
+                    "the {unique} '{shown}' already belongs to {} ({})",
+                    other.details.name.display(),
+                    other
+                        .details
+                        .local_id
+                        .as_ref()
+                        .map_or("no Local ID", |l| l.as_str())
                 )
-                .at(field),
+            } else {
+                taken_message(Entity::User, unique, &shown)
+            };
+            errors.push(
+                InvalidValue::new(ValidationCode::Taken, message)
+                    .at(taken_field(unique).unwrap_or("key")),
             );
+            break;
         }
     }
     errors

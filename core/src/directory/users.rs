@@ -15,6 +15,7 @@ use crate::storage::{ChangeSet, Entity, Op, Storage};
 use super::Directory;
 use super::acting::require_over_units;
 use super::districts::check_version;
+use super::profile::TabKind;
 use super::user_validation::{check_unique, normalize_details};
 
 impl<S: Storage + ?Sized> Directory<S> {
@@ -35,7 +36,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let details = normalize_details(details, &district_row, &tree)
             .map_err(|e| Error::invalid(Entity::User, e))?;
         require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
-        check_unique(&*self.storage, district, None, &details).await?;
+        check_unique(&*self.storage, &acting, district, None, &details).await?;
 
         let now = self.now();
         let user = User {
@@ -118,7 +119,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         if !moved.is_empty() {
             require_over_units(&acting, Permission::EditUsers, &moved)?;
         }
-        check_unique(&*self.storage, district, Some(id), &details).await?;
+        if touches_account(&current.details, &details) {
+            self.require_covers(&acting, &current, &tree).await?;
+        }
+        check_unique(&*self.storage, &acting, district, Some(id), &details).await?;
 
         let changes = diff_fields(
             &logged_fields(&current.details, &tree),
@@ -129,6 +133,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             current,
             ActivityAction::Updated,
             changes,
+            ChangeSet::new(),
             |user| {
                 user.details = details;
             },
@@ -146,14 +151,18 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         status: RecordStatus,
     ) -> Result<User, Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let current = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
-        if status != RecordStatus::Active {
-            self.refuse_removing_last_system_administrator(district, id, None)
-                .await?;
-        }
+        self.require_covers(&acting, &current, &tree).await?;
+        let guard = if status == RecordStatus::Active {
+            ChangeSet::new()
+        } else {
+            self.guard_last_system_administrator(&district_row, id, None)
+                .await?
+        };
         let changes = vec![FieldChange {
             field: "status".into(),
             old: Some(current.status.to_string()),
@@ -164,6 +173,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             current,
             ActivityAction::StatusChanged,
             changes,
+            guard,
             |user| {
                 user.status = status;
             },
@@ -181,14 +191,18 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         access: Access,
     ) -> Result<User, Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let district_row = self.load_district(district).await?;
+        let (acting, tree) = self.acting(actor, district).await?;
         let current = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
-        if access != Access::Allowed {
-            self.refuse_removing_last_system_administrator(district, id, None)
-                .await?;
-        }
+        self.require_covers(&acting, &current, &tree).await?;
+        let guard = if access == Access::Allowed {
+            ChangeSet::new()
+        } else {
+            self.guard_last_system_administrator(&district_row, id, None)
+                .await?
+        };
         let changes = vec![FieldChange {
             field: "access".into(),
             old: Some(current.access.to_string()),
@@ -199,6 +213,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             current,
             ActivityAction::AccessChanged,
             changes,
+            guard,
             |user| {
                 user.access = access;
             },
@@ -207,6 +222,11 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// One page of a user's activity log, newest first; needs View Activity Log.
+    ///
+    /// An entry about a record (an incident, an invoice, ...) keeps its details only for a
+    /// reader who may see that record's tab (its permission over the user, its module on);
+    /// others see that a change happened, by whom and when
+    /// ([`details_hidden`](crate::ActivityEntry::details_hidden)).
     pub async fn user_activity(
         &self,
         actor: &Actor,
@@ -215,6 +235,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<ActivityCursor>,
         limit: u32,
     ) -> Result<Page<crate::ActivityEntry, ActivityCursor>, Error> {
+        let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district).await?;
         let user = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ViewActivityLog, &user)?;
@@ -223,7 +244,17 @@ impl<S: Storage + ?Sized> Directory<S> {
             after,
             limit,
         };
-        Ok(self.storage.activity(district, &query).await?)
+        let mut page = self.storage.activity(district, &query).await?;
+        let actions = acting.authority.allowed_actions(&user);
+        let modules = district_row.settings.modules;
+        for entry in &mut page.items {
+            if let Some(kind) = entry.record
+                && !TabKind::for_record(kind).visible(actions, modules, true)
+            {
+                entry.hide_details();
+            }
+        }
+        Ok(page)
     }
 
     pub(super) async fn load_user(&self, district: DistrictId, id: UserId) -> Result<User, Error> {
@@ -233,13 +264,15 @@ impl<S: Storage + ?Sized> Directory<S> {
             .ok_or_else(|| Error::not_found(Entity::User, id))
     }
 
-    /// Writes `current` changed by `edit` with its activity entry, unless nothing changed.
+    /// Writes `current` changed by `edit` with its activity entry and the `also` ops (a
+    /// guard's version bump), unless nothing changed.
     async fn write_user(
         &self,
         actor: &ActorRef,
         current: User,
         action: ActivityAction,
         changes: Vec<FieldChange>,
+        also: ChangeSet,
         edit: impl FnOnce(&mut User),
     ) -> Result<User, Error> {
         let changes: Vec<FieldChange> = changes.into_iter().filter(|c| c.old != c.new).collect();
@@ -260,17 +293,24 @@ impl<S: Storage + ?Sized> Directory<S> {
             changes,
             now,
         );
-        self.commit(
-            ChangeSet::new()
-                .with(Op::UpdateUser {
-                    user: Box::new(user.clone()),
-                    expected,
-                })
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
+        let mut write = also;
+        write.push(Op::UpdateUser {
+            user: Box::new(user.clone()),
+            expected,
+        });
+        write.push(Op::AppendActivity(entry));
+        self.commit(write).await?;
         Ok(user)
     }
+}
+
+/// True when an edit changes what signs in as the user or where they belong: username, e-mail,
+/// SSO subject or org units. Such edits need the actor to hold everything the user holds.
+fn touches_account(before: &UserDetails, after: &UserDetails) -> bool {
+    before.username != after.username
+        || before.email != after.email
+        || before.sso_subject != after.sso_subject
+        || before.org_units != after.org_units
 }
 
 /// The user's fields as the activity log records them: org units by name, not by id, so the

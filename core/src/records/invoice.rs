@@ -55,17 +55,19 @@ pub struct Invoice {
 }
 
 impl Invoice {
-    /// The sum of the lines.
-    pub fn total(&self) -> Decimal {
-        self.lines.iter().map(|l| l.amount).sum()
+    /// The sum of the lines, or `None` when it is too large to represent (a corrupt row: new
+    /// invoices are refused before their total could overflow).
+    pub fn total(&self) -> Option<Decimal> {
+        checked_sum(self.lines.iter().map(|l| l.amount))
     }
 
-    /// The sum of the payments.
-    pub fn paid(&self) -> Decimal {
-        self.payments.iter().map(|p| p.amount).sum()
+    /// The sum of the payments, or `None` when it is too large to represent.
+    pub fn paid(&self) -> Option<Decimal> {
+        checked_sum(self.payments.iter().map(|p| p.amount))
     }
 
-    /// What is still owed: total − paid, or nothing on a void invoice.
+    /// What is still owed: total − paid, or nothing on a void invoice; `None` when the
+    /// amounts are too large to represent.
     ///
     /// ```
     /// use homeroom::records::{Invoice, InvoiceLine, InvoiceStatus, Payment};
@@ -75,27 +77,37 @@ impl Invoice {
     ///     InvoiceLine { description: "Labour".into(), amount: Decimal::new(3000, 2) },
     /// ], payments: vec![], incident: None, voided: false };
     /// invoice.payments.push(Payment { amount: Decimal::new(5001, 2), paid_on: chrono::NaiveDate::MIN, method: None });
-    /// assert_eq!(invoice.balance(), Decimal::new(9999, 2));
+    /// assert_eq!(invoice.balance(), Some(Decimal::new(9999, 2)));
     /// assert_eq!(invoice.status(), InvoiceStatus::PartiallyPaid);
+    ///
+    /// // Amounts that cannot be added up give no balance, never a panic.
+    /// invoice.lines.push(InvoiceLine { description: "Corrupt".into(), amount: Decimal::MAX });
+    /// assert_eq!(invoice.balance(), None);
     /// ```
-    pub fn balance(&self) -> Decimal {
+    pub fn balance(&self) -> Option<Decimal> {
         if self.voided {
-            Decimal::ZERO
+            Some(Decimal::ZERO)
         } else {
-            self.total() - self.paid()
+            self.total()?.checked_sub(self.paid()?)
         }
     }
 
-    /// Where it stands.
+    /// Where it stands. An invoice whose amounts cannot be added up counts as unpaid.
     pub fn status(&self) -> InvoiceStatus {
         if self.voided {
-            InvoiceStatus::Void
-        } else if self.paid() >= self.total() {
-            InvoiceStatus::Paid
-        } else if self.paid() > Decimal::ZERO {
-            InvoiceStatus::PartiallyPaid
-        } else {
-            InvoiceStatus::Unpaid
+            return InvoiceStatus::Void;
+        }
+        match (self.paid(), self.total()) {
+            (Some(paid), Some(total)) if paid >= total => InvoiceStatus::Paid,
+            (Some(paid), Some(_)) if paid > Decimal::ZERO => InvoiceStatus::PartiallyPaid,
+            _ => InvoiceStatus::Unpaid,
         }
     }
+}
+
+/// The sum of `amounts`, or `None` when it overflows.
+pub fn checked_sum(amounts: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
+    amounts
+        .into_iter()
+        .try_fold(Decimal::ZERO, |sum, amount| sum.checked_add(amount))
 }

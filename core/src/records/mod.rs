@@ -14,7 +14,7 @@ pub use checkout::Checkout;
 pub use device::Device;
 pub use incident::{Incident, IncidentKind, IncidentStatus};
 pub use insurance::{Claim, Insurance};
-pub use invoice::{Invoice, InvoiceLine, InvoiceStatus, Payment};
+pub use invoice::{Invoice, InvoiceLine, InvoiceStatus, Payment, checked_sum};
 pub use note::Note;
 pub use record::{Record, RecordBody, RecordCounts, RecordKind};
 pub use ticket::{Ticket, TicketStatus};
