@@ -174,6 +174,15 @@ impl State {
                     .user(id)
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
                 check_version(Entity::User, id, expected, current.version)?;
+                if !tenant.record_counts(id).is_empty() {
+                    // Records still refer to the user: the contract refuses the delete.
+                    return Err(StorageError::Conflict {
+                        entity: Entity::User,
+                        id: id.to_string(),
+                        expected: expected.get(),
+                        found: expected.get(),
+                    });
+                }
                 let password = tenant.put_password(id, None);
                 let previous = tenant.put_user(id, None);
                 self.user_homes.remove(&id);

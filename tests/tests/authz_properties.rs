@@ -384,3 +384,131 @@ proptest! {
         })?;
     }
 }
+
+/// What a user signs in with and holds: what a takeover or a lock-out would change.
+#[derive(Debug, PartialEq)]
+struct Standing {
+    exists: bool,
+    status: Option<(RecordStatus, Access)>,
+    login: Option<(Option<Username>, Option<Email>, Option<String>)>,
+    org_units: Option<BTreeSet<OrgUnitId>>,
+    password: Option<String>,
+    grants: BTreeSet<GrantId>,
+}
+
+async fn standing(h: &Harness, district: DistrictId, user: UserId) -> Standing {
+    let storage = h.directory.storage();
+    let row = storage.user(district, user).await.unwrap();
+    let password = storage.password_credential(district, user).await.unwrap();
+    let grants = storage.grants(district, Some(user)).await.unwrap();
+    Standing {
+        exists: row.is_some(),
+        status: row.as_ref().map(|u| (u.status, u.access.clone())),
+        login: row.as_ref().map(|u| {
+            let d = &u.details;
+            (d.username.clone(), d.email.clone(), d.sso_subject.clone())
+        }),
+        org_units: row.map(|u| u.details.org_units),
+        password: password.map(|c| c.hash.as_phc().to_owned()),
+        grants: grants.into_iter().map(|g| g.id).collect(),
+    }
+}
+
+impl Model {
+    /// Every permission `holder` holds district-wide.
+    fn district_wide(&self, holder: UserId) -> PermissionSet {
+        self.grants
+            .iter()
+            .filter(|g| g.holder == holder && g.scope == Scope::District)
+            .fold(PermissionSet::EMPTY, |held, g| {
+                held.union(self.roles[&g.role])
+            })
+    }
+
+    /// True when `actor` holds everything `target` holds, unit by unit and district-wide.
+    fn covers(&self, actor: UserId, target: UserId) -> bool {
+        actor == target
+            || (self
+                .district_wide(actor)
+                .contains_all(self.district_wide(target))
+                && self.tree.units().all(|unit| {
+                    self.permissions_at(actor, unit.id)
+                        .contains_all(self.permissions_at(target, unit.id))
+                }))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Only the district's own staff act: whatever account commands they run, in any order, a
+    /// user who holds more than the actor (at the moment of the command) keeps their password,
+    /// login, status, access, org units, grants and existence.
+    #[test]
+    fn no_sequence_of_account_commands_takes_over_or_locks_out_a_more_powerful_user(
+        plan in plan(),
+        ops in prop::collection::vec((any::<Index>(), any::<Index>(), 0u8..9, any::<Index>()), 1..10),
+    ) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let world = build(&h, "Random USD", &plan).await;
+            let d = &h.directory;
+            let original = password::Password::new("original-password").unwrap();
+            for (i, id) in world.actors.iter().enumerate() {
+                let user = d.user(&h.admin, world.district, *id).await.unwrap();
+                let details = user.details.clone().with_username(&format!("staff{i}")).unwrap();
+                d.update_user(&h.admin, world.district, *id, user.version, details).await.unwrap();
+                d.set_password(&h.admin, world.district, *id, &original, false).await.unwrap();
+            }
+            let stolen = password::Password::new("attacker-chosen").unwrap();
+            for (who, whom, kind, extra) in ops {
+                let attacker = world.actors[who.index(world.actors.len())];
+                let victim = world.actors[whom.index(world.actors.len())];
+                let model = Model::load(&h, world.district).await;
+                let guarded = !model.covers(attacker, victim);
+                let before = standing(&h, world.district, victim).await;
+                let actor = Actor::user(world.district, attacker);
+                let Ok(current) = d.user(&h.admin, world.district, victim).await else { continue };
+                let (id, v, district) = (current.id, current.version, world.district);
+                let unit = world.units[extra.index(world.units.len())];
+                let mut details = current.details.clone();
+                let _ = match kind {
+                    0 => d.set_password(&actor, district, id, &stolen, false).await,
+                    1 => {
+                        details.email = Some(Email::parse("taken@evil.example").unwrap());
+                        d.update_user(&actor, district, id, v, details).await.map(drop)
+                    }
+                    2 => {
+                        details.username = Some(Username::parse("hijacked").unwrap());
+                        details.sso_subject = Some("evil-idp".into());
+                        d.update_user(&actor, district, id, v, details).await.map(drop)
+                    }
+                    3 => {
+                        details.org_units = [unit].into();
+                        d.update_user(&actor, district, id, v, details).await.map(drop)
+                    }
+                    4 => d.set_status(&actor, district, id, v, RecordStatus::Archived).await.map(drop),
+                    5 => d.set_access(&actor, district, id, v, Access::Suspended).await.map(drop),
+                    6 => d.delete_user(&actor, district, id, v).await,
+                    7 => match model.grants.iter().find(|g| g.holder == victim) {
+                        Some(grant) => d.revoke_grant(&actor, district, grant.id).await,
+                        None => Ok(()),
+                    },
+                    _ => {
+                        let role = world.presets[extra.index(world.presets.len())];
+                        d.grant_role(&actor, district, id, role, Scope::unit(unit)).await.map(drop)
+                    }
+                };
+                if guarded {
+                    prop_assert_eq!(
+                        &standing(&h, world.district, victim).await,
+                        &before,
+                        "command {} by a less powerful actor changed the victim",
+                        kind
+                    );
+                }
+            }
+            Ok(())
+        })?;
+    }
+}

@@ -137,6 +137,7 @@ cases! {
         record_for_a_missing_user_is_not_found,
         failed_set_leaves_no_record_behind,
         records_never_cross_districts,
+        user_with_records_cannot_be_deleted,
     ],
     passwords: [
         password_is_read_back_and_replaced,

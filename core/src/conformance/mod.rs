@@ -184,6 +184,7 @@ macro_rules! storage_conformance_tests {
             record_for_a_missing_user_is_not_found,
             failed_set_leaves_no_record_behind,
             records_never_cross_districts,
+            user_with_records_cannot_be_deleted,
             password_is_read_back_and_replaced,
             password_for_a_missing_user_is_not_found,
             password_goes_with_its_user_and_survives_a_failed_set,

@@ -63,6 +63,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
+    hashing: crate::password::Hashing,
 }
 
 // By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
@@ -73,6 +74,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
             tabs: Arc::clone(&self.tabs),
+            hashing: self.hashing.clone(),
         }
     }
 }
@@ -82,6 +84,7 @@ impl<S: ?Sized> std::fmt::Debug for Directory<S> {
         f.debug_struct("Directory")
             .field("clock", &self.clock)
             .field("ids", &self.ids)
+            .field("hashing", &self.hashing)
             .finish_non_exhaustive()
     }
 }
@@ -94,7 +97,24 @@ impl<S: Storage + ?Sized> Directory<S> {
             clock,
             ids,
             tabs: Arc::new(Vec::new()),
+            hashing: crate::password::Hashing::default(),
         }
+    }
+
+    /// Runs password hashing (Argon2id: ~19 MiB and tens of milliseconds of CPU each) on
+    /// `runner`, at most `max_concurrent` at once (at least one). Without it hashes run inline
+    /// on the caller's thread, [`DEFAULT_CONCURRENT_HASHES`](crate::password::DEFAULT_CONCURRENT_HASHES)
+    /// at a time; an async server should pass a runner backed by its blocking thread pool, so
+    /// sign-ins and imports never stall its workers. See
+    /// [`HashRunner`](crate::password::HashRunner).
+    #[must_use]
+    pub fn with_hash_runner(
+        mut self,
+        runner: Arc<dyn crate::password::HashRunner>,
+        max_concurrent: usize,
+    ) -> Self {
+        self.hashing = crate::password::Hashing::new(runner, max_concurrent);
+        self
     }
 
     /// The storage underneath, for hosts that need a read the directory does not offer.

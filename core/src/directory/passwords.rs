@@ -136,7 +136,11 @@ impl<S: Storage + ?Sized> Directory<S> {
         let (acting, _) = self.acting(actor, district).await?;
         let me = self.load_user(district, user).await?;
         let stored = self.storage.password_credential(district, user).await?;
-        if !stored.is_some_and(|c| c.hash.verify(current)) {
+        let matches = match &stored {
+            Some(credential) => self.hashing.verify(&credential.hash, current).await,
+            None => false,
+        };
+        if !matches {
             return Err(Error::refused(
                 Refusal::SignInFailed,
                 "the current password is not right; nothing was changed",
@@ -205,11 +209,11 @@ impl<S: Storage + ?Sized> Directory<S> {
         let (Some(user), Some(credential)) = (user, credential) else {
             // Spend the same time as a real check, so timing does not reveal the login.
             if let Some(dummy) = dummy_hash() {
-                let _ = dummy.verify(password);
+                let _ = self.hashing.verify(dummy, password).await;
             }
             return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
         };
-        if !credential.hash.verify(password) {
+        if !self.hashing.verify(&credential.hash, password).await {
             return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
         }
         self.refuse_if_blocked(&user)?;
@@ -221,7 +225,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
     /// `SignInBlocked` unless `user` is Active and may sign in now (an expired lock no longer
     /// blocks). The message names the status and access, never the admin's lock reason.
-    fn refuse_if_blocked(&self, user: &User) -> Result<(), Error> {
+    pub(super) fn refuse_if_blocked(&self, user: &User) -> Result<(), Error> {
         if user.status == RecordStatus::Active && user.access.permits_sign_in(self.now()) {
             return Ok(());
         }
@@ -272,8 +276,16 @@ impl<S: Storage + ?Sized> Directory<S> {
         what: &str,
     ) -> Result<(), Error> {
         let now = self.now();
-        let credential = PasswordCredential::new(password, must_change, &*self.ids, now)
+        let hash = self
+            .hashing
+            .hash(password, self.ids.salt())
+            .await
             .map_err(|e| Error::invalid_field(Entity::User, e.at("password")))?;
+        let credential = PasswordCredential {
+            hash,
+            must_change,
+            set_at: now,
+        };
         let entry = self.log_entry(
             who,
             district,

@@ -7,12 +7,12 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::activity::{ActivityAction, ActivityEntry, Subject};
+use crate::activity::{ActivityAction, ActivityEntry, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::{Permission, PermissionSet};
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
-use crate::model::{Guardian, Modules, User, UserKind};
+use crate::model::{District, Guardian, Modules, User, UserKind};
 use crate::query::{ActivityCursor, ActivityQuery, MAX_PAGE_SIZE, Page, RecordCursor, RecordQuery};
 use crate::records::{Record, RecordBody, RecordKind};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
@@ -301,9 +301,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 });
             }
         }
-        if district_row.settings.audit_profile_views && user.details.kind == UserKind::Student {
-            self.record_view(&acting, district, user.id).await?;
-        }
+        self.record_view(&acting, &district_row, &user, "profile")
+            .await?;
         Ok(Profile { user, tabs })
     }
 
@@ -317,7 +316,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<RecordCursor>,
         limit: u32,
     ) -> Result<Page<Record, RecordCursor>, Error> {
-        let (user, record_kind) = self.history_access(actor, district, user, kind).await?;
+        let (user, record_kind) = self
+            .history_access(actor, district, user, kind, kind.title())
+            .await?;
         let query = RecordQuery {
             user: user.id,
             kind: record_kind,
@@ -336,7 +337,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         kind: TabKind,
     ) -> Result<Vec<u8>, Error> {
-        let (user, record_kind) = self.history_access(actor, district, user, kind).await?;
+        let export = format!("{} (CSV export)", kind.title());
+        let (user, record_kind) = self
+            .history_access(actor, district, user, kind, &export)
+            .await?;
         let records = self
             .all_records(district, user.id, record_kind, false)
             .await?;
@@ -374,6 +378,8 @@ impl<S: Storage + ?Sized> Directory<S> {
             .district()
             .ok_or_else(|| Error::not_found(Entity::User, me))?;
         let user = self.load_user(district, me).await?;
+        // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
+        self.refuse_if_blocked(&user)?;
         let current_checkouts = self
             .all_records(district, me, RecordKind::Checkout, true)
             .await?;
@@ -470,12 +476,15 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// Checks a history tab may be read by the actor and returns the user and record kind.
+    /// The user and record kind of a history tab the actor may read; the read is recorded
+    /// in the disclosure log as `what`.
     async fn history_access(
         &self,
         actor: &Actor,
         district: DistrictId,
         user: UserId,
         kind: TabKind,
+        what: &str,
     ) -> Result<(User, RecordKind), Error> {
         let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district).await?;
@@ -490,6 +499,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 format!("{} is turned off for {}", kind.title(), district_row.name),
             ));
         }
+        self.record_view(&acting, &district_row, &user, what)
+            .await?;
         Ok((user, record_kind))
     }
 
@@ -519,18 +530,29 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
     }
 
-    async fn record_view(
+    /// Records in the disclosure log that `acting` read `what` of a student's record, when
+    /// the district keeps that log. Every path that returns a student's record data to staff
+    /// (the profile, the user, a history tab, its CSV export) comes through here.
+    pub(super) async fn record_view(
         &self,
         acting: &Acting,
-        district: DistrictId,
-        user: UserId,
+        district: &District,
+        user: &User,
+        what: &str,
     ) -> Result<(), Error> {
+        if !district.settings.audit_profile_views || user.details.kind != UserKind::Student {
+            return Ok(());
+        }
         let entry = self.log_entry(
             &acting.who,
-            district,
-            Subject::ProfileViews(user),
+            district.id,
+            Subject::ProfileViews(user.id),
             ActivityAction::Viewed,
-            Vec::new(),
+            vec![FieldChange {
+                field: "viewed".into(),
+                old: None,
+                new: Some(what.to_owned()),
+            }],
             self.now(),
         );
         self.commit(ChangeSet::new().with(Op::AppendActivity(entry)))

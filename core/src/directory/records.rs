@@ -376,7 +376,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         positive(payment.amount)
             .map_err(|e| Error::invalid_field(Entity::Record, e.at("amount")))?;
-        if !body.balance().is_some_and(|owed| payment.amount <= owed) {
+        if body.balance().is_none_or(|owed| payment.amount > owed) {
             return Err(Error::refused(
                 Refusal::Overpayment,
                 format!(
@@ -617,7 +617,18 @@ impl<S: Storage + ?Sized> Directory<S> {
             expected,
         });
         changes.push(Op::AppendActivity(entry));
-        self.commit(changes).await
+        match self.commit(changes).await {
+            // A record added since the count above: the write refused, say why.
+            Err(conflict @ Error::Conflict { .. }) => {
+                let records = self.storage.record_counts(district, id).await?;
+                if records.is_empty() {
+                    Err(conflict)
+                } else {
+                    Err(Error::HasHistory { user: id, records })
+                }
+            }
+            other => other,
+        }
     }
 
     async fn record_context(
@@ -660,7 +671,11 @@ impl<S: Storage + ?Sized> Directory<S> {
                 acting.require(permission, &user)?;
                 user
             }
-            None => loaded, // the user acting on their own record
+            None => {
+                // The user acting on their own record, who must be allowed to act at all.
+                self.refuse_if_blocked(&loaded)?;
+                loaded
+            }
         };
         if let Some(module) = module.filter(|m| !m.enabled(&district_row)) {
             return Err(Error::refused(

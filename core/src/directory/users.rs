@@ -69,14 +69,19 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// The user with this id. Outside the actor's View Users reach the user is `NotFound`.
+    /// Reading a student is recorded in the disclosure log, as opening their profile is.
     pub async fn user(
         &self,
         actor: &Actor,
         district: DistrictId,
         id: UserId,
     ) -> Result<User, Error> {
+        let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district).await?;
-        acting.see(self.load_user(district, id).await?)
+        let user = acting.see(self.load_user(district, id).await?)?;
+        self.record_view(&acting, &district_row, &user, "user details")
+            .await?;
+        Ok(user)
     }
 
     /// What the actor may do to this user: the permissions a UI turns into buttons.

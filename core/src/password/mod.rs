@@ -3,7 +3,8 @@
 //! Hashing follows the OWASP minimum for Argon2id (19 MiB of memory, 2 passes, 1 lane); the
 //! salt comes from the host's [`IdGen`](crate::IdGen), as core draws no randomness of its own.
 //! A credential is stored apart from the [`User`](crate::User), so reading a user never reads
-//! a hash.
+//! a hash. The [`Directory`](crate::Directory) hashes through a [`HashRunner`] the host
+//! chooses (a blocking thread pool keeps Argon2 off async workers), a few hashes at a time.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -22,8 +23,11 @@
 
 mod credential;
 mod hash;
+mod runner;
 mod secret;
 
 pub use credential::PasswordCredential;
 pub use hash::PasswordHash;
+pub(crate) use runner::Hashing;
+pub use runner::{DEFAULT_CONCURRENT_HASHES, HashRunner, InlineHashRunner};
 pub use secret::Password;

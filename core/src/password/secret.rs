@@ -58,6 +58,12 @@ impl Password {
         Ok(Self(value))
     }
 
+    /// A candidate typed at sign-in, kept as typed without the policy's checks (a wrong
+    /// password may break the policy and must still fail as a wrong password), but redacted.
+    pub(crate) fn unchecked(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
     /// The secret itself, for hashing or comparing. Do not log it.
     pub fn expose(&self) -> &str {
         &self.0

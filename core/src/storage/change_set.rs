@@ -43,7 +43,9 @@ pub enum Op {
         /// The version it must be stored at now.
         expected: Version,
     },
-    /// Delete a user stored at `expected`.
+    /// Delete a user stored at `expected`, with their password. Fails with a conflict when
+    /// records still belong to the user: the check runs inside the write, so a record added
+    /// after the caller counted them cannot be orphaned.
     DeleteUser {
         /// The user's district.
         district: DistrictId,

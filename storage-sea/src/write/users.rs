@@ -130,6 +130,14 @@ pub(super) async fn delete(
     if deleted.rows_affected != 1 {
         return Err(blame().conflict(0));
     }
+    // Counted after the delete holds the row: a record inserted meanwhile (its insert locks
+    // the user for share) is either seen here or finds no user.
+    if !crate::read::record_counts(w.txn, district, id)
+        .await?
+        .is_empty()
+    {
+        return Err(blame().conflict(expected.get()));
+    }
     delete_terms(w, district, id, stored_terms(&old).iter().collect()).await?;
     let units = old.details.org_units.iter().map(|o| o.as_uuid()).collect();
     delete_members(w, district, id, units).await?;

@@ -366,3 +366,28 @@ pub(super) async fn records_never_cross_districts(store: Arc<dyn Storage>) {
     // A record in B naming A's user finds no such user.
     assert_not_found(&refused(&*store, [Op::InsertRecord(note(&mut fx, b.id, ada.id, 1))]).await);
 }
+
+/// A user who still has records cannot be deleted: the check is part of the write, so a
+/// record added after a caller counted none cannot be orphaned. Without records, the delete
+/// goes through.
+pub(super) async fn user_with_records_cannot_be_deleted(store: Arc<dyn Storage>) {
+    let mut fx = Fixture::new();
+    let district = fx.seed_district(&*store, "Maple Valley").await;
+    let ada = fx.user(district.id, "Ada", "A");
+    let bo = fx.user(district.id, "Bo", "B");
+    seed_users(&*store, [&ada, &bo]).await;
+    seed(
+        &*store,
+        [Op::InsertRecord(note(&mut fx, district.id, ada.id, 0))],
+    )
+    .await;
+    let delete = |user: &User| Op::DeleteUser {
+        district: district.id,
+        id: user.id,
+        expected: user.version,
+    };
+    assert_conflict(&refused(&*store, [delete(&ada)]).await, Entity::User);
+    assert!(user(&*store, district.id, ada.id).await.is_some());
+    seed(&*store, [delete(&bo)]).await;
+    assert!(user(&*store, district.id, bo.id).await.is_none());
+}
