@@ -49,6 +49,7 @@ mod row;
 mod table;
 mod template;
 mod xlsx;
+mod xlsx_guard;
 
 use std::io::{Cursor, Read};
 
