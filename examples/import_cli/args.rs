@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use homeroom::import::Format;
 use homeroom::{ImportMode, ImportOptions};
+use homeroom_sea::redacted_url;
 
 /// The usage line of `import`.
 pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--dry-run] [--json] PATH";
@@ -160,9 +161,16 @@ fn parse(args: Vec<String>, command: Command) -> Result<Parsed, UsageError> {
                     "--dry-run does not apply to the folder runner (it would move files it did not import); try a file with `import --dry-run`".into(),
                 ));
             }
-            flag if flag.starts_with("--") => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with("--") => {
+                return Err(usage(format!("unknown option {}", redacted_url(flag))));
+            }
             _ if parsed.path.is_none() => parsed.path = Some(PathBuf::from(arg)),
-            _ => return Err(usage(format!("unexpected argument '{arg}'"))),
+            _ => {
+                return Err(usage(format!(
+                    "unexpected argument '{}'",
+                    redacted_url(&arg)
+                )));
+            }
         }
     }
     Ok(parsed)
