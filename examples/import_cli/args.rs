@@ -25,8 +25,8 @@ pub struct Job {
     pub dry_run: bool,
 }
 
-/// A parsed `import` command line.
-#[derive(Clone, Debug)]
+/// A parsed `import` command line. `Debug` shows the database URL without its password.
+#[derive(Clone)]
 pub struct ImportArgs {
     /// The database URL (`sqlite://...?mode=rwc`, `postgres://...`).
     pub db: String,
@@ -49,8 +49,8 @@ pub enum Schedule {
     Poll(Duration),
 }
 
-/// A parsed `sync_folder` command line.
-#[derive(Clone, Debug)]
+/// A parsed `sync_folder` command line. `Debug` shows the database URL without its password.
+#[derive(Clone)]
 pub struct FolderArgs {
     /// The database URL.
     pub db: String,
@@ -64,6 +64,31 @@ pub struct FolderArgs {
     pub schedule: Schedule,
     /// The folder files are dropped in.
     pub dir: PathBuf,
+}
+
+impl std::fmt::Debug for ImportArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportArgs")
+            .field("db", &redacted_url(&self.db))
+            .field("district", &self.district)
+            .field("job", &self.job)
+            .field("json", &self.json)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for FolderArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FolderArgs")
+            .field("db", &redacted_url(&self.db))
+            .field("district", &self.district)
+            .field("job", &self.job)
+            .field("json", &self.json)
+            .field("schedule", &self.schedule)
+            .field("dir", &self.dir)
+            .finish()
+    }
 }
 
 /// The default polling interval of the folder runner.

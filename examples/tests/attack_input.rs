@@ -220,3 +220,16 @@ async fn attack_oversized_file_is_refused_without_being_read() {
         assert!(peak < 512 * 1024 * 1024, "peak memory {peak} bytes");
     }
 }
+
+#[test]
+fn attack_parsed_arguments_and_options_debug_hide_the_database_password() {
+    use homeroom_examples::import_cli::{parse_folder_args, parse_import_args};
+    for db in secret_urls() {
+        let args = parse_import_args(["--db", db.as_str(), "--district", "M", "u.csv"]).unwrap();
+        assert!(!format!("{args:?}").contains(DB_SECRET), "{args:?}");
+        let args = parse_folder_args(["--db", db.as_str(), "--district", "M", "dir"]).unwrap();
+        assert!(!format!("{args:?}").contains(DB_SECRET), "{args:?}");
+        let options = homeroom_sea::SeaOptions::new(db.as_str());
+        assert!(!format!("{options:?}").contains(DB_SECRET), "{options:?}");
+    }
+}
