@@ -183,7 +183,69 @@ impl Scanner {
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Result<(), Problem> {
-        for &b in bytes {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            rest = match self.state {
+                // The fast paths, where nearly every byte is: text up to the next `<`, and a
+                // tag's bytes up to its next `>` or quote.
+                State::Text => match rest.iter().position(|b| *b == b'<') {
+                    Some(at) => {
+                        self.tag.clear();
+                        self.state = State::Open;
+                        rest.get(at + 1..).unwrap_or_default()
+                    }
+                    None => &[],
+                },
+                State::Tag(quote) => self.tag_bytes(rest, quote)?,
+                _ => match rest.split_first() {
+                    Some((&b, after)) => {
+                        self.step(b)?;
+                        after
+                    }
+                    None => &[],
+                },
+            };
+        }
+        Ok(())
+    }
+
+    /// Takes a tag's bytes from `bytes` up to the next `>` outside quotes or quote character,
+    /// handling that byte; returns what follows.
+    fn tag_bytes<'b>(&mut self, bytes: &'b [u8], quote: Option<u8>) -> Result<&'b [u8], Problem> {
+        let stop = match quote {
+            None => bytes.iter().position(|b| matches!(*b, b'>' | b'"' | b'\'')),
+            Some(q) => bytes.iter().position(|b| *b == q),
+        };
+        let plain = stop.unwrap_or(bytes.len());
+        if self.tag.len().saturating_add(plain) > MAX_TAG_BYTES {
+            return Err(Problem::TagTooLong);
+        }
+        self.tag
+            .extend_from_slice(bytes.get(..plain).unwrap_or_default());
+        let Some(&b) = bytes.get(plain) else {
+            return Ok(&[]);
+        };
+        match (quote, b) {
+            (None, b'>') => {
+                self.end_tag()?;
+                self.state = State::Text;
+            }
+            (None, q) => {
+                self.tag.push(q);
+                self.state = State::Tag(Some(q));
+            }
+            (Some(q), _) => {
+                self.tag.push(q);
+                self.state = State::Tag(None);
+            }
+        }
+        Ok(bytes.get(plain + 1..).unwrap_or_default())
+    }
+
+    /// One byte outside the fast paths: just after `<`, and inside comments, CDATA, processing
+    /// instructions and declarations.
+    fn step(&mut self, b: u8) -> Result<(), Problem> {
+        {
             self.state = match self.state {
                 State::Text if b == b'<' => {
                     self.tag.clear();
