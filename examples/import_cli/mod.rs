@@ -285,6 +285,9 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<ImportData, Read
 /// An import run against one district of one database, as a district-level administrator:
 /// connect once, import any number of files.
 pub struct Importer {
+    /// The secrets of the database URL, scrubbed out of every outcome (which the folder runner
+    /// also writes to files).
+    secrets: Vec<String>,
     storage: Arc<SeaStorage>,
     directory: Directory<SeaStorage>,
     admin: Actor,
@@ -350,6 +353,7 @@ impl Importer {
             RandomIds.next_uuid()
         );
         Ok(Self {
+            secrets: argument_secrets(&[db]),
             storage,
             directory,
             admin,
@@ -396,6 +400,18 @@ impl Importer {
         job: &Job,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Outcome {
+        let mut outcome = self.run_import(name, data, job, progress).await;
+        self.scrub_outcome(&mut outcome);
+        outcome
+    }
+
+    async fn run_import(
+        &self,
+        name: &str,
+        data: ImportData,
+        job: &Job,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Outcome {
         let lease = if job.options.sync && !job.dry_run {
             let leases: Arc<dyn Leases> = Arc::clone(&self.storage) as Arc<dyn Leases>;
             match SyncLease::acquire(leases, self.district.id, &self.holder).await {
@@ -427,6 +443,15 @@ impl Importer {
             let _ = lease.release().await;
         }
         outcome
+    }
+
+    /// Takes the database's secrets out of an outcome's messages, however a database error
+    /// happened to quote them.
+    fn scrub_outcome(&self, outcome: &mut Outcome) {
+        let summary = &mut outcome.summary;
+        for issue in summary.errors.iter_mut().chain(summary.warnings.iter_mut()) {
+            issue.message = scrub(&issue.message, &self.secrets);
+        }
     }
 
     async fn plan_and_apply(
