@@ -20,6 +20,13 @@
 //!   before its extension.
 //! - **Left in place, tried again on the next pass**: a sync another replica is running
 //!   (`sync_in_progress`), a lost lease, a conflict, a database failure.
+//! - **Untrusted folder**: symbolic links are never followed: a link dropped in DIR is left
+//!   alone, a link inside a package folder is left out, and a `processed/` or `failed/` that is
+//!   a link stops the pass (nothing is written through it). Reports are written under
+//!   unpredictable temporary names created only if absent. A file's size is checked before it
+//!   is read, and reading stops past the limit (see
+//!   [`read_path`](crate::import_cli::read_path)). Nothing printed carries the database
+//!   password.
 //! - **Crash safety**: the report and result are written (to a temporary name, then renamed)
 //!   before the file is moved, and the file is moved by a rename within DIR. A crash before the
 //!   move leaves the file in DIR; the next pass imports it again, which, the first import
@@ -33,11 +40,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use homeroom::IdGen;
+use homeroom_memory::RandomIds;
 use serde::Serialize;
 
 use crate::import_cli::{
-    FOLDER_USAGE, FolderArgs, Importer, Job, Outcome, Schedule, Status, Summary, UsageError,
-    parse_folder_args,
+    FOLDER_USAGE, FolderArgs, Importer, Job, Outcome, Schedule, Scrubbed, Status, Summary,
+    UsageError, argument_secrets, parse_folder_args,
 };
 
 /// The folder applied files go to.
@@ -161,15 +170,52 @@ pub fn free_name(dir: &Path, name: &str) -> String {
 
 /// Writes `bytes` to `path` through a temporary name and a rename, so `path` is either absent
 /// or whole.
+///
+/// The temporary name is unpredictable (`.<name>.<random>.tmp`) and created only if nothing is
+/// there (`create_new`, which never follows a symbolic link), so a link planted in the folder
+/// cannot redirect the write; the rename replaces a link at `path` itself, not its target.
 fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let temp = path.with_file_name(format!(".{}.tmp", file_name.unwrap_or_default()));
-    {
-        let mut file = std::fs::File::create(&temp)?;
+    let temp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        file_name.unwrap_or_default(),
+        RandomIds.next_uuid().simple()
+    ));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
     }
     std::fs::rename(&temp, path)
+}
+
+/// `dir/folder`, created if missing; refused when it is a symbolic link or not a folder, so
+/// reports and files are never written or moved through a link planted there.
+fn own_folder(dir: &Path, folder: &str) -> std::io::Result<PathBuf> {
+    let path = dir.join(folder);
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(std::io::Error::other(format!(
+            "{} is a symbolic link; the runner never writes through one: replace it with a folder",
+            path.display()
+        ))),
+        Ok(meta) if !meta.is_dir() => Err(std::io::Error::other(format!(
+            "{} is not a folder: move it away so the runner can create the folder",
+            path.display()
+        ))),
+        Ok(_) => Ok(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir(&path)?;
+            Ok(path)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Files one imported entry away: writes its report and result into `processed/` or
@@ -180,8 +226,7 @@ pub fn file_away(dir: &Path, entry: &Pending, outcome: &Outcome) -> std::io::Res
     } else {
         FAILED
     };
-    let target_dir = dir.join(folder);
-    std::fs::create_dir_all(&target_dir)?;
+    let target_dir = own_folder(dir, folder)?;
     let name = free_name(&target_dir, &entry.name);
     write_whole(
         &target_dir.join(format!("{name}.report.csv")),
@@ -273,6 +318,18 @@ where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
+    let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    // Nothing printed carries the database password, whatever quotes it.
+    let secrets = argument_secrets(&args);
+    let mut stdout = Scrubbed::new(stdout, &secrets);
+    let mut stderr = Scrubbed::new(stderr, &secrets);
+    let code = run(args, &mut stdout, &mut stderr).await;
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    code
+}
+
+async fn run(args: Vec<String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let args: FolderArgs = match parse_folder_args(args) {
         Ok(args) => args,
         Err(UsageError(problem)) => {

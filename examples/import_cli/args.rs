@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use homeroom::import::Format;
 use homeroom::{ImportMode, ImportOptions};
+use homeroom_sea::redacted_url;
 
 /// The usage line of `import`.
 pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--dry-run] [--json] PATH";
@@ -24,8 +25,8 @@ pub struct Job {
     pub dry_run: bool,
 }
 
-/// A parsed `import` command line.
-#[derive(Clone, Debug)]
+/// A parsed `import` command line. `Debug` shows the database URL without its password.
+#[derive(Clone)]
 pub struct ImportArgs {
     /// The database URL (`sqlite://...?mode=rwc`, `postgres://...`).
     pub db: String,
@@ -48,8 +49,8 @@ pub enum Schedule {
     Poll(Duration),
 }
 
-/// A parsed `sync_folder` command line.
-#[derive(Clone, Debug)]
+/// A parsed `sync_folder` command line. `Debug` shows the database URL without its password.
+#[derive(Clone)]
 pub struct FolderArgs {
     /// The database URL.
     pub db: String,
@@ -63,6 +64,31 @@ pub struct FolderArgs {
     pub schedule: Schedule,
     /// The folder files are dropped in.
     pub dir: PathBuf,
+}
+
+impl std::fmt::Debug for ImportArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportArgs")
+            .field("db", &redacted_url(&self.db))
+            .field("district", &self.district)
+            .field("job", &self.job)
+            .field("json", &self.json)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for FolderArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FolderArgs")
+            .field("db", &redacted_url(&self.db))
+            .field("district", &self.district)
+            .field("job", &self.job)
+            .field("json", &self.json)
+            .field("schedule", &self.schedule)
+            .field("dir", &self.dir)
+            .finish()
+    }
 }
 
 /// The default polling interval of the folder runner.
@@ -160,9 +186,16 @@ fn parse(args: Vec<String>, command: Command) -> Result<Parsed, UsageError> {
                     "--dry-run does not apply to the folder runner (it would move files it did not import); try a file with `import --dry-run`".into(),
                 ));
             }
-            flag if flag.starts_with("--") => return Err(usage(format!("unknown option {flag}"))),
+            flag if flag.starts_with("--") => {
+                return Err(usage(format!("unknown option {}", redacted_url(flag))));
+            }
             _ if parsed.path.is_none() => parsed.path = Some(PathBuf::from(arg)),
-            _ => return Err(usage(format!("unexpected argument '{arg}'"))),
+            _ => {
+                return Err(usage(format!(
+                    "unexpected argument '{}'",
+                    redacted_url(&arg)
+                )));
+            }
         }
     }
     Ok(parsed)

@@ -17,14 +17,18 @@
 //! held by a guard; 2 usage, a PATH that cannot be read, or a database that cannot be used.
 
 mod args;
+mod input;
 mod lease;
+mod secrets;
 mod summary;
 
 pub use args::{
     DEFAULT_POLL, FOLDER_USAGE, FolderArgs, ImportArgs, Job, Schedule, USAGE, UsageError,
     parse_folder_args, parse_import_args,
 };
+pub use input::{InputError, open_no_follow, read_file};
 pub use lease::LEASE_TTL;
+pub use secrets::{Scrubbed, argument_secrets, redacted_url, scrub, url_secrets};
 pub use summary::{IssueSummary, Summary};
 
 use std::collections::HashSet;
@@ -216,20 +220,35 @@ pub fn display_name(path: &Path) -> String {
 
 /// Reads a file of any format, or a folder as a OneRoster package (every regular file in it
 /// but hidden ones).
+///
+/// Input is untrusted: a symbolic link (PATH itself, or a file in the folder) is refused, never
+/// followed; so is anything but a regular file or a folder. A file's size is checked before it
+/// is read, and the read stops past [`ReadLimits::max_bytes`](homeroom::import::ReadLimits);
+/// a folder's files together may not exceed
+/// [`max_unpacked_bytes`](homeroom::import::ReadLimits::max_unpacked_bytes), as a zip's may
+/// not.
 pub fn read_path(path: &Path, format: Option<Format>) -> Result<ImportData, ReadFailure> {
     let name = display_name(path);
-    let unreadable = |e: std::io::Error| {
-        ReadFailure::Unreadable(IssueSummary::about(
-            name.clone(),
-            "cannot_read",
-            format!("cannot read {}: {e}", path.display()),
-        ))
+    let unreadable = |message: String| {
+        ReadFailure::Unreadable(IssueSummary::about(name.clone(), "cannot_read", message))
     };
+    let from_input = |e: InputError| match e {
+        InputError::Unreadable(message) => unreadable(message),
+        InputError::TooLarge(issue) => ReadFailure::Issues(vec![issue]),
+    };
+    let io = |e: std::io::Error| unreadable(format!("cannot read {}: {e}", input::redacted(path)));
     let mut options = ReadOptions::default();
     if let Some(format) = format {
         options = options.with_format(format);
     }
-    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    let limits = options.limits.clone();
+    let meta = std::fs::symlink_metadata(path).map_err(io)?;
+    if meta.file_type().is_symlink() {
+        return Err(unreadable(format!(
+            "{} is a symbolic link, which an import never follows; give the path of the file or folder itself",
+            input::redacted(path)
+        )));
+    }
     if meta.is_dir() {
         if matches!(format, Some(Format::Csv | Format::Xlsx)) {
             return Err(ReadFailure::Unreadable(IssueSummary::about(
@@ -239,25 +258,36 @@ pub fn read_path(path: &Path, format: Option<Format>) -> Result<ImportData, Read
             )));
         }
         let mut files = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(unreadable)? {
-            let entry = entry.map_err(unreadable)?;
+        let mut total: u64 = 0;
+        for entry in std::fs::read_dir(path).map_err(io)? {
+            let entry = entry.map_err(io)?;
             let file_name = entry.file_name().to_string_lossy().into_owned();
-            if file_name.starts_with('.') || !entry.file_type().map_err(unreadable)?.is_file() {
+            // `file_type` does not follow links: a link in the folder is left out.
+            if file_name.starts_with('.') || !entry.file_type().map_err(io)?.is_file() {
                 continue;
             }
-            files.push((file_name, std::fs::read(entry.path()).map_err(unreadable)?));
+            let bytes = input::read_file(&entry.path(), &file_name, &limits).map_err(from_input)?;
+            total = total.saturating_add(bytes.len() as u64);
+            if total > limits.max_unpacked_bytes {
+                let issue = input::too_large(&name, None, limits.max_unpacked_bytes);
+                return Err(ReadFailure::Issues(vec![issue]));
+            }
+            files.push((file_name, bytes));
         }
         return OneRosterPackage::from_files(files)
             .read(&options)
             .map_err(|e| ReadFailure::Issues(e.into_issues()));
     }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
+    let bytes = input::read_file(path, &name, &limits).map_err(from_input)?;
     read(&bytes, &name, &options).map_err(|e| ReadFailure::Issues(e.into_issues()))
 }
 
 /// An import run against one district of one database, as a district-level administrator:
 /// connect once, import any number of files.
 pub struct Importer {
+    /// The secrets of the database URL, scrubbed out of every outcome (which the folder runner
+    /// also writes to files).
+    secrets: Vec<String>,
     storage: Arc<SeaStorage>,
     directory: Directory<SeaStorage>,
     admin: Actor,
@@ -288,11 +318,14 @@ impl Importer {
     /// `district`, creating it when missing.
     pub async fn open(db: &str, district: &str) -> Result<Self, IssueSummary> {
         let storage = SeaStorage::connect(db).await.map_err(|e| {
-            storage_issue(
-                &format!("cannot open {db}"),
+            let mut issue = storage_issue(
+                &format!("cannot open the database {}", redacted_url(db)),
                 e.kind() == homeroom::StorageErrorKind::Unavailable,
                 e,
-            )
+            );
+            // The database's own message may quote the URL, in whatever form.
+            issue.message = scrub(&issue.message, &url_secrets(db));
+            issue
         })?;
         let storage = Arc::new(storage);
         let directory = Directory::new(
@@ -320,6 +353,7 @@ impl Importer {
             RandomIds.next_uuid()
         );
         Ok(Self {
+            secrets: argument_secrets(&[db]),
             storage,
             directory,
             admin,
@@ -366,6 +400,18 @@ impl Importer {
         job: &Job,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Outcome {
+        let mut outcome = self.run_import(name, data, job, progress).await;
+        self.scrub_outcome(&mut outcome);
+        outcome
+    }
+
+    async fn run_import(
+        &self,
+        name: &str,
+        data: ImportData,
+        job: &Job,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Outcome {
         let lease = if job.options.sync && !job.dry_run {
             let leases: Arc<dyn Leases> = Arc::clone(&self.storage) as Arc<dyn Leases>;
             match SyncLease::acquire(leases, self.district.id, &self.holder).await {
@@ -397,6 +443,15 @@ impl Importer {
             let _ = lease.release().await;
         }
         outcome
+    }
+
+    /// Takes the database's secrets out of an outcome's messages, however a database error
+    /// happened to quote them.
+    fn scrub_outcome(&self, outcome: &mut Outcome) {
+        let summary = &mut outcome.summary;
+        for issue in summary.errors.iter_mut().chain(summary.warnings.iter_mut()) {
+            issue.message = scrub(&issue.message, &self.secrets);
+        }
     }
 
     async fn plan_and_apply(
@@ -545,6 +600,17 @@ where
     S: Into<String>,
 {
     let args: Vec<String> = args.into_iter().map(Into::into).collect();
+    // Nothing printed carries the database password, whatever quotes it.
+    let secrets = argument_secrets(&args);
+    let mut stdout = Scrubbed::new(stdout, &secrets);
+    let mut stderr = Scrubbed::new(stderr, &secrets);
+    let code = run(args, &mut stdout, &mut stderr).await;
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    code
+}
+
+async fn run(args: Vec<String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let json = args.iter().any(|a| a == "--json");
     let args = match parse_import_args(args) {
         Ok(args) => args,

@@ -91,5 +91,6 @@ mod write;
 #[cfg(test)]
 mod plans;
 
+pub use connect::redacted_url;
 pub use options::{Backend, SeaOptions};
 pub use store::SeaStorage;

@@ -13,13 +13,27 @@ use std::time::Duration;
 ///     .busy_timeout(Duration::from_secs(10));
 /// assert_eq!(options.url(), "sqlite://homeroom.db?mode=rwc");
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the URL without its password ([`redacted_url`](crate::redacted_url)).
+#[derive(Clone)]
 pub struct SeaOptions {
     pub(crate) url: String,
     pub(crate) max_connections: Option<u32>,
     pub(crate) busy_timeout: Duration,
     pub(crate) acquire_timeout: Duration,
     pub(crate) schema: Option<String>,
+}
+
+impl std::fmt::Debug for SeaOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeaOptions")
+            .field("url", &crate::redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("schema", &self.schema)
+            .finish()
+    }
 }
 
 impl SeaOptions {

@@ -23,9 +23,23 @@ pub(crate) fn input_size<R: Seek>(reader: &mut R, file: &str) -> Result<u64, Rea
     Ok(size)
 }
 
-/// Opens a zip archive, refusing one over `max_bytes` or one whose entries unpack to more than
-/// `max_unpacked_bytes` (as the archive declares them; reading an entry never yields more than
-/// it declares).
+/// The most entries an archive may hold. An Excel workbook has a few dozen parts and a
+/// OneRoster package a dozen files; many thousands only cost memory and time.
+pub(crate) const MAX_ENTRIES: usize = 10_000;
+
+/// How many times larger than its compressed bytes an entry may unpack, once it unpacks to more
+/// than [`RATIO_FLOOR`]. Spreadsheet XML and CSV compress 5 to 50 times; a zip bomb about a
+/// thousand times.
+pub(crate) const MAX_RATIO: u64 = 250;
+
+/// Entries up to this size may compress as well as they like.
+pub(crate) const RATIO_FLOOR: u64 = 1024 * 1024;
+
+/// Opens a zip archive, refusing one over `max_bytes`, one with more than [`MAX_ENTRIES`]
+/// entries, one with an entry that unpacks to more than [`MAX_RATIO`] times its compressed size
+/// (above [`RATIO_FLOOR`]), or one whose entries unpack to more than `max_unpacked_bytes` (as
+/// the archive declares them; reading an entry never yields more than it declares: the zip
+/// reader stops it with an error).
 pub(crate) fn open<R: Read + Seek>(
     mut reader: R,
     file: &str,
@@ -43,9 +57,35 @@ pub(crate) fn open<R: Read + Seek>(
             format!("the file could not be opened as {what} ({e}); save or export it again"),
         )
     })?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(ImportIssue::error(
+            IssueCode::FileTooLarge,
+            file,
+            format!(
+                "the archive holds {} files, more than the {MAX_ENTRIES} one import accepts; {what} holds far fewer, so export or save it again",
+                archive.len()
+            ),
+        )
+        .into());
+    }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let size = archive.by_index_data(i).map(|e| e.size()).unwrap_or(0);
+        let Ok(entry) = archive.by_index_data(i) else {
+            continue;
+        };
+        let size = entry.size();
+        if size > RATIO_FLOOR && size / entry.compressed_size().max(1) > MAX_RATIO {
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            return Err(ImportIssue::error(
+                IssueCode::FileTooLarge,
+                file,
+                format!(
+                    "the file {name} in the archive unpacks to {size} bytes from {} (more than {MAX_RATIO} times smaller, which is how zip bombs are built), so it was not read; export or save it again",
+                    entry.compressed_size()
+                ),
+            )
+            .into());
+        }
         total = total.saturating_add(size);
     }
     if total > limits.max_unpacked_bytes {

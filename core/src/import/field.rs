@@ -160,6 +160,12 @@ impl ImportField {
         )
     }
 
+    /// True for fields whose cell holds a secret (the Temporary Password): its value never
+    /// appears in `Debug`, serde output or import reports (DESIGN.md §8).
+    pub fn is_secret(self) -> bool {
+        matches!(self, Self::TemporaryPassword)
+    }
+
     /// The header spellings that name this field; the first is the canonical one.
     pub fn aliases(self) -> &'static [&'static str] {
         match self {

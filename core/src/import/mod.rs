@@ -49,6 +49,7 @@ mod row;
 mod table;
 mod template;
 mod xlsx;
+mod xlsx_guard;
 
 use std::io::{Cursor, Read};
 
@@ -60,7 +61,7 @@ pub use field::ImportField;
 pub use issue::{ImportIssue, IssueCode, ReadError, Severity};
 pub use oneroster::{ImportOrg, OneRosterPackage, OrgType, RosterRole, RosterUser};
 pub use options::{OneRosterLocalId, ReadLimits, ReadOptions};
-pub use row::{Columns, ImportRow, RowRef, split_list};
+pub use row::{Columns, HIDDEN, ImportRow, RowRef, split_list};
 pub use template::{TEMPLATE_COLUMNS, template_csv, template_csv_with_examples};
 pub use xlsx::read_xlsx;
 

@@ -130,11 +130,37 @@ impl Columns {
         self.position(field).is_some()
     }
 
+    /// True when column `i` holds secrets: it names a secret field
+    /// ([`ImportField::is_secret`], the Temporary Password), or its header mentions a password
+    /// (`Initial Password`, `pwd`) though it names no field. Such values are shown as
+    /// [`HIDDEN`] by `Debug` and serde, and left out of import reports.
+    ///
+    /// ```
+    /// use homeroom::import::Columns;
+    /// let columns = Columns::from_headers(["Local ID", "Temporary Password", "Old PWD"]);
+    /// assert!(!columns.is_secret(0));
+    /// assert!(columns.is_secret(1) && columns.is_secret(2));
+    /// ```
+    pub fn is_secret(&self, i: usize) -> bool {
+        if self.field(i).is_some_and(ImportField::is_secret) {
+            return true;
+        }
+        self.name(i).is_some_and(|name| {
+            let name = name.to_ascii_lowercase();
+            ["password", "passwd", "pwd", "secret"]
+                .iter()
+                .any(|word| name.contains(word))
+        })
+    }
+
     /// The header of the column naming `field`.
     pub fn name_of(&self, field: ImportField) -> Option<&str> {
         self.position(field).and_then(|i| self.name(i))
     }
 }
+
+/// What `Debug` and serde show instead of a secret cell's value (a blank cell stays blank).
+pub const HIDDEN: &str = "••••";
 
 /// One row of an import, as read: the text of each cell, exactly as in the file.
 ///
@@ -239,6 +265,27 @@ impl ImportRow {
         self.values().map(str::to_owned).collect()
     }
 
+    /// Every value in column order, with the values of secret columns
+    /// ([`Columns::is_secret`]) shown as [`HIDDEN`] unless blank: what may be logged or shown.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use homeroom::import::{Columns, ImportRow, RowRef, HIDDEN};
+    /// let columns = Arc::new(Columns::from_headers(["Local ID", "Temporary Password"]));
+    /// let row = ImportRow::new(RowRef::new("staff.csv", 2), columns, vec!["7".into(), "Tr0ub4dor&3".into()]);
+    /// assert_eq!(row.redacted_values().collect::<Vec<_>>(), ["7", HIDDEN]);
+    /// assert!(!format!("{row:?}").contains("Tr0ub4dor"));
+    /// ```
+    pub fn redacted_values(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.values().enumerate().map(|(i, value)| {
+            if !value.is_empty() && self.columns.is_secret(i) {
+                HIDDEN
+            } else {
+                value
+            }
+        })
+    }
+
     /// Every cell as (header, field, value), in column order.
     pub fn cells(&self) -> impl Iterator<Item = (&str, Option<ImportField>, &str)> {
         self.values().enumerate().map(|(i, value)| {
@@ -273,7 +320,7 @@ impl fmt::Debug for ImportRow {
         f.debug_struct("ImportRow")
             .field("source", &self.source)
             .field("columns", &self.columns)
-            .field("values", &self.values().collect::<Vec<_>>())
+            .field("values", &self.redacted_values().collect::<Vec<_>>())
             .field("roster", &self.roster)
             .finish()
     }
@@ -285,7 +332,8 @@ impl Serialize for ImportRow {
         impl Serialize for Cells<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 let mut seq = serializer.serialize_seq(Some(self.0.columns.len()))?;
-                for (column, field, value) in self.0.cells() {
+                let values = self.0.redacted_values();
+                for ((column, field, _), value) in self.0.cells().zip(values) {
                     seq.serialize_element(&Cell {
                         column,
                         field,

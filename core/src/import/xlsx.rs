@@ -17,6 +17,7 @@ use super::raw::{
     warn_unnamed_columns,
 };
 use super::table::template_rows;
+use super::xlsx_guard;
 
 /// Reads an Excel workbook (`.xlsx`) in the Homeroom template's columns.
 ///
@@ -79,14 +80,15 @@ fn read_sheet<RS: Read + Seek>(
 ) -> Result<RawTable, ReadError> {
     let limits = &options.limits;
     // Opening the zip first checks the sizes the archive declares, which bound what calamine
-    // can unpack.
-    let archive = archive::open(
+    // can unpack; the guard then checks what the parts hold before calamine parses them.
+    let mut archive = archive::open(
         reader,
         file,
         limits,
         IssueCode::InvalidSpreadsheet,
         "an Excel workbook",
     )?;
+    xlsx_guard::check(&mut archive, file, limits)?;
     let mut reader = archive.into_inner();
     reader
         .seek(SeekFrom::Start(0))
@@ -95,6 +97,7 @@ fn read_sheet<RS: Read + Seek>(
     let sheet = choose_sheet(&workbook, file, options.sheet.as_deref())?;
 
     let mut rows: BTreeMap<u32, Vec<XCell>> = BTreeMap::new();
+    let mut budget = TextBudget::new(limits.max_bytes);
     {
         let mut cells = workbook
             .worksheet_cells_reader(&sheet)
@@ -104,6 +107,14 @@ fn read_sheet<RS: Read + Seek>(
             .map_err(|e| invalid(file, e))?
         {
             let (row, col) = cell.get_position();
+            // Charged before the text is copied: one long shared string in many cells is
+            // refused, not copied into each of them.
+            if matches!(cell.get_value(), DataRef::Empty) {
+                continue;
+            }
+            if !budget.charge(text_len(cell.get_value())) {
+                return Err(sheet_too_large(file, limits));
+            }
             let Some((mut text, note)) = cell_text(cell.get_value()) else {
                 continue;
             };
@@ -139,6 +150,53 @@ fn read_sheet<RS: Read + Seek>(
         }
     }
     build_table(rows, file, &sheet, limits, issues)
+}
+
+/// The text of a sheet's cells, counted as it would be in a CSV file (each value and its
+/// delimiter), may not exceed [`ReadLimits::max_bytes`]: the same bound a CSV import has, and
+/// one that keeps a workbook that repeats cells or long shared strings from filling memory.
+struct TextBudget {
+    left: u64,
+}
+
+impl TextBudget {
+    fn new(max_bytes: u64) -> Self {
+        Self { left: max_bytes }
+    }
+
+    /// Takes `len` bytes of text and a delimiter from the budget; false when it runs out.
+    fn charge(&mut self, len: usize) -> bool {
+        let cost = (len as u64).saturating_add(1);
+        match self.left.checked_sub(cost) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// About how many bytes of text a cell's value becomes (exactly, for text; numbers, dates and
+/// booleans are short).
+fn text_len(value: &DataRef<'_>) -> usize {
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 24,
+    }
+}
+
+fn sheet_too_large(file: &str, limits: &ReadLimits) -> ReadError {
+    ImportIssue::error(
+        IssueCode::FileTooLarge,
+        file,
+        format!(
+            "the sheet's cells hold more than {} bytes of text, the most one import accepts (as for a CSV file); split it into smaller files",
+            limits.max_bytes
+        ),
+    )
+    .into()
 }
 
 fn choose_sheet<RS: Read + Seek>(

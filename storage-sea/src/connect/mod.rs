@@ -69,19 +69,77 @@ pub(crate) fn config(message: String) -> StorageError {
     }
 }
 
-/// The URL without its password, for messages.
-pub(crate) fn redacted(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
+/// What a secret is replaced by in messages.
+const MASK: &str = "***";
+
+/// A database URL fit for messages and logs: the password of `user:password@host` and the
+/// value of every parameter that names a secret (`password=`, `sslpassword=`, `pwd=`,
+/// `token=`, `sslkey=`, ... in the query or in a `key=value` connection string) become `***`.
+///
+/// It errs on the side of hiding: an `@` later in the URL (in a parameter, say) hides what
+/// comes before it after the first `:`.
+///
+/// ```
+/// use homeroom_sea::redacted_url;
+/// assert_eq!(redacted_url("postgres://ann:s3cret@db:5432/hr"), "postgres://ann:***@db:5432/hr");
+/// assert_eq!(
+///     redacted_url("postgres://db/hr?user=ann&password=s3cret&sslmode=require"),
+///     "postgres://db/hr?user=ann&password=***&sslmode=require"
+/// );
+/// assert_eq!(redacted_url("sqlite://hr.db?mode=rwc"), "sqlite://hr.db?mode=rwc");
+/// ```
+pub fn redacted_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => url.split_at(i + 3),
+        None => ("", url),
+    };
+    let rest = match rest.rfind('@') {
+        Some(at) => {
+            let (credentials, host) = rest.split_at(at);
             match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
+                Some((user, _)) => format!("{user}:{MASK}{host}"),
+                None => rest.to_owned(),
             }
         }
-        _ => url.to_owned(),
-    }
+        None => rest.to_owned(),
+    };
+    redact_parameters(&format!("{scheme}{rest}"))
 }
+
+/// True for a parameter name that holds a secret.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// Replaces the value of every `name=value` whose name holds a secret. A name starts after
+/// `?`, `&`, `;` or white space (or at the start); a value runs to the next of those or `#`.
+fn redact_parameters(text: &str) -> String {
+    let is_separator = |c: char| matches!(c, '?' | '&' | ';' | '#') || c.is_whitespace();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let (before, after) = rest.split_at(eq);
+        let name_start = before.rfind(is_separator).map_or(0, |i| i + 1);
+        let name = before.get(name_start..).unwrap_or_default();
+        let value = after.get(1..).unwrap_or_default();
+        let value_end = value.find(is_separator).unwrap_or(value.len());
+        out.push_str(before);
+        out.push('=');
+        if is_secret_name(name) && value_end > 0 {
+            out.push_str(MASK);
+        } else {
+            out.push_str(value.get(..value_end).unwrap_or_default());
+        }
+        rest = value.get(value_end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+pub(crate) use redacted_url as redacted;
 
 #[cfg(test)]
 mod tests {
@@ -95,5 +153,34 @@ mod tests {
         );
         assert_eq!(redacted("postgres://ann@db/hr"), "postgres://ann@db/hr");
         assert_eq!(redacted("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn every_form_of_password_is_left_out() {
+        for (url, expected) in [
+            (
+                "postgres://db/hr?password=s3cret",
+                "postgres://db/hr?password=***",
+            ),
+            (
+                "postgresql://ann@db/hr?sslmode=verify-full&sslpassword=s3cret&application_name=hr",
+                "postgresql://ann@db/hr?sslmode=verify-full&sslpassword=***&application_name=hr",
+            ),
+            (
+                "postgres://ann:s3c@ret@db/hr?PASSWORD=s3cret#x",
+                "postgres://ann:***@db/hr?PASSWORD=***#x",
+            ),
+            (
+                "host=db user=ann password=s3cret",
+                "host=db user=ann password=***",
+            ),
+            (
+                "sqlite://hr.db?mode=rwc&key=s3cret",
+                "sqlite://hr.db?mode=rwc&key=***",
+            ),
+            ("postgres://db/hr?password=", "postgres://db/hr?password="),
+        ] {
+            assert_eq!(redacted(url), expected, "{url}");
+        }
     }
 }
