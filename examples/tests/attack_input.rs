@@ -6,7 +6,6 @@
 mod support;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use support::{arg, fixture, import, prepare_district, scratch, sqlite_url, sync_folder};
 
@@ -199,7 +198,6 @@ async fn attack_oversized_file_is_refused_without_being_read() {
         .unwrap()
         .set_len(2 * 1024 * 1024 * 1024)
         .unwrap();
-    let started = Instant::now();
     let run = import(&[
         "--db",
         "sqlite::memory:",
@@ -209,11 +207,8 @@ async fn attack_oversized_file_is_refused_without_being_read() {
         arg(&big),
     ])
     .await;
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    // Refused without reading it into memory: the peak (where the platform tells it) stays
+    // far below the file's size. No timing is asserted; a loaded machine is slow, not wrong.
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(run.error_codes(), ["file_too_large"], "{run:?}");
     if let Some(peak) = peak_memory() {
