@@ -74,7 +74,7 @@ async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u6
         .plan_import(&admin, district, &data, &options)
         .await
         .unwrap();
-    assert!(!plan.has_errors(), "{:?}", &plan.issues[..1]);
+    assert!(!plan.has_errors(), "{:?}", &plan.issues()[..1]);
     let outcome = directory
         .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
         .await

@@ -119,7 +119,7 @@ proptest! {
             let before = snapshot(&h, district).await;
             // Same file: no change, nothing written.
             let (plan, outcome) = import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await;
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len());
             prop_assert_eq!(outcome.unwrap().ops, 0);
             // New e-mails (and maybe new names): e-mails stay as they were.
             let mut changed = people.clone();
@@ -128,7 +128,7 @@ proptest! {
             }
             let (plan, outcome) = import(&h, district, &csv(&changed, "b.example"), &ImportOptions::default()).await;
             prop_assert!(outcome.is_ok());
-            prop_assert_eq!(plan.counts.updated as usize, if renamed { people.len() } else { 0 });
+            prop_assert_eq!(plan.counts().updated as usize, if renamed { people.len() } else { 0 });
             let after = snapshot(&h, district).await;
             for user in &after {
                 let old = before.iter().find(|u| u.id == user.id).unwrap();
@@ -165,15 +165,15 @@ proptest! {
             // The first pass resolves the buildings; every later row may take the quick path.
             let (plan, outcome) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
             prop_assert!(outcome.is_ok());
-            prop_assert_eq!(plan.counts.updated as usize, touched.len());
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len() - touched.len());
-            for (i, row) in plan.rows.iter().enumerate() {
+            prop_assert_eq!(plan.counts().updated as usize, touched.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len() - touched.len());
+            for (i, row) in plan.rows().iter().enumerate() {
                 let updated = matches!(row.action, RowAction::Update { .. });
                 prop_assert_eq!(updated, touched.contains(&i), "row {} ({:?})", i, row.action);
             }
             // And the edits are what is stored now: a third pass changes nothing.
             let (plan, _) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len());
             Ok(())
         })?;
     }
@@ -195,7 +195,7 @@ proptest! {
             text = lines.join("\r\n");
             let (plan, outcome) = import(&h, district, &text, &ImportOptions::default()).await;
             prop_assert!(plan.has_errors());
-            prop_assert!(plan.issues.iter().filter(|x| x.is_error()).all(|x| x.row == Some(i as u32 + 1)), "errors name the bad row");
+            prop_assert!(plan.issues().iter().filter(|x| x.is_error()).all(|x| x.row == Some(i as u32 + 1)), "errors name the bad row");
             prop_assert_eq!(outcome.unwrap_err().kind(), ErrorKind::Refused);
             prop_assert!(snapshot(&h, district).await.is_empty());
             Ok(())
