@@ -123,7 +123,13 @@ pub(crate) fn authorize_apply(
     }
     for gone in &plan.deactivations {
         let current = stored(gone.user)?;
-        require_reach(authority, current)?;
+        // A sync needs Import Users district-wide (checked above), as planning did.
+        if !authority.check(Permission::ImportUsers, current) {
+            return Err(Error::forbidden(
+                Permission::ImportUsers,
+                "over every user this import changes",
+            ));
+        }
         require_covers(covers(current))?;
         leaving.insert(gone.user);
     }

@@ -136,6 +136,13 @@ pub struct PlanCounts {
 /// through accessors, so a host cannot hand [`Directory::apply_import`](crate::Directory::apply_import)
 /// a plan it wrote or edited itself. Apply still checks every change against the applying
 /// actor, and refuses a plan made before a role, grant or org-unit change.
+///
+/// ```compile_fail
+/// // Outside the crate a plan cannot be edited (nor built): the fields are private.
+/// fn tamper(plan: &mut homeroom::ImportPlan) {
+///     plan.rows.clear();
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportPlan {
     pub(crate) district: DistrictId,
