@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use super::Approval;
-use super::org_plan::{anchor, cycles, holds_at, new_parents};
+use super::org_plan::{anchor, cycles, holds_at, new_parents, resolve_anchors};
 use super::plan_types::{ImportPlan, PlannedGrant, RowAction};
 use crate::authz::{Authority, Grant, Permission, PermissionSet, Reach, Role, Scope};
 use crate::directory::last_admin::refuse_leaving_no_system_administrator;
@@ -68,10 +68,10 @@ pub(crate) fn authorize_apply(
             return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
         }
     }
-    let new_parent = new_parents(&plan.org_units);
-    authorize_org_units(plan, at, &new_parent)?;
+    let anchors = resolve_anchors(at.tree, &new_parents(&plan.org_units));
+    authorize_org_units(plan, at, &anchors)?;
     let in_units = |permission: Permission, unit: OrgUnitId| {
-        holds_at(authority, permission, anchor(at.tree, &new_parent, unit))
+        holds_at(authority, permission, anchor(at.tree, &anchors, unit))
     };
     let roles: HashMap<RoleId, PermissionSet> =
         at.roles.iter().map(|r| (r.id, r.permissions)).collect();
@@ -150,12 +150,12 @@ pub(crate) fn authorize_apply(
 fn authorize_org_units(
     plan: &ImportPlan,
     at: &Applying<'_>,
-    new_parent: &Map<OrgUnitId, Option<OrgUnitId>>,
+    anchors: &Map<OrgUnitId, Option<OrgUnitId>>,
 ) -> Result<(), Error> {
     let manage_at_parent = |parent: Option<OrgUnitId>| {
         may_manage_at(
             at.authority,
-            parent.and_then(|p| anchor(at.tree, new_parent, p)),
+            parent.and_then(|p| anchor(at.tree, anchors, p)),
         )
     };
     for unit in &plan.org_units {

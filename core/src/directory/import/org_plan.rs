@@ -44,8 +44,10 @@ pub(super) struct OrgPlanner<'a> {
     roster: Map<String, OrgUnitId>,
     /// New units by name key (the first unit planned with a name keeps it).
     new_by_name: Map<String, OrgUnitId>,
-    /// The parents of new units (for permissions at a unit that does not exist yet).
+    /// The parents of new units.
     new_parent: Map<OrgUnitId, Option<OrgUnitId>>,
+    /// Where each new unit hangs, for permissions at a unit that does not exist yet.
+    anchors: Map<OrgUnitId, Option<OrgUnitId>>,
     planned: Vec<PlannedOrgUnit>,
     /// The district's tree with the planned units in it, for validating rows.
     tree: OrgTree,
@@ -82,6 +84,7 @@ impl<'a> OrgPlanner<'a> {
             roster: Map::default(),
             new_by_name: Map::default(),
             new_parent: Map::default(),
+            anchors: Map::default(),
             planned: Vec::new(),
             tree: current.clone(),
         }
@@ -108,7 +111,7 @@ impl<'a> OrgPlanner<'a> {
         holds_at(
             self.authority,
             permission,
-            anchor(self.current, &self.new_parent, unit),
+            anchor(self.current, &self.anchors, unit),
         )
     }
 
@@ -180,6 +183,7 @@ impl<'a> OrgPlanner<'a> {
             }
             wanted.push((org, unit));
         }
+        self.anchors = resolve_anchors(self.current, &self.new_parent);
         let changed_parent: Map<OrgUnitId, Option<OrgUnitId>> =
             wanted.iter().map(|(_, u)| (u.id, u.parent)).collect();
         let on_cycle = cycles(self.current, &changed_parent);
@@ -224,7 +228,7 @@ impl<'a> OrgPlanner<'a> {
             may_manage_at(
                 self.authority,
                 unit.parent
-                    .and_then(|p| anchor(self.current, &self.new_parent, p)),
+                    .and_then(|p| anchor(self.current, &self.anchors, p)),
             )
         };
         let where_ = |p: Option<OrgUnitId>| {
@@ -239,7 +243,7 @@ impl<'a> OrgPlanner<'a> {
                     unit.name,
                     where_(
                         unit.parent
-                            .and_then(|p| anchor(self.current, &self.new_parent, p))
+                            .and_then(|p| anchor(self.current, &self.anchors, p))
                     )
                 ),
             )),
@@ -258,7 +262,7 @@ impl<'a> OrgPlanner<'a> {
                     existing.name,
                     where_(
                         unit.parent
-                            .and_then(|p| anchor(self.current, &self.new_parent, p))
+                            .and_then(|p| anchor(self.current, &self.anchors, p))
                     )
                 ),
             )),
@@ -310,6 +314,7 @@ impl<'a> OrgPlanner<'a> {
         }
         let id = derived_unit_id(self.district, key);
         self.new_parent.insert(id, None);
+        self.anchors.insert(id, None);
         self.place(PlannedOrgUnit {
             id,
             expected: None,
@@ -323,24 +328,57 @@ impl<'a> OrgPlanner<'a> {
 }
 
 /// Where a unit hangs for permission checks: the unit itself when it exists, otherwise the
-/// nearest existing unit above a unit the plan creates (`None`: directly under the district).
+/// nearest existing unit above a unit the plan creates (`None`: directly under the district),
+/// as [`resolve_anchors`] worked out. O(1).
 pub(super) fn anchor(
     tree: &OrgTree,
-    new_parent: &Map<OrgUnitId, Option<OrgUnitId>>,
+    anchors: &Map<OrgUnitId, Option<OrgUnitId>>,
     unit: OrgUnitId,
 ) -> Option<OrgUnitId> {
-    let mut at = unit;
-    for _ in 0..=new_parent.len() {
-        if tree.contains(at) {
-            return Some(at);
-        }
-        match new_parent.get(&at) {
-            Some(Some(parent)) => at = *parent,
-            Some(None) => return None,
-            None => return Some(at), // unknown: matches no grant but a district-wide one
+    if tree.contains(unit) {
+        return Some(unit);
+    }
+    // Unknown: matches no grant but a district-wide one.
+    anchors.get(&unit).copied().unwrap_or(Some(unit))
+}
+
+/// For every new unit (with its parent in `new_parent`), the nearest existing unit above it
+/// (`None`: the district). Linear: each unit is walked once. A unit on a cycle among new units
+/// (refused elsewhere) anchors at itself, as strict as an unknown unit.
+pub(super) fn resolve_anchors(
+    tree: &OrgTree,
+    new_parent: &Map<OrgUnitId, Option<OrgUnitId>>,
+) -> Map<OrgUnitId, Option<OrgUnitId>> {
+    let mut anchors: Map<OrgUnitId, Option<OrgUnitId>> =
+        Map::with_capacity_and_hasher(new_parent.len(), Default::default());
+    for start in new_parent.keys() {
+        let mut at = *start;
+        let mut path: Vec<OrgUnitId> = Vec::new();
+        let mut seen: BTreeSet<OrgUnitId> = BTreeSet::new();
+        let found: Option<Option<OrgUnitId>> = loop {
+            if tree.contains(at) {
+                break Some(Some(at));
+            }
+            if let Some(known) = anchors.get(&at) {
+                break Some(*known);
+            }
+            let Some(parent) = new_parent.get(&at) else {
+                break Some(Some(at));
+            };
+            if !seen.insert(at) {
+                break None;
+            }
+            path.push(at);
+            match parent {
+                Some(parent) => at = *parent,
+                None => break Some(None),
+            }
+        };
+        for unit in path {
+            anchors.insert(unit, found.unwrap_or(Some(unit)));
         }
     }
-    Some(unit) // a cycle among new units (refused elsewhere): as strict as an unknown unit
+    anchors
 }
 
 /// True when `authority` holds `permission` at `anchor` (see [`anchor`]).
@@ -534,9 +572,21 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(anchor(&tree, &new_parent, id(40)), Some(id(10)));
-        assert_eq!(anchor(&tree, &new_parent, id(50)), None);
-        assert_eq!(anchor(&tree, &new_parent, id(10)), Some(id(10)));
+        let anchors = resolve_anchors(&tree, &new_parent);
+        assert_eq!(anchor(&tree, &anchors, id(40)), Some(id(10)));
+        assert_eq!(anchor(&tree, &anchors, id(41)), Some(id(10)));
+        assert_eq!(anchor(&tree, &anchors, id(50)), None);
+        assert_eq!(anchor(&tree, &anchors, id(10)), Some(id(10)));
+        assert_eq!(
+            anchor(&tree, &anchors, id(99)),
+            Some(id(99)),
+            "unknown: as strict as can be"
+        );
+        let looped: Map<_, _> = [(id(60), Some(id(61))), (id(61), Some(id(60)))]
+            .into_iter()
+            .collect();
+        let anchors = resolve_anchors(&tree, &looped);
+        assert_eq!(anchor(&tree, &anchors, id(60)), Some(id(60)));
     }
 
     #[test]

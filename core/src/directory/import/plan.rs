@@ -890,15 +890,7 @@ impl<'a> Planner<'a> {
             })
             .map(|(u, _)| &**u)
             .collect();
-        gone.sort_by(|a, b| {
-            let key = |u: &User| {
-                (
-                    u.details.local_id.as_ref().map(|l| l.as_str().to_owned()),
-                    u.id,
-                )
-            };
-            key(a).cmp(&key(b))
-        });
+        gone.sort_by(|a, b| deactivation_order(a).cmp(&deactivation_order(b)));
         let mut deactivations = Vec::with_capacity(gone.len());
         for user in gone {
             let name = user.details.name.display();
@@ -1084,6 +1076,11 @@ fn row_matches(row: &ImportRow, user: &User, resolved_units: &Map<&str, OrgUnitI
         }
     }
     true
+}
+
+/// Deactivations are listed by Local ID (users without one first), then id.
+fn deactivation_order(user: &User) -> (Option<&str>, UserId) {
+    (user.details.local_id.as_ref().map(LocalId::as_str), user.id)
 }
 
 /// True when `a` and `b` are the same text once lower-cased (as e-mail and username keys are).
