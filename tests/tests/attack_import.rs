@@ -440,3 +440,140 @@ across_backends! {
         assert!(!message.contains("Wash") && !message.contains("building"), "{message}");
     }
 }
+
+/// A store that commits a district change (as a grant or role change would) just before the
+/// next write it is given: a change racing an import's apply.
+mod racing {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use homeroom::*;
+
+    pub struct Racing {
+        pub inner: homeroom_memory::MemoryStorage,
+        pub before_next_apply: Mutex<Option<DistrictId>>,
+    }
+
+    #[async_trait]
+    impl Storage for Racing {
+        async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
+            self.inner.district(id).await
+        }
+        async fn district_by_name(&self, k: &str) -> Result<Option<District>, StorageError> {
+            self.inner.district_by_name(k).await
+        }
+        async fn org_units(&self, d: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
+            self.inner.org_units(d).await
+        }
+        async fn user(&self, d: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
+            self.inner.user(d, id).await
+        }
+        async fn user_by_key(
+            &self,
+            d: DistrictId,
+            k: &UserKey,
+        ) -> Result<Option<User>, StorageError> {
+            self.inner.user_by_key(d, k).await
+        }
+        async fn users(&self, d: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
+            self.inner.users(d, ids).await
+        }
+        async fn search_users(
+            &self,
+            d: DistrictId,
+            q: &UserQuery,
+        ) -> Result<Page<User, UserCursor>, StorageError> {
+            self.inner.search_users(d, q).await
+        }
+        async fn activity(
+            &self,
+            d: DistrictId,
+            q: &ActivityQuery,
+        ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
+            self.inner.activity(d, q).await
+        }
+        async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
+            self.inner.roles(d).await
+        }
+        async fn grants(
+            &self,
+            d: DistrictId,
+            h: Option<UserId>,
+        ) -> Result<Vec<Grant>, StorageError> {
+            self.inner.grants(d, h).await
+        }
+        async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
+            let racing = self.before_next_apply.lock().unwrap().take();
+            if let Some(district) = racing {
+                let row = self.inner.district(district).await?.unwrap();
+                let bumped = District {
+                    version: row.version.next(),
+                    ..row.clone()
+                };
+                self.inner
+                    .apply(ChangeSet::new().with(Op::UpdateDistrict {
+                        district: bumped,
+                        expected: row.version,
+                    }))
+                    .await?;
+            }
+            self.inner.apply(changes).await
+        }
+    }
+}
+
+#[tokio::test]
+async fn attack_a_grant_change_racing_the_apply_makes_it_conflict() {
+    use std::sync::{Arc, Mutex};
+    let storage = Arc::new(racing::Racing {
+        inner: homeroom_memory::MemoryStorage::new(),
+        before_next_apply: Mutex::new(None),
+    });
+    let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
+    let d = Directory::new(
+        storage.clone() as Arc<dyn Storage>,
+        clock,
+        Arc::new(SequentialIds::new(7)),
+    );
+    let admin = Actor::system("race");
+    let district = d.create_district(&admin, "Race USD").await.unwrap().id;
+    d.create_org_unit(
+        &admin,
+        district,
+        NewOrgUnit::school("Lincoln Middle").with_code("LMS"),
+    )
+    .await
+    .unwrap();
+    let apply = |text: &'static str| {
+        let d = d.clone();
+        let admin = admin.clone();
+        async move {
+            let plan = d
+                .plan_import(&admin, district, &csv(text), &ImportOptions::default())
+                .await
+                .unwrap();
+            assert!(!plan.has_errors(), "{:?}", plan.issues());
+            (d.clone(), plan)
+        }
+    };
+    let (_, first) = apply("Local ID,First Name,Last Name,Building\r\nL1,Lin,Kid,LMS\r\n").await;
+    d.apply_import(&admin, district, &first, Approval::Required, &|_| {})
+        .await
+        .unwrap();
+    let (_, rename) =
+        apply("Local ID,First Name,Last Name,Building\r\nL1,Lin,Renamed,LMS\r\n").await;
+    // Between apply's checks and its write, someone changes a grant (the district moves).
+    *storage.before_next_apply.lock().unwrap() = Some(district);
+    let err = d
+        .apply_import(&admin, district, &rename, Approval::Required, &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let lin = d
+        .search_users(&admin, district, &UserSearch::text("L1"))
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    assert_eq!(lin.details.name.last, "Kid", "nothing written");
+}
