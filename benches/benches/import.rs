@@ -19,6 +19,14 @@
 //!   store that already holds those users: read, plan (every row unchanged) and apply, which
 //!   writes nothing.
 //!
+//! - **`plan_orgs/N`** (N = 10 000, whatever `HOMEROOM_BENCH_ROWS` says): planning, as the
+//!   system, a OneRoster package whose `orgs.csv` creates N new org units (N/5 schools, each
+//!   with four departments) for one user, into the memory store of the district above; the
+//!   package is read outside the clock. Beside it **`parse_orgs_only/N`**, the bare csv parse
+//!   of that `orgs.csv`, and **`plan_buildings/N`**: planning a Homeroom CSV of N users, each
+//!   naming a new building, with the option to create org units. Planning is linear in org
+//!   units: hashed look-ups and a tree that grows unit by unit.
+//!
 //! Only the named work is timed; making fresh stores happens outside the clock. Like every bench
 //! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets:
 //! `plan_apply_memory` ≤ 3× `parse_only`, `plan_apply_sqlite` ≤ 1.7× `raw_insert_many_sqlite`,
@@ -43,7 +51,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use homeroom::import::{ReadOptions, read};
+use homeroom::import::{OneRosterPackage, ReadOptions, read};
 use homeroom::{Actor, Approval, Directory, DistrictId, ImportOptions, Storage, User, UserSearch};
 use homeroom_benches::roster::roster;
 use homeroom_benches::{bare, files, roster};
@@ -74,7 +82,7 @@ async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u6
         .plan_import(&admin, district, &data, &options)
         .await
         .unwrap();
-    assert!(!plan.has_errors(), "{:?}", &plan.issues[..1]);
+    assert!(!plan.has_errors(), "{:?}", &plan.issues()[..1]);
     let outcome = directory
         .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
         .await
@@ -225,5 +233,107 @@ fn import_group(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, import_group);
+/// Org units an org-planning case creates.
+const ORG_UNITS: usize = 10_000;
+
+/// A OneRoster `orgs.csv` of the district and `units` new units: a school, then four
+/// departments under it, and so on.
+fn orgs_csv(units: usize) -> Vec<u8> {
+    let mut out =
+        String::from("sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\n");
+    let mut school = 0;
+    for n in 0..units {
+        if n % 5 == 0 {
+            school = n;
+            out.push_str(&format!("o{n},New School {n},school,d1\n"));
+        } else {
+            out.push_str(&format!("o{n},Department {n},department,o{school}\n"));
+        }
+    }
+    out.into_bytes()
+}
+
+/// A Homeroom CSV of `rows` users, each in a building of their own that does not exist yet.
+fn buildings_csv(rows: usize) -> Vec<u8> {
+    let mut out = String::from("Local ID,First Name,Last Name,Building\r\n");
+    for n in 0..rows {
+        out.push_str(&format!("B{n:07},Kid,Number{n},Annex {n}\r\n"));
+    }
+    out.into_bytes()
+}
+
+fn org_group(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let n = ORG_UNITS;
+    let admin = Actor::system("bench");
+    let orgs = orgs_csv(n);
+    let package = OneRosterPackage::from_files([
+        (
+            "manifest.csv",
+            b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec(),
+        ),
+        ("orgs.csv", orgs.clone()),
+        (
+            "users.csv",
+            b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,o0,student,Ada,Lovelace,00123\n"
+                .to_vec(),
+        ),
+    ]);
+    let roster_data = package.read(&ReadOptions::default()).unwrap();
+    assert!(
+        !roster_data.has_errors(),
+        "{:?}",
+        roster_data.issues.first()
+    );
+    let buildings = read(&buildings_csv(n), "buildings.csv", &ReadOptions::default()).unwrap();
+    let create_units = ImportOptions {
+        create_org_units: true,
+        ..ImportOptions::default()
+    };
+    let (directory, district) = runtime.block_on(district(Arc::new(MemoryStorage::new())));
+
+    let mut group = c.benchmark_group("import");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5))
+        .throughput(Throughput::Elements(n as u64));
+    group.bench_function(BenchmarkId::new("parse_orgs_only", n), |b| {
+        b.iter(|| {
+            let mut reader = csv::Reader::from_reader(orgs.as_slice());
+            let mut record = csv::StringRecord::new();
+            let mut rows = 0_usize;
+            while reader.read_record(&mut record).unwrap() {
+                rows += record.len().min(1);
+            }
+            assert_eq!(rows, n + 1);
+        });
+    });
+    group.bench_function(BenchmarkId::new("plan_orgs", n), |b| {
+        b.iter(|| {
+            let plan = runtime
+                .block_on(directory.plan_import(
+                    &admin,
+                    district,
+                    &roster_data,
+                    &ImportOptions::default(),
+                ))
+                .unwrap();
+            assert!(!plan.has_errors(), "{:?}", plan.issues().first());
+            assert_eq!(plan.org_units().len(), n);
+        });
+    });
+    group.bench_function(BenchmarkId::new("plan_buildings", n), |b| {
+        b.iter(|| {
+            let plan = runtime
+                .block_on(directory.plan_import(&admin, district, &buildings, &create_units))
+                .unwrap();
+            assert!(!plan.has_errors(), "{:?}", plan.issues().first());
+            assert_eq!(plan.org_units().len(), n);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, org_group, import_group);
 criterion_main!(benches);

@@ -472,12 +472,12 @@ impl Importer {
             Err(e) => return error_outcome(name, "cannot plan the import", &e, data),
         };
         let done = |status, applied| {
-            let summary = Summary::of(name, Some(&plan), &plan.issues, applied);
+            let summary = Summary::of(name, Some(&plan), plan.issues(), applied);
             (status, summary)
         };
         let (status, summary) = if plan.has_errors() {
             done(Status::Errors, false)
-        } else if !plan.held.is_empty() {
+        } else if !plan.held().is_empty() {
             done(Status::Held, false)
         } else if job.dry_run {
             done(Status::Planned, false)
@@ -584,7 +584,7 @@ pub fn write_outcome(out: &mut dyn Write, outcome: &Outcome, json: bool) -> std:
         Status::Held => "held, not applied",
         _ => "not applied",
     };
-    let error_rows = outcome.plan.as_ref().map(|p| p.counts.error_rows);
+    let error_rows = outcome.plan.as_ref().map(|p| p.counts().error_rows);
     summary::write_readable(out, &outcome.summary, verb, error_rows)
 }
 

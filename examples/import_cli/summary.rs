@@ -78,13 +78,13 @@ impl Summary {
         issues: &[ImportIssue],
         applied: bool,
     ) -> Self {
-        let counts = plan.map(|p| p.counts).unwrap_or_default();
+        let counts = plan.map(|p| p.counts()).unwrap_or_default();
         let mut warnings: Vec<IssueSummary> = issues
             .iter()
             .filter(|i| !i.is_error())
             .map(IssueSummary::from)
             .collect();
-        for trip in plan.map(|p| p.held.as_slice()).unwrap_or_default() {
+        for trip in plan.map(|p| p.held()).unwrap_or_default() {
             warnings.push(IssueSummary::about(
                 file,
                 "held",
@@ -96,7 +96,7 @@ impl Summary {
         }
         Self {
             applied,
-            held: plan.is_some_and(|p| !p.held.is_empty()),
+            held: plan.is_some_and(|p| !p.held().is_empty()),
             created: counts.created,
             updated: counts.updated,
             unchanged: counts.unchanged,

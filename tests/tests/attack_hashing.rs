@@ -105,4 +105,28 @@ async fn attack_sign_in_flood_hashes_on_the_hosts_pool_a_few_at_a_time() {
             .await
             .is_ok()
     );
+    let after_sign_ins = pool.jobs.load(Ordering::SeqCst);
+
+    // An import of new users with temporary passwords hashes each one on the pool too.
+    let upload = "Local ID,First Name,Last Name,Username,Temporary Password\r\n\
+        T1,Bo,B,bo,welcome-2026\r\nT2,Cy,C,cy,welcome-2027\r\nT3,Di,D,di,\r\n";
+    let data = homeroom::import::read(upload.as_bytes(), "staff.csv", &Default::default()).unwrap();
+    let plan = directory
+        .plan_import(&admin, district, &data, &ImportOptions::default())
+        .await
+        .unwrap();
+    directory
+        .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        pool.jobs.load(Ordering::SeqCst),
+        after_sign_ins + 2,
+        "two temporary passwords"
+    );
+    let bo = directory
+        .verify_password(district, "bo", "welcome-2026")
+        .await
+        .unwrap();
+    assert!(bo.must_change);
 }

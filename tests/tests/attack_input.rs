@@ -35,7 +35,7 @@ async fn planned(data: &ImportData) -> ImportPlan {
 async fn attack_report_leaves_temporary_passwords_out() {
     let data = upload();
     let plan = planned(&data).await;
-    assert!(!plan.has_errors(), "{:?}", plan.issues);
+    assert!(!plan.has_errors(), "{:?}", plan.issues());
     let report = String::from_utf8(report_csv(&data, &plan)).unwrap();
     assert!(!report.contains(SECRET), "{report}");
     let mut lines = report.trim_start_matches('\u{feff}').lines();

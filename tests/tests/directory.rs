@@ -42,6 +42,8 @@ async fn town(h: &Harness) -> Town {
         )
         .await
         .unwrap();
+    // Org-unit changes move the district's version: read it again.
+    let district = d.district(&h.admin, district.id).await.unwrap();
     Town {
         district,
         lincoln,

@@ -74,8 +74,8 @@ across_backends! {
     async fn an_import_creates_users_and_the_same_file_again_writes_nothing(h: Harness) {
         let s = setup(&h).await;
         let (_, first) = plan(&h, &s, ROSTER, &ImportOptions::default()).await;
-        assert!(!first.has_errors(), "{:?}", first.issues);
-        assert_eq!((first.counts.created, first.counts.updated, first.counts.unchanged), (4, 0, 0));
+        assert!(!first.has_errors(), "{:?}", first.issues());
+        assert_eq!((first.counts().created, first.counts().updated, first.counts().unchanged), (4, 0, 0));
         let outcome = apply(&h, &s, &first).await.unwrap();
         assert!(outcome.batch.is_some());
         assert_eq!(count(&h, &s).await, 4);
@@ -86,7 +86,7 @@ across_backends! {
         assert_eq!(log.items[0].import_batch, outcome.batch, "the log entry names the batch");
 
         let (_, again) = plan(&h, &s, ROSTER, &ImportOptions::default()).await;
-        assert_eq!((again.counts.created, again.counts.updated, again.counts.unchanged), (0, 0, 4));
+        assert_eq!((again.counts().created, again.counts().updated, again.counts().unchanged), (0, 0, 4));
         let outcome = apply(&h, &s, &again).await.unwrap();
         assert_eq!((outcome.batch, outcome.ops), (None, 0), "nothing written");
     }
@@ -101,7 +101,7 @@ across_backends! {
         let (data, plan) = plan(&h, &s, bad, &ImportOptions::default()).await;
         assert!(plan.has_errors());
         let found: Vec<(Option<u32>, Option<&str>, &str)> = plan
-            .issues
+            .issues()
             .iter()
             .filter(|i| i.is_error())
             .map(|i| (i.row, i.column.as_deref(), i.code.as_str()))
@@ -132,8 +132,8 @@ across_backends! {
         let changed = ROSTER.replace("ada@maple.example", "ada.l@maple.example").replace("Lovelace", "King");
         let (_, second) = plan(&h, &s, &changed, &ImportOptions::default()).await;
         assert!(!second.has_errors());
-        assert_eq!(second.counts.updated, 1);
-        let warning = second.issues.iter().find(|i| !i.is_error()).unwrap();
+        assert_eq!(second.counts().updated, 1);
+        let warning = second.issues().iter().find(|i| !i.is_error()).unwrap();
         assert_eq!((warning.code.as_str(), warning.column.as_deref()), ("protected_field", Some("Email")));
         apply(&h, &s, &second).await.unwrap();
         let ada = h.directory.search_users(&h.admin, s.district, &UserSearch::text("00101")).await.unwrap().items.remove(0);
@@ -148,10 +148,10 @@ across_backends! {
         let extra = format!("{ROSTER}00105,Barbara,Liskov,barbara@maple.example,8,LMS\r\n");
         let create_only = ImportOptions { mode: ImportMode::CreateOnly, ..ImportOptions::default() };
         let (_, p) = plan(&h, &s, &extra, &create_only).await;
-        assert_eq!(p.issues.iter().filter(|i| i.code.as_str() == "user_exists").count(), 4);
+        assert_eq!(p.issues().iter().filter(|i| i.code.as_str() == "user_exists").count(), 4);
         let update_only = ImportOptions { mode: ImportMode::UpdateOnly, ..ImportOptions::default() };
         let (_, p) = plan(&h, &s, &extra, &update_only).await;
-        let missing: Vec<Option<u32>> = p.issues.iter().filter(|i| i.code.as_str() == "user_not_found").map(|i| i.row).collect();
+        let missing: Vec<Option<u32>> = p.issues().iter().filter(|i| i.code.as_str() == "user_not_found").map(|i| i.row).collect();
         assert_eq!(missing, vec![Some(6)]);
     }
 
@@ -172,7 +172,7 @@ across_backends! {
         let lines: Vec<&str> = big.lines().collect();
         let two_gone = lines[..39].join("\r\n");
         let (_, p) = plan(&h, &s, &two_gone, &sync).await;
-        assert_eq!((p.counts.deactivated, p.held.len()), (2, 0));
+        assert_eq!((p.counts().deactivated, p.held().len()), (2, 0));
         apply(&h, &s, &p).await.unwrap();
         let inactive = UserSearch::default().status(RecordStatus::Inactive);
         assert_eq!(h.directory.search_users(&h.admin, s.district, &inactive).await.unwrap().total, 2);
@@ -181,8 +181,8 @@ across_backends! {
         // A truncated file: 28 of 38 would go. Held until approved.
         let truncated = lines[..11].join("\r\n");
         let (_, p) = plan(&h, &s, &truncated, &sync).await;
-        assert_eq!(p.counts.deactivated, 28);
-        assert_eq!(p.held[0].what, "deactivate");
+        assert_eq!(p.counts().deactivated, 28);
+        assert_eq!(p.held()[0].what, "deactivate");
         let err = apply(&h, &s, &p).await.unwrap_err();
         assert!(matches!(err, Error::Refused { reason: Refusal::ImportHeld, .. }), "{err}");
         assert_eq!(h.directory.search_users(&h.admin, s.district, &inactive).await.unwrap().total, 2, "nothing written");
@@ -210,7 +210,7 @@ across_backends! {
 T1,Tess,Teacher,staff,LMS,Observer\r\n\
 T2,Pat,Principal,staff,LMS,Building Administrator\r\n";
         let (_, p) = plan(&h, &s, staff, &ImportOptions::default()).await;
-        assert!(!p.has_errors(), "{:?}", p.issues);
+        assert!(!p.has_errors(), "{:?}", p.issues());
         apply(&h, &s, &p).await.unwrap();
         let pat = h.directory.search_users(&h.admin, s.district, &UserSearch::text("t2")).await.unwrap().items.remove(0);
         let grants = h.directory.grants_of(&h.admin, s.district, pat.id).await.unwrap();
@@ -222,7 +222,7 @@ T2,Pat,Principal,staff,LMS,Building Administrator\r\n";
         let escalate = "Local ID,First Name,Last Name,Kind,Building,Roles\r\nT3,Eve,Escalate,staff,LMS,District Administrator\r\n";
         let data = read(escalate.as_bytes(), "staff.csv", &ReadOptions::default()).unwrap();
         let p = h.directory.plan_import(&Actor::user(s.district, pat.id), s.district, &data, &ImportOptions::default()).await.unwrap();
-        let codes: Vec<&str> = p.issues.iter().map(|i| i.code.as_str()).collect();
+        let codes: Vec<&str> = p.issues().iter().map(|i| i.code.as_str()).collect();
         assert_eq!(codes, vec!["not_permitted"]);
     }
 }
@@ -236,7 +236,7 @@ across_backends! {
         let s = setup(&h).await;
         let d = &h.directory;
         let (_, first) = plan(&h, &s, WITH_PASSWORDS, &ImportOptions::default()).await;
-        assert!(!first.has_errors(), "{:?}", first.issues);
+        assert!(!first.has_errors(), "{:?}", first.issues());
         // The plan, as shown to a person, never carries the password.
         assert!(!serde_json::to_string(&first).unwrap().contains("welcome-2026"));
         apply(&h, &s, &first).await.unwrap();
@@ -249,7 +249,7 @@ across_backends! {
         let changed = WITH_PASSWORDS.replace("welcome-2026", "another-one-99");
         let (_, again) = plan(&h, &s, &changed, &ImportOptions::default()).await;
         assert!(!again.has_errors());
-        let warning = again.issues.iter().find(|i| i.code == import::IssueCode::PasswordIgnored).unwrap();
+        let warning = again.issues().iter().find(|i| i.code == import::IssueCode::PasswordIgnored).unwrap();
         assert_eq!((warning.row, warning.column.as_deref()), (Some(2), Some("Temporary Password")));
         apply(&h, &s, &again).await.unwrap();
         d.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
@@ -259,7 +259,7 @@ across_backends! {
         let s = setup(&h).await;
         let weak = WITH_PASSWORDS.replace("welcome-2026", "short");
         let (_, plan) = plan(&h, &s, &weak, &ImportOptions::default()).await;
-        let error = plan.issues.iter().find(|i| i.is_error()).unwrap();
+        let error = plan.issues().iter().find(|i| i.is_error()).unwrap();
         assert_eq!((error.row, error.column.as_deref()), (Some(2), Some("Temporary Password")));
         assert_eq!(error.code.as_str(), "too_short");
         assert!(apply(&h, &s, &plan).await.is_err());

@@ -1,5 +1,6 @@
 //! Property tests of import rules: protected fields never change, a re-import of what was
-//! imported plans no change, edited rows (and only they) plan updates, any error means zero writes, and planning is deterministic.
+//! imported plans no change, edited rows (and only they) plan updates, any error means zero writes, planning is deterministic,
+//! and a building-scoped importer (or whoever applies a plan) never changes nor names anyone outside their building.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use homeroom::import::{ReadOptions, read};
@@ -119,7 +120,7 @@ proptest! {
             let before = snapshot(&h, district).await;
             // Same file: no change, nothing written.
             let (plan, outcome) = import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await;
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len());
             prop_assert_eq!(outcome.unwrap().ops, 0);
             // New e-mails (and maybe new names): e-mails stay as they were.
             let mut changed = people.clone();
@@ -128,7 +129,7 @@ proptest! {
             }
             let (plan, outcome) = import(&h, district, &csv(&changed, "b.example"), &ImportOptions::default()).await;
             prop_assert!(outcome.is_ok());
-            prop_assert_eq!(plan.counts.updated as usize, if renamed { people.len() } else { 0 });
+            prop_assert_eq!(plan.counts().updated as usize, if renamed { people.len() } else { 0 });
             let after = snapshot(&h, district).await;
             for user in &after {
                 let old = before.iter().find(|u| u.id == user.id).unwrap();
@@ -165,15 +166,15 @@ proptest! {
             // The first pass resolves the buildings; every later row may take the quick path.
             let (plan, outcome) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
             prop_assert!(outcome.is_ok());
-            prop_assert_eq!(plan.counts.updated as usize, touched.len());
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len() - touched.len());
-            for (i, row) in plan.rows.iter().enumerate() {
+            prop_assert_eq!(plan.counts().updated as usize, touched.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len() - touched.len());
+            for (i, row) in plan.rows().iter().enumerate() {
                 let updated = matches!(row.action, RowAction::Update { .. });
                 prop_assert_eq!(updated, touched.contains(&i), "row {} ({:?})", i, row.action);
             }
             // And the edits are what is stored now: a third pass changes nothing.
             let (plan, _) = import(&h, district, &csv(&edited, "a.example"), &ImportOptions::default()).await;
-            prop_assert_eq!(plan.counts.unchanged as usize, people.len());
+            prop_assert_eq!(plan.counts().unchanged as usize, people.len());
             Ok(())
         })?;
     }
@@ -195,7 +196,7 @@ proptest! {
             text = lines.join("\r\n");
             let (plan, outcome) = import(&h, district, &text, &ImportOptions::default()).await;
             prop_assert!(plan.has_errors());
-            prop_assert!(plan.issues.iter().filter(|x| x.is_error()).all(|x| x.row == Some(i as u32 + 1)), "errors name the bad row");
+            prop_assert!(plan.issues().iter().filter(|x| x.is_error()).all(|x| x.row == Some(i as u32 + 1)), "errors name the bad row");
             prop_assert_eq!(outcome.unwrap_err().kind(), ErrorKind::Refused);
             prop_assert!(snapshot(&h, district).await.is_empty());
             Ok(())
@@ -214,6 +215,59 @@ proptest! {
             let first = h.directory.plan_import(&h.admin, district, &data, &options).await.unwrap();
             let second = h.directory.plan_import(&h.admin, district, &data, &options).await.unwrap();
             prop_assert_eq!(first, second);
+            Ok(())
+        })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever the file and the mode, and whoever planned it, a plan applied by an importer
+    /// who holds Import Users over Lincoln only leaves every Washington user as they were, and
+    /// the plan's answers for a Washington user's Local ID never name them.
+    #[test]
+    fn a_building_importer_never_changes_nor_names_anyone_outside_their_building(
+        people in people(),
+        file in people(),
+        mode in 0u8..3,
+        planned_by_system in any::<bool>(),
+    ) {
+        run(async {
+            let h = Harness::new(Backend::Memory).await;
+            let district = setup(&h).await;
+            import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await.1.unwrap();
+            let d = &h.directory;
+            let lincoln = d.org_tree(&h.admin, district).await.unwrap().units().find(|u| u.name == "Lincoln").unwrap().id;
+            let role = d.create_role(&h.admin, district, "Lincoln Importer", [Permission::ViewUsers, Permission::ImportUsers].into_iter().collect()).await.unwrap();
+            let me = d.create_user(&h.admin, district, UserDetails::new(UserKind::Staff, "Ivan", "Importer").in_org_unit(lincoln)).await.unwrap();
+            d.grant_role(&h.admin, district, me.id, role.id, Scope::unit(lincoln)).await.unwrap();
+            let importer = Actor::user(district, me.id);
+            let outside: Vec<User> = snapshot(&h, district).await.into_iter().filter(|u| !u.details.org_units.contains(&lincoln)).collect();
+
+            let options = ImportOptions {
+                mode: [ImportMode::Upsert, ImportMode::CreateOnly, ImportMode::UpdateOnly][usize::from(mode)],
+                ..ImportOptions::default()
+            };
+            let data = read(csv(&file, "b.example").as_bytes(), "people.csv", &ReadOptions::default()).unwrap();
+            let planner = if planned_by_system { h.admin.clone() } else { importer.clone() };
+            let plan = d.plan_import(&planner, district, &data, &options).await.unwrap();
+            if !planned_by_system {
+                for (row, person) in plan.rows().iter().zip(&file) {
+                    let Some(held) = outside.iter().find(|u| u.details.local_id.as_ref().map(|l| l.as_str()) == Some(format!("{:05}", person.id).as_str())) else { continue };
+                    let name = held.details.name.display();
+                    for issue in plan.issues().iter().filter(|i| i.row == Some(row.source.row) && i.column.as_deref() == Some("Local ID")) {
+                        prop_assert!(!issue.message.contains(&name), "{} named in {:?}", name, issue);
+                        prop_assert!(["user_not_found", "user_exists", "taken"].contains(&issue.code.as_str()), "{:?}", issue);
+                    }
+                }
+            }
+            let _ = d.apply_import(&importer, district, &plan, Approval::Approved, &|_| {}).await;
+            let after = snapshot(&h, district).await;
+            for user in &outside {
+                let now = after.iter().find(|u| u.id == user.id).unwrap();
+                prop_assert_eq!(now, user, "a user outside Lincoln changed");
+            }
             Ok(())
         })?;
     }

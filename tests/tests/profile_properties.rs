@@ -59,6 +59,8 @@ async fn setup(h: &Harness) -> Setup {
     details.aup_signed = true;
     details.fee_paid = true;
     let student = d.create_user(&h.admin, district.id, details).await.unwrap();
+    // Org-unit changes move the district's version: read it again.
+    let district = d.district(&h.admin, district.id).await.unwrap();
     let mut settings = district.settings.clone();
     settings.modules.insurance = true;
     d.update_district_settings(&h.admin, district.id, district.version, settings)

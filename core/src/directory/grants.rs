@@ -7,7 +7,7 @@ use crate::actor::Actor;
 use crate::authz::{Grant, Permission, PermissionSet, Preset, Role, Scope};
 use crate::error::Error;
 use crate::ids::{DistrictId, GrantId, RoleId, UserId, Version};
-use crate::model::{District, OrgTree, RecordStatus};
+use crate::model::{District, OrgTree};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 use crate::validation::{InvalidValue, ValidationCode};
 
@@ -324,54 +324,21 @@ impl<S: Storage + ?Sized> Directory<S> {
         revoking: Option<GrantId>,
     ) -> Result<bool, Error> {
         let roles = self.storage.roles(district).await?;
-        let Some(admin_role) = roles
-            .iter()
-            .find(|r| r.preset == Some(Preset::SystemAdministrator))
-        else {
-            return Ok(false);
-        };
-        let grants: Vec<Grant> = self
-            .storage
-            .grants(district, None)
-            .await?
+        let grants = self.storage.grants(district, None).await?;
+        let holders: Vec<UserId> = super::last_admin::system_administrator_holders(&roles, &grants)
             .into_iter()
-            .filter(|g| g.role == admin_role.id && g.scope == Scope::District)
             .collect();
-        let holder_ids: Vec<UserId> = grants.iter().map(|g| g.holder).collect();
-        let now = self.now();
-        let active: BTreeSet<UserId> = self
-            .storage
-            .users(district, &holder_ids)
-            .await?
-            .into_iter()
-            .filter(|u| u.status == RecordStatus::Active && u.access.permits_sign_in(now))
-            .map(|u| u.id)
-            .collect();
-        let before: BTreeSet<UserId> = grants
-            .iter()
-            .map(|g| g.holder)
-            .filter(|h| active.contains(h))
-            .collect();
-        let after: BTreeSet<UserId> = grants
-            .iter()
-            .filter(|g| match revoking {
-                Some(revoked) => g.id != revoked,
-                None => g.holder != user,
-            })
-            .map(|g| g.holder)
-            .filter(|h| active.contains(h))
-            .collect();
-        if !before.is_empty() && after.is_empty() {
-            return Err(Error::invalid_field(
-                Entity::User,
-                InvalidValue::new(
-                    ValidationCode::LastSystemAdministrator,
-                    "this is the district's last active System Administrator; grant the role to someone else first",
-                )
-                .at("grants"),
-            ));
-        }
-        Ok(grants.iter().any(|g| g.holder == user))
+        let users = self.storage.users(district, &holders).await?;
+        let leaving: BTreeSet<UserId> = revoking.is_none().then_some(user).into_iter().collect();
+        super::last_admin::refuse_leaving_no_system_administrator(
+            &roles,
+            &grants,
+            |id| users.iter().find(|u| u.id == id),
+            self.now(),
+            revoking,
+            &leaving,
+        )?;
+        Ok(holders.contains(&user))
     }
 
     async fn load_role(&self, district: DistrictId, id: RoleId) -> Result<Role, Error> {
@@ -386,7 +353,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
 /// Every role or grant change also moves the district's version, so two of them racing (two
 /// admins revoking the last two System Administrators) conflict instead of both succeeding.
-fn serialize_authz_change(district: &District) -> ChangeSet {
+pub(super) fn serialize_authz_change(district: &District) -> ChangeSet {
     let bumped = District {
         version: district.version.next(),
         ..district.clone()

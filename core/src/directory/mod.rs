@@ -9,6 +9,7 @@ mod districts;
 mod export_rows;
 mod grants;
 pub mod import;
+mod last_admin;
 mod org_units;
 mod passwords;
 pub mod profile;

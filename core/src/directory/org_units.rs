@@ -2,16 +2,17 @@
 
 use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject};
 use crate::actor::Actor;
-use crate::authz::Permission;
+use crate::authz::{Authority, Permission};
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId, Version};
-use crate::model::{OrgTree, OrgUnit, OrgUnitKind};
-use crate::storage::{ChangeSet, Entity, Op, Storage};
+use crate::model::{District, OrgTree, OrgUnit, OrgUnitKind};
+use crate::storage::{Entity, Op, Storage};
 use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
 
 use super::Directory;
 use super::acting::Acting;
 use super::districts::{check_version, required_name};
+use super::grants::serialize_authz_change;
 
 /// What it takes to add an org unit.
 ///
@@ -69,7 +70,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         new: NewOrgUnit,
     ) -> Result<OrgUnit, Error> {
-        self.load_district(district).await?;
+        let district_row = self.load_district(district).await?;
         let (acting, tree) = self.acting(actor, district).await?;
         require_manage_at(&acting, new.parent)?;
         let mut errors = ValidationErrors::new();
@@ -117,7 +118,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             now,
         );
         self.commit(
-            ChangeSet::new()
+            serialize_authz_change(&district_row)
                 .with(Op::InsertOrgUnit(unit.clone()))
                 .with(Op::AppendActivity(entry)),
         )
@@ -141,6 +142,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         name: &str,
     ) -> Result<OrgUnit, Error> {
+        let district_row = self.load_district(district).await?;
         let (acting, tree) = self.acting(actor, district).await?;
         let current = load_unit(&tree, id)?;
         require_manage_at(&acting, Some(id))?;
@@ -157,6 +159,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             ..current
         };
         self.write_unit(
+            &district_row,
             &acting.who,
             updated,
             expected,
@@ -176,6 +179,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         new_parent: Option<OrgUnitId>,
     ) -> Result<OrgUnit, Error> {
+        let district_row = self.load_district(district).await?;
         let (acting, tree) = self.acting(actor, district).await?;
         let current = load_unit(&tree, id)?;
         require_manage_at(&acting, Some(id))?;
@@ -214,12 +218,22 @@ impl<S: Storage + ?Sized> Directory<S> {
             version: expected.next(),
             ..current
         };
-        self.write_unit(&acting.who, updated, expected, ActivityAction::Moved, field)
-            .await
+        self.write_unit(
+            &district_row,
+            &acting.who,
+            updated,
+            expected,
+            ActivityAction::Moved,
+            field,
+        )
+        .await
     }
 
+    /// Writes a changed unit. Like role and grant changes, it moves the district's version: a
+    /// reshaped tree changes who may act where, so a plan made before it (an import) is stale.
     async fn write_unit(
         &self,
+        district: &District,
         actor: &ActorRef,
         unit: OrgUnit,
         expected: Version,
@@ -236,7 +250,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             now,
         );
         self.commit(
-            ChangeSet::new()
+            serialize_authz_change(district)
                 .with(Op::UpdateOrgUnit {
                     org_unit: unit.clone(),
                     expected,
@@ -252,18 +266,23 @@ impl<S: Storage + ?Sized> Directory<S> {
 /// district-wide for units directly under the district.
 fn require_manage_at(acting: &Acting, unit: Option<OrgUnitId>) -> Result<(), Error> {
     match unit {
-        Some(unit)
-            if acting
-                .authority
-                .check_units(Permission::ManageOrgUnits, [unit]) =>
-        {
-            Ok(())
-        }
+        _ if may_manage_at(&acting.authority, unit) => Ok(()),
         Some(_) => Err(Error::forbidden(
             Permission::ManageOrgUnits,
             "over this org unit",
         )),
         None => acting.require_district(Permission::ManageOrgUnits),
+    }
+}
+
+/// True when `authority` may create, rename or move org units at `unit` (`None`: directly under
+/// the district): Manage Org Units over `unit` (directly or from above), or district-wide for
+/// the top of the tree. Creating a unit needs this at its parent; renaming at the unit; moving
+/// at the unit and at its new parent. Import applies the same rule.
+pub(crate) fn may_manage_at(authority: &Authority, unit: Option<OrgUnitId>) -> bool {
+    match unit {
+        Some(unit) => authority.check_units(Permission::ManageOrgUnits, [unit]),
+        None => authority.check_district(Permission::ManageOrgUnits),
     }
 }
 

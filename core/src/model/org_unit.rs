@@ -93,6 +93,25 @@ impl OrgTree {
         Self { units, children }
     }
 
+    /// Adds `unit`, or replaces the unit with its id (moving it under its new parent), without
+    /// rebuilding the tree: what a planner needs to grow a tree unit by unit in linear time.
+    pub(crate) fn insert(&mut self, unit: OrgUnit) {
+        let id = unit.id;
+        let parent = unit.parent;
+        let old_parent = self.units.insert(id, unit).map(|old| old.parent);
+        if old_parent == Some(parent) {
+            return;
+        }
+        if let Some(Some(old)) = old_parent
+            && let Some(siblings) = self.children.get_mut(&old)
+        {
+            siblings.retain(|s| *s != id);
+        }
+        if let Some(parent) = parent {
+            self.children.entry(parent).or_default().push(id);
+        }
+    }
+
     /// The unit with this id.
     pub fn get(&self, id: OrgUnitId) -> Option<&OrgUnit> {
         self.units.get(&id)

@@ -10,7 +10,9 @@
 //! sync deactivates import-managed users the file no longer lists, unless a guard holds the
 //! plan for an admin's approval. Planning the same file twice gives a plan that writes nothing.
 
+mod authorize;
 mod options;
+mod org_plan;
 mod plan;
 mod plan_types;
 mod report;
@@ -124,13 +126,21 @@ impl<S: Storage + ?Sized> Directory<S> {
             users: &users,
             grants: &grants,
             authority: &acting.authority,
+            now: self.now(),
         };
         Ok(plan::plan(data, &current, options, progress))
     }
 
     /// Applies a plan in one atomic write. Refused when the plan has errors, or a guard holds
     /// it without `Approval::Approved`; a user changed since planning makes the whole write fail
-    /// with a conflict (plan again). A plan that changes nothing writes nothing.
+    /// with a conflict (plan again), and so does a role, grant or org-unit change in the
+    /// district since planning. A plan that changes nothing writes nothing.
+    ///
+    /// Every change is checked again against `actor`, who may not be the one who planned it:
+    /// Import Users over each user and building touched (district-wide for a sync, and to
+    /// approve a held plan), Manage Org Units where the tree changes, no grant beyond what the
+    /// actor holds, nobody changed who holds rights the actor does not, and the district keeps
+    /// an active System Administrator.
     pub async fn apply_import(
         &self,
         actor: &Actor,
@@ -164,20 +174,23 @@ impl<S: Storage + ?Sized> Directory<S> {
             ));
         }
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
-        acting
-            .require_district(Permission::ImportUsers)
-            .or_else(|e| {
-                if matches!(
-                    acting.authority.reach(Permission::ImportUsers),
-                    crate::Reach::Nowhere
-                ) {
-                    Err(e)
-                } else {
-                    Ok(())
-                }
-            })?;
+        if district_row.version != plan.district_version {
+            // Roles, grants or org units changed since the plan: what it allows may have too.
+            return Err(Error::Conflict {
+                entity: crate::Entity::District,
+                id: district.to_string(),
+                expected: plan.district_version.get(),
+                found: district_row.version.get(),
+            });
+        }
+        let (acting, tree) = self.acting(actor, district).await?;
         if plan.is_noop() && !plan.rows.iter().any(has_grants) {
+            if matches!(
+                acting.authority.reach(Permission::ImportUsers),
+                crate::Reach::Nowhere
+            ) {
+                return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
+            }
             progress(ImportProgress::Finished);
             return Ok(ImportOutcome {
                 batch: None,
@@ -185,6 +198,43 @@ impl<S: Storage + ?Sized> Directory<S> {
                 ops: 0,
             });
         }
+        let roles = self.storage.roles(district).await?;
+        let grants = self.storage.grants(district, None).await?;
+        // The rows being changed, and the System Administrators, read in one call rather than
+        // one read per row.
+        let changed: Vec<UserId> = plan
+            .rows
+            .iter()
+            .filter_map(|row| match &row.action {
+                RowAction::Update { user, .. } => Some(*user),
+                _ => None,
+            })
+            .chain(plan.deactivations.iter().map(|gone| gone.user))
+            .chain(super::last_admin::system_administrator_holders(
+                &roles, &grants,
+            ))
+            .collect::<std::collections::BTreeSet<UserId>>()
+            .into_iter()
+            .collect();
+        let mut stored: std::collections::HashMap<UserId, User> = self
+            .storage
+            .users(district, &changed)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        authorize::authorize_apply(
+            plan,
+            approval,
+            &authorize::Applying {
+                authority: &acting.authority,
+                tree: &tree,
+                roles: &roles,
+                grants: &grants,
+                stored: &stored,
+                now: self.now(),
+            },
+        )?;
         let now = self.now();
         let batch = ImportBatchId::from_uuid(self.ids.next_uuid());
         // An op and an activity entry per user or unit changed, and the batch's entry.
@@ -200,7 +250,13 @@ impl<S: Storage + ?Sized> Directory<S> {
             entry.import_batch = Some(batch);
             entry
         };
-        for unit in ordered_units(&plan.org_units) {
+        // New units come before their children: the planner ordered them.
+        for unit in &plan.org_units {
+            let created_at = match (unit.expected, tree.get(unit.id)) {
+                (None, _) => now,
+                (Some(_), Some(existing)) => existing.created_at,
+                (Some(_), None) => return Err(Error::not_found(crate::Entity::OrgUnit, unit.id)),
+            };
             let row = OrgUnit {
                 id: unit.id,
                 district,
@@ -208,7 +264,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 name: unit.name.clone(),
                 code: unit.code.clone(),
                 kind: unit.kind,
-                created_at: now,
+                created_at,
                 version: unit.expected.map_or(Version::FIRST, Version::next),
             };
             let field = FieldChange {
@@ -238,24 +294,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 }
             }
         }
-        // The rows being changed, read in one call rather than one read per row.
-        let changed: Vec<UserId> = plan
-            .rows
-            .iter()
-            .filter_map(|row| match &row.action {
-                RowAction::Update { user, .. } => Some(*user),
-                _ => None,
-            })
-            .chain(plan.deactivations.iter().map(|gone| gone.user))
-            .collect();
-        let mut stored: std::collections::HashMap<UserId, User> = self
-            .storage
-            .users(district, &changed)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
-        let mut grants_added = false;
         for row in &plan.rows {
             match &row.action {
                 RowAction::Create {
@@ -280,19 +318,27 @@ impl<S: Storage + ?Sized> Directory<S> {
                     entries.push(log(Subject::User(id), ActivityAction::Created, fields));
                     changes.push(Op::InsertUser(Box::new(user)));
                     if let Some(password) = temporary_password {
-                        // Argon2id by policy: tens of milliseconds per new user with a password.
-                        let credential = PasswordCredential::temporary(password, &*self.ids, now)
-                            .map_err(|e| {
-                            Error::invalid_field(crate::Entity::User, e.at("password"))
-                        })?;
+                        // Argon2id by policy: tens of milliseconds per new user with a
+                        // password, on the host's hash runner, never the async worker.
+                        let hash =
+                            self.hashing
+                                .hash(password, self.ids.salt())
+                                .await
+                                .map_err(|e| {
+                                    Error::invalid_field(crate::Entity::User, e.at("password"))
+                                })?;
+                        let credential = PasswordCredential {
+                            hash,
+                            must_change: true,
+                            set_at: now,
+                        };
                         changes.push(Op::SetPassword {
                             district,
                             user: id,
                             credential,
                         });
                     }
-                    grants_added |=
-                        self.push_grants(&mut changes, &id, grants, &acting.who, district, now);
+                    self.push_grants(&mut changes, &id, grants, &acting.who, district, now);
                 }
                 RowAction::Update {
                     user,
@@ -324,8 +370,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                         user: Box::new(updated),
                         expected: *expected,
                     });
-                    grants_added |=
-                        self.push_grants(&mut changes, user, grants, &acting.who, district, now);
+                    self.push_grants(&mut changes, user, grants, &acting.who, district, now);
                 }
                 RowAction::Unchanged { .. } | RowAction::Error => {}
             }
@@ -354,15 +399,16 @@ impl<S: Storage + ?Sized> Directory<S> {
                 expected: gone.expected,
             });
         }
-        if grants_added {
-            changes.push(Op::UpdateDistrict {
-                district: crate::District {
-                    version: district_row.version.next(),
-                    ..district_row.clone()
-                },
-                expected: district_row.version,
-            });
-        }
+        // The district's version, as planned: a role, grant or org-unit change committed since
+        // (or racing this write) makes the whole import fail with a conflict. Grants and org
+        // units written here move it in turn.
+        changes.push(Op::UpdateDistrict {
+            district: crate::District {
+                version: plan.district_version.next(),
+                ..district_row.clone()
+            },
+            expected: plan.district_version,
+        });
         let summary = [
             ("created", c.created),
             ("updated", c.updated),
@@ -403,7 +449,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         who: &crate::ActorRef,
         district: DistrictId,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> bool {
+    ) {
         for grant in grants {
             changes.push(Op::InsertGrant(Grant {
                 id: GrantId::from_uuid(self.ids.next_uuid()),
@@ -416,7 +462,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 version: Version::FIRST,
             }));
         }
-        !grants.is_empty()
     }
 
     /// Every user of the district, in one storage read.
@@ -436,28 +481,4 @@ impl<S: Storage + ?Sized> Directory<S> {
 
 fn has_grants(row: &RowPlan) -> bool {
     matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
-}
-
-/// Units in an order where every new parent comes before its children.
-fn ordered_units(units: &[PlannedOrgUnit]) -> Vec<&PlannedOrgUnit> {
-    let mut ordered: Vec<&PlannedOrgUnit> = Vec::with_capacity(units.len());
-    let mut placed = std::collections::BTreeSet::new();
-    let mut remaining: Vec<&PlannedOrgUnit> = units.iter().collect();
-    while !remaining.is_empty() {
-        let before = remaining.len();
-        remaining.retain(|unit| {
-            let parent_ready = unit
-                .parent
-                .is_none_or(|p| placed.contains(&p) || !units.iter().any(|u| u.id == p));
-            if parent_ready {
-                placed.insert(unit.id);
-                ordered.push(unit);
-            }
-            !parent_ready
-        });
-        if remaining.len() == before {
-            ordered.append(&mut remaining); // a cycle in the file: let the storage decide
-        }
-    }
-    ordered
 }

@@ -4,21 +4,19 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
-use uuid::Uuid;
-
 use super::ImportProgress;
 use super::options::{ImportMode, ImportOptions};
+use super::org_plan::{Lookup, OrgPlanner};
 use super::plan_types::*;
 use crate::activity::{FieldChange, diff_fields};
+use crate::authz::PermissionSet;
 use crate::authz::{Authority, Grant, Permission, Role, Scope};
+use crate::directory::last_admin;
 use crate::directory::user_validation::normalize_details;
 use crate::ids::{OrgUnitId, RoleId, UserId};
-use crate::import::{
-    ImportData, ImportField, ImportIssue, ImportOrg, ImportRow, IssueCode, OrgType, split_list,
-};
+use crate::import::{ImportData, ImportField, ImportIssue, ImportRow, IssueCode, split_list};
 use crate::model::{
-    District, Email, Grade, LocalId, OrgTree, OrgUnit, OrgUnitKind, RecordStatus, User,
-    UserDetails, UserKind, Username,
+    District, Email, Grade, LocalId, OrgTree, RecordStatus, User, UserDetails, UserKind, Username,
 };
 use crate::password::Password;
 use crate::validation::{InvalidValue, ValidationCode};
@@ -35,6 +33,8 @@ pub(crate) struct Current<'a> {
     pub users: &'a [std::sync::Arc<User>],
     pub grants: &'a [Grant],
     pub authority: &'a Authority,
+    /// When the plan is made (sign-in locks end).
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Plans `data` against `current`. Deterministic: the same input gives the same plan.
@@ -48,7 +48,14 @@ pub(crate) fn plan<'a>(
     planner.rows.reserve_exact(data.users.len());
     planner.issues.extend(data.issues.iter().cloned());
     planner.errors = planner.issues.iter().filter(|i| i.is_error()).count();
-    planner.plan_orgs(&data.orgs);
+    let mut org_issues = Vec::new();
+    planner.orgs.plan_orgs(&data.orgs, &mut org_issues);
+    planner.errors += org_issues.iter().filter(|i| i.is_error()).count();
+    planner.issues.extend(org_issues);
+    planner.users_file = data
+        .users
+        .first()
+        .map_or_else(String::new, |row| row.source.file.to_string());
     let total = data.users.len() as u64;
     for (done, row) in data.users.iter().enumerate() {
         if done % 1000 == 0 {
@@ -94,11 +101,15 @@ struct Planner<'a> {
     /// Who holds each e-mail and username, built when the first new user needs checking (a
     /// nightly sync that creates nobody never pays for it).
     key_holders: Option<KeyHolders>,
-    units_by_key: Map<String, Vec<OrgUnitId>>,
-    roster_units: Map<String, OrgUnitId>,
-    new_units: Vec<PlannedOrgUnit>,
-    /// The district's tree with the planned new units in it, for validating rows.
-    tree: OrgTree,
+    /// The org units the plan creates or changes, and the tree with them in it.
+    orgs: OrgPlanner<'a>,
+    /// Who needs checking under "nobody acts on someone more powerful" and "the last System
+    /// Administrator stays": built when the first existing user changes.
+    powers: Option<Powers<'a>>,
+    /// Users the plan takes out of action so far (made Inactive or Archived).
+    leaving: BTreeSet<UserId>,
+    /// The users file's name, for issues about users no row lists.
+    users_file: String,
     /// Org unit names (as written in cells) already resolved.
     resolved_units: Map<&'a str, OrgUnitId>,
     /// Local IDs of no current user already on a row (as written there, trimmed), with that
@@ -122,30 +133,16 @@ impl<'a> Planner<'a> {
                 by_local_id.insert(id.as_str(), i);
             }
         }
-        let mut units_by_key: Map<String, Vec<OrgUnitId>> = Map::default();
-        for unit in current.tree.units() {
-            units_by_key
-                .entry(unit.name.trim().to_lowercase())
-                .or_default()
-                .push(unit.id);
-            if let Some(code) = &unit.code {
-                let key = OrgUnit::code_key(code);
-                let ids = units_by_key.entry(key).or_default();
-                if !ids.contains(&unit.id) {
-                    ids.push(unit.id);
-                }
-            }
-        }
         Self {
             current,
             options,
             by_local_id,
             listed: vec![0; current.users.len()],
             key_holders: None,
-            units_by_key,
-            roster_units: Map::default(),
-            new_units: Vec::new(),
-            tree: current.tree.clone(),
+            orgs: OrgPlanner::new(current.district, current.tree, current.authority),
+            powers: None,
+            leaving: BTreeSet::new(),
+            users_file: String::new(),
             new_local_ids: Map::default(),
             resolved_units: Map::default(),
             file_emails: Map::default(),
@@ -155,89 +152,6 @@ impl<'a> Planner<'a> {
             issues: Vec::new(),
             errors: 0,
         }
-    }
-
-    /// OneRoster orgs become org units keyed by `sourcedId` (kept as the unit's code); the
-    /// `district` org is the district itself.
-    fn plan_orgs(&mut self, orgs: &[ImportOrg]) {
-        let district_ids: BTreeSet<&str> = orgs
-            .iter()
-            .filter(|o| o.org_type == OrgType::District)
-            .map(|o| o.sourced_id.as_str())
-            .collect();
-        for org in orgs.iter().filter(|o| o.org_type != OrgType::District) {
-            let id = self
-                .existing_unit_by_code(&org.sourced_id)
-                .unwrap_or_else(|| derived_unit_id(self.current.district, &org.sourced_id));
-            self.roster_units.insert(org.sourced_id.clone(), id);
-        }
-        for org in orgs.iter().filter(|o| o.org_type != OrgType::District) {
-            let Some(id) = self.roster_units.get(&org.sourced_id).copied() else {
-                continue;
-            };
-            let parent = org
-                .parent_sourced_id
-                .as_deref()
-                .filter(|p| !district_ids.contains(p))
-                .and_then(|p| self.roster_units.get(p).copied());
-            let kind = match org.org_type {
-                OrgType::School => OrgUnitKind::School,
-                OrgType::Department => OrgUnitKind::Department,
-                OrgType::Local | OrgType::State | OrgType::National => OrgUnitKind::Local,
-                OrgType::District => OrgUnitKind::Other,
-            };
-            match self.current.tree.get(id) {
-                Some(existing)
-                    if existing.name == org.name
-                        && existing.parent == parent
-                        && existing.kind == kind => {}
-                Some(existing) => self.new_units.push(PlannedOrgUnit {
-                    id,
-                    expected: Some(existing.version),
-                    name: org.name.clone(),
-                    code: existing.code.clone(),
-                    kind,
-                    parent,
-                }),
-                None => self.add_unit(PlannedOrgUnit {
-                    id,
-                    expected: None,
-                    name: org.name.clone(),
-                    code: Some(org.sourced_id.clone()),
-                    kind,
-                    parent,
-                }),
-            }
-        }
-    }
-
-    fn add_unit(&mut self, unit: PlannedOrgUnit) {
-        let mut units: Vec<OrgUnit> = self.tree.units().cloned().collect();
-        units.push(OrgUnit {
-            id: unit.id,
-            district: self.current.district.id,
-            parent: unit.parent,
-            name: unit.name.clone(),
-            code: unit.code.clone(),
-            kind: unit.kind,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            version: crate::Version::FIRST,
-        });
-        self.tree = OrgTree::new(units);
-        self.new_units.push(unit);
-    }
-
-    fn existing_unit_by_code(&self, code: &str) -> Option<OrgUnitId> {
-        let key = OrgUnit::code_key(code);
-        self.current
-            .tree
-            .units()
-            .find(|u| {
-                u.code
-                    .as_deref()
-                    .is_some_and(|c| OrgUnit::code_key(c) == key)
-            })
-            .map(|u| u.id)
     }
 
     fn issue(
@@ -279,53 +193,44 @@ impl<'a> Planner<'a> {
         let Some((local_id, existing)) = self.local_id(row) else {
             return RowAction::Error;
         };
-        match (self.options.mode, existing) {
-            (ImportMode::CreateOnly, Some(user)) => {
-                let message = format!(
-                    "Local ID {local_id} already belongs to {}; this import only creates users",
-                    user.details.name.display()
-                );
-                self.issue(
-                    row,
-                    Some(ImportField::LocalId),
-                    IssueCode::UserExists,
-                    message,
-                    true,
-                );
-                return RowAction::Error;
-            }
-            (ImportMode::UpdateOnly, None) => {
-                let message =
-                    format!("no user has Local ID {local_id}; this import only updates users");
-                self.issue(
-                    row,
-                    Some(ImportField::LocalId),
-                    IssueCode::UserNotFound,
-                    message,
-                    true,
-                );
-                return RowAction::Error;
-            }
-            _ => {}
-        }
-        if let Some(user) = existing {
+        // Out of the importer's reach a user does not exist: the answers below are those for a
+        // Local ID nobody holds, except that a held Local ID cannot be created again (the store
+        // refuses it), so that is said, but never who holds it.
+        let in_reach = existing.is_some_and(|user| {
             let units = || user.details.org_units.iter().copied();
             let authority = self.current.authority;
-            if !authority.check_units(Permission::ViewUsers, units())
-                || !authority.check_units(Permission::ImportUsers, units())
-            {
-                let message = format!(
-                    "Local ID {local_id} belongs to a user outside the buildings you may import into"
-                );
-                self.issue(
-                    row,
-                    Some(ImportField::LocalId),
-                    IssueCode::NotPermitted,
-                    message,
-                    true,
-                );
-                return RowAction::Error;
+            authority.check_units(Permission::ViewUsers, units())
+                && authority.check_units(Permission::ImportUsers, units())
+        });
+        let refusal = match (self.options.mode, existing) {
+            (ImportMode::CreateOnly, Some(user)) => Some((
+                IssueCode::UserExists,
+                format!(
+                    "Local ID {local_id} already belongs to {}; this import only creates users",
+                    if in_reach {
+                        user.details.name.display()
+                    } else {
+                        "another user".into()
+                    }
+                ),
+            )),
+            (ImportMode::UpdateOnly, None) | (ImportMode::UpdateOnly, Some(_)) if !in_reach => {
+                Some((
+                    IssueCode::UserNotFound,
+                    format!("no user has Local ID {local_id}; this import only updates users"),
+                ))
             }
+            (ImportMode::Upsert, Some(_)) if !in_reach => Some((
+                IssueCode::Invalid(ValidationCode::Taken),
+                format!(
+                    "Local ID '{local_id}' already belongs to another user; each person's Local ID must be unique in the district"
+                ),
+            )),
+            _ => None,
+        };
+        if let Some((code, message)) = refusal {
+            self.issue(row, Some(ImportField::LocalId), code, message, true);
+            return RowAction::Error;
         }
 
         if let Some(user) = existing
@@ -343,7 +248,7 @@ impl<'a> Planner<'a> {
         details.local_id = Some(LocalId::from_checked(local_id));
         self.apply_cells(row, existing, &mut details, &mut status);
 
-        let details = match normalize_details(details, self.current.district, &self.tree) {
+        let details = match normalize_details(details, self.current.district, self.orgs.tree()) {
             Ok(details) => details,
             Err(errors) => {
                 for e in errors.errors() {
@@ -390,6 +295,13 @@ impl<'a> Planner<'a> {
                 }
                 if changes.is_empty() && grants.is_empty() && user.import_managed {
                     RowAction::Unchanged { user: user.id }
+                } else if let Some((code, reason)) = self.refuse_change(user, status) {
+                    let message = format!(
+                        "you cannot change {}: {reason}",
+                        user.details.name.display()
+                    );
+                    self.issue(row, Some(ImportField::LocalId), code, message, true);
+                    RowAction::Error
                 } else {
                     RowAction::Update {
                         user: user.id,
@@ -402,6 +314,52 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+    }
+
+    /// Why the importer may not change `user` (in their reach) and give them `status`: the
+    /// user holds rights the importer does not hold (nobody acts on someone more powerful), or
+    /// the change takes the district's last active System Administrator out of action. `None`
+    /// when the change may go ahead; it is then counted as taking the user out of action if
+    /// `status` is not Active.
+    fn refuse_change(
+        &mut self,
+        user: &User,
+        status: RecordStatus,
+    ) -> Option<(IssueCode, &'static str)> {
+        let current = self.current;
+        let powers = self.powers.get_or_insert_with(|| Powers::of(current));
+        if !current.authority.is_unlimited() {
+            let held = powers.grants.get(&user.id).map_or(&[][..], Vec::as_slice);
+            let theirs = Authority::compile(held, &powers.roles, current.tree);
+            if !current.authority.covers(&theirs) {
+                return Some((
+                    IssueCode::NotPermitted,
+                    "they hold rights you do not hold, and only someone who holds all of them may change them; ask an administrator who does",
+                ));
+            }
+        }
+        if status != RecordStatus::Active && powers.admins.contains(&user.id) {
+            let mut leaving = self.leaving.clone();
+            leaving.insert(user.id);
+            let admins = &powers.admin_users;
+            if last_admin::refuse_leaving_no_system_administrator(
+                current.roles,
+                current.grants,
+                |id| admins.get(&id).copied(),
+                current.now,
+                None,
+                &leaving,
+            )
+            .is_err()
+            {
+                return Some((
+                    IssueCode::Invalid(ValidationCode::LastSystemAdministrator),
+                    "they are the district's last active System Administrator; grant the role to someone else first, or keep them Active",
+                ));
+            }
+            self.leaving = leaving;
+        }
+        None
     }
 
     fn error_count(&self) -> usize {
@@ -660,7 +618,7 @@ impl<'a> Planner<'a> {
             let units: BTreeSet<OrgUnitId> = roster
                 .org_sourced_ids
                 .iter()
-                .filter_map(|s| self.roster_units.get(s).copied())
+                .filter_map(|s| self.orgs.roster_unit(s))
                 .collect();
             return Some(units);
         }
@@ -706,34 +664,26 @@ impl<'a> Planner<'a> {
         name: &str,
         key: String,
     ) -> Option<OrgUnitId> {
-        if let Some(planned) = self
-            .new_units
-            .iter()
-            .find(|u| u.name.trim().to_lowercase() == key)
-        {
-            return Some(planned.id);
-        }
-        match self.units_by_key.get(&key).map(Vec::as_slice) {
-            Some([one]) => Some(*one),
-            Some(many) if many.len() > 1 => {
+        match self.orgs.lookup(&key) {
+            Lookup::One(id) => Some(id),
+            Lookup::Ambiguous => {
                 let message =
                     format!("more than one org unit is called '{name}'; use its code instead");
                 self.issue(row, Some(field), IssueCode::AmbiguousOrgUnit, message, true);
                 None
             }
-            _ if self.options.create_org_units => {
-                let id = derived_unit_id(self.current.district, &key);
-                self.add_unit(PlannedOrgUnit {
-                    id,
-                    expected: None,
-                    name: name.trim().to_owned(),
-                    code: None,
-                    kind: OrgUnitKind::School,
-                    parent: None,
-                });
-                Some(id)
+            Lookup::Unknown if self.options.create_org_units => {
+                let created = self.orgs.create_school(name, &key);
+                if created.is_none() {
+                    let message = format!(
+                        "no org unit in {} is named or coded '{name}', and creating one needs the Manage Org Units permission district-wide; ask an administrator to create it first",
+                        self.current.district.name
+                    );
+                    self.issue(row, Some(field), IssueCode::NotPermitted, message, true);
+                }
+                created
             }
-            _ => {
+            Lookup::Unknown => {
                 let message = format!(
                     "no org unit in {} is named or coded '{name}'; fix the name, create it first, or import with the option to create org units",
                     self.current.district.name
@@ -763,12 +713,27 @@ impl<'a> Planner<'a> {
             let held = self
                 .key_holders
                 .get_or_insert_with(|| KeyHolders::of(users));
-            let (existing, in_file) = match field {
-                ImportField::Email => (&held.emails, &mut self.file_emails),
-                _ => (&held.usernames, &mut self.file_usernames),
+            // A sign-in accepts a username or an e-mail, so each must be free as the other
+            // kind of login too: no username may shadow someone's e-mail.
+            let (existing, shadowed, in_file, other_in_file) = match field {
+                ImportField::Email => (
+                    &held.emails,
+                    &held.usernames,
+                    &mut self.file_emails,
+                    &self.file_usernames,
+                ),
+                _ => (
+                    &held.usernames,
+                    &held.emails,
+                    &mut self.file_usernames,
+                    &self.file_emails,
+                ),
             };
-            let taken_by_other = existing.contains_key(&key);
-            let earlier = in_file.get(&key).copied();
+            let taken_by_other = existing.contains_key(&key) || shadowed.contains_key(&key);
+            let earlier = in_file
+                .get(&key)
+                .or_else(|| other_in_file.get(&key))
+                .copied();
             in_file.entry(key.clone()).or_insert(row.source.row);
             if taken_by_other {
                 let message = format!("{} '{key}' already belongs to another user", field.header());
@@ -809,7 +774,7 @@ impl<'a> Planner<'a> {
             .collect();
         let outside = touched
             .iter()
-            .any(|u| !authority.check_units(Permission::ImportUsers, [*u]));
+            .any(|u| !self.orgs.holds(Permission::ImportUsers, *u));
         if outside || details.org_units.is_empty() {
             let message =
                 "this row places the user outside the buildings you may import into".to_string();
@@ -859,14 +824,26 @@ impl<'a> Planner<'a> {
         }
         if let Some(roster) = row.roster() {
             for role in &roster.roles {
-                if let Some(id) = self.options.oneroster_roles.get(&role.role.to_lowercase()) {
-                    let name = self
-                        .current
-                        .roles
-                        .iter()
-                        .find(|r| r.id == *id)
-                        .map_or_else(|| role.role.clone(), |r| r.name.clone());
-                    wanted.push((ImportField::Roles, *id, name));
+                let Some(id) = self.options.oneroster_roles.get(&role.role.to_lowercase()) else {
+                    continue;
+                };
+                // A mapping to a role this district lacks is an error before any check: its
+                // permissions are unknown, so nothing could be checked against them.
+                match self.current.roles.iter().find(|r| r.id == *id) {
+                    Some(known) => wanted.push((ImportField::Roles, *id, known.name.clone())),
+                    None => {
+                        let message = format!(
+                            "the OneRoster role '{}' is mapped to role {id}, which {} does not have; fix the role mapping",
+                            role.role, self.current.district.name
+                        );
+                        self.issue(
+                            row,
+                            Some(ImportField::Roles),
+                            IssueCode::UnknownRole,
+                            message,
+                            true,
+                        );
+                    }
                 }
             }
         }
@@ -902,7 +879,7 @@ impl<'a> Planner<'a> {
                 .map(|r| r.permissions)
                 .unwrap_or_default()
                 .with(Permission::ManageRoles);
-            if !self.current.authority.holds_over(permissions, &scope) {
+            if !self.holds_over(permissions, &scope) {
                 let message = format!(
                     "you cannot grant {name} here: it holds permissions you do not hold over those buildings"
                 );
@@ -917,25 +894,55 @@ impl<'a> Planner<'a> {
         grants
     }
 
+    /// True when the importer holds every permission of `permissions` over the whole of
+    /// `scope`, whose units may be ones this plan creates.
+    fn holds_over(&self, permissions: PermissionSet, scope: &Scope) -> bool {
+        match scope {
+            Scope::District => self.current.authority.holds_over(permissions, scope),
+            Scope::OrgUnits(units) => units
+                .iter()
+                .all(|u| permissions.iter().all(|p| self.orgs.holds(p, *u))),
+        }
+    }
+
     /// Import-managed Active users the file no longer lists become Inactive.
     fn plan_deactivations(&mut self) {
-        let mut deactivations: Vec<Deactivation> = self
-            .current
+        let current = self.current;
+        let mut gone: Vec<&User> = current
             .users
             .iter()
             .zip(&self.listed)
             .filter(|(u, listed)| {
                 **listed == 0 && u.import_managed && u.status == RecordStatus::Active
             })
-            .map(|(u, _)| u)
-            .map(|u| Deactivation {
-                user: u.id,
-                expected: u.version,
-                name: u.details.name.display(),
-                local_id: u.details.local_id.as_ref().map(|l| l.as_str().to_owned()),
-            })
+            .map(|(u, _)| &**u)
             .collect();
-        deactivations.sort_by(|a, b| (&a.local_id, a.user).cmp(&(&b.local_id, b.user)));
+        gone.sort_by(|a, b| deactivation_order(a).cmp(&deactivation_order(b)));
+        let mut deactivations = Vec::with_capacity(gone.len());
+        for user in gone {
+            let name = user.details.name.display();
+            let local_id = user
+                .details
+                .local_id
+                .as_ref()
+                .map(|l| l.as_str().to_owned());
+            if let Some((code, reason)) = self.refuse_change(user, RecordStatus::Inactive) {
+                let message = format!(
+                    "the file no longer lists {name} (Local ID {}), but this sync cannot make them Inactive: {reason}",
+                    local_id.as_deref().unwrap_or("none")
+                );
+                let issue = ImportIssue::error(code, self.users_file.clone(), message);
+                self.errors += 1;
+                self.issues.push(issue);
+                continue;
+            }
+            deactivations.push(Deactivation {
+                user: user.id,
+                expected: user.version,
+                name,
+                local_id,
+            });
+        }
         self.deactivations = deactivations;
     }
 
@@ -1000,8 +1007,10 @@ impl<'a> Planner<'a> {
         });
         ImportPlan {
             district: self.current.district.id,
+            district_version: self.current.district.version,
+            sync: self.options.sync,
             rows: self.rows,
-            org_units: self.new_units,
+            org_units: self.orgs.finish(),
             deactivations: self.deactivations,
             issues,
             held,
@@ -1096,6 +1105,11 @@ fn row_matches(row: &ImportRow, user: &User, resolved_units: &Map<&str, OrgUnitI
     true
 }
 
+/// Deactivations are listed by Local ID (users without one first), then id.
+fn deactivation_order(user: &User) -> (Option<&str>, UserId) {
+    (user.details.local_id.as_ref().map(LocalId::as_str), user.id)
+}
+
 /// True when `a` and `b` are the same text once lower-cased (as e-mail and username keys are).
 fn same_ignoring_case(a: &str, b: &str) -> bool {
     if a == b {
@@ -1131,13 +1145,6 @@ impl KeyHolders {
     }
 }
 
-/// The id of an org unit an import creates: derived from the district and the unit's key, so
-/// planning the same file twice gives the same plan.
-fn derived_unit_id(district: &District, key: &str) -> OrgUnitId {
-    let name = format!("homeroom:org-unit:{}", key.trim().to_lowercase());
-    OrgUnitId::from_uuid(Uuid::new_v5(&district.id.as_uuid(), name.as_bytes()))
-}
-
 /// The column a validation error on a `UserDetails` field path belongs to.
 fn field_for_path(path: &str) -> ImportField {
     match path {
@@ -1161,5 +1168,45 @@ fn field_for_path(path: &str) -> ImportField {
         "custom.Grade Levels" => ImportField::GradeLevels,
         "custom.Content Areas" => ImportField::ContentAreas,
         _ => ImportField::LocalId,
+    }
+}
+
+/// The roles, grants and System Administrators the planner compares an importer with, built
+/// once when the first existing user changes.
+struct Powers<'a> {
+    roles: std::collections::HashMap<RoleId, PermissionSet>,
+    grants: Map<UserId, Vec<Grant>>,
+    admins: BTreeSet<UserId>,
+    admin_users: Map<UserId, &'a User>,
+}
+
+impl<'a> Powers<'a> {
+    fn of(current: &Current<'a>) -> Self {
+        let roles = current
+            .roles
+            .iter()
+            .map(|r| (r.id, r.permissions))
+            .collect();
+        let mut grants: Map<UserId, Vec<Grant>> = Map::default();
+        for grant in current.grants {
+            grants.entry(grant.holder).or_default().push(grant.clone());
+        }
+        let admins = last_admin::system_administrator_holders(current.roles, current.grants);
+        let admin_users = if admins.is_empty() {
+            Map::default()
+        } else {
+            current
+                .users
+                .iter()
+                .filter(|u| admins.contains(&u.id))
+                .map(|u| (u.id, &**u))
+                .collect()
+        };
+        Self {
+            roles,
+            grants,
+            admins,
+            admin_users,
+        }
     }
 }

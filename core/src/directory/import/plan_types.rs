@@ -131,25 +131,80 @@ pub struct PlanCounts {
 }
 
 /// A plan: what an import would do, shown to a person before anything is written.
+///
+/// Only [`Directory::plan_import`](crate::Directory::plan_import) makes one: its fields are read
+/// through accessors, so a host cannot hand [`Directory::apply_import`](crate::Directory::apply_import)
+/// a plan it wrote or edited itself. Apply still checks every change against the applying
+/// actor, and refuses a plan made before a role, grant or org-unit change.
+///
+/// ```compile_fail
+/// // Outside the crate a plan cannot be edited (nor built): the fields are private.
+/// fn tamper(plan: &mut homeroom::ImportPlan) {
+///     plan.rows.clear();
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ImportPlan {
-    /// The district.
-    pub district: DistrictId,
-    /// One entry per row, in file order.
-    pub rows: Vec<RowPlan>,
-    /// Org units to create or change.
-    pub org_units: Vec<PlannedOrgUnit>,
-    /// Users a sync deactivates.
-    pub deactivations: Vec<Deactivation>,
-    /// Every error and warning: the reader's and the plan's.
-    pub issues: Vec<ImportIssue>,
-    /// Why guards hold the plan (empty when they do not).
-    pub held: Vec<GuardTrip>,
-    /// The tallies.
-    pub counts: PlanCounts,
+    pub(crate) district: DistrictId,
+    /// The district's version when the plan was made: role, grant and org-unit changes move it.
+    pub(crate) district_version: Version,
+    /// A full snapshot (sync): it may deactivate users.
+    pub(crate) sync: bool,
+    pub(crate) rows: Vec<RowPlan>,
+    pub(crate) org_units: Vec<PlannedOrgUnit>,
+    pub(crate) deactivations: Vec<Deactivation>,
+    pub(crate) issues: Vec<ImportIssue>,
+    pub(crate) held: Vec<GuardTrip>,
+    pub(crate) counts: PlanCounts,
 }
 
 impl ImportPlan {
+    /// The district.
+    pub fn district(&self) -> DistrictId {
+        self.district
+    }
+
+    /// The district's version when the plan was made; apply refuses the plan once roles,
+    /// grants or org units have changed since.
+    pub fn district_version(&self) -> Version {
+        self.district_version
+    }
+
+    /// True for a sync (full snapshot) plan.
+    pub fn is_sync(&self) -> bool {
+        self.sync
+    }
+
+    /// One entry per row, in file order.
+    pub fn rows(&self) -> &[RowPlan] {
+        &self.rows
+    }
+
+    /// Org units to create or change.
+    pub fn org_units(&self) -> &[PlannedOrgUnit] {
+        &self.org_units
+    }
+
+    /// Users a sync deactivates.
+    pub fn deactivations(&self) -> &[Deactivation] {
+        &self.deactivations
+    }
+
+    /// Every error and warning: the reader's and the plan's.
+    pub fn issues(&self) -> &[ImportIssue] {
+        &self.issues
+    }
+
+    /// Why guards hold the plan (empty when they do not).
+    pub fn held(&self) -> &[GuardTrip] {
+        &self.held
+    }
+
+    /// The tallies.
+    pub fn counts(&self) -> PlanCounts {
+        self.counts
+    }
+
     /// True when any issue is an error: nothing may be written.
     pub fn has_errors(&self) -> bool {
         self.issues.iter().any(ImportIssue::is_error)
