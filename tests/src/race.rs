@@ -1,6 +1,8 @@
-//! Racing commands deterministically: a storage wrapper that holds writes until several
-//! commands have all read what they needed, so each decides on the same state, and then lets
-//! them write one after the other. What "two admins at the same moment" means, made repeatable.
+//! Storage wrappers for tests that need a write to go wrong on purpose: held until several
+//! commands have all decided (so each decides on the same state, and then they write one
+//! after the other: what "two admins at the same moment" means, made repeatable), or failed
+//! at the N-th write. One wrapper forwards every call; a [`BeforeApply`] hook says what
+//! happens before a write reaches the store.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,32 +19,46 @@ use homeroom::{
 };
 use tokio::sync::Barrier;
 
-/// Forwards every call to the store inside; once [`Rendezvous::hold_next_applies`] is called
-/// with `n`, the next `n` writes wait until all `n` have arrived, then go through in turn.
-pub struct Rendezvous {
+/// What happens before each write reaches the store.
+#[async_trait]
+pub trait BeforeApply: Send + Sync {
+    /// Runs before the write; an error fails the write instead of it reaching the store.
+    async fn before_apply(&self) -> Result<(), StorageError>;
+}
+
+/// A store that forwards every call to the one inside, running `hook` before each write.
+pub struct Hooked<H> {
     inner: Arc<dyn Storage>,
+    hook: H,
+}
+
+impl<H> std::fmt::Debug for Hooked<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooked").finish_non_exhaustive()
+    }
+}
+
+impl<H: BeforeApply> Hooked<H> {
+    /// `inner`, with `hook` before every write.
+    pub fn new(inner: Arc<dyn Storage>, hook: H) -> Self {
+        Self { inner, hook }
+    }
+
+    /// The hook, to arm it.
+    pub fn hook(&self) -> &H {
+        &self.hook
+    }
+}
+
+/// Holds writes until several have arrived: after [`Gate::hold_next_applies`] with `n`, the
+/// next `n` writes wait until all `n` are waiting, then go through in turn.
+#[derive(Debug, Default)]
+pub struct Gate {
     held: AtomicUsize,
     barrier: std::sync::Mutex<Option<Arc<Barrier>>>,
 }
 
-impl std::fmt::Debug for Rendezvous {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rendezvous")
-            .field("held", &self.held)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Rendezvous {
-    /// A wrapper around `inner` that holds nothing yet.
-    pub fn new(inner: Arc<dyn Storage>) -> Self {
-        Self {
-            inner,
-            held: AtomicUsize::new(0),
-            barrier: std::sync::Mutex::new(None),
-        }
-    }
-
+impl Gate {
     /// Holds the next `n` writes until all `n` are waiting.
     pub fn hold_next_applies(&self, n: usize) {
         self.held.store(n, Ordering::SeqCst);
@@ -50,23 +66,58 @@ impl Rendezvous {
             *barrier = Some(Arc::new(Barrier::new(n)));
         }
     }
+}
 
-    async fn wait_turn(&self) {
+#[async_trait]
+impl BeforeApply for Gate {
+    async fn before_apply(&self) -> Result<(), StorageError> {
         let take = self
             .held
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-        if take.is_err() {
-            return;
+        if take.is_ok() {
+            let barrier = self.barrier.lock().ok().and_then(|b| b.clone());
+            if let Some(barrier) = barrier {
+                barrier.wait().await;
+            }
         }
-        let barrier = self.barrier.lock().ok().and_then(|b| b.clone());
-        if let Some(barrier) = barrier {
-            barrier.wait().await;
+        Ok(())
+    }
+}
+
+/// Fails the `fail_at`-th write (counting from 1) as if the store were unreachable.
+#[derive(Debug, Default)]
+pub struct FailNth {
+    /// Writes seen so far.
+    pub calls: AtomicUsize,
+    /// The write that fails.
+    pub fail_at: usize,
+}
+
+impl FailNth {
+    /// Fails the `fail_at`-th write.
+    pub fn at(fail_at: usize) -> Self {
+        Self {
+            calls: AtomicUsize::new(0),
+            fail_at,
         }
     }
 }
 
 #[async_trait]
-impl Storage for Rendezvous {
+impl BeforeApply for FailNth {
+    async fn before_apply(&self) -> Result<(), StorageError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at {
+            return Err(StorageError::Unavailable {
+                message: "injected fault".into(),
+                source: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<H: BeforeApply> Storage for Hooked<H> {
     async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
         self.inner.district(id).await
     }
@@ -140,7 +191,7 @@ impl Storage for Rendezvous {
         self.inner.open_checkout(d, asset_tag).await
     }
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
-        self.wait_turn().await;
+        self.hook.before_apply().await?;
         self.inner.apply(changes).await
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use homeroom::password::Password;
 use homeroom::*;
+use homeroom_tests::race::{Gate, Hooked};
 use homeroom_tests::{Harness, across_backends};
 
 /// Lincoln and Washington; a System Administrator and a District Administrator who are both
@@ -371,9 +372,7 @@ across_backends! {
 async fn attack_two_last_admins_disable_each_other_at_once() {
     for backend in homeroom_tests::Backend::ALL {
         for how in ["suspend", "archive", "delete"] {
-            let gate = Arc::new(homeroom_tests::race::Rendezvous::new(
-                backend.storage().await,
-            ));
+            let gate = Arc::new(Hooked::new(backend.storage().await, Gate::default()));
             let h = Harness::over(*backend, gate.clone()).await;
             let s = scene(&h).await;
             let d = &h.directory;
@@ -393,7 +392,7 @@ async fn attack_two_last_admins_disable_each_other_at_once() {
                 d.user(&h.admin, s.id, other.holder).await.unwrap(),
             );
             let (actor_a, actor_b) = (Actor::user(s.id, a.id), Actor::user(s.id, b.id));
-            gate.hold_next_applies(2);
+            gate.hook().hold_next_applies(2);
             let (first, second) = match how {
                 "suspend" => tokio::join!(
                     d.set_access(&actor_a, s.id, b.id, b.version, Access::Suspended),

@@ -476,139 +476,75 @@ across_backends! {
     }
 }
 
-/// A store that commits a district change (as a grant or role change would) just before the
-/// next write it is given: a change racing an import's apply.
-mod racing {
-    use std::sync::Mutex;
-
-    use async_trait::async_trait;
-    use homeroom::*;
-
-    pub struct Racing {
-        pub inner: homeroom_memory::MemoryStorage,
-        pub before_next_apply: Mutex<Option<DistrictId>>,
-    }
-
-    #[async_trait]
-    impl Storage for Racing {
-        async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
-            self.inner.district(id).await
-        }
-        async fn district_by_name(&self, k: &str) -> Result<Option<District>, StorageError> {
-            self.inner.district_by_name(k).await
-        }
-        async fn org_units(&self, d: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
-            self.inner.org_units(d).await
-        }
-        async fn user(&self, d: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
-            self.inner.user(d, id).await
-        }
-        async fn user_by_key(
-            &self,
-            d: DistrictId,
-            k: &UserKey,
-        ) -> Result<Option<User>, StorageError> {
-            self.inner.user_by_key(d, k).await
-        }
-        async fn users(&self, d: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
-            self.inner.users(d, ids).await
-        }
-        async fn search_users(
-            &self,
-            d: DistrictId,
-            q: &UserQuery,
-        ) -> Result<Page<User, UserCursor>, StorageError> {
-            self.inner.search_users(d, q).await
-        }
-        async fn activity(
-            &self,
-            d: DistrictId,
-            q: &ActivityQuery,
-        ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-            self.inner.activity(d, q).await
-        }
-        async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
-            self.inner.roles(d).await
-        }
-        async fn grants(
-            &self,
-            d: DistrictId,
-            h: Option<UserId>,
-        ) -> Result<Vec<Grant>, StorageError> {
-            self.inner.grants(d, h).await
-        }
-        async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
-            let racing = self.before_next_apply.lock().unwrap().take();
-            if let Some(district) = racing {
-                let row = self.inner.district(district).await?.unwrap();
-                let bumped = District {
-                    version: row.version.next(),
-                    ..row.clone()
-                };
-                self.inner
-                    .apply(ChangeSet::new().with(Op::UpdateDistrict {
-                        district: bumped,
-                        expected: row.version,
-                    }))
-                    .await?;
-            }
-            self.inner.apply(changes).await
-        }
-    }
-}
-
+/// A grant change and an import's apply decide on the same district at the same moment (the
+/// store holds both writes until both have decided): they cannot both be written.
 #[tokio::test]
 async fn attack_a_grant_change_racing_the_apply_makes_it_conflict() {
-    use std::sync::{Arc, Mutex};
-    let storage = Arc::new(racing::Racing {
-        inner: homeroom_memory::MemoryStorage::new(),
-        before_next_apply: Mutex::new(None),
-    });
-    let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
-    let d = Directory::new(
-        storage.clone() as Arc<dyn Storage>,
-        clock,
-        Arc::new(SequentialIds::new(7)),
-    );
-    let admin = Actor::system("race");
-    let district = d.create_district(&admin, "Race USD").await.unwrap().id;
-    d.create_org_unit(
-        &admin,
-        district,
-        NewOrgUnit::school("Lincoln Middle").with_code("LMS"),
-    )
-    .await
-    .unwrap();
-    let apply = |text: &'static str| {
-        let d = d.clone();
-        let admin = admin.clone();
-        async move {
+    use std::sync::Arc;
+
+    use homeroom_tests::race::{Gate, Hooked};
+    for backend in homeroom_tests::Backend::ALL {
+        let gate = Arc::new(Hooked::new(backend.storage().await, Gate::default()));
+        let h = Harness::over(*backend, gate.clone()).await;
+        let (d, admin) = (&h.directory, &h.admin);
+        let district = d.create_district(admin, "Race USD").await.unwrap().id;
+        d.create_org_unit(
+            admin,
+            district,
+            NewOrgUnit::school("Lincoln Middle").with_code("LMS"),
+        )
+        .await
+        .unwrap();
+        let plan = |text: &'static str| async move {
             let plan = d
-                .plan_import(&admin, district, &csv(text), &ImportOptions::default())
+                .plan_import(admin, district, &csv(text), &ImportOptions::default())
                 .await
                 .unwrap();
             assert!(!plan.has_errors(), "{:?}", plan.issues());
-            (d.clone(), plan)
+            plan
+        };
+        let first = plan("Local ID,First Name,Last Name,Building\r\nL1,Lin,Kid,LMS\r\n").await;
+        d.apply_import(admin, district, &first, Approval::Required, &|_| {})
+            .await
+            .unwrap();
+        let lin = d
+            .search_users(admin, district, &UserSearch::text("L1"))
+            .await
+            .unwrap()
+            .items
+            .remove(0);
+        let observer = d
+            .roles(admin, district)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.preset == Some(Preset::Observer))
+            .unwrap();
+        let rename = plan("Local ID,First Name,Last Name,Building\r\nL1,Lin,Renamed,LMS\r\n").await;
+
+        gate.hook().hold_next_applies(2);
+        let (applied, granted) = tokio::join!(
+            d.apply_import(admin, district, &rename, Approval::Required, &|_| {}),
+            d.grant_role(admin, district, lin.id, observer.id, Scope::District),
+        );
+        let renamed = d
+            .user(admin, district, lin.id)
+            .await
+            .unwrap()
+            .details
+            .name
+            .last
+            == "Renamed";
+        match (applied, granted) {
+            (Ok(_), Err(e)) => assert!(
+                e.kind() == ErrorKind::Conflict && renamed,
+                "{backend:?}: {e}"
+            ),
+            (Err(e), Ok(_)) => assert!(
+                e.kind() == ErrorKind::Conflict && !renamed,
+                "{backend:?}: {e}"
+            ),
+            other => panic!("{backend:?}: exactly one may win: {other:?}"),
         }
-    };
-    let (_, first) = apply("Local ID,First Name,Last Name,Building\r\nL1,Lin,Kid,LMS\r\n").await;
-    d.apply_import(&admin, district, &first, Approval::Required, &|_| {})
-        .await
-        .unwrap();
-    let (_, rename) =
-        apply("Local ID,First Name,Last Name,Building\r\nL1,Lin,Renamed,LMS\r\n").await;
-    // Between apply's checks and its write, someone changes a grant (the district moves).
-    *storage.before_next_apply.lock().unwrap() = Some(district);
-    let err = d
-        .apply_import(&admin, district, &rename, Approval::Required, &|_| {})
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
-    let lin = d
-        .search_users(&admin, district, &UserSearch::text("L1"))
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    assert_eq!(lin.details.name.last, "Kid", "nothing written");
+    }
 }

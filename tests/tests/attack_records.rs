@@ -8,6 +8,7 @@ use std::sync::Arc;
 use homeroom::profile::TabKind;
 use homeroom::records::{IncidentKind, InvoiceLine};
 use homeroom::*;
+use homeroom_tests::race::{Gate, Hooked};
 use homeroom_tests::{Backend, Harness, across_backends};
 use rust_decimal::Decimal;
 
@@ -172,9 +173,7 @@ across_backends! {
 #[tokio::test]
 async fn attack_record_added_while_its_user_is_deleted_is_never_orphaned() {
     for backend in Backend::ALL {
-        let gate = Arc::new(homeroom_tests::race::Rendezvous::new(
-            backend.storage().await,
-        ));
+        let gate = Arc::new(Hooked::new(backend.storage().await, Gate::default()));
         let h = Harness::over(*backend, gate.clone()).await;
         let d = &h.directory;
         let id = d
@@ -186,7 +185,7 @@ async fn attack_record_added_while_its_user_is_deleted_is_never_orphaned() {
             .create_user(&h.admin, id, UserDetails::new(UserKind::Student, "Bo", "B"))
             .await
             .unwrap();
-        gate.hold_next_applies(2);
+        gate.hook().hold_next_applies(2);
         let (deleted, noted) = tokio::join!(
             d.delete_user(&h.admin, id, bo.id, bo.version),
             d.add_note(&h.admin, id, bo.id, "left a charger"),

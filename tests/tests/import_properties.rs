@@ -273,95 +273,17 @@ proptest! {
     }
 }
 
-/// A storage that fails its N-th `apply`: whatever N, an import leaves all or nothing.
-mod faults {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
-    use homeroom::*;
-
-    pub struct FailNth {
-        pub inner: homeroom_memory::MemoryStorage,
-        pub calls: AtomicUsize,
-        pub fail_at: usize,
-    }
-
-    #[async_trait]
-    impl Storage for FailNth {
-        async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
-            self.inner.district(id).await
-        }
-        async fn district_by_name(&self, k: &str) -> Result<Option<District>, StorageError> {
-            self.inner.district_by_name(k).await
-        }
-        async fn org_units(&self, d: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
-            self.inner.org_units(d).await
-        }
-        async fn user(&self, d: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
-            self.inner.user(d, id).await
-        }
-        async fn user_by_key(
-            &self,
-            d: DistrictId,
-            k: &UserKey,
-        ) -> Result<Option<User>, StorageError> {
-            self.inner.user_by_key(d, k).await
-        }
-        async fn users(&self, d: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
-            self.inner.users(d, ids).await
-        }
-        async fn search_users(
-            &self,
-            d: DistrictId,
-            q: &UserQuery,
-        ) -> Result<Page<User, UserCursor>, StorageError> {
-            self.inner.search_users(d, q).await
-        }
-        async fn activity(
-            &self,
-            d: DistrictId,
-            q: &ActivityQuery,
-        ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-            self.inner.activity(d, q).await
-        }
-        async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
-            self.inner.roles(d).await
-        }
-        async fn grants(
-            &self,
-            d: DistrictId,
-            h: Option<UserId>,
-        ) -> Result<Vec<Grant>, StorageError> {
-            self.inner.grants(d, h).await
-        }
-        async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
-            if self.calls.fetch_add(1, Ordering::SeqCst) + 1 == self.fail_at {
-                return Err(StorageError::Unavailable {
-                    message: "injected fault".into(),
-                    source: None,
-                });
-            }
-            self.inner.apply(changes).await
-        }
-    }
-
-    pub fn storage(fail_at: usize) -> Arc<FailNth> {
-        Arc::new(FailNth {
-            inner: homeroom_memory::MemoryStorage::new(),
-            calls: AtomicUsize::new(0),
-            fail_at,
-        })
-    }
-}
-
 #[tokio::test]
 async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
     use std::sync::Arc;
     let file = "Local ID,First Name,Last Name,Grade,Building,Roles\r\nA1,Ada,L,6,Lincoln,\r\nA2,Bo,M,7,Newtown,Observer\r\nA3,Cy,N,8,Lincoln,\r\n";
     let sync_file = "Local ID,First Name,Last Name,Grade,Building\r\nA1,Ada,King,6,Lincoln\r\n";
     for fail_at in 1..=8 {
-        let storage = faults::storage(fail_at);
+        // A storage that fails its N-th write: whatever N, an import leaves all or nothing.
+        let storage = Arc::new(homeroom_tests::race::Hooked::new(
+            Arc::new(homeroom_memory::MemoryStorage::new()),
+            homeroom_tests::race::FailNth::at(fail_at),
+        ));
         let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
         let d = Directory::new(
             storage.clone() as Arc<dyn Storage>,
@@ -387,7 +309,6 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
         };
         for text in [file, sync_file] {
             let before_users = storage
-                .inner
                 .search_users(
                     district,
                     &UserQuery {
@@ -397,7 +318,7 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
                 )
                 .await
                 .unwrap();
-            let before_units = storage.inner.org_units(district).await.unwrap().len();
+            let before_units = storage.org_units(district).await.unwrap().len();
             let data = read(text.as_bytes(), "f.csv", &ReadOptions::default()).unwrap();
             let plan = d
                 .plan_import(&admin, district, &data, &options)
@@ -411,7 +332,6 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
                 Err(e) => {
                     assert_eq!(e.kind(), ErrorKind::Unavailable, "fail_at {fail_at}");
                     let after = storage
-                        .inner
                         .search_users(
                             district,
                             &UserQuery {
@@ -426,7 +346,7 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
                         "fail_at {fail_at}: users changed by a failed import"
                     );
                     assert_eq!(
-                        storage.inner.org_units(district).await.unwrap().len(),
+                        storage.org_units(district).await.unwrap().len(),
                         before_units
                     );
                 }
