@@ -45,8 +45,8 @@ use homeroom_memory::RandomIds;
 use serde::Serialize;
 
 use crate::import_cli::{
-    FOLDER_USAGE, FolderArgs, Importer, Job, Outcome, Schedule, Scrubbed, Status, Summary,
-    UsageError, argument_secrets, parse_folder_args,
+    FOLDER_USAGE, FolderArgs, Importer, Job, Outcome, Schedule, Status, Summary, UsageError,
+    parse_folder_args, run_scrubbed,
 };
 
 /// The folder applied files go to.
@@ -319,14 +319,7 @@ where
     S: Into<String>,
 {
     let args: Vec<String> = args.into_iter().map(Into::into).collect();
-    // Nothing printed carries the database password, whatever quotes it.
-    let secrets = argument_secrets(&args);
-    let mut stdout = Scrubbed::new(stdout, &secrets);
-    let mut stderr = Scrubbed::new(stderr, &secrets);
-    let code = run(args, &mut stdout, &mut stderr).await;
-    let _ = stdout.flush();
-    let _ = stderr.flush();
-    code
+    run_scrubbed(args, stdout, stderr, run).await
 }
 
 async fn run(args: Vec<String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {

@@ -28,7 +28,7 @@ pub use args::{
 };
 pub use input::{InputError, open_no_follow, read_file};
 pub use lease::LEASE_TTL;
-pub use secrets::{Scrubbed, argument_secrets, redacted_url, scrub, url_secrets};
+pub use secrets::{Scrubbed, argument_secrets, redacted_url, run_scrubbed, scrub, url_secrets};
 pub use summary::{IssueSummary, Summary};
 
 use std::collections::HashSet;
@@ -600,14 +600,7 @@ where
     S: Into<String>,
 {
     let args: Vec<String> = args.into_iter().map(Into::into).collect();
-    // Nothing printed carries the database password, whatever quotes it.
-    let secrets = argument_secrets(&args);
-    let mut stdout = Scrubbed::new(stdout, &secrets);
-    let mut stderr = Scrubbed::new(stderr, &secrets);
-    let code = run(args, &mut stdout, &mut stderr).await;
-    let _ = stdout.flush();
-    let _ = stderr.flush();
-    code
+    run_scrubbed(args, stdout, stderr, run).await
 }
 
 async fn run(args: Vec<String>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {

@@ -93,6 +93,23 @@ pub fn argument_secrets<S: AsRef<str>>(args: &[S]) -> Vec<String> {
     secrets
 }
 
+/// Runs a command whose output must never carry the database password, whatever quotes it:
+/// everything `run` writes to `stdout` and `stderr` has the command line's secrets scrubbed.
+pub async fn run_scrubbed(
+    args: Vec<String>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    run: impl AsyncFnOnce(Vec<String>, &mut dyn Write, &mut dyn Write) -> i32,
+) -> i32 {
+    let secrets = argument_secrets(&args);
+    let mut stdout = Scrubbed::new(stdout, &secrets);
+    let mut stderr = Scrubbed::new(stderr, &secrets);
+    let code = run(args, &mut stdout, &mut stderr).await;
+    let _ = stdout.flush();
+    let _ = stderr.flush();
+    code
+}
+
 /// `text` with every secret replaced by `***`.
 pub fn scrub(text: &str, secrets: &[String]) -> String {
     secrets.iter().fold(text.to_owned(), |text, secret| {
