@@ -161,14 +161,15 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// `Forbidden` unless the actor holds everything `target` holds, scope by scope: nobody
     /// changes the credentials, status, access, org units or grants of someone more powerful
     /// (a building grant must not be a path to a district administrator's account). System
-    /// actors are exempt; a user always covers themselves.
+    /// actors are exempt (without reading the target's grants); a user covers themselves by
+    /// the rule itself.
     pub(crate) async fn require_covers(
         &self,
         acting: &Acting,
         target: &User,
         tree: &OrgTree,
     ) -> Result<(), Error> {
-        if acting.authority.is_unlimited() || acting.who.user == Some(target.id) {
+        if acting.authority.is_unlimited() {
             return Ok(());
         }
         let held = self.held_by(target.district, target.id, tree).await?;
