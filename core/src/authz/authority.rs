@@ -95,7 +95,14 @@ impl Authority {
         authority
     }
 
-    /// True for a system actor's authority.
+    /// True for a system actor's authority. Commands use it to skip work whose answer is
+    /// known (a system actor covers everyone), so the answer must be exact:
+    ///
+    /// ```
+    /// use homeroom::Authority;
+    /// assert!(Authority::unlimited().is_unlimited());
+    /// assert!(!Authority::none().is_unlimited());
+    /// ```
     pub fn is_unlimited(&self) -> bool {
         self.unlimited
     }
