@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use homeroom::{Actor, Directory, ManualClock, SequentialIds, Storage};
+use homeroom::{
+    Actor, Directory, DistrictId, Error, ManualClock, NewOrgUnit, OrgUnit, Preset, RoleId, Scope,
+    SequentialIds, Storage, User, UserDetails, UserId,
+};
 
 /// A storage backend the end-to-end tests run over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +76,62 @@ impl Harness {
 }
 
 pub mod race;
+
+impl Harness {
+    /// A new district, "Maple Valley USD", with a school for each of `schools`, in order.
+    pub async fn district_with_schools(&self, schools: &[&str]) -> (DistrictId, Vec<OrgUnit>) {
+        let d = &self.directory;
+        let district = set_up(d.create_district(&self.admin, "Maple Valley USD").await).id;
+        let mut units = Vec::with_capacity(schools.len());
+        for name in schools {
+            units.push(set_up(
+                d.create_org_unit(&self.admin, district, NewOrgUnit::school(*name))
+                    .await,
+            ));
+        }
+        (district, units)
+    }
+
+    /// Creates a user with `details`, as the system actor.
+    pub async fn member(&self, district: DistrictId, details: UserDetails) -> User {
+        set_up(
+            self.directory
+                .create_user(&self.admin, district, details)
+                .await,
+        )
+    }
+
+    /// The district's role made from `preset`.
+    pub async fn preset_role(&self, district: DistrictId, preset: Preset) -> RoleId {
+        let roles = set_up(self.directory.roles(&self.admin, district).await);
+        match roles.iter().find(|r| r.preset == Some(preset)) {
+            Some(role) => role.id,
+            None => set_up(Err(Error::NotFound {
+                entity: homeroom::Entity::Role,
+                id: preset.name().into(),
+            })),
+        }
+    }
+
+    /// Gives `user` the `preset` role over `scope`, as the system actor.
+    pub async fn grant(&self, district: DistrictId, user: UserId, preset: Preset, scope: Scope) {
+        let role = self.preset_role(district, preset).await;
+        set_up(
+            self.directory
+                .grant_role(&self.admin, district, user, role, scope)
+                .await,
+        );
+    }
+}
+
+/// The value of a setup step; a step that fails fails the test, saying which error.
+#[allow(clippy::panic)] // test harness: a setup that cannot be done fails the test
+fn set_up<T>(result: Result<T, Error>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("test setup failed: {error}"),
+    }
+}
 
 /// Runs an async test body over every backend: each `async fn name(h: Harness) { ... }` becomes
 /// a module `name` with one `#[tokio::test]` per backend (`name::memory`, `name::sqlite`).

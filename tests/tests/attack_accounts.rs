@@ -44,57 +44,48 @@ async fn staff(h: &Harness, district: DistrictId, first: &str, unit: OrgUnitId) 
         .with_email(&format!("{}@maple.example", first.to_lowercase()))
         .unwrap()
         .in_org_unit(unit);
-    h.directory
-        .create_user(&h.admin, district, details)
-        .await
-        .unwrap()
+    h.member(district, details).await
 }
 
 async fn scene(h: &Harness) -> Scene {
     let d = &h.directory;
-    let id = d
-        .create_district(&h.admin, "Maple Valley USD")
-        .await
-        .unwrap()
-        .id;
-    let lincoln = d
-        .create_org_unit(&h.admin, id, NewOrgUnit::school("Lincoln Middle"))
-        .await
-        .unwrap();
-    let washington = d
-        .create_org_unit(&h.admin, id, NewOrgUnit::school("Washington High"))
-        .await
-        .unwrap();
+    let (id, schools) = h
+        .district_with_schools(&["Lincoln Middle", "Washington High"])
+        .await;
+    let (lincoln, washington) = (schools[0].clone(), schools[1].clone());
     let roles = d.roles(&h.admin, id).await.unwrap();
-    let role = |preset: Preset| roles.iter().find(|r| r.preset == Some(preset)).unwrap().id;
-    let grant = |user: UserId, preset: Preset, scope: Scope| {
-        let d = d.clone();
-        let admin = h.admin.clone();
-        let role = role(preset);
-        async move { d.grant_role(&admin, id, user, role, scope).await.unwrap() }
-    };
+    let in_lincoln = Scope::unit(lincoln.id);
 
     let sysadmin = staff(h, id, "Sam", lincoln.id).await;
-    grant(sysadmin.id, Preset::SystemAdministrator, Scope::District).await;
+    h.grant(
+        id,
+        sysadmin.id,
+        Preset::SystemAdministrator,
+        Scope::District,
+    )
+    .await;
     let district_admin = staff(h, id, "Dana", lincoln.id).await;
-    grant(
+    h.grant(
+        id,
         district_admin.id,
         Preset::DistrictAdministrator,
         Scope::District,
     )
     .await;
     let principal = staff(h, id, "Pat", lincoln.id).await;
-    grant(
+    h.grant(
+        id,
         principal.id,
         Preset::BuildingAdministrator,
-        Scope::unit(lincoln.id),
+        in_lincoln.clone(),
     )
     .await;
     let peer_principal = staff(h, id, "Quinn", lincoln.id).await;
-    grant(
+    h.grant(
+        id,
         peer_principal.id,
         Preset::BuildingAdministrator,
-        Scope::unit(lincoln.id),
+        in_lincoln,
     )
     .await;
     let teacher = staff(h, id, "Terry", lincoln.id).await;

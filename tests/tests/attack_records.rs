@@ -20,46 +20,19 @@ struct Scene {
 
 async fn scene(h: &Harness) -> Scene {
     let d = &h.directory;
-    let id = d
-        .create_district(&h.admin, "Maple Valley USD")
-        .await
-        .unwrap()
-        .id;
-    let lincoln = d
-        .create_org_unit(&h.admin, id, NewOrgUnit::school("Lincoln Middle"))
-        .await
-        .unwrap();
-    let kid = d
-        .create_user(
-            &h.admin,
-            id,
-            UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(lincoln.id),
-        )
-        .await
-        .unwrap();
-    let roles = d.roles(&h.admin, id).await.unwrap();
-    let building_admin = roles
-        .iter()
-        .find(|r| r.preset == Some(Preset::BuildingAdministrator))
-        .unwrap()
-        .id;
-    let pat = d
-        .create_user(
-            &h.admin,
-            id,
-            UserDetails::new(UserKind::Staff, "Pat", "Principal").in_org_unit(lincoln.id),
-        )
-        .await
-        .unwrap();
-    d.grant_role(
-        &h.admin,
+    let (id, schools) = h.district_with_schools(&["Lincoln Middle"]).await;
+    let lincoln = &schools[0];
+    let kid = UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(lincoln.id);
+    let kid = h.member(id, kid).await;
+    let pat = UserDetails::new(UserKind::Staff, "Pat", "Principal").in_org_unit(lincoln.id);
+    let pat = h.member(id, pat).await;
+    h.grant(
         id,
         pat.id,
-        building_admin,
+        Preset::BuildingAdministrator,
         Scope::unit(lincoln.id),
     )
-    .await
-    .unwrap();
+    .await;
     let incident = NewIncident {
         kind: IncidentKind::Damage,
         description: "cracked screen".into(),

@@ -20,28 +20,12 @@ struct Scene {
 }
 
 async fn scene(h: &Harness) -> Scene {
-    let d = &h.directory;
-    let id = d
-        .create_district(&h.admin, "Maple Valley USD")
-        .await
-        .unwrap()
-        .id;
-    let lincoln = d
-        .create_org_unit(&h.admin, id, NewOrgUnit::school("Lincoln Middle"))
-        .await
-        .unwrap();
-    let washington = d
-        .create_org_unit(&h.admin, id, NewOrgUnit::school("Washington High"))
-        .await
-        .unwrap();
-    let kid = d
-        .create_user(
-            &h.admin,
-            id,
-            UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(lincoln.id),
-        )
-        .await
-        .unwrap();
+    let (id, schools) = h
+        .district_with_schools(&["Lincoln Middle", "Washington High"])
+        .await;
+    let (lincoln, washington) = (schools[0].clone(), schools[1].clone());
+    let kid = UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(lincoln.id);
+    let kid = h.member(id, kid).await;
     Scene {
         id,
         lincoln,
