@@ -1,5 +1,6 @@
 //! Roles: named permission sets, defined per district, with presets for the usual jobs.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +29,12 @@ pub struct Role {
 }
 
 impl Role {
+    /// Each role's permissions by its id: what [`Authority::compile`](super::Authority::compile)
+    /// resolves grants against.
+    pub fn permissions_by_id(roles: &[Role]) -> HashMap<RoleId, PermissionSet> {
+        roles.iter().map(|r| (r.id, r.permissions)).collect()
+    }
+
     /// The key name uniqueness is checked on: trimmed, lower case.
     pub fn name_key(name: &str) -> String {
         name.trim().to_lowercase()

@@ -1,10 +1,10 @@
 //! Who is acting in a command, and with what authority.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::activity::ActorRef;
 use crate::actor::{Actor, ActorKind};
-use crate::authz::{Authority, Permission, Reach};
+use crate::authz::{Authority, Permission, Reach, Role};
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId, UserId};
 use crate::model::{OrgTree, RecordStatus, User};
@@ -148,13 +148,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         tree: &OrgTree,
     ) -> Result<Authority, Error> {
         let grants = self.storage.grants(district, Some(user)).await?;
-        let roles: HashMap<_, _> = self
-            .storage
-            .roles(district)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.permissions))
-            .collect();
+        let roles = Role::permissions_by_id(&self.storage.roles(district).await?);
         Ok(Authority::compile(&grants, &roles, tree))
     }
 

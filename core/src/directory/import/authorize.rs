@@ -73,8 +73,7 @@ pub(crate) fn authorize_apply(
     let in_units = |permission: Permission, unit: OrgUnitId| {
         holds_at(authority, permission, anchor(at.tree, &anchors, unit))
     };
-    let roles: HashMap<RoleId, PermissionSet> =
-        at.roles.iter().map(|r| (r.id, r.permissions)).collect();
+    let roles = Role::permissions_by_id(at.roles);
     let mut held: Map<UserId, Vec<Grant>> = Map::default();
     for grant in at.grants {
         held.entry(grant.holder).or_default().push(grant.clone());

@@ -1182,11 +1182,7 @@ struct Powers<'a> {
 
 impl<'a> Powers<'a> {
     fn of(current: &Current<'a>) -> Self {
-        let roles = current
-            .roles
-            .iter()
-            .map(|r| (r.id, r.permissions))
-            .collect();
+        let roles = Role::permissions_by_id(current.roles);
         let mut grants: Map<UserId, Vec<Grant>> = Map::default();
         for grant in current.grants {
             grants.entry(grant.holder).or_default().push(grant.clone());
