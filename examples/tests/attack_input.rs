@@ -167,18 +167,23 @@ async fn attack_symlinked_input_file_is_refused() {
     let dir = scratch("attack-input-link");
     let link = dir.join("users.csv");
     std::os::unix::fs::symlink(fixture("template.csv"), &link).unwrap();
-    let run = import(&[
+    let run = import_json(&link).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.error_codes(), ["cannot_read"], "{run:?}");
+    assert!(run.stdout.contains("symbolic link"), "{run:?}");
+}
+
+/// `import --json PATH` into a fresh in-memory district.
+async fn import_json(path: &std::path::Path) -> support::Run {
+    import(&[
         "--db",
         "sqlite::memory:",
         "--district",
         "Maple",
         "--json",
-        arg(&link),
+        arg(path),
     ])
-    .await;
-    assert_eq!(run.code, 2, "{run:?}");
-    assert_eq!(run.error_codes(), ["cannot_read"], "{run:?}");
-    assert!(run.stdout.contains("symbolic link"), "{run:?}");
+    .await
 }
 
 /// The peak resident memory of this process, in bytes (Linux).
@@ -198,15 +203,7 @@ async fn attack_oversized_file_is_refused_without_being_read() {
         .unwrap()
         .set_len(2 * 1024 * 1024 * 1024)
         .unwrap();
-    let run = import(&[
-        "--db",
-        "sqlite::memory:",
-        "--district",
-        "Maple",
-        "--json",
-        arg(&big),
-    ])
-    .await;
+    let run = import_json(&big).await;
     // Refused without reading it into memory: the peak (where the platform tells it) stays
     // far below the file's size. No timing is asserted; a loaded machine is slow, not wrong.
     assert_eq!(run.code, 1, "{run:?}");
