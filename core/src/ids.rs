@@ -83,6 +83,11 @@ uuid_id!(
     /// Identifies a record on a user's profile (checkout, incident, invoice, ...).
     RecordId
 );
+uuid_id!(
+    /// Identifies an [`Item`](crate::storage::Item): an invitation, an outbox message, an
+    /// update request, or any other kind kept in the generic item store.
+    ItemId
+);
 
 /// The optimistic-concurrency version of a stored row.
 ///

@@ -48,7 +48,8 @@ pub use directory::{
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{
-    ActivityId, DistrictId, GrantId, ImportBatchId, OrgUnitId, RecordId, RoleId, UserId, Version,
+    ActivityId, DistrictId, GrantId, ImportBatchId, ItemId, OrgUnitId, RecordId, RoleId, UserId,
+    Version,
 };
 pub use model::*;
 pub use query::{

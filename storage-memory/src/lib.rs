@@ -24,6 +24,7 @@
 //! # }
 //! ```
 
+mod items;
 mod lease;
 mod runtime;
 mod state;

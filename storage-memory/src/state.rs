@@ -2,9 +2,10 @@
 
 use homeroom::password::PasswordCredential;
 use homeroom::records::Record;
+use homeroom::storage::Item;
 use homeroom::{
-    ActivityId, District, DistrictId, Entity, Grant, GrantId, Op, OrgUnit, OrgUnitId, RecordId,
-    Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
+    ActivityId, District, DistrictId, Entity, Grant, GrantId, ItemId, Op, OrgUnit, OrgUnitId,
+    RecordId, Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
 };
 
 use crate::tenant::{HashMap, HashSet, Tenant};
@@ -26,6 +27,7 @@ pub(crate) struct State {
     role_homes: HashMap<RoleId, DistrictId>,
     grant_homes: HashMap<GrantId, DistrictId>,
     record_homes: HashMap<RecordId, DistrictId>,
+    item_homes: HashMap<ItemId, DistrictId>,
 }
 
 /// How to take back one applied op.
@@ -38,6 +40,7 @@ enum Undo {
     Grant(DistrictId, GrantId, Option<Grant>),
     Record(DistrictId, RecordId, Option<Box<Record>>),
     Password(DistrictId, UserId, Option<Box<PasswordCredential>>),
+    Item(DistrictId, ItemId, Option<Box<Item>>),
 }
 
 impl State {
@@ -183,9 +186,18 @@ impl State {
                         found: expected.get(),
                     });
                 }
+                // The user's items go with them, in the same write.
+                let owned = tenant.items.owned_by(id);
+                for item in &owned {
+                    let previous = tenant.items.put(*item, None);
+                    undo.push(Undo::Item(district, *item, previous.map(Box::new)));
+                }
                 let password = tenant.put_password(id, None);
                 let previous = tenant.put_user(id, None);
                 self.user_homes.remove(&id);
+                for item in owned {
+                    self.item_homes.remove(&item);
+                }
                 undo.push(Undo::Password(district, id, password.map(Box::new)));
                 undo.push(Undo::User(district, id, previous.map(Box::new)));
             }
@@ -287,6 +299,52 @@ impl State {
                 let previous = tenant.put_password(user, Some(credential));
                 undo.push(Undo::Password(district, user, previous.map(Box::new)));
             }
+            Op::InsertItem(item) => {
+                if self.item_homes.contains_key(&item.id) {
+                    return Err(exists(Entity::Item, UniqueKey::Id, item.id));
+                }
+                let tenant = self.tenant_mut(item.district)?;
+                if let Some(owner) = item.owner.filter(|owner| tenant.user(*owner).is_none()) {
+                    return Err(StorageError::not_found(Entity::User, owner));
+                }
+                tenant.items.check_key(&item)?;
+                let (district, id) = (item.district, item.id);
+                tenant.items.put(id, Some(item));
+                self.item_homes.insert(id, district);
+                undo.push(Undo::Item(district, id, None));
+            }
+            Op::UpdateItem { mut item, expected } => {
+                let (district, id) = (item.district, item.id);
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .items
+                    .get(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Item, id))?;
+                check_version(Entity::Item, id, expected, current.version)?;
+                // An item keeps the kind it was stored as.
+                item.kind = current.kind.clone();
+                if let Some(owner) = item.owner.filter(|owner| tenant.user(*owner).is_none()) {
+                    return Err(StorageError::not_found(Entity::User, owner));
+                }
+                tenant.items.check_key(&item)?;
+                let previous = tenant.items.put(id, Some(item));
+                undo.push(Undo::Item(district, id, previous.map(Box::new)));
+            }
+            Op::DeleteItem {
+                district,
+                id,
+                expected,
+            } => {
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .items
+                    .get(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Item, id))?;
+                check_version(Entity::Item, id, expected, current.version)?;
+                let previous = tenant.items.put(id, None);
+                self.item_homes.remove(&id);
+                undo.push(Undo::Item(district, id, previous.map(Box::new)));
+            }
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => {
                 return Err(StorageError::Unsupported {
@@ -345,6 +403,15 @@ impl State {
                 }
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.put_record(id, previous.map(|r| *r));
+                }
+            }
+            Undo::Item(district, id, previous) => {
+                match &previous {
+                    Some(_) => self.item_homes.insert(id, district),
+                    None => self.item_homes.remove(&id),
+                };
+                if let Some(tenant) = self.tenants.get_mut(&district) {
+                    tenant.items.put(id, previous.map(|item| *item));
                 }
             }
             Undo::Password(district, id, previous) => {

@@ -5,10 +5,11 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts};
+use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
-    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
-    Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User, UserCursor,
-    UserId, UserKey, UserQuery,
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
+    OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
+    UserCursor, UserId, UserKey, UserQuery,
 };
 
 use crate::state::State;
@@ -204,6 +205,38 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .and_then(|t| t.open_checkout(device_key))
             .cloned())
+    }
+
+    async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.items.get(id))
+            .cloned())
+    }
+
+    async fn item_by_key(
+        &self,
+        district: DistrictId,
+        kind: &ItemKind,
+        key: &str,
+    ) -> Result<Option<Item>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .and_then(|t| t.items.by_key(kind, key))
+            .cloned())
+    }
+
+    async fn items(
+        &self,
+        district: DistrictId,
+        query: &ItemQuery,
+    ) -> Result<Page<Item, ItemId>, StorageError> {
+        Ok(match self.read().tenant(district) {
+            Some(tenant) => tenant.items.page(query),
+            None => Page::empty(),
+        })
     }
 
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {

@@ -5,6 +5,8 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use homeroom::password::PasswordCredential;
+
+use crate::items::ItemTable;
 use homeroom::records::{Record, RecordCounts, RecordKind};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
@@ -54,6 +56,8 @@ pub(crate) struct Tenant {
     open_devices: HashMap<String, RecordId>,
     /// User → their password credential (apart from the user row, as the contract asks).
     passwords: HashMap<UserId, PasswordCredential>,
+    /// The generic items (invitations, outbox messages, ...).
+    pub(crate) items: ItemTable,
 }
 
 /// The indexes a listing or text search walks. Kept up to date by single changes once built;

@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use homeroom::conformance::run_all;
+use homeroom::password::PasswordCredential;
+use homeroom::records::{Record, RecordCounts};
+use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::*;
 use homeroom_memory::MemoryStorage;
 
@@ -97,6 +100,59 @@ impl Storage for Broken {
         holder: Option<UserId>,
     ) -> Result<Vec<Grant>, StorageError> {
         self.inner.grants(district, holder).await
+    }
+    async fn password_credential(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<Option<PasswordCredential>, StorageError> {
+        self.inner.password_credential(district, user).await
+    }
+    async fn record(
+        &self,
+        district: DistrictId,
+        id: RecordId,
+    ) -> Result<Option<Record>, StorageError> {
+        self.inner.record(district, id).await
+    }
+    async fn records(
+        &self,
+        district: DistrictId,
+        query: &RecordQuery,
+    ) -> Result<Page<Record, RecordCursor>, StorageError> {
+        self.inner.records(district, query).await
+    }
+    async fn record_counts(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<RecordCounts, StorageError> {
+        self.inner.record_counts(district, user).await
+    }
+    async fn open_checkout(
+        &self,
+        district: DistrictId,
+        device_key: &str,
+    ) -> Result<Option<Record>, StorageError> {
+        self.inner.open_checkout(district, device_key).await
+    }
+    async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
+        self.inner.item(district, id).await
+    }
+    async fn item_by_key(
+        &self,
+        district: DistrictId,
+        kind: &ItemKind,
+        key: &str,
+    ) -> Result<Option<Item>, StorageError> {
+        self.inner.item_by_key(district, kind, key).await
+    }
+    async fn items(
+        &self,
+        district: DistrictId,
+        query: &ItemQuery,
+    ) -> Result<Page<Item, ItemId>, StorageError> {
+        self.inner.items(district, query).await
     }
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         match self.flaw {

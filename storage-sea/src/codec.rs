@@ -1,9 +1,12 @@
 //! Between domain rows and table rows: each domain value is stored whole as JSON, next to the
 //! columns derived from it.
 
+use chrono::DateTime;
 use homeroom::records::Record;
+use homeroom::storage::{Item, ItemKind};
 use homeroom::{
-    ActivityEntry, District, Grant, OrgUnit, Role, StorageError, Subject, User, Version,
+    ActivityEntry, District, DistrictId, Grant, ItemId, OrgUnit, Role, StorageError, Subject, User,
+    UserId, Version,
 };
 use sea_orm::ActiveValue::Set;
 use sea_orm::Value;
@@ -11,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::entity::{
-    activity, district, grant, membership, org_unit, record, role, user, user_term,
+    activity, district, grant, item, membership, org_unit, record, role, user, user_term,
 };
 
 /// The row's JSON.
@@ -202,6 +205,48 @@ pub(crate) fn record_row(r: &Record) -> Result<record::ActiveModel, StorageError
         open_device_key: Set(r.open_device_key()),
         version: Set(version(r.version)?),
         data: Set(to_json(r)?),
+    })
+}
+
+pub(crate) fn item_row(i: &Item) -> Result<item::ActiveModel, StorageError> {
+    Ok(item::ActiveModel {
+        id: Set(i.id.as_uuid()),
+        district: Set(i.district.as_uuid()),
+        kind: Set(i.kind.as_str().to_owned()),
+        owner: Set(i.owner.map(|o| o.as_uuid())),
+        status: Set(i.status.clone()),
+        due_secs: Set(i.due.map(|due| due.timestamp())),
+        due_nanos: Set(i.due.map(|due| i64::from(due.timestamp_subsec_nanos()))),
+        item_key: Set(i.key.clone()),
+        version: Set(version(i.version)?),
+        body: Set(i.body.clone()),
+    })
+}
+
+/// The item a row holds.
+pub(crate) fn item_from_row(row: item::Model) -> Result<Item, StorageError> {
+    let due = match (row.due_secs, row.due_nanos) {
+        (Some(secs), Some(nanos)) => Some(
+            u32::try_from(nanos)
+                .ok()
+                .and_then(|nanos| DateTime::from_timestamp(secs, nanos))
+                .ok_or_else(|| StorageError::Backend {
+                    message: format!("item {} has a due time out of range", row.id),
+                    source: None,
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(Item {
+        id: ItemId::from_uuid(row.id),
+        district: DistrictId::from_uuid(row.district),
+        kind: ItemKind::from_stored(row.kind),
+        version: Version::new(stored_version(row.version)),
+        owner: row.owner.map(UserId::from_uuid),
+        status: row.status,
+        due,
+        key: row.item_key,
+        body: row.body,
     })
 }
 

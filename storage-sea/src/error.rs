@@ -126,7 +126,9 @@ fn code_class(code: &str) -> CodeClass {
 /// SQLite's column lists both carry the key's column name; anything else is the primary key.
 pub(crate) fn unique_key(entity: Entity, constraint: &str) -> UniqueKey {
     let c = constraint.to_ascii_lowercase();
-    if c.contains("device_key") {
+    if c.contains("item_key") {
+        UniqueKey::ItemKey
+    } else if c.contains("device_key") {
         UniqueKey::OpenCheckout
     } else if c.contains("email_key") {
         UniqueKey::Email

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use homeroom::records::{Record, RecordCounts};
+use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
-    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
-    Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User, UserCursor,
-    UserId, UserKey, UserQuery,
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
+    OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
+    UserCursor, UserId, UserKey, UserQuery,
 };
 use sea_orm::{
     AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
@@ -244,6 +245,29 @@ impl Storage for SeaStorage {
         device_key: &str,
     ) -> Result<Option<Record>, StorageError> {
         read::open_checkout(&self.db, district, device_key).await
+    }
+
+    async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
+        read::item(&self.db, district, id).await
+    }
+
+    async fn item_by_key(
+        &self,
+        district: DistrictId,
+        kind: &ItemKind,
+        key: &str,
+    ) -> Result<Option<Item>, StorageError> {
+        read::item_by_key(&self.db, district, kind, key).await
+    }
+
+    async fn items(
+        &self,
+        district: DistrictId,
+        query: &ItemQuery,
+    ) -> Result<Page<Item, ItemId>, StorageError> {
+        let txn = self.snapshot().await?;
+        let page = read::items_page(&txn, district, query).await;
+        end(txn, page).await
     }
 
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {

@@ -13,9 +13,10 @@ use homeroom::query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
 use homeroom::records::{Record, RecordCounts};
+use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
-    ActivityEntry, ChangeSet, District, DistrictId, Grant, OrgUnit, RecordId, Role, Storage,
-    StorageError, User, UserId, UserKey,
+    ActivityEntry, ChangeSet, District, DistrictId, Grant, ItemId, OrgUnit, RecordId, Role,
+    Storage, StorageError, User, UserId, UserKey,
 };
 use tokio::sync::Barrier;
 
@@ -189,6 +190,24 @@ impl<H: BeforeApply> Storage for Hooked<H> {
         asset_tag: &str,
     ) -> Result<Option<Record>, StorageError> {
         self.inner.open_checkout(d, asset_tag).await
+    }
+    async fn item(&self, d: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
+        self.inner.item(d, id).await
+    }
+    async fn item_by_key(
+        &self,
+        d: DistrictId,
+        kind: &ItemKind,
+        key: &str,
+    ) -> Result<Option<Item>, StorageError> {
+        self.inner.item_by_key(d, kind, key).await
+    }
+    async fn items(
+        &self,
+        d: DistrictId,
+        query: &ItemQuery,
+    ) -> Result<Page<Item, ItemId>, StorageError> {
+        self.inner.items(d, query).await
     }
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         self.hook.before_apply().await?;

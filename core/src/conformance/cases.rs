@@ -13,6 +13,7 @@ mod concurrency;
 mod districts;
 mod filters;
 mod isolation;
+mod items;
 mod paging;
 mod passwords;
 mod records;
@@ -144,5 +145,15 @@ cases! {
         password_for_a_missing_user_is_not_found,
         password_goes_with_its_user_and_survives_a_failed_set,
         passwords_never_cross_districts,
+    ],
+    items: [
+        item_reads_back_every_attribute,
+        items_are_listed_by_kind_in_id_order,
+        item_filters_narrow_by_owner_status_and_due_time,
+        item_key_is_unique_per_kind_in_a_district,
+        item_writes_check_versions,
+        item_owner_must_exist_and_takes_their_items_along,
+        items_never_cross_districts,
+        racing_item_updates_have_one_winner,
     ],
 }

@@ -9,14 +9,14 @@ use uuid::Uuid;
 use super::panic_with;
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, Subject};
 use crate::authz::{Grant, PermissionSet, Role, Scope};
-use crate::ids::RecordId;
 use crate::ids::{ActivityId, DistrictId, GrantId, OrgUnitId, RoleId, UserId, Version};
+use crate::ids::{ItemId, RecordId};
 use crate::model::{
     Access, District, DistrictSettings, Email, Grade, LocalId, OrgUnit, OrgUnitKind, RecordStatus,
     User, UserDetails, UserKind, Username,
 };
 use crate::records::{Record, RecordBody};
-use crate::storage::{ChangeSet, Op, Storage};
+use crate::storage::{ChangeSet, Item, ItemKind, Op, Storage};
 use crate::validation::InvalidValue;
 
 /// Makes rows with distinct ids. One per case.
@@ -179,6 +179,22 @@ impl Fixture {
             user,
             body,
             version: Version::FIRST,
+        }
+    }
+
+    /// An item of `kind` in `district` whose body says `text`, without owner, status, due
+    /// time or key.
+    pub fn item(&mut self, district: DistrictId, kind: ItemKind, text: &str) -> Item {
+        Item {
+            id: ItemId::from_uuid(self.uuid()),
+            district,
+            kind,
+            version: Version::FIRST,
+            owner: None,
+            status: None,
+            due: None,
+            key: None,
+            body: serde_json::json!({ "text": text }).to_string(),
         }
     }
 

@@ -2,10 +2,11 @@
 
 use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
-use crate::ids::{DistrictId, GrantId, UserId, Version};
+use crate::ids::{DistrictId, GrantId, ItemId, UserId, Version};
 use crate::model::{District, OrgUnit, User};
 use crate::password::PasswordCredential;
 use crate::records::Record;
+use crate::storage::Item;
 
 /// One row write.
 ///
@@ -95,6 +96,25 @@ pub enum Op {
         /// The version it must be stored at now.
         expected: Version,
     },
+    /// Insert a new [`Item`]. Its owner, if any, must exist in its district; its key, if any,
+    /// must be free among the district's items of its kind.
+    InsertItem(Item),
+    /// Replace an item stored at `expected` (its kind stays what it was stored as).
+    UpdateItem {
+        /// The new row.
+        item: Item,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
+    /// Delete an item stored at `expected`.
+    DeleteItem {
+        /// The item's district.
+        district: DistrictId,
+        /// The item.
+        id: ItemId,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
 }
 
 impl Op {
@@ -110,9 +130,10 @@ impl Op {
             Self::InsertRole(r) | Self::UpdateRole { role: r, .. } => Some(r.district),
             Self::InsertGrant(g) => Some(g.district),
             Self::InsertRecord(r) | Self::UpdateRecord { record: r, .. } => Some(r.district),
-            Self::DeleteGrant { district, .. } | Self::SetPassword { district, .. } => {
-                Some(*district)
-            }
+            Self::InsertItem(i) | Self::UpdateItem { item: i, .. } => Some(i.district),
+            Self::DeleteGrant { district, .. }
+            | Self::SetPassword { district, .. }
+            | Self::DeleteItem { district, .. } => Some(*district),
         }
     }
 }

@@ -21,6 +21,8 @@ pub enum Entity {
     Grant,
     /// A record on a user's profile.
     Record,
+    /// An [`Item`](crate::storage::Item) of the generic item store.
+    Item,
 }
 
 impl fmt::Display for Entity {
@@ -33,6 +35,7 @@ impl fmt::Display for Entity {
             Self::Role => "role",
             Self::Grant => "grant",
             Self::Record => "record",
+            Self::Item => "item",
         })
     }
 }
@@ -57,6 +60,8 @@ pub enum UniqueKey {
     RoleName,
     /// A device's key among the district's open checkouts: a device cannot be out twice.
     OpenCheckout,
+    /// An [`Item::key`](crate::storage::Item::key) among the district's items of one kind.
+    ItemKey,
 }
 
 impl fmt::Display for UniqueKey {
@@ -70,6 +75,7 @@ impl fmt::Display for UniqueKey {
             Self::Username => "username",
             Self::RoleName => "role name",
             Self::OpenCheckout => "device checked out",
+            Self::ItemKey => "key",
         })
     }
 }

@@ -26,6 +26,10 @@
 //!   another version than `expected`, and updates fail with `AlreadyExists` when the new row
 //!   takes a unique key that another row holds. An update stores the row as given (core has
 //!   already set its version to `expected.next()`).
+//! - `InsertItem` fails with `NotFound` when its owner does not exist in its district, and with
+//!   `AlreadyExists` (`UniqueKey::ItemKey`) when another item of its district and kind holds
+//!   its [`Item::key`]. `UpdateItem` and `DeleteItem` check the version like user writes;
+//!   deleting a user deletes the items they own, in the same write.
 //! - Rows that name a district that does not exist fail with `NotFound`.
 //! - Two `apply` calls that race on the same row, from any number of processes sharing the
 //!   database, never both succeed: one wins, the other gets `Conflict` (or `AlreadyExists` for
@@ -38,15 +42,22 @@
 //! [`UserQuery::matches`] is the meaning of a user query; `total` counts every matching user,
 //! ignoring the cursor and the limit.
 //!
+//! **Items** ([`Item`]) are the home of every entity smaller than a user or a record
+//! (invitations, outbox messages, update requests): a new entity is a new [`ItemKind`], never
+//! a new method here. [`Storage::items`] lists one kind in id order, narrowed by owner, status
+//! and due time ([`ItemQuery::matches`]).
+//!
 //! **Errors** are [`StorageError`]s with a [`kind`](StorageError::kind); no database type
 //! appears in the interface.
 
 mod change_set;
 mod error;
+mod item;
 mod lease;
 
 pub use change_set::{ChangeSet, Op};
 pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
+pub use item::{Item, ItemBody, ItemKind, ItemQuery};
 pub use lease::{Lease, Leases};
 
 use std::sync::Arc;
@@ -55,7 +66,7 @@ use async_trait::async_trait;
 
 use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
-use crate::ids::{DistrictId, RecordId, UserId};
+use crate::ids::{DistrictId, ItemId, RecordId, UserId};
 use crate::model::{District, OrgUnit, User};
 use crate::password::PasswordCredential;
 use crate::query::{
@@ -75,6 +86,11 @@ pub enum UserKey {
 }
 
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
+///
+/// Every method is required, because [`Directory`](crate::Directory) calls every one of them
+/// (only [`district_users`](Storage::district_users) has a default, which is correct but slow).
+/// Leases are a separate capability, [`Leases`]: a backend without them can do everything
+/// except run a nightly sync, and the type system says so.
 ///
 /// Read the [module documentation](self) for the contract, and run the conformance kit
 /// ([`storage_conformance_tests!`](crate::storage_conformance_tests)) against your backend.
@@ -146,20 +162,10 @@ pub trait Storage: Send + Sync {
         &self,
         district: DistrictId,
         user: UserId,
-    ) -> Result<Option<PasswordCredential>, StorageError> {
-        let _ = (district, user);
-        Err(StorageError::Unsupported {
-            operation: "password_credential".into(),
-        })
-    }
+    ) -> Result<Option<PasswordCredential>, StorageError>;
 
     /// Every role of a district, in any order.
-    async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
-        let _ = district;
-        Err(StorageError::Unsupported {
-            operation: "roles".into(),
-        })
-    }
+    async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError>;
 
     /// The grants of a district held by `holder`, or every grant of the district with `None`.
     /// Any order.
@@ -167,48 +173,28 @@ pub trait Storage: Send + Sync {
         &self,
         district: DistrictId,
         holder: Option<UserId>,
-    ) -> Result<Vec<Grant>, StorageError> {
-        let _ = (district, holder);
-        Err(StorageError::Unsupported {
-            operation: "grants".into(),
-        })
-    }
+    ) -> Result<Vec<Grant>, StorageError>;
 
     /// The record with this id in this district.
     async fn record(
         &self,
         district: DistrictId,
         id: RecordId,
-    ) -> Result<Option<Record>, StorageError> {
-        let _ = (district, id);
-        Err(StorageError::Unsupported {
-            operation: "record".into(),
-        })
-    }
+    ) -> Result<Option<Record>, StorageError>;
 
     /// One page of a user's records of one kind, newest first, with the total count.
     async fn records(
         &self,
         district: DistrictId,
         query: &RecordQuery,
-    ) -> Result<Page<Record, RecordCursor>, StorageError> {
-        let _ = (district, query);
-        Err(StorageError::Unsupported {
-            operation: "records".into(),
-        })
-    }
+    ) -> Result<Page<Record, RecordCursor>, StorageError>;
 
     /// How many records of each kind a user has.
     async fn record_counts(
         &self,
         district: DistrictId,
         user: UserId,
-    ) -> Result<RecordCounts, StorageError> {
-        let _ = (district, user);
-        Err(StorageError::Unsupported {
-            operation: "record_counts".into(),
-        })
-    }
+    ) -> Result<RecordCounts, StorageError>;
 
     /// The open checkout of the device with this [`Device::key`](crate::records::Device::key),
     /// if it is out.
@@ -216,12 +202,26 @@ pub trait Storage: Send + Sync {
         &self,
         district: DistrictId,
         device_key: &str,
-    ) -> Result<Option<Record>, StorageError> {
-        let _ = (district, device_key);
-        Err(StorageError::Unsupported {
-            operation: "open_checkout".into(),
-        })
-    }
+    ) -> Result<Option<Record>, StorageError>;
+
+    /// The item with this id in this district.
+    async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError>;
+
+    /// The item of this kind whose [`Item::key`] is `key`, in this district.
+    async fn item_by_key(
+        &self,
+        district: DistrictId,
+        kind: &ItemKind,
+        key: &str,
+    ) -> Result<Option<Item>, StorageError>;
+
+    /// One page of a district's items that match a query ([`ItemQuery::matches`]), in id
+    /// order, with the total count.
+    async fn items(
+        &self,
+        district: DistrictId,
+        query: &ItemQuery,
+    ) -> Result<Page<Item, ItemId>, StorageError>;
 
     /// Applies every op of the set, or none of them. See the [module documentation](self).
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError>;

@@ -7,6 +7,7 @@
 pub(crate) mod activity;
 pub(crate) mod district;
 pub(crate) mod grant;
+pub(crate) mod item;
 pub(crate) mod membership;
 pub(crate) mod org_unit;
 pub(crate) mod password;

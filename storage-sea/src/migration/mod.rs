@@ -9,6 +9,7 @@ mod m0001_initial;
 mod m0002_records;
 mod m0003_passwords;
 mod m0004_leases;
+mod m0005_items;
 mod schema;
 
 use sea_orm::DynIden;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_records::Migration),
             Box::new(m0003_passwords::Migration),
             Box::new(m0004_leases::Migration),
+            Box::new(m0005_items::Migration),
         ]
     }
 

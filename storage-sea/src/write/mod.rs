@@ -22,6 +22,7 @@
 
 mod batch;
 mod blame;
+mod items;
 mod others;
 mod records;
 mod rows;

@@ -138,6 +138,7 @@ pub(super) async fn delete(
     {
         return Err(blame().conflict(expected.get()));
     }
+    super::items::delete_owned_by(w, district, id).await?;
     delete_terms(w, district, id, stored_terms(&old).iter().collect()).await?;
     let units = old.details.org_units.iter().map(|o| o.as_uuid()).collect();
     delete_members(w, district, id, units).await?;

@@ -8,7 +8,7 @@ use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, QuerySelect};
 
 use super::Mode;
 use super::batch::{PendingActivity, PendingUsers};
-use super::{others, records, users};
+use super::{items, others, records, users};
 use crate::entity::district;
 use crate::error::{DbFailure, classify, unique_key};
 use crate::options::Backend;
@@ -100,6 +100,16 @@ impl<'t> Writer<'t> {
                 user,
                 credential,
             } => users::set_password(self, *district, *user, credential).await,
+            Op::InsertItem(item) => {
+                self.require_district(item.district).await?;
+                items::insert(self, item).await
+            }
+            Op::UpdateItem { item, expected } => items::update(self, item, *expected).await,
+            Op::DeleteItem {
+                district,
+                id,
+                expected,
+            } => items::delete(self, *district, *id, *expected).await,
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => Err(StorageError::Unsupported {
                 operation: format!("{other:?}"),
