@@ -325,3 +325,6 @@ fn push_grants(
 fn has_grants(row: &RowPlan) -> bool {
     matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
 }
+
+#[cfg(test)]
+mod tests;
