@@ -43,7 +43,8 @@ impl Backend {
 pub struct Harness {
     /// The directory under test.
     pub directory: Directory,
-    /// The clock it reads; advance it to separate events in time.
+    /// The clock it reads (under a stepping clock, the one that clock moves); advance it to
+    /// separate events in time.
     pub clock: Arc<ManualClock>,
     /// A system actor for setting things up.
     pub admin: Actor,

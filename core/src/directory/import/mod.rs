@@ -9,6 +9,10 @@
 //! occur"). Username, password and e-mail of existing users are never changed by an import. A
 //! sync deactivates import-managed users the file no longer lists, unless a guard holds the
 //! plan for an admin's approval. Planning the same file twice gives a plan that writes nothing.
+//!
+//! Both steps keep their decisions pure: `plan` is a function of the rows and the district,
+//! and `apply::change_set` of the plan, what `apply_import` loaded for it, the time and an id
+//! source; the async methods here only load, call them and commit.
 
 mod apply;
 mod authorize;
@@ -25,9 +29,9 @@ pub use plan_types::{
 };
 pub use report::report_csv;
 
-use serde::Serialize;
-
 use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::authz::{Grant, Permission};

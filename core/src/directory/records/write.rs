@@ -99,7 +99,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 }
 
 /// A one-line description of a record for the activity log.
-pub(crate) fn summarize(record: &Record) -> String {
+fn summarize(record: &Record) -> String {
     match &record.body {
         RecordBody::Checkout(c) => format!(
             "{}{}{}",
