@@ -61,7 +61,13 @@ pub async fn busy_profile(
         clock.advance(Duration::days(3));
         if i < 49 {
             directory
-                .check_in_device(&admin, district, receipt.record.id, None)
+                .check_in_device(
+                    &admin,
+                    district,
+                    receipt.record.id,
+                    receipt.record.version,
+                    None,
+                )
                 .await?;
         }
     }
@@ -91,7 +97,7 @@ pub async fn busy_profile(
             method: None,
         };
         directory
-            .record_payment(&admin, district, invoice.id, payment)
+            .record_payment(&admin, district, invoice.id, invoice.version, payment)
             .await?;
     }
     for i in 0..40 {

@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use homeroom::{
-    Actor, Directory, DistrictId, Error, ManualClock, NewOrgUnit, OrgUnit, Preset, RoleId, Scope,
-    SequentialIds, Storage, User, UserDetails, UserId,
+    Actor, Clock, Directory, DistrictId, Error, ManualClock, NewOrgUnit, OrgUnit, Preset, RoleId,
+    Scope, SequentialIds, Storage, User, UserDetails, UserId,
 };
 
 /// A storage backend the end-to-end tests run over.
@@ -43,7 +43,8 @@ impl Backend {
 pub struct Harness {
     /// The directory under test.
     pub directory: Directory,
-    /// The clock it reads; advance it to separate events in time.
+    /// The clock it reads (under a stepping clock, the one that clock moves); advance it to
+    /// separate events in time.
     pub clock: Arc<ManualClock>,
     /// A system actor for setting things up.
     pub admin: Actor,
@@ -59,13 +60,32 @@ impl Harness {
 
     /// A harness over `storage` (a fresh store of `backend`, perhaps wrapped).
     pub async fn over(backend: Backend, storage: Arc<dyn Storage>) -> Self {
-        let start = Utc
-            .with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
+        let clock = Arc::new(ManualClock::new(Self::start()));
+        Self::reading(backend, storage, clock.clone(), clock)
+    }
+
+    /// A harness over a fresh store of `backend` whose clock moves a second on every read, so
+    /// a command that reads the time more than once stamps different times.
+    pub async fn with_stepping_clock(backend: Backend) -> Self {
+        let clock = Arc::new(ManualClock::new(Self::start()));
+        let stepping = Arc::new(SteppingClock::new(clock.clone(), Duration::seconds(1)));
+        Self::reading(backend, backend.storage().await, clock, stepping)
+    }
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
             .single()
-            .unwrap_or_default();
-        let clock = Arc::new(ManualClock::new(start));
-        let directory =
-            Directory::new(storage, clock.clone(), Arc::new(SequentialIds::new(0x5eed)));
+            .unwrap_or_default()
+    }
+
+    /// A harness whose directory reads `reads`, which shows (or moves) `clock`.
+    fn reading(
+        backend: Backend,
+        storage: Arc<dyn Storage>,
+        clock: Arc<ManualClock>,
+        reads: Arc<dyn Clock>,
+    ) -> Self {
+        let directory = Directory::new(storage, reads, Arc::new(SequentialIds::new(0x5eed)));
         Self {
             directory,
             clock,
@@ -75,7 +95,10 @@ impl Harness {
     }
 }
 
+pub mod clock;
 pub mod race;
+
+pub use clock::SteppingClock;
 
 impl Harness {
     /// A new district, "Maple Valley USD", with a school for each of `schools`, in order.

@@ -338,3 +338,118 @@ impl NoOrgUnits for UserDetails {
         self
     }
 }
+
+/// A district with every record module on, and a student who may take a device.
+async fn records_scene(h: &Harness) -> (DistrictId, User) {
+    let d = &h.directory;
+    let district = d
+        .create_district(&h.admin, "Maple Valley USD")
+        .await
+        .unwrap();
+    let mut settings = district.settings.clone();
+    settings.modules.insurance = true;
+    d.update_district_settings(&h.admin, district.id, district.version, settings)
+        .await
+        .unwrap();
+    let mut details = UserDetails::new(UserKind::Student, "Ada", "Lovelace");
+    details.aup_signed = true;
+    details.fee_paid = true;
+    let ada = d.create_user(&h.admin, district.id, details).await.unwrap();
+    (district.id, ada)
+}
+
+/// Runs `edit` on `record` at a stale version (one edit behind) and checks it is a conflict
+/// that leaves the record and the log as they were.
+async fn assert_stale_edit_conflicts<F, Fut>(
+    h: &Harness,
+    district: DistrictId,
+    user: UserId,
+    record: records::Record,
+    edit: F,
+) where
+    F: Fn(records::Record, Version) -> Fut,
+    Fut: std::future::Future<Output = Result<records::Record, Error>>,
+{
+    let stale = record.version;
+    let fresh = edit(record.clone(), stale).await.unwrap();
+    assert_eq!(
+        fresh.version,
+        stale.next(),
+        "the first edit is made at the version read"
+    );
+    let entries = logged(h, district, user).await;
+    let err = edit(fresh.clone(), stale).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    let stored = h
+        .directory
+        .storage()
+        .record(district, record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, fresh.version, "a stale edit writes nothing");
+    assert_eq!(
+        logged(h, district, user).await,
+        entries,
+        "a stale edit logs nothing"
+    );
+}
+
+/// How many entries `user`'s activity log holds.
+async fn logged(h: &Harness, district: DistrictId, user: UserId) -> usize {
+    h.directory
+        .user_activity(&h.admin, district, user, None, 100)
+        .await
+        .unwrap()
+        .items
+        .len()
+}
+
+across_backends! {
+    async fn stale_record_edits_are_conflicts_and_write_nothing(h: Harness) {
+        let d = &h.directory;
+        let (district, ada) = records_scene(&h).await;
+        let a = &h.admin;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        let cents = |c| rust_decimal::Decimal::new(c, 2);
+
+        // Each edit changes something every time, so the second would write if allowed.
+        let out = NewCheckout { device: records::Device::tagged("CB-1"), loaner: false, condition: None };
+        let checkout = d.checkout_device(a, district, ada.id, out).await.unwrap().record;
+        assert_stale_edit_conflicts(&h, district, ada.id, checkout, |r, v| async move {
+            d.check_in_device(a, district, r.id, v, Some("fine".into())).await
+        }).await;
+
+        let incident = NewIncident { kind: records::IncidentKind::Damage, description: "cracked".into(), occurred_on: day, device: None, repair_cost: None };
+        let incident = d.record_incident(a, district, ada.id, incident).await.unwrap();
+        assert_stale_edit_conflicts(&h, district, ada.id, incident, |r, v| async move {
+            d.update_incident(a, district, r.id, v, records::IncidentStatus::InRepair, Some(cents(r.version.get() as i64 * 100))).await
+        }).await;
+
+        let lines = vec![records::InvoiceLine { description: "screen".into(), amount: cents(10000) }];
+        let invoice = d.add_invoice(a, district, ada.id, lines, None).await.unwrap();
+        assert_stale_edit_conflicts(&h, district, ada.id, invoice, |r, v| async move {
+            d.record_payment(a, district, r.id, v, records::Payment { amount: cents(1000), paid_on: day, method: None }).await
+        }).await;
+
+        let lines = vec![records::InvoiceLine { description: "case".into(), amount: cents(2000) }];
+        let invoice = d.add_invoice(a, district, ada.id, lines, None).await.unwrap();
+        let paid = d.record_payment(a, district, invoice.id, invoice.version, records::Payment { amount: cents(500), paid_on: day, method: None }).await.unwrap();
+        let err = d.void_invoice(a, district, paid.id, invoice.version).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+        let stored = d.storage().record(district, paid.id).await.unwrap().unwrap();
+        assert_eq!(stored.version, paid.version, "a stale void writes nothing");
+        d.void_invoice(a, district, paid.id, paid.version).await.unwrap();
+
+        let ticket = d.open_ticket(a, district, ada.id, "no wifi", None).await.unwrap();
+        let status = |v: Version| if v.get() % 2 == 1 { records::TicketStatus::Closed } else { records::TicketStatus::Open };
+        assert_stale_edit_conflicts(&h, district, ada.id, ticket, |r, v| async move {
+            d.set_ticket_status(a, district, r.id, v, status(r.version)).await
+        }).await;
+
+        let insurance = d.enroll_insurance(a, district, ada.id, "Basic", cents(50000), day).await.unwrap();
+        assert_stale_edit_conflicts(&h, district, ada.id, insurance, |r, v| async move {
+            d.file_claim(a, district, r.id, v, records::Claim { incident: None, amount: cents(100), filed_on: day, approved: None }).await
+        }).await;
+    }
+}

@@ -146,16 +146,16 @@ proptest! {
             for (lines, payments, void) in &invoices {
                 let lines: Vec<InvoiceLine> = lines.iter().map(|c| InvoiceLine { description: "item".into(), amount: Decimal::new(*c, 2) }).collect();
                 let mut owed: i64 = lines.iter().map(|l| (l.amount * Decimal::ONE_HUNDRED).trunc().to_string().parse::<i64>().unwrap()).sum();
-                let invoice = d.add_invoice(&h.admin, s.district, s.student.id, lines, None).await.unwrap();
+                let mut invoice = d.add_invoice(&h.admin, s.district, s.student.id, lines, None).await.unwrap();
                 for percent in payments {
                     let cents = owed * i64::from(*percent) / 100;
                     if cents == 0 { continue; }
                     let payment = Payment { amount: Decimal::new(cents, 2), paid_on: day, method: None };
-                    d.record_payment(&h.admin, s.district, invoice.id, payment).await.unwrap();
+                    invoice = d.record_payment(&h.admin, s.district, invoice.id, invoice.version, payment).await.unwrap();
                     owed -= cents;
                 }
                 if *void {
-                    d.void_invoice(&h.admin, s.district, invoice.id).await.unwrap();
+                    d.void_invoice(&h.admin, s.district, invoice.id, invoice.version).await.unwrap();
                 } else {
                     expected_cents += owed;
                 }

@@ -143,7 +143,7 @@ across_backends! {
         let err = d.checkout_device(&s.desk, s.district, bo.id, chromebook("rms-0042")).await.unwrap_err();
         assert_eq!(refusal(err), Refusal::DeviceAlreadyOut);
         // Back in, it can go out again.
-        d.check_in_device(&s.desk, s.district, receipt.record.id, Some("scuffed".into())).await.unwrap();
+        d.check_in_device(&s.desk, s.district, receipt.record.id, receipt.record.version, Some("scuffed".into())).await.unwrap();
         d.checkout_device(&s.desk, s.district, bo.id, chromebook("RMS-0042")).await.unwrap();
 
         // Inactive users get nothing new.
@@ -198,13 +198,13 @@ across_backends! {
 
         // A partial payment leaves an exact balance; overpaying is refused.
         let paid = d
-            .record_payment(&s.desk, s.district, invoice.id, Payment { amount: dollars(5001), paid_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), method: Some("check 1042".into()) })
+            .record_payment(&s.desk, s.district, invoice.id, invoice.version, Payment { amount: dollars(5001), paid_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(), method: Some("check 1042".into()) })
             .await
             .unwrap();
         let RecordBody::Invoice(bill) = &paid.body else { panic!() };
         assert_eq!((bill.balance(), bill.status()), (Some(dollars(9999)), InvoiceStatus::PartiallyPaid));
         let over = Payment { amount: dollars(10000), paid_on: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(), method: None };
-        assert_eq!(refusal(d.record_payment(&s.desk, s.district, invoice.id, over).await.unwrap_err()), Refusal::Overpayment);
+        assert_eq!(refusal(d.record_payment(&s.desk, s.district, paid.id, paid.version, over).await.unwrap_err()), Refusal::Overpayment);
     }
 
     async fn scenario_checking_history_before_a_new_assignment(h: Harness) {
@@ -214,7 +214,7 @@ across_backends! {
         for i in 0..5 {
             let out = d.checkout_device(&s.desk, s.district, kid.id, chromebook(&format!("RMS-3{i:02}"))).await.unwrap();
             h.clock.advance(chrono::Duration::days(30));
-            d.check_in_device(&s.desk, s.district, out.record.id, Some("dropped".into())).await.unwrap();
+            d.check_in_device(&s.desk, s.district, out.record.id, out.record.version, Some("dropped".into())).await.unwrap();
         }
         for month in [1, 4, 9] {
             d.record_incident(&s.desk, s.district, kid.id, NewIncident {

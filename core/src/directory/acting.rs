@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::ActorRef;
 use crate::actor::{Actor, ActorKind};
 use crate::authz::{Authority, Permission, Reach, Role};
@@ -84,14 +86,15 @@ pub(crate) fn require_over_units(
 impl<S: Storage + ?Sized> Directory<S> {
     /// Loads the district's org tree and resolves `actor` in it. A user actor of another
     /// district finds the district does not exist. A user who is not Active or may not sign in
-    /// now acts with no authority.
+    /// at `now` (the command's one reading of the clock) acts with no authority.
     pub(crate) async fn acting(
         &self,
         actor: &Actor,
         district: DistrictId,
+        now: DateTime<Utc>,
     ) -> Result<(Acting, OrgTree), Error> {
         let tree = self.load_tree(district).await?;
-        let acting = self.resolve(actor, district, &tree).await?;
+        let acting = self.resolve(actor, district, &tree, now).await?;
         Ok((acting, tree))
     }
 
@@ -100,6 +103,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         actor: &Actor,
         district: DistrictId,
         tree: &OrgTree,
+        now: DateTime<Utc>,
     ) -> Result<Acting, Error> {
         match actor.kind() {
             ActorKind::System { label } => Ok(Acting {
@@ -123,8 +127,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     user: Some(me.id),
                     name: me.details.name.display(),
                 };
-                let may_act =
-                    me.status == RecordStatus::Active && me.access.permits_sign_in(self.now());
+                let may_act = me.status == RecordStatus::Active && me.access.permits_sign_in(now);
                 if !may_act {
                     return Ok(Acting {
                         authority: Authority::none(),

@@ -83,7 +83,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// The district with this id. A user sees only their own district.
     pub async fn district(&self, actor: &Actor, id: DistrictId) -> Result<District, Error> {
         let district = self.load_district(id).await?;
-        self.acting(actor, id).await?;
+        self.acting(actor, id, self.now()).await?;
         Ok(district)
     }
 
@@ -94,7 +94,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             .district_by_name(&District::name_key(name))
             .await?
             .ok_or_else(|| Error::not_found(Entity::District, name))?;
-        self.acting(actor, district.id)
+        self.acting(actor, district.id, self.now())
             .await
             .map_err(|_| Error::not_found(Entity::District, name))?;
         Ok(district)
@@ -109,8 +109,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         settings: DistrictSettings,
     ) -> Result<District, Error> {
+        let now = self.now();
         let current = self.load_district(id).await?;
-        let (acting, _) = self.acting(actor, id).await?;
+        let (acting, _) = self.acting(actor, id, now).await?;
         acting.require_district(Permission::ManageSettings)?;
         check_version(Entity::District, id, expected, current.version)?;
         let settings = validate_settings(settings)?;
@@ -121,7 +122,6 @@ impl<S: Storage + ?Sized> Directory<S> {
         if settings == current.settings {
             return Ok(current);
         }
-        let now = self.now();
         let updated = District {
             settings,
             version: expected.next(),

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::{Grant, Permission, PermissionSet, Preset, Role, Scope};
@@ -19,7 +21,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Every role of the district, by name. Any user of the district may read them.
     pub async fn roles(&self, actor: &Actor, district: DistrictId) -> Result<Vec<Role>, Error> {
         self.load_district(district).await?;
-        self.acting(actor, district).await?;
+        self.acting(actor, district, self.now()).await?;
         let mut roles = self.storage.roles(district).await?;
         roles.sort_by_key(|r| Role::name_key(&r.name));
         Ok(roles)
@@ -34,8 +36,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         name: &str,
         permissions: PermissionSet,
     ) -> Result<Role, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
         let name =
             required_name(name).map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
@@ -53,7 +56,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .at("name"),
             ));
         }
-        let now = self.now();
         let role = Role {
             id: RoleId::from_uuid(self.ids.next_uuid()),
             district,
@@ -91,8 +93,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         permissions: PermissionSet,
     ) -> Result<Role, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         let role = self.load_role(district, id).await?;
         require_district_wide(
             &acting,
@@ -114,7 +117,6 @@ impl<S: Storage + ?Sized> Directory<S> {
         if permissions == role.permissions {
             return Ok(role);
         }
-        let now = self.now();
         let change = field(
             "permissions",
             Some(role.permissions.to_string()),
@@ -156,8 +158,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         role: RoleId,
         scope: Scope,
     ) -> Result<Grant, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let holder = acting.see(self.load_user(district, holder).await?)?;
         let role = self.load_role(district, role).await?;
         check_scope(&scope, &tree)?;
@@ -186,7 +189,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .at("role"),
             ));
         }
-        let now = self.now();
         let grant = Grant {
             id: GrantId::from_uuid(self.ids.next_uuid()),
             district,
@@ -227,8 +229,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         id: GrantId,
     ) -> Result<(), Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let grant = self
             .storage
             .grants(district, None)
@@ -250,9 +253,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         self.require_covers(&acting, &holder, &tree).await?;
         // Every grant change bumps the district version below, so the guard's own bump is
         // not needed here.
-        self.refuse_removing_last_system_administrator(district, holder.id, Some(grant.id))
+        self.refuse_removing_last_system_administrator(district, holder.id, Some(grant.id), now)
             .await?;
-        let now = self.now();
         let change = field(
             "grants",
             Some(describe_grant(&role, &grant.scope, &tree)),
@@ -285,7 +287,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         holder: UserId,
     ) -> Result<Vec<Grant>, Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, self.now()).await?;
         let holder = acting.see(self.load_user(district, holder).await?)?;
         let mut grants = self.storage.grants(district, Some(holder.id)).await?;
         grants.sort_by_key(|g| (g.granted_at, g.id));
@@ -294,7 +296,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
     /// Refuses a change that would leave the district without an active, allowed user holding
     /// System Administrator district-wide: revoking grant `revoking`, or (with `None`) taking
-    /// `user` out of action.
+    /// `user` out of action, as of `now`.
     ///
     /// Otherwise returns what the change must also write: the district's version bump when
     /// `user` holds System Administrator district-wide, so two changes racing to take the last
@@ -304,9 +306,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: &District,
         user: UserId,
         revoking: Option<GrantId>,
+        now: DateTime<Utc>,
     ) -> Result<ChangeSet, Error> {
         let touches_admin = self
-            .refuse_removing_last_system_administrator(district.id, user, revoking)
+            .refuse_removing_last_system_administrator(district.id, user, revoking, now)
             .await?;
         Ok(if touches_admin {
             serialize_authz_change(district)
@@ -322,6 +325,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         user: UserId,
         revoking: Option<GrantId>,
+        now: DateTime<Utc>,
     ) -> Result<bool, Error> {
         let roles = self.storage.roles(district).await?;
         let grants = self.storage.grants(district, None).await?;
@@ -334,7 +338,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             &roles,
             &grants,
             |id| users.iter().find(|u| u.id == id),
-            self.now(),
+            now,
             revoking,
             &leaving,
         )?;

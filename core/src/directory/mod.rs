@@ -145,7 +145,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         self.storage.apply(changes).await.map_err(Error::from)
     }
 
-    /// An activity-log entry for `actor`, stamped now.
+    /// An activity-log entry for `actor`, stamped `at` (the command's one reading of the clock).
     fn log_entry(
         &self,
         actor: &ActorRef,
@@ -155,18 +155,32 @@ impl<S: Storage + ?Sized> Directory<S> {
         changes: Vec<FieldChange>,
         at: DateTime<Utc>,
     ) -> ActivityEntry {
-        ActivityEntry {
-            id: ActivityId::from_uuid(self.ids.next_uuid()),
-            district,
-            subject,
-            at,
-            actor: actor.clone(),
-            on_behalf_of: None,
-            action,
-            changes,
-            import_batch: None,
-            record: None,
-            details_hidden: false,
-        }
+        new_entry(&*self.ids, actor, district, subject, action, changes, at)
+    }
+}
+
+/// An activity-log entry for `actor` at `at`, its id drawn from `ids`: the one place entries
+/// are built, for commands and for the pure steps (import) that have no `Directory`.
+pub(crate) fn new_entry(
+    ids: &dyn IdGen,
+    actor: &ActorRef,
+    district: DistrictId,
+    subject: Subject,
+    action: ActivityAction,
+    changes: Vec<FieldChange>,
+    at: DateTime<Utc>,
+) -> ActivityEntry {
+    ActivityEntry {
+        id: ActivityId::from_uuid(ids.next_uuid()),
+        district,
+        subject,
+        at,
+        actor: actor.clone(),
+        on_behalf_of: None,
+        action,
+        changes,
+        import_batch: None,
+        record: None,
+        details_hidden: false,
     }
 }

@@ -1,5 +1,7 @@
 //! Building and reshaping a district's org tree.
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::{Authority, Permission};
@@ -70,8 +72,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         new: NewOrgUnit,
     ) -> Result<OrgUnit, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         require_manage_at(&acting, new.parent)?;
         let mut errors = ValidationErrors::new();
         let name = errors.check("name", required_name(&new.name));
@@ -91,7 +94,6 @@ impl<S: Storage + ?Sized> Directory<S> {
             .into_result()
             .map_err(|e| Error::invalid(Entity::OrgUnit, e))?;
 
-        let now = self.now();
         let unit = OrgUnit {
             id: OrgUnitId::from_uuid(self.ids.next_uuid()),
             district,
@@ -129,7 +131,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Every org unit of a district, as a tree. Any user of the district may read it.
     pub async fn org_tree(&self, actor: &Actor, district: DistrictId) -> Result<OrgTree, Error> {
         self.load_district(district).await?;
-        let (_, tree) = self.acting(actor, district).await?;
+        let (_, tree) = self.acting(actor, district, self.now()).await?;
         Ok(tree)
     }
 
@@ -142,8 +144,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         name: &str,
     ) -> Result<OrgUnit, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let current = load_unit(&tree, id)?;
         require_manage_at(&acting, Some(id))?;
         check_version(Entity::OrgUnit, id, expected, current.version)?;
@@ -165,6 +168,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             expected,
             ActivityAction::Updated,
             field,
+            now,
         )
         .await
     }
@@ -179,8 +183,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         new_parent: Option<OrgUnitId>,
     ) -> Result<OrgUnit, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let current = load_unit(&tree, id)?;
         require_manage_at(&acting, Some(id))?;
         require_manage_at(&acting, new_parent)?;
@@ -225,12 +230,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             expected,
             ActivityAction::Moved,
             field,
+            now,
         )
         .await
     }
 
     /// Writes a changed unit. Like role and grant changes, it moves the district's version: a
     /// reshaped tree changes who may act where, so a plan made before it (an import) is stale.
+    #[allow(clippy::too_many_arguments)] // each is one part of the one write; a struct would only rename them
     async fn write_unit(
         &self,
         district: &District,
@@ -239,8 +246,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         action: ActivityAction,
         field: FieldChange,
+        now: DateTime<Utc>,
     ) -> Result<OrgUnit, Error> {
-        let now = self.now();
         let entry = self.log_entry(
             actor,
             unit.district,

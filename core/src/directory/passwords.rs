@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
+
 use serde::Serialize;
 
 use crate::activity::{ActivityAction, FieldChange, Subject};
@@ -67,15 +69,24 @@ impl<S: Storage + ?Sized> Directory<S> {
         password: &Password,
         must_change: bool,
     ) -> Result<(), Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let target = acting.see(self.load_user(district, user).await?)?;
         acting.require(Permission::EditUsers, &target)?;
         self.require_covers(&acting, &target, &tree).await?;
         refuse_if_sso_only(&district_row)?;
         let what = if must_change { "temporary" } else { "set" };
-        self.store_password(&acting.who, district, user, password, must_change, what)
-            .await
+        self.store_password(
+            &acting.who,
+            district,
+            user,
+            password,
+            must_change,
+            what,
+            now,
+        )
+        .await
     }
 
     /// Changes the acting user's own password after checking their current one; the new
@@ -122,6 +133,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         current: &str,
         new: &Password,
     ) -> Result<(), Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
         refuse_if_sso_only(&district_row)?;
         let Some(user) = actor
@@ -133,7 +145,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 "only a signed-in user can change their own password",
             ));
         };
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         let me = self.load_user(district, user).await?;
         let stored = self.storage.password_credential(district, user).await?;
         let matches = match &stored {
@@ -146,8 +158,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 "the current password is not right; nothing was changed",
             ));
         }
-        self.refuse_if_blocked(&me)?;
-        self.store_password(&acting.who, district, user, new, false, "changed")
+        self.refuse_if_blocked(&me, now)?;
+        self.store_password(&acting.who, district, user, new, false, "changed", now)
             .await
     }
 
@@ -216,17 +228,17 @@ impl<S: Storage + ?Sized> Directory<S> {
         if !self.hashing.verify(&credential.hash, password).await {
             return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
         }
-        self.refuse_if_blocked(&user)?;
+        self.refuse_if_blocked(&user, self.now())?;
         Ok(SignIn {
             user: user.id,
             must_change: credential.must_change,
         })
     }
 
-    /// `SignInBlocked` unless `user` is Active and may sign in now (an expired lock no longer
-    /// blocks). The message names the status and access, never the admin's lock reason.
-    pub(super) fn refuse_if_blocked(&self, user: &User) -> Result<(), Error> {
-        if user.status == RecordStatus::Active && user.access.permits_sign_in(self.now()) {
+    /// `SignInBlocked` unless `user` is Active and may sign in at `now` (an expired lock no
+    /// longer blocks). The message names the status and access, never the admin's lock reason.
+    pub(super) fn refuse_if_blocked(&self, user: &User, now: DateTime<Utc>) -> Result<(), Error> {
+        if user.status == RecordStatus::Active && user.access.permits_sign_in(now) {
             return Ok(());
         }
         let access = match &user.access {
@@ -266,6 +278,8 @@ impl<S: Storage + ?Sized> Directory<S> {
             .await?)
     }
 
+    /// Hashes and stores `password` for `user`, logged as `what`, stamped `now`.
+    #[allow(clippy::too_many_arguments)] // each is one part of the one write; a struct would only rename them
     async fn store_password(
         &self,
         who: &crate::ActorRef,
@@ -274,8 +288,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         password: &Password,
         must_change: bool,
         what: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let now = self.now();
         let hash = self
             .hashing
             .hash(password, self.ids.salt())

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -275,8 +276,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         page_size: u32,
     ) -> Result<Profile, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         let user = acting.see(self.load_user(district, user).await?)?;
         let actions = acting.authority.allowed_actions(&user);
         let modules = district_row.settings.modules;
@@ -301,7 +303,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 });
             }
         }
-        self.record_view(&acting, &district_row, &user, "profile")
+        self.record_view(&acting, &district_row, &user, "profile", now)
             .await?;
         Ok(Profile { user, tabs })
     }
@@ -357,7 +359,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<ActivityCursor>,
         limit: u32,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, self.now()).await?;
         let user = acting.see(self.load_user(district, user).await?)?;
         acting.require(Permission::ViewActivityLog, &user)?;
         let query = ActivityQuery {
@@ -379,7 +381,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             .ok_or_else(|| Error::not_found(Entity::User, me))?;
         let user = self.load_user(district, me).await?;
         // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
-        self.refuse_if_blocked(&user)?;
+        self.refuse_if_blocked(&user, self.now())?;
         let current_checkouts = self
             .all_records(district, me, RecordKind::Checkout, true)
             .await?;
@@ -486,8 +488,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         kind: TabKind,
         what: &str,
     ) -> Result<(User, RecordKind), Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         let user = acting.see(self.load_user(district, user).await?)?;
         acting.require(kind.permission(), &user)?;
         let Some(record_kind) = kind.record_kind() else {
@@ -499,7 +502,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 format!("{} is turned off for {}", kind.title(), district_row.name),
             ));
         }
-        self.record_view(&acting, &district_row, &user, what)
+        self.record_view(&acting, &district_row, &user, what, now)
             .await?;
         Ok((user, record_kind))
     }
@@ -531,7 +534,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// Records in the disclosure log that `acting` read `what` of a student's record, when
-    /// the district keeps that log. Every path that returns a student's record data to staff
+    /// the district keeps that log, stamped `now`. Every path that returns a student's record data to staff
     /// (the profile, the user, a history tab, its CSV export) comes through here.
     pub(super) async fn record_view(
         &self,
@@ -539,6 +542,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: &District,
         user: &User,
         what: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), Error> {
         if !district.settings.audit_profile_views || user.details.kind != UserKind::Student {
             return Ok(());
@@ -553,7 +557,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 old: None,
                 new: Some(what.to_owned()),
             }],
-            self.now(),
+            now,
         );
         self.commit(ChangeSet::new().with(Op::AppendActivity(entry)))
             .await

@@ -137,7 +137,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         search: &UserSearch,
     ) -> Result<Page<User, UserCursor>, Error> {
         self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, self.now()).await?;
         let scope = match acting.visible_units() {
             Reach::District => None,
             Reach::Units(units) => Some(units),

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject, diff_fields};
 use crate::actor::Actor;
 use crate::authz::{Permission, PermissionSet};
@@ -31,14 +33,14 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         details: UserDetails,
     ) -> Result<User, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let details = normalize_details(details, &district_row, &tree)
             .map_err(|e| Error::invalid(Entity::User, e))?;
         require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
         check_unique(&*self.storage, &acting, district, None, &details).await?;
 
-        let now = self.now();
         let user = User {
             id: UserId::from_uuid(self.ids.next_uuid()),
             district,
@@ -76,10 +78,11 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         id: UserId,
     ) -> Result<User, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, now).await?;
         let user = acting.see(self.load_user(district, id).await?)?;
-        self.record_view(&acting, &district_row, &user, "user details")
+        self.record_view(&acting, &district_row, &user, "user details", now)
             .await?;
         Ok(user)
     }
@@ -91,7 +94,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         id: UserId,
     ) -> Result<PermissionSet, Error> {
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, self.now()).await?;
         let user = acting.see(self.load_user(district, id).await?)?;
         Ok(acting.authority.allowed_actions(&user))
     }
@@ -108,8 +111,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         details: UserDetails,
     ) -> Result<User, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let current = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::EditUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
@@ -142,6 +146,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             |user| {
                 user.details = details;
             },
+            now,
         )
         .await
     }
@@ -156,8 +161,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         status: RecordStatus,
     ) -> Result<User, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let current = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
@@ -165,7 +171,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let guard = if status == RecordStatus::Active {
             ChangeSet::new()
         } else {
-            self.guard_last_system_administrator(&district_row, id, None)
+            self.guard_last_system_administrator(&district_row, id, None, now)
                 .await?
         };
         let changes = vec![FieldChange {
@@ -182,6 +188,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             |user| {
                 user.status = status;
             },
+            now,
         )
         .await
     }
@@ -196,8 +203,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         access: Access,
     ) -> Result<User, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         let current = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ManageUsers, &current)?;
         check_version(Entity::User, id, expected, current.version)?;
@@ -205,7 +213,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let guard = if access == Access::Allowed {
             ChangeSet::new()
         } else {
-            self.guard_last_system_administrator(&district_row, id, None)
+            self.guard_last_system_administrator(&district_row, id, None, now)
                 .await?
         };
         let changes = vec![FieldChange {
@@ -222,6 +230,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             |user| {
                 user.access = access;
             },
+            now,
         )
         .await
     }
@@ -241,7 +250,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         limit: u32,
     ) -> Result<Page<crate::ActivityEntry, ActivityCursor>, Error> {
         let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district).await?;
+        let (acting, _) = self.acting(actor, district, self.now()).await?;
         let user = acting.see(self.load_user(district, id).await?)?;
         acting.require(Permission::ViewActivityLog, &user)?;
         let query = ActivityQuery {
@@ -270,7 +279,8 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// Writes `current` changed by `edit` with its activity entry and the `also` ops (a
-    /// guard's version bump), unless nothing changed.
+    /// guard's version bump), unless nothing changed, stamped `now`.
+    #[allow(clippy::too_many_arguments)] // each is one part of the one write; a struct would only rename them
     async fn write_user(
         &self,
         actor: &ActorRef,
@@ -279,12 +289,12 @@ impl<S: Storage + ?Sized> Directory<S> {
         changes: Vec<FieldChange>,
         also: ChangeSet,
         edit: impl FnOnce(&mut User),
+        now: DateTime<Utc>,
     ) -> Result<User, Error> {
         let changes: Vec<FieldChange> = changes.into_iter().filter(|c| c.old != c.new).collect();
         if changes.is_empty() {
             return Ok(current);
         }
-        let now = self.now();
         let expected = current.version;
         let mut user = current;
         edit(&mut user);

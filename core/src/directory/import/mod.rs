@@ -9,7 +9,12 @@
 //! occur"). Username, password and e-mail of existing users are never changed by an import. A
 //! sync deactivates import-managed users the file no longer lists, unless a guard holds the
 //! plan for an admin's approval. Planning the same file twice gives a plan that writes nothing.
+//!
+//! Both steps keep their decisions pure: `plan` is a function of the rows and the district,
+//! and `apply::change_set` of the plan, what `apply_import` loaded for it, the time and an id
+//! source; the async methods here only load, call them and commit.
 
+mod apply;
 mod authorize;
 mod options;
 mod org_plan;
@@ -24,17 +29,18 @@ pub use plan_types::{
 };
 pub use report::report_csv;
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Serialize;
 
-use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::{Grant, Permission};
-use crate::error::{Error, Refusal};
-use crate::ids::{DistrictId, GrantId, ImportBatchId, UserId, Version};
+use crate::error::Error;
+use crate::ids::{DistrictId, ImportBatchId, UserId};
 use crate::import::ImportData;
-use crate::model::{Access, OrgUnit, RecordStatus, User};
-use crate::password::PasswordCredential;
-use crate::storage::{ChangeSet, Op, Storage};
+use crate::model::User;
+use crate::password::PasswordHash;
+use crate::storage::Storage;
 
 use super::Directory;
 
@@ -106,8 +112,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         options: &ImportOptions,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportPlan, Error> {
+        let now = self.now();
         let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district).await?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
         if options.sync {
             acting.require_district(Permission::ImportUsers)?;
         } else if matches!(
@@ -126,7 +133,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             users: &users,
             grants: &grants,
             authority: &acting.authority,
-            now: self.now(),
+            now,
         };
         Ok(plan::plan(data, &current, options, progress))
     }
@@ -149,42 +156,12 @@ impl<S: Storage + ?Sized> Directory<S> {
         approval: Approval,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportOutcome, Error> {
-        if plan.district != district {
-            return Err(Error::refused(
-                Refusal::ImportHasErrors,
-                "this plan was made for another district",
-            ));
-        }
-        if plan.has_errors() {
-            let errors = plan.issues.iter().filter(|i| i.is_error()).count();
-            return Err(Error::refused(
-                Refusal::ImportHasErrors,
-                format!(
-                    "the import has {errors} error(s) and was not applied; fix the file and import it again"
-                ),
-            ));
-        }
-        if !plan.held.is_empty() && approval != Approval::Approved {
-            return Err(Error::refused(
-                Refusal::ImportHeld,
-                format!(
-                    "a guard holds this import: it would {} {} of {} import-managed users (limit {}); an admin must approve it",
-                    plan.held[0].what, plan.held[0].count, plan.held[0].of, plan.held[0].limit
-                ),
-            ));
-        }
+        let now = self.now();
+        apply::refuse_unapplicable(plan, district, approval)?;
         let district_row = self.load_district(district).await?;
-        if district_row.version != plan.district_version {
-            // Roles, grants or org units changed since the plan: what it allows may have too.
-            return Err(Error::Conflict {
-                entity: crate::Entity::District,
-                id: district.to_string(),
-                expected: plan.district_version.get(),
-                found: district_row.version.get(),
-            });
-        }
-        let (acting, tree) = self.acting(actor, district).await?;
-        if plan.is_noop() && !plan.rows.iter().any(has_grants) {
+        apply::refuse_stale_district(plan, &district_row)?;
+        let (acting, tree) = self.acting(actor, district, now).await?;
+        if apply::writes_nothing(plan) {
             if matches!(
                 acting.authority.reach(Permission::ImportUsers),
                 crate::Reach::Nowhere
@@ -192,37 +169,11 @@ impl<S: Storage + ?Sized> Directory<S> {
                 return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
             }
             progress(ImportProgress::Finished);
-            return Ok(ImportOutcome {
-                batch: None,
-                counts: plan.counts,
-                ops: 0,
-            });
+            return Ok(apply::outcome(plan, None, 0));
         }
         let roles = self.storage.roles(district).await?;
         let grants = self.storage.grants(district, None).await?;
-        // The rows being changed, and the System Administrators, read in one call rather than
-        // one read per row.
-        let changed: Vec<UserId> = plan
-            .rows
-            .iter()
-            .filter_map(|row| match &row.action {
-                RowAction::Update { user, .. } => Some(*user),
-                _ => None,
-            })
-            .chain(plan.deactivations.iter().map(|gone| gone.user))
-            .chain(super::last_admin::system_administrator_holders(
-                &roles, &grants,
-            ))
-            .collect::<std::collections::BTreeSet<UserId>>()
-            .into_iter()
-            .collect();
-        let mut stored: std::collections::HashMap<UserId, User> = self
-            .storage
-            .users(district, &changed)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let stored = self.stored_users(district, plan, &roles, &grants).await?;
         authorize::authorize_apply(
             plan,
             approval,
@@ -232,236 +183,80 @@ impl<S: Storage + ?Sized> Directory<S> {
                 roles: &roles,
                 grants: &grants,
                 stored: &stored,
-                now: self.now(),
+                now,
             },
         )?;
-        let now = self.now();
-        let batch = ImportBatchId::from_uuid(self.ids.next_uuid());
-        // An op and an activity entry per user or unit changed, and the batch's entry.
-        let c = plan.counts;
-        let logged = usize::try_from(c.created + c.updated + c.deactivated)
-            .unwrap_or(0)
-            .saturating_add(plan.org_units.len())
-            .saturating_add(1);
-        let mut changes = ChangeSet::with_capacity(logged.saturating_mul(2));
-        let mut entries = Vec::with_capacity(logged);
-        let log = |subject, action, fields: Vec<FieldChange>| {
-            let mut entry = self.log_entry(&acting.who, district, subject, action, fields, now);
-            entry.import_batch = Some(batch);
-            entry
+        let passwords = self.hash_temporary_passwords(plan).await?;
+        let loaded = apply::Loaded {
+            district: &district_row,
+            tree: &tree,
+            who: &acting.who,
+            stored,
+            passwords,
         };
-        // New units come before their children: the planner ordered them.
-        for unit in &plan.org_units {
-            let created_at = match (unit.expected, tree.get(unit.id)) {
-                (None, _) => now,
-                (Some(_), Some(existing)) => existing.created_at,
-                (Some(_), None) => return Err(Error::not_found(crate::Entity::OrgUnit, unit.id)),
-            };
-            let row = OrgUnit {
-                id: unit.id,
-                district,
-                parent: unit.parent,
-                name: unit.name.clone(),
-                code: unit.code.clone(),
-                kind: unit.kind,
-                created_at,
-                version: unit.expected.map_or(Version::FIRST, Version::next),
-            };
-            let field = FieldChange {
-                field: "name".into(),
-                old: None,
-                new: Some(unit.name.clone()),
-            };
-            match unit.expected {
-                None => {
-                    entries.push(log(
-                        Subject::OrgUnit(unit.id),
-                        ActivityAction::Created,
-                        vec![field],
-                    ));
-                    changes.push(Op::InsertOrgUnit(row));
-                }
-                Some(expected) => {
-                    entries.push(log(
-                        Subject::OrgUnit(unit.id),
-                        ActivityAction::Updated,
-                        vec![field],
-                    ));
-                    changes.push(Op::UpdateOrgUnit {
-                        org_unit: row,
-                        expected,
-                    });
-                }
-            }
-        }
-        for row in &plan.rows {
-            match &row.action {
-                RowAction::Create {
-                    details,
-                    status,
-                    grants,
-                    temporary_password,
-                } => {
-                    let user = User {
-                        id: UserId::from_uuid(self.ids.next_uuid()),
-                        district,
-                        details: (**details).clone(),
-                        status: *status,
-                        access: Access::Allowed,
-                        created_at: now,
-                        updated_at: now,
-                        version: Version::FIRST,
-                        import_managed: true,
-                    };
-                    let fields = crate::activity::created_fields(user.details.field_values());
-                    let id = user.id;
-                    entries.push(log(Subject::User(id), ActivityAction::Created, fields));
-                    changes.push(Op::InsertUser(Box::new(user)));
-                    if let Some(password) = temporary_password {
-                        // Argon2id by policy: tens of milliseconds per new user with a
-                        // password, on the host's hash runner, never the async worker.
-                        let hash =
-                            self.hashing
-                                .hash(password, self.ids.salt())
-                                .await
-                                .map_err(|e| {
-                                    Error::invalid_field(crate::Entity::User, e.at("password"))
-                                })?;
-                        let credential = PasswordCredential {
-                            hash,
-                            must_change: true,
-                            set_at: now,
-                        };
-                        changes.push(Op::SetPassword {
-                            district,
-                            user: id,
-                            credential,
-                        });
-                    }
-                    self.push_grants(&mut changes, &id, grants, &acting.who, district, now);
-                }
-                RowAction::Update {
-                    user,
-                    expected,
-                    details,
-                    status,
-                    changes: fields,
-                    grants,
-                } => {
-                    let Some(current) = stored.remove(user) else {
-                        return Err(Error::not_found(crate::Entity::User, user));
-                    };
-                    let updated = User {
-                        details: (**details).clone(),
-                        status: *status,
-                        updated_at: now,
-                        version: expected.next(),
-                        import_managed: true,
-                        ..current
-                    };
-                    if !fields.is_empty() {
-                        entries.push(log(
-                            Subject::User(*user),
-                            ActivityAction::Updated,
-                            fields.clone(),
-                        ));
-                    }
-                    changes.push(Op::UpdateUser {
-                        user: Box::new(updated),
-                        expected: *expected,
-                    });
-                    self.push_grants(&mut changes, user, grants, &acting.who, district, now);
-                }
-                RowAction::Unchanged { .. } | RowAction::Error => {}
-            }
-        }
-        for gone in &plan.deactivations {
-            let Some(current) = stored.remove(&gone.user) else {
-                return Err(Error::not_found(crate::Entity::User, gone.user));
-            };
-            let field = FieldChange {
-                field: "status".into(),
-                old: Some(current.status.to_string()),
-                new: Some(RecordStatus::Inactive.to_string()),
-            };
-            entries.push(log(
-                Subject::User(gone.user),
-                ActivityAction::StatusChanged,
-                vec![field],
-            ));
-            changes.push(Op::UpdateUser {
-                user: Box::new(User {
-                    status: RecordStatus::Inactive,
-                    updated_at: now,
-                    version: gone.expected.next(),
-                    ..current
-                }),
-                expected: gone.expected,
-            });
-        }
-        // The district's version, as planned: a role, grant or org-unit change committed since
-        // (or racing this write) makes the whole import fail with a conflict. Grants and org
-        // units written here move it in turn.
-        changes.push(Op::UpdateDistrict {
-            district: crate::District {
-                version: plan.district_version.next(),
-                ..district_row.clone()
-            },
-            expected: plan.district_version,
-        });
-        let summary = [
-            ("created", c.created),
-            ("updated", c.updated),
-            ("unchanged", c.unchanged),
-            ("deactivated", c.deactivated),
-        ]
-        .into_iter()
-        .map(|(field, n)| FieldChange {
-            field: field.into(),
-            old: None,
-            new: Some(n.to_string()),
-        })
-        .collect();
-        entries.push(log(
-            Subject::ImportBatch(batch),
-            ActivityAction::Created,
-            summary,
-        ));
-        for entry in entries {
-            changes.push(Op::AppendActivity(entry));
-        }
-        let ops = changes.len() as u64;
+        let applied = apply::change_set(plan, loaded, now, &*self.ids)?;
+        let ops = applied.changes.len() as u64;
         progress(ImportProgress::Writing { ops });
-        self.commit(changes).await?;
+        self.commit(applied.changes).await?;
         progress(ImportProgress::Finished);
-        Ok(ImportOutcome {
-            batch: Some(batch),
-            counts: plan.counts,
-            ops,
-        })
+        Ok(apply::outcome(plan, Some(applied.batch), ops))
     }
 
-    fn push_grants(
+    /// The users the plan updates or deactivates, and the System Administrators (whom the
+    /// last-administrator check needs), read in one call rather than one read per row.
+    async fn stored_users(
         &self,
-        changes: &mut ChangeSet,
-        holder: &UserId,
-        grants: &[PlannedGrant],
-        who: &crate::ActorRef,
         district: DistrictId,
-        now: chrono::DateTime<chrono::Utc>,
-    ) {
-        for grant in grants {
-            changes.push(Op::InsertGrant(Grant {
-                id: GrantId::from_uuid(self.ids.next_uuid()),
-                district,
-                holder: *holder,
-                role: grant.role,
-                scope: grant.scope.clone(),
-                granted_by: who.user,
-                granted_at: now,
-                version: Version::FIRST,
-            }));
+        plan: &ImportPlan,
+        roles: &[crate::authz::Role],
+        grants: &[Grant],
+    ) -> Result<HashMap<UserId, User>, Error> {
+        let changed: Vec<UserId> = plan
+            .rows
+            .iter()
+            .filter_map(|row| match &row.action {
+                RowAction::Update { user, .. } => Some(*user),
+                _ => None,
+            })
+            .chain(plan.deactivations.iter().map(|gone| gone.user))
+            .chain(super::last_admin::system_administrator_holders(
+                roles, grants,
+            ))
+            .collect::<BTreeSet<UserId>>()
+            .into_iter()
+            .collect();
+        Ok(self
+            .storage
+            .users(district, &changed)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect())
+    }
+
+    /// Hashes the temporary password of every row that creates a user with one, by row
+    /// position. Argon2id by policy: tens of milliseconds each, on the host's hash runner,
+    /// never the async worker.
+    async fn hash_temporary_passwords(
+        &self,
+        plan: &ImportPlan,
+    ) -> Result<HashMap<usize, PasswordHash>, Error> {
+        let mut hashes = HashMap::new();
+        for (position, row) in plan.rows.iter().enumerate() {
+            if let RowAction::Create {
+                temporary_password: Some(password),
+                ..
+            } = &row.action
+            {
+                let hash = self
+                    .hashing
+                    .hash(password, self.ids.salt())
+                    .await
+                    .map_err(|e| Error::invalid_field(crate::Entity::User, e.at("password")))?;
+                hashes.insert(position, hash);
+            }
         }
+        Ok(hashes)
     }
 
     /// Every user of the district, in one storage read.
@@ -477,8 +272,4 @@ impl<S: Storage + ?Sized> Directory<S> {
         });
         Ok(users)
     }
-}
-
-fn has_grants(row: &RowPlan) -> bool {
-    matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
 }

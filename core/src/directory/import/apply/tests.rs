@@ -1,0 +1,294 @@
+//! The pure apply step: what a plan writes, checked without storage or a clock.
+
+use chrono::TimeZone;
+use uuid::Uuid;
+
+use super::*;
+use crate::clock::SequentialIds;
+use crate::directory::import::plan_types::{Deactivation, GuardTrip, PlanCounts};
+use crate::import::RowRef;
+use crate::model::{DistrictSettings, UserDetails, UserKind};
+use crate::password::Password;
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn district() -> District {
+    District {
+        id: DistrictId::from_uuid(Uuid::from_u128(1)),
+        name: "Maple Valley USD".into(),
+        settings: DistrictSettings::default(),
+        created_at: at(),
+        version: Version::FIRST.next(),
+    }
+}
+
+fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
+    let mut counts = PlanCounts::default();
+    for row in &rows {
+        match row {
+            RowAction::Create { .. } => counts.created += 1,
+            RowAction::Update { .. } => counts.updated += 1,
+            RowAction::Unchanged { .. } => counts.unchanged += 1,
+            RowAction::Error => counts.error_rows += 1,
+        }
+    }
+    counts.deactivated = deactivations.len() as u64;
+    ImportPlan {
+        district: district().id,
+        district_version: district().version,
+        sync: !deactivations.is_empty(),
+        rows: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, action)| RowPlan {
+                source: RowRef::new("users.csv", i as u32 + 2),
+                local_id: None,
+                action,
+            })
+            .collect(),
+        org_units: Vec::new(),
+        deactivations,
+        issues: Vec::new(),
+        held: Vec::new(),
+        counts,
+    }
+}
+
+fn create(first: &str, temporary_password: Option<Password>) -> RowAction {
+    RowAction::Create {
+        details: Box::new(UserDetails::new(UserKind::Student, first, "Lovelace")),
+        status: RecordStatus::Active,
+        grants: Vec::new(),
+        temporary_password,
+    }
+}
+
+fn stored(first: &str, n: u128) -> User {
+    User {
+        id: UserId::from_uuid(Uuid::from_u128(n)),
+        district: district().id,
+        details: UserDetails::new(UserKind::Student, first, "Stored"),
+        status: RecordStatus::Active,
+        access: Access::Allowed,
+        created_at: at() - chrono::Duration::days(30),
+        updated_at: at() - chrono::Duration::days(30),
+        version: Version::FIRST,
+        import_managed: true,
+    }
+}
+
+fn who() -> ActorRef {
+    ActorRef {
+        user: None,
+        name: "nightly sync".into(),
+    }
+}
+
+/// Applies `plan` over an empty tree, with `stored` users and `passwords`.
+fn apply(
+    plan: &ImportPlan,
+    stored: Vec<User>,
+    passwords: HashMap<usize, PasswordHash>,
+) -> Result<Applied, Error> {
+    let district = district();
+    let tree = OrgTree::new(Vec::new());
+    let who = who();
+    let loaded = Loaded {
+        district: &district,
+        tree: &tree,
+        who: &who,
+        stored: stored.into_iter().map(|u| (u.id, u)).collect(),
+        passwords,
+    };
+    change_set(plan, loaded, at(), &SequentialIds::new(7))
+}
+
+#[test]
+fn created_users_their_entries_and_the_batch_share_the_one_time() {
+    let plan = plan(vec![create("Ada", None), create("Bo", None)], Vec::new());
+    let applied = apply(&plan, Vec::new(), HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
+    let ops = applied.changes.ops();
+    let users: Vec<&User> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::InsertUser(user) => Some(&**user),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users.len(), 2);
+    assert!(
+        users
+            .iter()
+            .all(|u| u.created_at == at() && u.updated_at == at())
+    );
+    assert!(
+        users
+            .iter()
+            .all(|u| u.import_managed && u.version == Version::FIRST)
+    );
+    let entries: Vec<&ActivityEntry> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::AppendActivity(entry) => Some(entry),
+            _ => None,
+        })
+        .collect();
+    // One per user and one for the batch, all of this batch, at the one time.
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| e.at == at()));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.import_batch == Some(applied.batch))
+    );
+    assert_eq!(
+        entries.last().map(|e| &e.subject),
+        Some(&Subject::ImportBatch(applied.batch))
+    );
+}
+
+#[test]
+fn the_district_version_is_bumped_from_the_planned_one() {
+    let plan = plan(vec![create("Ada", None)], Vec::new());
+    let applied = apply(&plan, Vec::new(), HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
+    let bump = applied.changes.ops().iter().find_map(|op| match op {
+        Op::UpdateDistrict { district, expected } => Some((district.version, *expected)),
+        _ => None,
+    });
+    assert_eq!(
+        bump,
+        Some((plan.district_version.next(), plan.district_version))
+    );
+}
+
+#[test]
+fn a_temporary_password_is_set_only_for_the_row_it_was_hashed_for() {
+    let password = Password::new("welcome-2026-x").unwrap_or_else(|e| panic!("{e:?}"));
+    let hash = PasswordHash::new(&password, [3; 16]).unwrap_or_else(|e| panic!("{e:?}"));
+    let plan = plan(
+        vec![create("Ada", None), create("Bo", Some(password))],
+        Vec::new(),
+    );
+    let passwords = HashMap::from([(1, hash.clone())]);
+    let applied = apply(&plan, Vec::new(), passwords).unwrap_or_else(|e| panic!("{e}"));
+    let ops = applied.changes.ops();
+    let bo = ops.iter().find_map(|op| match op {
+        Op::InsertUser(user) if user.details.name.first == "Bo" => Some(user.id),
+        _ => None,
+    });
+    let set: Vec<(UserId, &PasswordCredential)> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::SetPassword {
+                user, credential, ..
+            } => Some((*user, credential)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(set.len(), 1);
+    assert_eq!(Some(set[0].0), bo);
+    assert_eq!(set[0].1.hash, hash);
+    assert!(set[0].1.must_change);
+    assert_eq!(set[0].1.set_at, at());
+}
+
+#[test]
+fn an_update_or_deactivation_keeps_what_the_plan_does_not_change() {
+    let carl = stored("Carl", 10);
+    let dee = stored("Dee", 11);
+    let mut details = carl.details.clone();
+    details.job_title = Some("Aide".into());
+    let update = RowAction::Update {
+        user: carl.id,
+        expected: carl.version,
+        details: Box::new(details.clone()),
+        status: RecordStatus::Active,
+        changes: vec![FieldChange {
+            field: "job_title".into(),
+            old: None,
+            new: Some("Aide".into()),
+        }],
+        grants: Vec::new(),
+    };
+    let gone = Deactivation {
+        user: dee.id,
+        expected: dee.version,
+        name: "Dee Stored".into(),
+        local_id: None,
+    };
+    let plan = plan(vec![update], vec![gone]);
+    let applied = apply(&plan, vec![carl.clone(), dee.clone()], HashMap::new())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let updates: HashMap<UserId, (&User, Version)> = applied
+        .changes
+        .ops()
+        .iter()
+        .filter_map(|op| match op {
+            Op::UpdateUser { user, expected } => Some((user.id, (&**user, *expected))),
+            _ => None,
+        })
+        .collect();
+    let (new_carl, expected) = updates[&carl.id];
+    assert_eq!(expected, carl.version);
+    assert_eq!(new_carl.details, details);
+    assert_eq!(new_carl.created_at, carl.created_at);
+    assert_eq!(new_carl.updated_at, at());
+    assert_eq!(new_carl.version, carl.version.next());
+    let (new_dee, _) = updates[&dee.id];
+    assert_eq!(new_dee.status, RecordStatus::Inactive);
+    assert_eq!(new_dee.details, dee.details);
+    assert_eq!(new_dee.updated_at, at());
+}
+
+#[test]
+fn a_user_changed_away_since_loading_is_not_found_and_nothing_is_built() {
+    let carl = stored("Carl", 10);
+    let gone = Deactivation {
+        user: carl.id,
+        expected: carl.version,
+        name: "Carl Stored".into(),
+        local_id: None,
+    };
+    let plan = plan(Vec::new(), vec![gone]);
+    let err = apply(&plan, Vec::new(), HashMap::new()).map(|a| a.changes.len());
+    assert!(matches!(err, Err(Error::NotFound { .. })), "{err:?}");
+}
+
+#[test]
+fn a_plan_for_another_district_or_held_without_approval_is_refused() {
+    let mut held = plan(vec![create("Ada", None)], Vec::new());
+    assert!(refuse_unapplicable(&held, district().id, Approval::Required).is_ok());
+    let other = DistrictId::from_uuid(Uuid::from_u128(2));
+    assert!(refuse_unapplicable(&held, other, Approval::Approved).is_err());
+    held.held.push(GuardTrip {
+        what: "update",
+        count: 9,
+        of: 10,
+        limit: "50%".into(),
+    });
+    let refused = refuse_unapplicable(&held, district().id, Approval::Required);
+    assert!(matches!(
+        refused,
+        Err(Error::Refused {
+            reason: Refusal::ImportHeld,
+            ..
+        })
+    ));
+    assert!(refuse_unapplicable(&held, district().id, Approval::Approved).is_ok());
+}
+
+#[test]
+fn a_district_changed_since_planning_is_a_conflict() {
+    let plan = plan(vec![create("Ada", None)], Vec::new());
+    assert!(refuse_stale_district(&plan, &district()).is_ok());
+    let moved = District {
+        version: district().version.next(),
+        ..district()
+    };
+    let err = refuse_stale_district(&plan, &moved).map_err(|e| e.kind());
+    assert_eq!(err, Err(crate::ErrorKind::Conflict));
+}

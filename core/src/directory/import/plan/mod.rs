@@ -1,0 +1,243 @@
+//! Planning an import: each row → create / update / unchanged / error, as a pure function of the
+//! rows read and the district's current state.
+//!
+//! The [`Planner`] holds what planning has seen so far; its work is split by concern: `row`
+//! (matching a row to a user and deciding its action), `cells`, `credentials`, `units`,
+//! `grants`, `safety` (who may change whom), `deactivations` and `guards` (a sync's), and
+//! `unchanged` (the nightly sync's fast path).
+
+mod cells;
+mod credentials;
+mod deactivations;
+mod grants;
+mod guards;
+mod row;
+mod safety;
+mod unchanged;
+mod units;
+
+use std::collections::{BTreeSet, HashMap};
+
+use credentials::KeyHolders;
+use safety::Powers;
+
+use super::ImportProgress;
+use super::options::ImportOptions;
+use super::org_plan::OrgPlanner;
+use super::plan_types::*;
+use crate::authz::{Authority, Grant, Role};
+use crate::ids::{OrgUnitId, UserId};
+use crate::import::{ImportData, ImportField, ImportIssue, ImportRow, IssueCode};
+use crate::model::{District, OrgTree, RecordStatus, User};
+use crate::validation::InvalidValue;
+
+/// The planner's maps: keyed by text from the file, looked up once or more per row, so hashed
+/// with foldhash (seeded per process, like std's, but several times faster on short keys).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The district as the plan sees it.
+pub(crate) struct Current<'a> {
+    pub district: &'a District,
+    pub tree: &'a OrgTree,
+    pub roles: &'a [Role],
+    pub users: &'a [std::sync::Arc<User>],
+    pub grants: &'a [Grant],
+    pub authority: &'a Authority,
+    /// When the plan is made (sign-in locks end).
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Plans `data` against `current`. Deterministic: the same input gives the same plan.
+pub(crate) fn plan<'a>(
+    data: &'a ImportData,
+    current: &'a Current<'a>,
+    options: &ImportOptions,
+    progress: &dyn Fn(ImportProgress),
+) -> ImportPlan {
+    let mut planner = Planner::new(current, options);
+    planner.rows.reserve_exact(data.users.len());
+    planner.issues.extend(data.issues.iter().cloned());
+    planner.errors = planner.issues.iter().filter(|i| i.is_error()).count();
+    let mut org_issues = Vec::new();
+    planner.orgs.plan_orgs(&data.orgs, &mut org_issues);
+    planner.errors += org_issues.iter().filter(|i| i.is_error()).count();
+    planner.issues.extend(org_issues);
+    planner.users_file = data
+        .users
+        .first()
+        .map_or_else(String::new, |row| row.source.file.to_string());
+    let total = data.users.len() as u64;
+    for (done, row) in data.users.iter().enumerate() {
+        if done % 1000 == 0 {
+            progress(ImportProgress::Planning {
+                done: done as u64,
+                total,
+            });
+        }
+        let action = planner.plan_row(row);
+        planner.rows.push(RowPlan {
+            source: row.source.clone(),
+            local_id: row.value(ImportField::LocalId).map(Into::into),
+            action,
+        });
+    }
+    // A row the reader flagged is an error row even if its cells planned fine.
+    let flagged: BTreeSet<(&str, u32)> = data
+        .issues
+        .iter()
+        .filter(|i| i.is_error())
+        .filter_map(|i| i.row.map(|r| (i.file.as_str(), r)))
+        .collect();
+    if !flagged.is_empty() {
+        for row in &mut planner.rows {
+            if flagged.contains(&(&*row.source.file, row.source.row)) {
+                row.action = RowAction::Error;
+            }
+        }
+    }
+    if options.sync {
+        planner.plan_deactivations();
+    }
+    planner.finish()
+}
+
+struct Planner<'a> {
+    current: &'a Current<'a>,
+    options: &'a ImportOptions,
+    /// The district's users by Local ID, as positions in `current.users`.
+    by_local_id: Map<&'a str, usize>,
+    /// For each of `current.users`, the row that lists them (0: none yet).
+    listed: Vec<u32>,
+    /// Who holds each e-mail and username, built when the first new user needs checking (a
+    /// nightly sync that creates nobody never pays for it).
+    key_holders: Option<KeyHolders>,
+    /// The org units the plan creates or changes, and the tree with them in it.
+    orgs: OrgPlanner<'a>,
+    /// Who needs checking under "nobody acts on someone more powerful" and "the last System
+    /// Administrator stays": built when the first existing user changes.
+    powers: Option<Powers<'a>>,
+    /// Users the plan takes out of action so far (made Inactive or Archived).
+    leaving: BTreeSet<UserId>,
+    /// The users file's name, for issues about users no row lists.
+    users_file: String,
+    /// Org unit names (as written in cells) already resolved.
+    resolved_units: Map<&'a str, OrgUnitId>,
+    /// Local IDs of no current user already on a row (as written there, trimmed), with that
+    /// row's number.
+    new_local_ids: Map<&'a str, u32>,
+    file_emails: Map<String, u32>,
+    file_usernames: Map<String, u32>,
+    rows: Vec<RowPlan>,
+    deactivations: Vec<Deactivation>,
+    issues: Vec<ImportIssue>,
+    /// How many of `issues` are errors (kept, not counted, so each row's check is O(1)).
+    errors: usize,
+}
+
+impl<'a> Planner<'a> {
+    fn new(current: &'a Current<'a>, options: &'a ImportOptions) -> Self {
+        let mut by_local_id =
+            Map::with_capacity_and_hasher(current.users.len(), Default::default());
+        for (i, user) in current.users.iter().enumerate() {
+            if let Some(id) = &user.details.local_id {
+                by_local_id.insert(id.as_str(), i);
+            }
+        }
+        Self {
+            current,
+            options,
+            by_local_id,
+            listed: vec![0; current.users.len()],
+            key_holders: None,
+            orgs: OrgPlanner::new(current.district, current.tree, current.authority),
+            powers: None,
+            leaving: BTreeSet::new(),
+            users_file: String::new(),
+            new_local_ids: Map::default(),
+            resolved_units: Map::default(),
+            file_emails: Map::default(),
+            file_usernames: Map::default(),
+            rows: Vec::new(),
+            deactivations: Vec::new(),
+            issues: Vec::new(),
+            errors: 0,
+        }
+    }
+
+    fn issue(
+        &mut self,
+        row: &ImportRow,
+        field: Option<ImportField>,
+        code: IssueCode,
+        message: String,
+        error: bool,
+    ) {
+        let mut issue = if error {
+            ImportIssue::error(code, row.source.file.to_string(), message)
+        } else {
+            ImportIssue::warning(code, row.source.file.to_string(), message)
+        }
+        .at_row(row.source.row);
+        if let Some(column) = field
+            .and_then(|f| row.column_name(f))
+            .or_else(|| field.map(ImportField::header))
+        {
+            issue = issue.in_column(column);
+        }
+        self.errors += usize::from(issue.is_error());
+        self.issues.push(issue);
+    }
+
+    fn invalid(&mut self, row: &ImportRow, field: ImportField, problem: InvalidValue) {
+        self.issue(
+            row,
+            Some(field),
+            IssueCode::Invalid(problem.code.clone()),
+            problem.message,
+            true,
+        );
+    }
+
+    fn error_count(&self) -> usize {
+        self.errors
+    }
+
+    fn finish(self) -> ImportPlan {
+        let mut counts = PlanCounts::default();
+        for row in &self.rows {
+            match row.action {
+                RowAction::Create { .. } => counts.created += 1,
+                RowAction::Update { .. } => counts.updated += 1,
+                RowAction::Unchanged { .. } => counts.unchanged += 1,
+                RowAction::Error => counts.error_rows += 1,
+            }
+        }
+        counts.deactivated = self.deactivations.len() as u64;
+        // Reading every user costs a cache miss each; only a plan that changes someone needs it.
+        let managed = if counts.deactivated + counts.updated > 0 {
+            self.current
+                .users
+                .iter()
+                .filter(|u| u.import_managed && u.status == RecordStatus::Active)
+                .count() as u64
+        } else {
+            0
+        };
+        let held = guards::held(counts, managed, self.options.guard);
+        let mut issues = self.issues;
+        issues.sort_by(|a, b| {
+            (&a.file, a.row, a.column.is_none()).cmp(&(&b.file, b.row, b.column.is_none()))
+        });
+        ImportPlan {
+            district: self.current.district.id,
+            district_version: self.current.district.version,
+            sync: self.options.sync,
+            rows: self.rows,
+            org_units: self.orgs.finish(),
+            deactivations: self.deactivations,
+            issues,
+            held,
+            counts,
+        }
+    }
+}
