@@ -57,6 +57,10 @@ pub enum Refusal {
     SignInFailed,
     /// The user may not sign in: suspended, locked, or not Active.
     SignInBlocked,
+    /// A sync plan is applied only under the district's sync lease
+    /// ([`Directory::apply_sync`](crate::Directory::apply_sync)), so two replicas never both
+    /// run one.
+    SyncNeedsLease,
 }
 
 impl Refusal {
@@ -77,6 +81,7 @@ impl Refusal {
             Self::PasswordsDisabled => "passwords_disabled",
             Self::SignInFailed => "sign_in_failed",
             Self::SignInBlocked => "sign_in_blocked",
+            Self::SyncNeedsLease => "sync_needs_lease",
         }
     }
 }

@@ -38,9 +38,9 @@ pub use actor::Actor;
 pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
 pub use directory::import::{
-    Approval, Deactivation, GuardTrip, ImportMode, ImportOptions, ImportOutcome, ImportPlan,
-    ImportProgress, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction, RowPlan, SyncGuard,
-    report_csv,
+    Approval, Deactivation, GuardTrip, HeldLease, ImportMode, ImportOptions, ImportOutcome,
+    ImportPlan, ImportProgress, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction, RowPlan,
+    SyncGuard, report_csv,
 };
 pub use directory::profile;
 pub use directory::{

@@ -21,6 +21,7 @@ mod org_plan;
 mod plan;
 mod plan_types;
 mod report;
+mod sync;
 
 pub use options::{ImportMode, ImportOptions, SyncGuard};
 pub use plan_types::{
@@ -28,6 +29,7 @@ pub use plan_types::{
     RowPlan,
 };
 pub use report::report_csv;
+pub use sync::HeldLease;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -35,7 +37,7 @@ use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::authz::{Grant, Permission};
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, ImportBatchId, UserId};
 use crate::import::ImportData;
 use crate::model::User;
@@ -148,12 +150,37 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// approve a held plan), Manage Org Units where the tree changes, no grant beyond what the
     /// actor holds, nobody changed who holds rights the actor does not, and the district keeps
     /// an active System Administrator.
+    ///
+    /// A sync plan (`ImportOptions::sync`) is refused with [`Refusal::SyncNeedsLease`]: it
+    /// deactivates whoever the file leaves out, so it runs only under the district's sync lease,
+    /// through [`Directory::apply_sync`].
     pub async fn apply_import(
         &self,
         actor: &Actor,
         district: DistrictId,
         plan: &ImportPlan,
         approval: Approval,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+    ) -> Result<ImportOutcome, Error> {
+        if plan.is_sync() {
+            return Err(Error::refused(
+                Refusal::SyncNeedsLease,
+                "a sync deactivates the users its file leaves out, so it is applied only under the district's sync lease (apply_sync); nothing was written",
+            ));
+        }
+        self.apply_plan(actor, district, plan, approval, None, progress)
+            .await
+    }
+
+    /// [`Directory::apply_import`], fenced by `lease` when one is given: it is renewed just
+    /// before the write, and a lease lost by then stops the write.
+    async fn apply_plan(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        plan: &ImportPlan,
+        approval: Approval,
+        lease: Option<&HeldLease<'_>>,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportOutcome, Error> {
         let now = self.now();
@@ -197,6 +224,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         let applied = apply::change_set(plan, loaded, now, &*self.ids)?;
         let ops = applied.changes.len() as u64;
         progress(ImportProgress::Writing { ops });
+        if let Some(lease) = lease {
+            lease.confirm().await?;
+        }
         self.commit(applied.changes).await?;
         progress(ImportProgress::Finished);
         Ok(apply::outcome(plan, Some(applied.batch), ops))
