@@ -76,8 +76,8 @@ pub enum UserKey {
 
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
 ///
-/// Read the [module documentation](self) for the contract, and run the conformance kit
-/// ([`storage_conformance_tests!`](crate::storage_conformance_tests)) against your backend.
+/// Read the [module documentation](self) for the contract, and run the
+/// [conformance kit](crate::conformance) against your backend.
 /// The trait is object safe: a [`Directory`](crate::Directory) holds an `Arc<dyn Storage>`
 /// just as well as a concrete backend.
 #[async_trait]

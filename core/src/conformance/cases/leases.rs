@@ -142,7 +142,10 @@ pub(super) async fn renewal_extends_the_lease_and_keeps_its_token(leases: LeaseP
     );
     let again = leases.b.renew(&renewed, TTL).await.expect("renew");
     assert_eq!(again.token, held.token);
-    assert!(again.expires_at >= renewed.expires_at, "{renewed} became {again}");
+    assert!(
+        again.expires_at >= renewed.expires_at,
+        "{renewed} became {again}"
+    );
     assert_refused(&*leases.b, "renewed", "b").await;
     // Renewed for a short ttl, it runs out after that ttl, however long it had left.
     let shortened = leases.a.renew(&again, SHORT).await.expect("renew");
@@ -216,7 +219,11 @@ pub(super) async fn releasing_twice_is_harmless(leases: LeasePair) {
     let held = acquired(&*leases.a, "released", "a", TTL).await;
     leases.a.release(&held).await.expect("release");
     leases.a.release(&held).await.expect("a second release");
-    leases.b.release(&held).await.expect("a release from the other handle");
+    leases
+        .b
+        .release(&held)
+        .await
+        .expect("a release from the other handle");
     assert_renewal_lost(&*leases.a, &held).await;
     let taken = acquired(&*leases.b, "released", "b", TTL).await;
     assert!(taken.token > held.token, "{held} then {taken}");

@@ -35,7 +35,10 @@ pub(super) async fn racing_updates_from_two_handles_have_one_winner(replicas: Re
     let mut current = fx.user(d.id, "Ada", "Lovelace").email("ada@x.org");
     seed_users(&*replicas.b, [&current]).await;
     for store in both(&replicas) {
-        assert_eq!(user(&**store, d.id, current.id).await.as_ref(), Some(&current));
+        assert_eq!(
+            user(&**store, d.id, current.id).await.as_ref(),
+            Some(&current)
+        );
     }
     for round in 0..ROUNDS {
         let contenders: Vec<User> = (0..2)
@@ -66,9 +69,7 @@ pub(super) async fn racing_updates_from_two_handles_have_one_winner(replicas: Re
 
 /// Each handle inserts a new user with one e-mail address (spelled in two cases): one wins,
 /// the other gets `AlreadyExists` on the e-mail, and neither handle sees the loser.
-pub(super) async fn racing_inserts_of_one_key_from_two_handles_have_one_winner(
-    replicas: Replicas,
-) {
+pub(super) async fn racing_inserts_of_one_key_from_two_handles_have_one_winner(replicas: Replicas) {
     let mut fx = Fixture::new();
     let d = fx.seed_district(&*replicas.a, "Maple Valley").await;
     for round in 0..ROUNDS {
@@ -93,7 +94,11 @@ pub(super) async fn racing_inserts_of_one_key_from_two_handles_have_one_winner(
         }
         for store in both(&replicas) {
             let holder = by_key(&**store, d.id, email_key(&address)).await;
-            assert_eq!(holder.map(|u| u.id), Some(racers[winner].id), "round {round}");
+            assert_eq!(
+                holder.map(|u| u.id),
+                Some(racers[winner].id),
+                "round {round}"
+            );
             assert_eq!(user(&**store, d.id, racers[1 - winner].id).await, None);
         }
     }
@@ -111,11 +116,7 @@ pub(super) async fn racing_authz_changes_from_two_handles_have_one_winner(replic
         "Observer",
         [Permission::ViewUsers].into_iter().collect(),
     );
-    seed(
-        &*replicas.b,
-        [insert(&ada), Op::InsertRole(role.clone())],
-    )
-    .await;
+    seed(&*replicas.b, [insert(&ada), Op::InsertRole(role.clone())]).await;
     let bump = |d: &District| Op::UpdateDistrict {
         district: District {
             version: d.version.next(),
@@ -173,11 +174,12 @@ pub(super) async fn racing_authz_changes_from_two_handles_have_one_winner(replic
                 assert!(grants.contains(&grant), "round {round}: the grant is lost");
                 assert_eq!(roles, vec![role.clone()], "round {round}: the loser's edit");
             } else {
-                assert!(
-                    !grants.contains(&grant),
-                    "round {round}: the loser's grant"
+                assert!(!grants.contains(&grant), "round {round}: the loser's grant");
+                assert_eq!(
+                    roles,
+                    vec![edited.clone()],
+                    "round {round}: the edit is lost"
                 );
-                assert_eq!(roles, vec![edited.clone()], "round {round}: the edit is lost");
             }
         }
         district = District {
@@ -241,7 +243,10 @@ pub(super) async fn retried_updates_from_two_handles_lose_nothing(replicas: Repl
         let stored = user(&**store, district, id)
             .await
             .expect("the counter user vanished");
-        assert_eq!(stored.details.custom_fields["count"], (2 * BUMPS).to_string());
+        assert_eq!(
+            stored.details.custom_fields["count"],
+            (2 * BUMPS).to_string()
+        );
         assert_eq!(stored.version, Version::new(2 * BUMPS as u64 + 1));
     }
 }
@@ -249,9 +254,7 @@ pub(super) async fn retried_updates_from_two_handles_lose_nothing(replicas: Repl
 /// Acquirers on both handles race for one free lease: exactly one wins, the other handle
 /// refuses everyone while it runs, and after its release the next race has one winner again,
 /// with a greater token.
-pub(super) async fn racing_lease_acquisitions_from_two_handles_have_one_winner(
-    leases: LeasePair,
-) {
+pub(super) async fn racing_lease_acquisitions_from_two_handles_have_one_winner(leases: LeasePair) {
     let handles = [Arc::clone(&leases.a), Arc::clone(&leases.b)];
     let mut last: Option<Lease> = None;
     for round in 0..ROUNDS {

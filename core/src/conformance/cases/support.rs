@@ -11,10 +11,10 @@ use tokio::sync::Barrier;
 
 pub(super) use crate::activity::{ActivityEntry, Subject};
 pub(super) use crate::conformance::Fixture;
-pub(super) use crate::conformance::kit::{LeasePair, Replicas};
 pub(super) use crate::conformance::fixtures::{
     UserEdits, delete, insert, seed, seed_users, update,
 };
+pub(super) use crate::conformance::kit::{LeasePair, Replicas};
 pub(super) use crate::ids::{DistrictId, OrgUnitId, UserId, Version};
 pub(super) use crate::model::{Access, AccessKind, Grade, OrgUnit, RecordStatus, User, UserKind};
 pub(super) use crate::query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
