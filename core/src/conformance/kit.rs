@@ -373,3 +373,67 @@ pub async fn failures(backend: impl Backend) -> Vec<&'static str> {
     }
     failed
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// A backend the listing never calls.
+    struct Unused {
+        leases: bool,
+    }
+
+    #[async_trait]
+    impl Backend for Unused {
+        fn offers_leases(&self) -> bool {
+            self.leases
+        }
+        async fn fresh(&self, case: &'static str) -> Handle {
+            panic!("listing the tests must not make a store (asked for {case})")
+        }
+        async fn another_handle(&self, case: &'static str, _first: &Handle) -> Handle {
+            panic!("listing the tests must not make a store (asked for {case})")
+        }
+    }
+
+    #[test]
+    fn case_names_are_unique_so_each_names_one_test() {
+        let names: BTreeSet<&str> = CASES.iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), CASES.len());
+        assert!(CASES.iter().any(|c| c.needs_leases));
+        assert!(CASES.iter().any(|c| !c.needs_leases));
+    }
+
+    #[test]
+    fn every_case_is_a_test_named_after_it_and_lease_cases_are_ignored_without_leases() {
+        let kit = Kit::new()
+            .backend("", Unused { leases: true })
+            .backend("bare", Unused { leases: false });
+        let (plain, bare) = kit.trials.split_at(CASES.len());
+        for ((case, with), without) in CASES.iter().zip(plain).zip(bare) {
+            assert_eq!(with.name(), case.name);
+            assert!(!with.has_ignored_flag(), "{}", case.name);
+            assert_eq!(without.name(), format!("bare::{}", case.name));
+            assert_eq!(
+                without.has_ignored_flag(),
+                case.needs_leases,
+                "{}",
+                case.name
+            );
+            let kind = if case.needs_leases { "no leases" } else { "" };
+            assert_eq!(without.kind(), kind);
+        }
+    }
+
+    #[test]
+    fn a_skipped_backend_lists_every_case_as_ignored() {
+        let kit = Kit::new().skipped("server", "no server here");
+        assert_eq!(kit.trials.len(), CASES.len());
+        assert!(kit.trials.iter().all(|t| t.has_ignored_flag()));
+        let kit = Kit::new().unavailable("server", "required");
+        assert!(kit.trials.iter().all(|t| !t.has_ignored_flag()));
+    }
+}
