@@ -1,10 +1,10 @@
 //! Tells the PostgreSQL tests whether a server is configured.
 //!
-//! The conformance macro emits plain `#[test]`s, which cannot skip themselves at run time, so
-//! `tests/conformance_postgres.rs` compiles its cases only when a server is named by
-//! `HOMEROOM_TEST_POSTGRES_URL` or the standard `PGHOST` / `PGDATABASE` variables (which
-//! `pg_virtualenv` sets), and otherwise one test that reports the skip, or fails when
-//! `HOMEROOM_REQUIRE_POSTGRES=1`. The variables are re-read whenever they change.
+//! Plain `#[test]`s cannot skip themselves at run time, so the PostgreSQL tests of
+//! `tests/bulk.rs` are compiled only when a server is named by `HOMEROOM_TEST_POSTGRES_URL` or
+//! the standard `PGHOST` / `PGDATABASE` variables (which `pg_virtualenv` sets). The variables
+//! are re-read whenever they change. (The conformance targets are harnesses of their own and
+//! decide at run time, see `tests/support::postgres_missing`.)
 
 fn main() {
     const NAMES: [&str; 3] = ["HOMEROOM_TEST_POSTGRES_URL", "PGHOST", "PGDATABASE"];

@@ -1,16 +1,17 @@
 //! The conformance kit must catch a broken backend. Two deliberately broken wrappers around
-//! `MemoryStorage` run the whole kit; each must fail the cases that describe its flaw.
+//! `MemoryStorage` run the whole kit; each must fail the cases that describe its flaw, and
+//! the honest backend (with leases) must fail none.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use homeroom::conformance::run_all;
+use homeroom::conformance::{Backend, Handle, failures};
 use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::*;
-use homeroom_memory::MemoryStorage;
+use homeroom_memory::{MemoryLeases, MemoryStorage};
 
 /// Forwards every read; `apply` is supplied by the flaw.
 struct Broken {
@@ -188,19 +189,34 @@ impl Storage for Broken {
     }
 }
 
-async fn failures(flaw: Flaw) -> Vec<&'static str> {
-    run_all(|_case| async move {
-        Arc::new(Broken {
-            inner: MemoryStorage::new(),
-            flaw,
-        }) as Arc<dyn Storage>
-    })
-    .await
+/// A backend whose stores have `flaw` (or none), and no leases.
+struct Flawed(Option<Flaw>);
+
+#[async_trait]
+impl Backend for Flawed {
+    fn offers_leases(&self) -> bool {
+        self.0.is_none()
+    }
+
+    async fn fresh(&self, _case: &'static str) -> Handle {
+        match self.0 {
+            Some(flaw) => Handle::new(Arc::new(Broken {
+                inner: MemoryStorage::new(),
+                flaw,
+            })),
+            None => Handle::new(Arc::new(MemoryStorage::new()))
+                .with_leases(Arc::new(MemoryLeases::new())),
+        }
+    }
+
+    async fn another_handle(&self, _case: &'static str, first: &Handle) -> Handle {
+        first.clone()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kit_catches_a_backend_that_ignores_versions() {
-    let failed = failures(Flaw::IgnoresVersions).await;
+    let failed = failures(Flawed(Some(Flaw::IgnoresVersions))).await;
     for case in [
         "stale_update_is_a_conflict",
         "stale_delete_is_a_conflict",
@@ -215,7 +231,7 @@ async fn the_kit_catches_a_backend_that_ignores_versions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kit_catches_a_backend_that_is_not_atomic() {
-    let failed = failures(Flaw::NotAtomic).await;
+    let failed = failures(Flawed(Some(Flaw::NotAtomic))).await;
     for case in [
         "failed_set_leaves_nothing_behind_on_duplicate_key",
         "failed_set_leaves_no_role_or_grant_behind",
@@ -229,7 +245,6 @@ async fn the_kit_catches_a_backend_that_is_not_atomic() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_honest_backend_fails_nothing() {
-    let failed =
-        run_all(|_case| async { Arc::new(MemoryStorage::new()) as Arc<dyn Storage> }).await;
+    let failed = failures(Flawed(None)).await;
     assert!(failed.is_empty(), "{failed:?}");
 }

@@ -3,32 +3,48 @@
 //! `PG*` variables as `pg_virtualenv` sets them:
 //!
 //! ```text
-//! pg_virtualenv -- env HOMEROOM_REQUIRE_POSTGRES=1 cargo test -p homeroom-sea
+//! pg_virtualenv -- env HOMEROOM_REQUIRE_POSTGRES=1 cargo test -p homeroom-sea --test conformance_postgres
 //! ```
 //!
-//! Test paths read `postgres::<case>`. Without a server the cases are not compiled (see
-//! `build.rs`) and `postgres_skipped` says so, or fails when `HOMEROOM_REQUIRE_POSTGRES=1`.
+//! Test names read `postgres::<case>`. A race's second handle is a second pool on the case's
+//! schema, as another replica would have. Without a server every case is reported as ignored
+//! (`[skipped]`), or fails when `HOMEROOM_REQUIRE_POSTGRES=1`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 mod support;
 
-#[cfg(homeroom_test_postgres)]
-mod postgres {
-    use std::sync::Arc;
+use std::process::ExitCode;
+use std::sync::Arc;
 
-    use homeroom::Storage;
+use homeroom::conformance::{Backend, Handle, Kit};
 
-    homeroom::storage_conformance_tests!(|case: &'static str| async move {
-        Arc::new(crate::support::postgres_fresh(case).await) as Arc<dyn Storage>
-    });
+/// A fresh schema per case on the configured server.
+struct Postgres;
+
+#[async_trait::async_trait]
+impl Backend for Postgres {
+    fn offers_leases(&self) -> bool {
+        true
+    }
+
+    async fn fresh(&self, case: &'static str) -> Handle {
+        Handle::of(Arc::new(support::postgres_fresh(case).await))
+    }
+
+    async fn another_handle(&self, case: &'static str, _first: &Handle) -> Handle {
+        Handle::of(Arc::new(support::postgres_in(case).await))
+    }
 }
 
-#[cfg(not(homeroom_test_postgres))]
-#[test]
-fn postgres_skipped() {
-    let required = std::env::var("HOMEROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
-    let why = "no PostgreSQL server configured (set HOMEROOM_TEST_POSTGRES_URL, or run under \
-               pg_virtualenv, which sets PGHOST and PGDATABASE)";
-    assert!(!required, "HOMEROOM_REQUIRE_POSTGRES=1 but {why}");
-    eprintln!("skipping the PostgreSQL conformance cases: {why}");
+fn main() -> ExitCode {
+    let kit = Kit::new();
+    let kit = match support::postgres_missing() {
+        None => kit.backend("postgres", Postgres),
+        Some(why) if support::postgres_required() => kit.unavailable(
+            "postgres",
+            &format!("HOMEROOM_REQUIRE_POSTGRES=1 but {why}"),
+        ),
+        Some(why) => kit.skipped("postgres", why),
+    };
+    kit.main()
 }

@@ -1,5 +1,7 @@
-//! The cases. Each is an `async fn(Arc<dyn Storage>)` that panics when the store breaks a rule;
-//! `CASES` lists them and `storage_conformance_tests!` must list the same names in the same order.
+//! The cases. Each is an `async fn` that panics when the backend breaks a rule, and takes what
+//! it runs on: one fresh store (`Arc<dyn Storage>`), two handles on one database (`Replicas`),
+//! or their leases (`LeasePair`, so the case runs only on a backend that offers leases).
+//! `CASES` lists them; nothing else repeats their names.
 //!
 //! One submodule per concept of the [storage contract](crate::storage); `support` holds the
 //! assertions, reads and paging helpers they share.
@@ -14,23 +16,27 @@ mod districts;
 mod filters;
 mod isolation;
 mod items;
+mod leases;
 mod paging;
 mod passwords;
+mod races;
 mod records;
 mod support;
 mod text_search;
 mod users;
 mod versions;
 
-use super::{Case, CaseFuture};
+use super::Case;
+use super::kit::{needs_leases, start};
 
 macro_rules! cases {
     ($($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
-        /// Every case of the kit, in the order the macro emits them.
+        /// Every case of the kit, in the order the tests are listed.
         pub static CASES: &[Case] = &[
             $($(Case {
                 name: stringify!($name),
-                run: |s| -> CaseFuture { Box::pin($module::$name(s)) },
+                needs_leases: needs_leases($module::$name),
+                run: |setup| start($module::$name, setup),
             }),*),*
         ];
     };
@@ -119,6 +125,25 @@ cases! {
         concurrent_updates_taking_one_email_have_one_winner,
         concurrent_independent_inserts_all_succeed,
         retried_concurrent_updates_lose_nothing,
+    ],
+    races: [
+        racing_updates_from_two_handles_have_one_winner,
+        racing_inserts_of_one_key_from_two_handles_have_one_winner,
+        racing_authz_changes_from_two_handles_have_one_winner,
+        retried_updates_from_two_handles_lose_nothing,
+        racing_lease_acquisitions_from_two_handles_have_one_winner,
+    ],
+    leases: [
+        a_free_lease_is_acquired,
+        a_held_lease_is_refused_to_others,
+        the_holder_reacquires_with_a_greater_token,
+        lease_tokens_always_increase,
+        renewal_extends_the_lease_and_keeps_its_token,
+        an_expired_lease_is_taken_over,
+        a_lost_lease_can_neither_be_renewed_nor_released,
+        releasing_twice_is_harmless,
+        ttls_below_a_millisecond_are_clamped,
+        of_many_racing_acquirers_exactly_one_wins,
     ],
     authz: [
         roles_read_back_and_names_are_unique_regardless_of_case,

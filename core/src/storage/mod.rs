@@ -92,8 +92,8 @@ pub enum UserKey {
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
-/// Read the [module documentation](self) for the contract, and run the conformance kit
-/// ([`storage_conformance_tests!`](crate::storage_conformance_tests)) against your backend.
+/// Read the [module documentation](self) for the contract, and run the
+/// [conformance kit](crate::conformance) against your backend.
 /// The trait is object safe: a [`Directory`](crate::Directory) holds an `Arc<dyn Storage>`
 /// just as well as a concrete backend.
 #[async_trait]

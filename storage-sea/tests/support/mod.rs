@@ -19,7 +19,16 @@ pub fn scratch_dir(name: &str) -> PathBuf {
 
 /// The URL of a fresh SQLite file for `name`.
 pub fn sqlite_file_url(name: &str) -> String {
-    let path = scratch_dir(name).join("homeroom.db");
+    scratch_dir(name);
+    existing_sqlite_file_url(name)
+}
+
+/// The URL of the SQLite file for `name`, as [`sqlite_file_url`] made it (not emptied).
+pub fn existing_sqlite_file_url(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("homeroom-sea")
+        .join(name)
+        .join("homeroom.db");
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
@@ -29,6 +38,24 @@ pub async fn sqlite_file(name: &str) -> SeaStorage {
     SeaStorage::connect_with(SeaOptions::new(url.clone()))
         .await
         .unwrap_or_else(|e| panic!("cannot open {url}: {e}"))
+}
+
+/// Why the PostgreSQL tests cannot run, when no server is configured: neither
+/// `HOMEROOM_TEST_POSTGRES_URL` nor the `PGHOST` / `PGDATABASE` that `pg_virtualenv` sets.
+pub fn postgres_missing() -> Option<&'static str> {
+    let configured = ["HOMEROOM_TEST_POSTGRES_URL", "PGHOST", "PGDATABASE"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+    (!configured).then_some(
+        "no PostgreSQL server configured (set HOMEROOM_TEST_POSTGRES_URL, or run under \
+         pg_virtualenv, which sets PGHOST and PGDATABASE)",
+    )
+}
+
+/// Whether the PostgreSQL tests must run (`HOMEROOM_REQUIRE_POSTGRES=1`, as CI sets it), so
+/// a missing server fails them instead of skipping them.
+pub fn postgres_required() -> bool {
+    std::env::var("HOMEROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
 /// The PostgreSQL server the tests use: `HOMEROOM_TEST_POSTGRES_URL`, or `postgres://`, which

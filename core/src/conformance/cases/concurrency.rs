@@ -3,32 +3,7 @@
 
 use std::future::Future;
 
-use futures::future::join_all;
-use tokio::sync::Barrier;
-
 use super::support::*;
-
-/// Runs every future on its own task, released together by a barrier, and returns their
-/// results in the order given.
-async fn race<F>(writes: Vec<F>) -> Vec<F::Output>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let barrier = Arc::new(Barrier::new(writes.len()));
-    let tasks = writes.into_iter().map(|write| {
-        let barrier = Arc::clone(&barrier);
-        tokio::spawn(async move {
-            barrier.wait().await;
-            write.await
-        })
-    });
-    join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("a racing task panicked"))
-        .collect()
-}
 
 /// Applies `ops` as one set on `store`, as a `'static` future for [`race`].
 fn apply(
@@ -37,22 +12,6 @@ fn apply(
 ) -> impl Future<Output = Result<(), StorageError>> + Send + 'static {
     let store = Arc::clone(store);
     async move { store.apply(ops.into_iter().collect()).await }
-}
-
-/// The index of the one `Ok` among `results`, failing unless there is exactly one.
-fn only_winner(results: &[Result<(), StorageError>]) -> usize {
-    let winners: Vec<usize> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.is_ok())
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(
-        winners.len(),
-        1,
-        "expected exactly one racing write to succeed: {results:?}"
-    );
-    winners[0]
 }
 
 /// Several writers update one user from the same version at once, over several rounds: each

@@ -6,16 +6,21 @@ use std::future::Future;
 
 pub(super) use std::sync::Arc;
 
+use futures::future::join_all;
+use tokio::sync::Barrier;
+
 pub(super) use crate::activity::{ActivityEntry, Subject};
 pub(super) use crate::conformance::Fixture;
 pub(super) use crate::conformance::fixtures::{
     UserEdits, delete, insert, seed, seed_users, update,
 };
+pub(super) use crate::conformance::kit::{LeasePair, Replicas};
 pub(super) use crate::ids::{DistrictId, OrgUnitId, UserId, Version};
 pub(super) use crate::model::{Access, AccessKind, Grade, OrgUnit, RecordStatus, User, UserKind};
 pub(super) use crate::query::{ActivityCursor, ActivityQuery, Page, UserCursor, UserQuery};
 pub(super) use crate::storage::{
-    ChangeSet, Entity, Op, Storage, StorageError, StorageErrorKind, UniqueKey, UserKey,
+    ChangeSet, Entity, Lease, Leases, Op, Storage, StorageError, StorageErrorKind, UniqueKey,
+    UserKey,
 };
 
 /// Applies `ops` as one set that the store must refuse, and returns its error.
@@ -315,4 +320,42 @@ pub(super) async fn assert_finds(
         page.next.is_none(),
         "a complete page has a next cursor for {query:?}"
     );
+}
+
+/// Runs every future on its own task, released together by a barrier, and returns their
+/// results in the order given.
+pub(super) async fn race<F>(writes: Vec<F>) -> Vec<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let barrier = Arc::new(Barrier::new(writes.len()));
+    let tasks = writes.into_iter().map(|write| {
+        let barrier = Arc::clone(&barrier);
+        tokio::spawn(async move {
+            barrier.wait().await;
+            write.await
+        })
+    });
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("a racing task panicked"))
+        .collect()
+}
+
+/// The index of the one `Ok` among `results`, failing unless there is exactly one.
+pub(super) fn only_winner(results: &[Result<(), StorageError>]) -> usize {
+    let winners: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "expected exactly one racing write to succeed: {results:?}"
+    );
+    winners[0]
 }
