@@ -51,6 +51,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use homeroom::Leases;
 use homeroom::import::{OneRosterPackage, ReadOptions, read};
 use homeroom::{Actor, Approval, Directory, DistrictId, ImportOptions, Storage, User, UserSearch};
 use homeroom_benches::roster::roster;
@@ -83,10 +84,26 @@ async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u6
         .await
         .unwrap();
     assert!(!plan.has_errors(), "{:?}", &plan.issues()[..1]);
+    // A sync is applied under the district's sync lease (uncontended here: one renewal).
+    let leases = homeroom_memory::MemoryLeases::new();
+    let ttl = chrono::Duration::minutes(2);
+    let lease = leases
+        .try_acquire(&homeroom::Lease::sync_name(district), "bench", ttl)
+        .await
+        .unwrap()
+        .unwrap();
     let outcome = directory
-        .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
+        .apply_sync(
+            &admin,
+            district,
+            &plan,
+            Approval::Required,
+            homeroom::HeldLease::new(&leases, &lease, ttl),
+            &|_| {},
+        )
         .await
         .unwrap();
+    leases.release(&lease).await.unwrap();
     outcome.counts.created
 }
 

@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use homeroom::Leases;
 use homeroom::import::{ReadOptions, read};
 use homeroom::{Actor, Approval, ImportOptions, Storage};
 use homeroom_benches::{files, roster};
@@ -72,10 +73,26 @@ async fn main() {
             .await
             .unwrap();
         let plan_took = start.elapsed() - read_took;
+        // A sync is applied under the district's sync lease (uncontended here: one renewal).
+        let leases = homeroom_memory::MemoryLeases::new();
+        let ttl = chrono::Duration::minutes(2);
+        let lease = leases
+            .try_acquire(&homeroom::Lease::sync_name(district), "bench", ttl)
+            .await
+            .unwrap()
+            .unwrap();
         let outcome = directory
-            .apply_import(&admin, district, &plan, Approval::Required, &|_| {})
+            .apply_sync(
+                &admin,
+                district,
+                &plan,
+                Approval::Required,
+                homeroom::HeldLease::new(&leases, &lease, ttl),
+                &|_| {},
+            )
             .await
             .unwrap();
+        leases.release(&lease).await.unwrap();
         let total = start.elapsed();
         println!(
             "{pass}: {total:.2?} (read {read_took:.2?}, plan {plan_took:.2?}, apply {:.2?}); created {}, unchanged {}, {} ops",

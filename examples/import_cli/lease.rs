@@ -1,5 +1,6 @@
 //! The sync lease of a district, held for one run: taken before planning, renewed in the
-//! background while the run lasts, confirmed just before the write, released at the end.
+//! background while the run lasts, renewed by `Directory::apply_sync` just before the write,
+//! released at the end.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
@@ -41,19 +42,17 @@ impl SyncLease {
         }))
     }
 
-    fn lease(&self) -> Lease {
+    /// Where the lease came from.
+    pub(crate) fn leases(&self) -> &dyn Leases {
+        &*self.leases
+    }
+
+    /// The lease as last renewed.
+    pub(crate) fn lease(&self) -> Lease {
         self.current
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-    }
-
-    /// Renews the lease now: `Ok` means this run still holds it for a full ttl, so it may
-    /// write; a `LeaseLost` error means another run took over and this one must stop.
-    pub(crate) async fn confirm(&self) -> Result<(), StorageError> {
-        let renewed = self.leases.renew(&self.lease(), LEASE_TTL).await?;
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = renewed;
-        Ok(())
     }
 
     /// Stops renewing and gives the lease up.
@@ -79,7 +78,7 @@ async fn renew_forever(leases: Arc<dyn Leases>, current: Arc<Mutex<Lease>>) {
             .clone();
         match leases.renew(&lease, LEASE_TTL).await {
             Ok(renewed) => *current.lock().unwrap_or_else(PoisonError::into_inner) = renewed,
-            // Lost: `confirm` will say so before anything is written.
+            // Lost: `apply_sync` will say so before anything is written.
             Err(e) if e.kind() == homeroom::StorageErrorKind::LeaseLost => return,
             // A passing failure: try again at the next turn, well within the ttl.
             Err(_) => {}

@@ -482,29 +482,41 @@ impl Importer {
         } else if job.dry_run {
             done(Status::Planned, false)
         } else {
-            if let Some(lease) = lease
-                && let Err(e) = lease.confirm().await
-            {
-                let (status, code) = if e.kind() == homeroom::StorageErrorKind::LeaseLost {
-                    (Status::LeaseLost, "sync_lease_lost")
-                } else {
-                    (Status::Failed, "failed")
-                };
-                let issue = IssueSummary::about(
-                    name,
-                    code,
-                    format!(
-                        "the sync lease could not be renewed ({e}); nothing was written: try again"
-                    ),
-                );
-                return Outcome::failed(status, issue, Some(data));
-            }
-            match self
-                .directory
-                .apply_import(&self.admin, district, &plan, Approval::Required, progress)
-                .await
-            {
+            // A sync goes through `apply_sync`, which renews the lease just before the write:
+            // a run whose lease was taken over writes nothing.
+            let applied = match lease {
+                Some(lease) => {
+                    let current = lease.lease();
+                    let held = homeroom::HeldLease::new(lease.leases(), &current, lease::LEASE_TTL);
+                    self.directory
+                        .apply_sync(
+                            &self.admin,
+                            district,
+                            &plan,
+                            Approval::Required,
+                            held,
+                            progress,
+                        )
+                        .await
+                }
+                None => {
+                    self.directory
+                        .apply_import(&self.admin, district, &plan, Approval::Required, progress)
+                        .await
+                }
+            };
+            match applied {
                 Ok(_) => done(Status::Applied, true),
+                Err(e) if lease_lost(&e) => {
+                    let issue = IssueSummary::about(
+                        name,
+                        "sync_lease_lost",
+                        format!(
+                            "the sync lease could not be renewed ({e}); nothing was written: try again"
+                        ),
+                    );
+                    return Outcome::failed(Status::LeaseLost, issue, Some(data));
+                }
                 Err(e) => return error_outcome(name, "cannot apply the import", &e, data),
             }
         };
@@ -515,6 +527,11 @@ impl Importer {
             plan: Some(plan),
         }
     }
+}
+
+/// True when a write failed because this run's sync lease was taken over.
+fn lease_lost(e: &homeroom::Error) -> bool {
+    matches!(e, homeroom::Error::Storage(s) if s.kind() == homeroom::StorageErrorKind::LeaseLost)
 }
 
 fn error_issue(what: &str, e: &homeroom::Error) -> IssueSummary {

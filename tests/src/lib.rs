@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use homeroom::{
-    Actor, Clock, Directory, DistrictId, Error, ManualClock, NewOrgUnit, OrgUnit, Preset, RoleId,
-    Scope, SequentialIds, Storage, User, UserDetails, UserId,
+    Actor, Approval, Clock, Directory, DistrictId, Error, HeldLease, ImportOutcome, ImportPlan,
+    Lease, Leases, ManualClock, NewOrgUnit, OrgUnit, Preset, RoleId, Scope, SequentialIds, Storage,
+    User, UserDetails, UserId,
 };
 
 /// A storage backend the end-to-end tests run over.
@@ -39,7 +40,7 @@ impl Backend {
 }
 
 /// A directory over a fresh store, with the clock standing at 2026-08-01 07:00 UTC.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Harness {
     /// The directory under test.
     pub directory: Directory,
@@ -50,6 +51,17 @@ pub struct Harness {
     pub admin: Actor,
     /// Which backend is underneath.
     pub backend: Backend,
+    /// The leases a sync is applied under.
+    pub leases: Arc<dyn Leases>,
+}
+
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("directory", &self.directory)
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Harness {
@@ -88,10 +100,42 @@ impl Harness {
         let directory = Directory::new(storage, reads, Arc::new(SequentialIds::new(0x5eed)));
         Self {
             directory,
+            leases: Arc::new(homeroom_memory::MemoryLeases::with_clock(clock.clone())),
             clock,
             admin: Actor::system("test setup"),
             backend,
         }
+    }
+
+    /// Applies a plan as a host does: a sync under the district's sync lease (taken for the
+    /// call and given back), any other plan directly.
+    #[allow(clippy::panic)] // test harness: a lease someone else holds fails the test
+    pub async fn apply_plan(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        plan: &ImportPlan,
+        approval: Approval,
+    ) -> Result<ImportOutcome, Error> {
+        if !plan.is_sync() {
+            return self
+                .directory
+                .apply_import(actor, district, plan, approval, &|_| {})
+                .await;
+        }
+        let ttl = Duration::minutes(2);
+        let name = Lease::sync_name(district);
+        let lease = match self.leases.try_acquire(&name, "test run", ttl).await {
+            Ok(Some(lease)) => lease,
+            other => panic!("cannot take the sync lease {name}: {other:?}"),
+        };
+        let held = HeldLease::new(&*self.leases, &lease, ttl);
+        let outcome = self
+            .directory
+            .apply_sync(actor, district, plan, approval, held, &|_| {})
+            .await;
+        let _ = self.leases.release(&lease).await;
+        outcome
     }
 }
 

@@ -164,9 +164,7 @@ async fn apply_as(
     plan: &ImportPlan,
     approval: Approval,
 ) -> Result<ImportOutcome, Error> {
-    h.directory
-        .apply_import(actor, s.district, plan, approval, &|_| {})
-        .await
+    h.apply_plan(actor, s.district, plan, approval).await
 }
 
 fn codes(plan: &ImportPlan) -> Vec<&str> {

@@ -57,8 +57,7 @@ async fn plan(
 }
 
 async fn apply(h: &Harness, s: &Setup, plan: &ImportPlan) -> Result<ImportOutcome, Error> {
-    h.directory
-        .apply_import(&h.admin, s.district, plan, Approval::Required, &|_| {})
+    h.apply_plan(&h.admin, s.district, plan, Approval::Required)
         .await
 }
 
@@ -186,7 +185,7 @@ across_backends! {
         let err = apply(&h, &s, &p).await.unwrap_err();
         assert!(matches!(err, Error::Refused { reason: Refusal::ImportHeld, .. }), "{err}");
         assert_eq!(h.directory.search_users(&h.admin, s.district, &inactive).await.unwrap().total, 2, "nothing written");
-        h.directory.apply_import(&h.admin, s.district, &p, Approval::Approved, &|_| {}).await.unwrap();
+        h.apply_plan(&h.admin, s.district, &p, Approval::Approved).await.unwrap();
         assert_eq!(h.directory.search_users(&h.admin, s.district, &inactive).await.unwrap().total, 30);
         assert_eq!(h.directory.user(&h.admin, s.district, hand.id).await.unwrap().status, RecordStatus::Active);
     }
@@ -264,5 +263,52 @@ across_backends! {
         assert_eq!(error.code.as_str(), "too_short");
         assert!(apply(&h, &s, &plan).await.is_err());
         assert_eq!(count(&h, &s).await, 0);
+    }
+}
+
+across_backends! {
+    // A sync deactivates whoever its file leaves out, so it runs only under the district's
+    // sync lease: `apply_import` refuses it, and a lease for another name is refused too.
+    async fn a_sync_is_applied_only_under_the_districts_sync_lease(h: Harness) {
+        let s = setup(&h).await;
+        let sync = ImportOptions { sync: true, ..ImportOptions::default() };
+        let (_, p) = plan(&h, &s, ROSTER, &sync).await;
+        let err = h.directory.apply_import(&h.admin, s.district, &p, Approval::Required, &|_| {}).await.unwrap_err();
+        assert!(matches!(err, Error::Refused { reason: Refusal::SyncNeedsLease, .. }), "{err}");
+        let ttl = chrono::Duration::minutes(2);
+        let other = h.leases.try_acquire("sync:another-district", "run", ttl).await.unwrap().unwrap();
+        let err = h
+            .directory
+            .apply_sync(&h.admin, s.district, &p, Approval::Required, HeldLease::new(&*h.leases, &other, ttl), &|_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Refused { reason: Refusal::SyncNeedsLease, .. }), "{err}");
+        let everyone = h.directory.search_users(&h.admin, s.district, &UserSearch::default()).await.unwrap();
+        assert_eq!(everyone.total, 0, "nothing was written");
+        h.apply_plan(&h.admin, s.district, &p, Approval::Required).await.unwrap();
+        let everyone = h.directory.search_users(&h.admin, s.district, &UserSearch::default()).await.unwrap();
+        assert_eq!(everyone.total, 4);
+    }
+
+    // A replica whose lease ran out and was taken over by another writes nothing, even with a
+    // plan it made while it held the lease.
+    async fn a_sync_whose_lease_was_taken_over_writes_nothing(h: Harness) {
+        let s = setup(&h).await;
+        let sync = ImportOptions { sync: true, ..ImportOptions::default() };
+        let (_, p) = plan(&h, &s, ROSTER, &sync).await;
+        let ttl = chrono::Duration::minutes(2);
+        let name = Lease::sync_name(s.district);
+        let mine = h.leases.try_acquire(&name, "replica a", ttl).await.unwrap().unwrap();
+        h.clock.advance(chrono::Duration::minutes(3));
+        let theirs = h.leases.try_acquire(&name, "replica b", ttl).await.unwrap();
+        assert!(theirs.is_some(), "the lapsed lease is taken over");
+        let err = h
+            .directory
+            .apply_sync(&h.admin, s.district, &p, Approval::Required, HeldLease::new(&*h.leases, &mine, ttl), &|_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, Error::Storage(e) if e.kind() == StorageErrorKind::LeaseLost), "{err:?}");
+        let everyone = h.directory.search_users(&h.admin, s.district, &UserSearch::default()).await.unwrap();
+        assert_eq!(everyone.total, 0, "nothing was written");
     }
 }

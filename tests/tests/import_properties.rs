@@ -92,8 +92,7 @@ async fn import(
         .await
         .unwrap();
     let outcome = h
-        .directory
-        .apply_import(&h.admin, district, &plan, Approval::Approved, &|_| {})
+        .apply_plan(&h.admin, district, &plan, Approval::Approved)
         .await;
     (plan, outcome)
 }
@@ -262,7 +261,7 @@ proptest! {
                     }
                 }
             }
-            let _ = d.apply_import(&importer, district, &plan, Approval::Approved, &|_| {}).await;
+            let _ = h.apply_plan(&importer, district, &plan, Approval::Approved).await;
             let after = snapshot(&h, district).await;
             for user in &outside {
                 let now = after.iter().find(|u| u.id == user.id).unwrap();
@@ -291,6 +290,8 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
             Arc::new(SequentialIds::new(1)),
         );
         let admin = Actor::system("faults");
+        let leases = homeroom_memory::MemoryLeases::new();
+        let ttl = chrono::Duration::minutes(2);
         let setup = async {
             let district = d.create_district(&admin, "F").await?.id;
             d.create_org_unit(&admin, district, NewOrgUnit::school("Lincoln"))
@@ -324,10 +325,17 @@ async fn a_failed_write_leaves_no_partial_import_whichever_write_fails() {
                 .plan_import(&admin, district, &data, &options)
                 .await
                 .unwrap();
-            match d
-                .apply_import(&admin, district, &plan, Approval::Approved, &|_| {})
+            let lease = leases
+                .try_acquire(&Lease::sync_name(district), "faults", ttl)
                 .await
-            {
+                .unwrap()
+                .unwrap();
+            let held = HeldLease::new(&leases, &lease, ttl);
+            let applied = d
+                .apply_sync(&admin, district, &plan, Approval::Approved, held, &|_| {})
+                .await;
+            leases.release(&lease).await.unwrap();
+            match applied {
                 Ok(_) => {}
                 Err(e) => {
                     assert_eq!(e.kind(), ErrorKind::Unavailable, "fail_at {fail_at}");
