@@ -1,10 +1,8 @@
 //! One op of a change set, inside the write transaction of the whole set.
 //!
-//! Nothing here undoes anything: the first error makes [`RedbStorage::apply`] abort the
-//! transaction, so the ops before it vanish with it. That is why a row can be half-updated
-//! (its old keys released, a new key refused) when an op fails.
-//!
-//! [`RedbStorage::apply`]: homeroom::Storage::apply
+//! Nothing here undoes anything: the first error makes `apply` abort the transaction, so the
+//! ops before it vanish with it. That is why `store` may release a row's old keys before
+//! finding a new key taken.
 
 use homeroom::records::RecordKind;
 use homeroom::{DistrictId, Entity, Op, StorageError, UniqueKey, User, Version};

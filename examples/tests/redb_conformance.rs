@@ -1,5 +1,7 @@
 //! The whole storage conformance kit against the redb adapter (a fresh in-memory database per
-//! case), and its leases.
+//! case), and its leases. For a factory-taking runner: the store is `RedbStorage::in_memory()`,
+//! a second handle on the same database is a clone of it, and its leases are
+//! `store.leases(clock)`.
 
 use std::sync::Arc;
 
