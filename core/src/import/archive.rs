@@ -4,7 +4,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use zip::ZipArchive;
 
-use super::csv_reader::file_too_large;
+use super::input::file_too_large;
 use super::issue::{ImportIssue, IssueCode, ReadError};
 use super::options::ReadLimits;
 

@@ -40,12 +40,16 @@ mod data;
 mod decode;
 mod detect;
 mod field;
+mod format;
 mod headers;
+mod input;
 mod issue;
 pub mod oneroster;
 mod options;
 mod raw;
+mod roster;
 mod row;
+mod source;
 mod table;
 mod template;
 mod xlsx;
@@ -56,12 +60,14 @@ use std::io::{Cursor, Read};
 pub use csv_reader::read_csv;
 pub use data::{FileInfo, ImportData};
 pub use decode::TextEncoding;
-pub use detect::{Format, UnknownFormat, detect};
+pub use detect::detect;
 pub use field::ImportField;
+pub use format::{Format, UnknownFormat};
 pub use issue::{ImportIssue, IssueCode, ReadError, Severity};
 pub use oneroster::{ImportOrg, OneRosterPackage, OrgType, RosterRole, RosterUser};
 pub use options::{OneRosterLocalId, ReadLimits, ReadOptions};
-pub use row::{Columns, HIDDEN, ImportRow, RowRef, split_list};
+pub use row::{Columns, HIDDEN, ImportRow, split_list};
+pub use source::RowRef;
 pub use template::{TEMPLATE_COLUMNS, template_csv, template_csv_with_examples};
 pub use xlsx::read_xlsx;
 
@@ -72,7 +78,7 @@ pub use xlsx::read_xlsx;
 /// [`OneRosterPackage::from_files`].
 pub fn read(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Result<ImportData, ReadError> {
     if bytes.len() as u64 > options.limits.max_bytes {
-        return Err(csv_reader::file_too_large(file_name, &options.limits));
+        return Err(input::file_too_large(file_name, &options.limits));
     }
     let format = options.format.unwrap_or_else(|| detect(bytes, file_name));
     match format {
@@ -103,6 +109,6 @@ pub fn read_from(
     file_name: &str,
     options: &ReadOptions,
 ) -> Result<ImportData, ReadError> {
-    let bytes = csv_reader::read_bounded(reader, file_name, &options.limits)?;
+    let bytes = input::read_bounded(reader, file_name, &options.limits)?;
     read(&bytes, file_name, options)
 }

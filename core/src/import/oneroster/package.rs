@@ -5,13 +5,13 @@ use std::io::{Read, Seek};
 use super::manifest::{FileMode, Manifest};
 use super::orgs::Orgs;
 use super::roles::Roles;
-use super::types::OneRosterVersion;
 use super::users::read_users;
 use crate::import::archive;
 use crate::import::data::ImportData;
-use crate::import::detect::Format;
+use crate::import::format::Format;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::{ReadLimits, ReadOptions};
+use crate::import::roster::OneRosterVersion;
 
 /// The files of a package the import reads; others are ignored.
 const WANTED: [&str; 4] = ["manifest.csv", "orgs.csv", "users.csv", "roles.csv"];
