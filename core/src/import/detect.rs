@@ -1,5 +1,6 @@
 //! Telling the formats apart from the first bytes (and, when those cannot tell, the name).
 
+#[cfg(any(feature = "xlsx", feature = "zip"))]
 use std::io::Cursor;
 
 use super::format::Format;
@@ -37,13 +38,10 @@ pub fn detect(bytes: &[u8], file_name: &str) -> Format {
     Format::Csv
 }
 
+#[cfg(any(feature = "xlsx", feature = "zip"))]
 fn detect_zip(bytes: &[u8], extension: &str) -> Format {
     let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return match extension {
-            "xlsx" | "xlsm" => Format::Xlsx,
-            "zip" => Format::OneRoster,
-            _ => Format::Unsupported,
-        };
+        return by_extension(extension);
     };
     let names: Vec<String> = super::archive::entry_names(&archive)
         .into_iter()
@@ -60,6 +58,22 @@ fn detect_zip(bytes: &[u8], extension: &str) -> Format {
         return Format::OneRoster;
     }
     Format::Unsupported
+}
+
+/// Without a zip reader, a zip is taken by its extension: the reader then refuses it with
+/// `format_not_enabled`.
+#[cfg(not(any(feature = "xlsx", feature = "zip")))]
+fn detect_zip(_bytes: &[u8], extension: &str) -> Format {
+    by_extension(extension)
+}
+
+/// The format of a zip whose entries cannot be read, by the file's extension.
+fn by_extension(extension: &str) -> Format {
+    match extension {
+        "xlsx" | "xlsm" => Format::Xlsx,
+        "zip" => Format::OneRoster,
+        _ => Format::Unsupported,
+    }
 }
 
 /// True when the start of the file has a share of control bytes no text file has.

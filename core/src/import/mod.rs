@@ -32,6 +32,7 @@
 //! assert_eq!((issue.row, issue.column.as_deref()), (Some(4), Some("Local ID")));
 //! ```
 
+#[cfg(any(feature = "xlsx", feature = "zip"))]
 mod archive;
 mod cells;
 mod csv_parse;
@@ -39,6 +40,8 @@ mod csv_reader;
 mod data;
 mod decode;
 mod detect;
+#[cfg(not(all(feature = "xlsx", feature = "zip")))]
+mod disabled;
 mod field;
 mod format;
 mod headers;
@@ -52,7 +55,9 @@ mod row;
 mod source;
 mod table;
 mod template;
+#[cfg(feature = "xlsx")]
 mod xlsx;
+#[cfg(feature = "xlsx")]
 mod xlsx_guard;
 
 use std::io::{Cursor, Read};
@@ -61,6 +66,8 @@ pub use csv_reader::read_csv;
 pub use data::{FileInfo, ImportData};
 pub use decode::TextEncoding;
 pub use detect::detect;
+#[cfg(not(feature = "xlsx"))]
+pub use disabled::read_xlsx;
 pub use field::ImportField;
 pub use format::{Format, UnknownFormat};
 pub use issue::{ImportIssue, IssueCode, ReadError, Severity};
@@ -69,6 +76,7 @@ pub use options::{OneRosterLocalId, ReadLimits, ReadOptions};
 pub use row::{Columns, HIDDEN, ImportRow, split_list};
 pub use source::RowRef;
 pub use template::{TEMPLATE_COLUMNS, template_csv, template_csv_with_examples};
+#[cfg(feature = "xlsx")]
 pub use xlsx::read_xlsx;
 
 /// Reads an import file of any supported format: the format is
