@@ -48,6 +48,7 @@ use homeroom::{
 use homeroom_benches::{bare, files};
 use homeroom_memory::MemoryStorage;
 use homeroom_sea::SeaStorage;
+use homeroom_sea::tables::{self as same, stored_terms};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, TransactionTrait};
 use tokio::runtime::Runtime;
 
@@ -127,93 +128,6 @@ async fn seed(storage: &dyn Storage, district: &District, schools: &[OrgUnit]) {
         set.push(Op::InsertOrgUnit(school.clone()));
     }
     storage.apply(set).await.unwrap();
-}
-
-/// Bench-local entities for `homeroom-sea`'s own tables (its entities are private), for the
-/// same-rows baseline.
-mod same {
-    pub mod users {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "hr_users")]
-        pub struct Model {
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub id: Uuid,
-            pub district: Uuid,
-            pub version: i64,
-            pub local_id: Option<String>,
-            pub email_key: Option<String>,
-            pub username_key: Option<String>,
-            pub sort_key: String,
-            pub kind: String,
-            pub grade: Option<String>,
-            pub status: String,
-            pub access: String,
-            pub data: String,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-
-    pub mod terms {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "hr_user_terms")]
-        pub struct Model {
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub district: Uuid,
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub term: String,
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub user_id: Uuid,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-
-    pub mod members {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "hr_user_org_units")]
-        pub struct Model {
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub district: Uuid,
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub org_unit_id: Uuid,
-            #[sea_orm(primary_key, auto_increment = false)]
-            pub user_id: Uuid,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-}
-
-/// The terms `homeroom-sea` stores for a user: its search terms without those that prefix
-/// another one.
-fn stored_terms(u: &User) -> Vec<String> {
-    let terms = u.search_terms();
-    terms
-        .iter()
-        .enumerate()
-        .filter(|(i, t)| {
-            terms
-                .get(i + 1)
-                .is_none_or(|next| !next.starts_with(t.as_str()))
-        })
-        .map(|(_, t)| t.clone())
-        .collect()
 }
 
 /// The same rows `sea_apply` writes, written with `insert_many` in one transaction into the

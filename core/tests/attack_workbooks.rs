@@ -4,6 +4,7 @@
 //!
 //! The workbooks are written here, part by part, with the `zip` crate, so each test shows
 //! exactly what is in its file.
+#![cfg(all(feature = "xlsx", feature = "zip"))] // workbooks and zips: the default features
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::{Cursor, Read, Write};

@@ -1,5 +1,6 @@
 //! Property tests of the import readers: no input makes them panic, and a file written by a
 //! standard CSV writer (or workbook writer) reads back cell for cell.
+#![cfg(all(feature = "xlsx", feature = "zip"))] // workbooks and zips: the default features
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::{Cursor, Write};

@@ -2,6 +2,7 @@
 //!
 //! Fixtures live in `tests/fixtures/import/`; workbooks and zips are built here with
 //! `rust_xlsxwriter` and `zip` so the tests show exactly what is in them.
+#![cfg(all(feature = "xlsx", feature = "zip"))] // workbooks and zips: the default features
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::{Cursor, Write};

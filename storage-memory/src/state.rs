@@ -5,7 +5,7 @@ use homeroom::records::Record;
 use homeroom::storage::Item;
 use homeroom::{
     ActivityId, District, DistrictId, Entity, Grant, GrantId, ItemId, Op, OrgUnit, OrgUnitId,
-    RecordId, Role, RoleId, StorageError, UniqueKey, User, UserId, Version,
+    RecordId, Role, RoleId, StorageError, UniqueKey, User, UserId,
 };
 
 use crate::tenant::{HashMap, HashSet, Tenant};
@@ -107,7 +107,11 @@ impl State {
         match op {
             Op::InsertDistrict(district) => {
                 if self.districts.contains_key(&district.id) {
-                    return Err(exists(Entity::District, UniqueKey::Id, district.id));
+                    return Err(StorageError::already_exists(
+                        Entity::District,
+                        UniqueKey::Id,
+                        district.id,
+                    ));
                 }
                 self.check_district_name(&district)?;
                 undo.push(Undo::District(district.id, None));
@@ -118,14 +122,23 @@ impl State {
                     .districts
                     .get(&district.id)
                     .ok_or_else(|| StorageError::not_found(Entity::District, district.id))?;
-                check_version(Entity::District, district.id, expected, current.version)?;
+                StorageError::check_version(
+                    Entity::District,
+                    district.id,
+                    expected,
+                    current.version.get(),
+                )?;
                 self.check_district_name(&district)?;
                 let previous = self.put_district(district.id, Some(district.clone()));
                 undo.push(Undo::District(district.id, previous));
             }
             Op::InsertOrgUnit(unit) => {
                 if self.org_unit_homes.contains_key(&unit.id) {
-                    return Err(exists(Entity::OrgUnit, UniqueKey::Id, unit.id));
+                    return Err(StorageError::already_exists(
+                        Entity::OrgUnit,
+                        UniqueKey::Id,
+                        unit.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(unit.district)?;
                 tenant.check_org_unit_keys(&unit)?;
@@ -140,14 +153,18 @@ impl State {
                 let current = tenant
                     .org_unit(id)
                     .ok_or_else(|| StorageError::not_found(Entity::OrgUnit, id))?;
-                check_version(Entity::OrgUnit, id, expected, current.version)?;
+                StorageError::check_version(Entity::OrgUnit, id, expected, current.version.get())?;
                 tenant.check_org_unit_keys(&org_unit)?;
                 let previous = tenant.put_org_unit(id, Some(org_unit));
                 undo.push(Undo::OrgUnit(district, id, previous));
             }
             Op::InsertUser(user) => {
                 if self.user_homes.contains_key(&user.id) {
-                    return Err(exists(Entity::User, UniqueKey::Id, user.id));
+                    return Err(StorageError::already_exists(
+                        Entity::User,
+                        UniqueKey::Id,
+                        user.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(user.district)?;
                 let keys = tenant.check_user_keys(&user)?;
@@ -162,7 +179,7 @@ impl State {
                 let current = tenant
                     .user(id)
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
-                check_version(Entity::User, id, expected, current.version)?;
+                StorageError::check_version(Entity::User, id, expected, current.version.get())?;
                 let keys = tenant.check_user_keys(&user)?;
                 let previous = tenant.put_checked_user(id, Some((*user, keys)));
                 undo.push(Undo::User(district, id, previous.map(Box::new)));
@@ -176,15 +193,15 @@ impl State {
                 let current = tenant
                     .user(id)
                     .ok_or_else(|| StorageError::not_found(Entity::User, id))?;
-                check_version(Entity::User, id, expected, current.version)?;
+                StorageError::check_version(Entity::User, id, expected, current.version.get())?;
                 if !tenant.record_counts(id).is_empty() {
                     // Records still refer to the user: the contract refuses the delete.
-                    return Err(StorageError::Conflict {
-                        entity: Entity::User,
-                        id: id.to_string(),
-                        expected: expected.get(),
-                        found: expected.get(),
-                    });
+                    return Err(StorageError::conflict(
+                        Entity::User,
+                        id,
+                        expected.get(),
+                        expected.get(),
+                    ));
                 }
                 // The user's items go with them, in the same write.
                 let owned = tenant.items.owned_by(id);
@@ -203,7 +220,11 @@ impl State {
             }
             Op::AppendActivity(entry) => {
                 if self.activity_homes.contains_key(&entry.id) {
-                    return Err(exists(Entity::Activity, UniqueKey::Id, entry.id));
+                    return Err(StorageError::already_exists(
+                        Entity::Activity,
+                        UniqueKey::Id,
+                        entry.id,
+                    ));
                 }
                 let (district, id) = (entry.district, entry.id);
                 self.tenant_mut(district)?.insert_activity(entry);
@@ -212,7 +233,11 @@ impl State {
             }
             Op::InsertRole(role) => {
                 if self.role_homes.contains_key(&role.id) {
-                    return Err(exists(Entity::Role, UniqueKey::Id, role.id));
+                    return Err(StorageError::already_exists(
+                        Entity::Role,
+                        UniqueKey::Id,
+                        role.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(role.district)?;
                 tenant.check_role_keys(&role)?;
@@ -227,14 +252,18 @@ impl State {
                 let current = tenant
                     .role(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Role, id))?;
-                check_version(Entity::Role, id, expected, current.version)?;
+                StorageError::check_version(Entity::Role, id, expected, current.version.get())?;
                 tenant.check_role_keys(&role)?;
                 let previous = tenant.put_role(id, Some(role));
                 undo.push(Undo::Role(district, id, previous));
             }
             Op::InsertGrant(grant) => {
                 if self.grant_homes.contains_key(&grant.id) {
-                    return Err(exists(Entity::Grant, UniqueKey::Id, grant.id));
+                    return Err(StorageError::already_exists(
+                        Entity::Grant,
+                        UniqueKey::Id,
+                        grant.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(grant.district)?;
                 if tenant.user(grant.holder).is_none() {
@@ -257,14 +286,18 @@ impl State {
                 let current = tenant
                     .grant(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Grant, id))?;
-                check_version(Entity::Grant, id, expected, current.version)?;
+                StorageError::check_version(Entity::Grant, id, expected, current.version.get())?;
                 let previous = tenant.put_grant(id, None);
                 self.grant_homes.remove(&id);
                 undo.push(Undo::Grant(district, id, previous));
             }
             Op::InsertRecord(record) => {
                 if self.record_homes.contains_key(&record.id) {
-                    return Err(exists(Entity::Record, UniqueKey::Id, record.id));
+                    return Err(StorageError::already_exists(
+                        Entity::Record,
+                        UniqueKey::Id,
+                        record.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(record.district)?;
                 if tenant.user(record.user).is_none() {
@@ -282,7 +315,7 @@ impl State {
                 let current = tenant
                     .record(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Record, id))?;
-                check_version(Entity::Record, id, expected, current.version)?;
+                StorageError::check_version(Entity::Record, id, expected, current.version.get())?;
                 tenant.check_record_keys(&record)?;
                 let previous = tenant.put_record(id, Some(record));
                 undo.push(Undo::Record(district, id, previous.map(Box::new)));
@@ -301,7 +334,11 @@ impl State {
             }
             Op::InsertItem(item) => {
                 if self.item_homes.contains_key(&item.id) {
-                    return Err(exists(Entity::Item, UniqueKey::Id, item.id));
+                    return Err(StorageError::already_exists(
+                        Entity::Item,
+                        UniqueKey::Id,
+                        item.id,
+                    ));
                 }
                 let tenant = self.tenant_mut(item.district)?;
                 if let Some(owner) = item.owner.filter(|owner| tenant.user(*owner).is_none()) {
@@ -320,7 +357,7 @@ impl State {
                     .items
                     .get(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Item, id))?;
-                check_version(Entity::Item, id, expected, current.version)?;
+                StorageError::check_version(Entity::Item, id, expected, current.version.get())?;
                 // An item keeps the kind it was stored as.
                 item.kind = current.kind.clone();
                 if let Some(owner) = item.owner.filter(|owner| tenant.user(*owner).is_none()) {
@@ -340,7 +377,7 @@ impl State {
                     .items
                     .get(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Item, id))?;
-                check_version(Entity::Item, id, expected, current.version)?;
+                StorageError::check_version(Entity::Item, id, expected, current.version.get())?;
                 let previous = tenant.items.put(id, None);
                 self.item_homes.remove(&id);
                 undo.push(Undo::Item(district, id, previous.map(Box::new)));
@@ -437,11 +474,11 @@ impl State {
     fn check_district_name(&self, district: &District) -> Result<(), StorageError> {
         let key = District::name_key(&district.name);
         match self.district_names.get(&key) {
-            Some(holder) if *holder != district.id => Err(StorageError::AlreadyExists {
-                entity: Entity::District,
-                key: UniqueKey::DistrictName,
-                value: key,
-            }),
+            Some(holder) if *holder != district.id => Err(StorageError::already_exists(
+                Entity::District,
+                UniqueKey::DistrictName,
+                key,
+            )),
             _ => Ok(()),
         }
     }
@@ -458,31 +495,5 @@ impl State {
             self.districts.insert(id, new);
         }
         previous
-    }
-}
-
-fn exists(entity: Entity, key: UniqueKey, id: impl ToString) -> StorageError {
-    StorageError::AlreadyExists {
-        entity,
-        key,
-        value: id.to_string(),
-    }
-}
-
-fn check_version(
-    entity: Entity,
-    id: impl ToString,
-    expected: Version,
-    found: Version,
-) -> Result<(), StorageError> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(StorageError::Conflict {
-            entity,
-            id: id.to_string(),
-            expected: expected.get(),
-            found: found.get(),
-        })
     }
 }

@@ -146,11 +146,11 @@ impl Tenant {
                 .get(&key)
                 .is_some_and(|holder| *holder != unit.id)
             {
-                return Err(StorageError::AlreadyExists {
-                    entity: Entity::OrgUnit,
-                    key: UniqueKey::OrgUnitCode,
-                    value: key,
-                });
+                return Err(StorageError::already_exists(
+                    Entity::OrgUnit,
+                    UniqueKey::OrgUnitCode,
+                    key,
+                ));
             }
         }
         Ok(())
@@ -202,11 +202,7 @@ impl Tenant {
                 .key_index(*key)
                 .and_then(|index| index.get(value).copied());
             if holder.is_some_and(|holder| holder != user.id) {
-                return Err(StorageError::AlreadyExists {
-                    entity: Entity::User,
-                    key: *key,
-                    value: value.clone(),
-                });
+                return Err(StorageError::already_exists(Entity::User, *key, value));
             }
         }
         Ok(keys)
@@ -329,11 +325,11 @@ impl Tenant {
     pub(crate) fn check_role_keys(&self, role: &Role) -> Result<(), StorageError> {
         let key = Role::name_key(&role.name);
         match self.role_names.get(&key) {
-            Some(holder) if *holder != role.id => Err(StorageError::AlreadyExists {
-                entity: Entity::Role,
-                key: UniqueKey::RoleName,
-                value: key,
-            }),
+            Some(holder) if *holder != role.id => Err(StorageError::already_exists(
+                Entity::Role,
+                UniqueKey::RoleName,
+                key,
+            )),
             _ => Ok(()),
         }
     }
@@ -401,11 +397,11 @@ impl Tenant {
                     .get(&key)
                     .is_some_and(|holder| *holder != record.id) =>
             {
-                Err(StorageError::AlreadyExists {
-                    entity: Entity::Record,
-                    key: UniqueKey::OpenCheckout,
-                    value: key,
-                })
+                Err(StorageError::already_exists(
+                    Entity::Record,
+                    UniqueKey::OpenCheckout,
+                    key,
+                ))
             }
             _ => Ok(()),
         }

@@ -13,7 +13,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use homeroom::{Lease, Leases, StorageError};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, QueryResult, Statement, Value};
 
 use crate::error::storage;
 use crate::options::Backend;
@@ -38,11 +38,7 @@ fn arg(backend: Backend, n: usize) -> String {
 }
 
 fn statement(backend: Backend, sql: String, values: Vec<Value>) -> Statement {
-    let db = match backend {
-        Backend::Sqlite => DbBackend::Sqlite,
-        Backend::Postgres => DbBackend::Postgres,
-    };
-    Statement::from_sql_and_values(db, sql, values)
+    Statement::from_sql_and_values(backend.db_backend(), sql, values)
 }
 
 fn ttl_ms(ttl: Duration) -> i64 {

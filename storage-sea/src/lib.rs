@@ -86,6 +86,8 @@ mod options;
 mod prefix;
 mod read;
 mod store;
+#[doc(hidden)]
+pub mod tables;
 mod write;
 
 #[cfg(test)]

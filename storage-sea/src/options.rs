@@ -117,3 +117,13 @@ pub enum Backend {
     /// PostgreSQL.
     Postgres,
 }
+
+impl Backend {
+    /// SeaORM's name for this database, for statements built by hand.
+    pub(crate) fn db_backend(self) -> sea_orm::DbBackend {
+        match self {
+            Self::Sqlite => sea_orm::DbBackend::Sqlite,
+            Self::Postgres => sea_orm::DbBackend::Postgres,
+        }
+    }
+}

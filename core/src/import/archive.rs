@@ -4,7 +4,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use zip::ZipArchive;
 
-use super::csv_reader::file_too_large;
+use super::input::file_too_large;
 use super::issue::{ImportIssue, IssueCode, ReadError};
 use super::options::ReadLimits;
 
@@ -118,6 +118,7 @@ pub(crate) fn entry_names<R: Read + Seek>(archive: &ZipArchive<R>) -> Vec<(usize
 }
 
 /// Reads one entry whole, refusing more than `max_bytes`.
+#[cfg(feature = "zip")]
 pub(crate) fn read_entry<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,

@@ -7,7 +7,8 @@ use super::cells::Cells;
 use super::csv_parse::{Records, sniff_delimiter};
 use super::data::ImportData;
 use super::decode::decode;
-use super::detect::Format;
+use super::format::Format;
+use super::input::{file_too_large, read_bounded};
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
@@ -51,52 +52,6 @@ pub(crate) fn read_csv_bytes(
     let table = read_table(bytes, file_name, &options.limits, &mut issues)?;
     let (info, users) = template_rows(table, options, &mut issues)?;
     Ok(ImportData::new(Format::Csv, vec![info], users, issues))
-}
-
-/// Reads everything from `reader`, refusing more than `limits.max_bytes`.
-pub(crate) fn read_bounded(
-    reader: impl Read,
-    file: &str,
-    limits: &ReadLimits,
-) -> Result<Vec<u8>, ReadError> {
-    let mut bytes = Vec::new();
-    reader
-        .take(limits.max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            ImportIssue::error(
-                IssueCode::NotText,
-                file,
-                format!("the file could not be read: {e}"),
-            )
-        })?;
-    if bytes.len() as u64 > limits.max_bytes {
-        return Err(file_too_large(file, limits));
-    }
-    Ok(bytes)
-}
-
-pub(crate) fn file_too_large(file: &str, limits: &ReadLimits) -> ReadError {
-    ImportIssue::error(
-        IssueCode::FileTooLarge,
-        file,
-        format!(
-            "the file is larger than {}, the most one import accepts; split it into smaller files",
-            human_size(limits.max_bytes)
-        ),
-    )
-    .into()
-}
-
-fn human_size(bytes: u64) -> String {
-    const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MB", bytes / MIB)
-    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
-        format!("{} KB", bytes / 1024)
-    } else {
-        format!("{bytes} bytes")
-    }
 }
 
 /// Decodes and splits a CSV file into its header and data rows. Every CSV reader (the template

@@ -3,11 +3,12 @@
 use serde::Serialize;
 
 use super::decode::TextEncoding;
-use super::detect::Format;
+use super::format::Format;
 use super::issue::{ImportIssue, Issues, Severity};
-use super::oneroster::{ImportOrg, OneRosterVersion, OrgType};
 use super::raw::RawTable;
-use super::row::{ImportRow, RowRef};
+use super::roster::{ImportOrg, OneRosterVersion, OrgType};
+use super::row::ImportRow;
+use super::source::RowRef;
 
 /// How one file of an import was read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -49,6 +49,9 @@ pub enum IssueCode {
     EmptyFile,
     /// `unsupported_format`: not a CSV, an `.xlsx` workbook or a OneRoster zip.
     UnsupportedFormat,
+    /// `format_not_enabled`: a format Homeroom reads, but not this build of it (the `xlsx` or
+    /// `zip` feature of the `homeroom` crate is off).
+    FormatNotEnabled,
     /// `invalid_encoding`: the text says it is UTF-8 or UTF-16 but is not.
     InvalidEncoding,
     /// `not_text`: the file holds binary data where text was expected.
@@ -156,6 +159,7 @@ impl IssueCode {
             Self::FileTooLarge => "file_too_large",
             Self::EmptyFile => "empty_file",
             Self::UnsupportedFormat => "unsupported_format",
+            Self::FormatNotEnabled => "format_not_enabled",
             Self::InvalidEncoding => "invalid_encoding",
             Self::NotText => "not_text",
             Self::InvalidSpreadsheet => "invalid_spreadsheet",

@@ -32,6 +32,7 @@
 //! assert_eq!((issue.row, issue.column.as_deref()), (Some(4), Some("Local ID")));
 //! ```
 
+#[cfg(any(feature = "xlsx", feature = "zip"))]
 mod archive;
 mod cells;
 mod csv_parse;
@@ -39,16 +40,24 @@ mod csv_reader;
 mod data;
 mod decode;
 mod detect;
+#[cfg(not(all(feature = "xlsx", feature = "zip")))]
+mod disabled;
 mod field;
+mod format;
 mod headers;
+mod input;
 mod issue;
 pub mod oneroster;
 mod options;
 mod raw;
+mod roster;
 mod row;
+mod source;
 mod table;
 mod template;
+#[cfg(feature = "xlsx")]
 mod xlsx;
+#[cfg(feature = "xlsx")]
 mod xlsx_guard;
 
 use std::io::{Cursor, Read};
@@ -56,13 +65,18 @@ use std::io::{Cursor, Read};
 pub use csv_reader::read_csv;
 pub use data::{FileInfo, ImportData};
 pub use decode::TextEncoding;
-pub use detect::{Format, UnknownFormat, detect};
+pub use detect::detect;
+#[cfg(not(feature = "xlsx"))]
+pub use disabled::read_xlsx;
 pub use field::ImportField;
+pub use format::{Format, UnknownFormat};
 pub use issue::{ImportIssue, IssueCode, ReadError, Severity};
 pub use oneroster::{ImportOrg, OneRosterPackage, OrgType, RosterRole, RosterUser};
 pub use options::{OneRosterLocalId, ReadLimits, ReadOptions};
-pub use row::{Columns, HIDDEN, ImportRow, RowRef, split_list};
+pub use row::{Columns, HIDDEN, ImportRow, split_list};
+pub use source::RowRef;
 pub use template::{TEMPLATE_COLUMNS, template_csv, template_csv_with_examples};
+#[cfg(feature = "xlsx")]
 pub use xlsx::read_xlsx;
 
 /// Reads an import file of any supported format: the format is
@@ -72,7 +86,7 @@ pub use xlsx::read_xlsx;
 /// [`OneRosterPackage::from_files`].
 pub fn read(bytes: &[u8], file_name: &str, options: &ReadOptions) -> Result<ImportData, ReadError> {
     if bytes.len() as u64 > options.limits.max_bytes {
-        return Err(csv_reader::file_too_large(file_name, &options.limits));
+        return Err(input::file_too_large(file_name, &options.limits));
     }
     let format = options.format.unwrap_or_else(|| detect(bytes, file_name));
     match format {
@@ -103,6 +117,6 @@ pub fn read_from(
     file_name: &str,
     options: &ReadOptions,
 ) -> Result<ImportData, ReadError> {
-    let bytes = csv_reader::read_bounded(reader, file_name, &options.limits)?;
+    let bytes = input::read_bounded(reader, file_name, &options.limits)?;
     read(&bytes, file_name, options)
 }

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::detect::Format;
 use super::field::ImportField;
+use super::format::Format;
 
 /// Upper bounds on what a reader accepts, so that a wrong or hostile file is refused with a
 /// clear message instead of filling memory.

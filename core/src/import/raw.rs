@@ -10,7 +10,9 @@ use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::ReadLimits;
 
 /// Something a spreadsheet reader saw in a cell that the text alone no longer shows.
+/// Only the workbook reader makes them (a build without `xlsx` never does).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "xlsx"), allow(dead_code))]
 pub(crate) enum CellNote {
     /// A number with more than 15 significant digits: Excel has rounded it.
     LargeNumber,
@@ -74,6 +76,7 @@ pub(crate) fn column_label(headers: &[String], index: usize) -> String {
 }
 
 /// True when every value is blank (spaces count as blank).
+#[cfg(feature = "xlsx")]
 pub(crate) fn is_blank(values: &[String]) -> bool {
     values.iter().all(|v| v.trim().is_empty())
 }

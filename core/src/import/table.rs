@@ -9,7 +9,8 @@ use super::headers::{Schema, map_headers};
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::ReadOptions;
 use super::raw::{CellNote, RawTable};
-use super::row::{Columns, ImportRow, RowRef};
+use super::row::{Columns, ImportRow};
+use super::source::RowRef;
 
 /// Maps the table's headers to [`ImportField`]s and turns its rows into [`ImportRow`]s.
 pub(crate) fn template_rows(

@@ -9,7 +9,7 @@ use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx};
 use super::archive;
 use super::cells::Cells;
 use super::data::ImportData;
-use super::detect::Format;
+use super::format::Format;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{

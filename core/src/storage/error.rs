@@ -3,6 +3,8 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use crate::Version;
+
 /// The kind of row an error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -212,6 +214,57 @@ impl StorageError {
         Self::NotFound {
             entity,
             id: id.to_string(),
+        }
+    }
+
+    /// A unique-key collision: another `entity` already holds `key` with `value` (the
+    /// normalised key, as the contract reports it).
+    ///
+    /// ```
+    /// use homeroom::{Entity, StorageError, StorageErrorKind, UniqueKey};
+    /// let err = StorageError::already_exists(Entity::Role, UniqueKey::RoleName, "teacher");
+    /// assert_eq!(err.kind(), StorageErrorKind::AlreadyExists);
+    /// assert_eq!(err.to_string(), "another role already has role name 'teacher'");
+    /// ```
+    pub fn already_exists(entity: Entity, key: UniqueKey, value: impl fmt::Display) -> Self {
+        Self::AlreadyExists {
+            entity,
+            key,
+            value: value.to_string(),
+        }
+    }
+
+    /// A versioned write that found `entity` `id` stored at `found`, not at `expected`. A
+    /// backend that cannot tell a version (a lost race, a batch) reports it as 0.
+    pub fn conflict(entity: Entity, id: impl fmt::Display, expected: u64, found: u64) -> Self {
+        Self::Conflict {
+            entity,
+            id: id.to_string(),
+            expected,
+            found,
+        }
+    }
+
+    /// The version check of every versioned write: `Ok` when the row is stored at the
+    /// `expected` version, else a [`Conflict`](Self::Conflict) naming `entity` `id` and both
+    /// versions.
+    ///
+    /// ```
+    /// use homeroom::{Entity, StorageError, StorageErrorKind, Version};
+    /// assert!(StorageError::check_version(Entity::User, "u1", Version::FIRST, 1).is_ok());
+    /// let err = StorageError::check_version(Entity::User, "u1", Version::FIRST, 2).unwrap_err();
+    /// assert_eq!(err.kind(), StorageErrorKind::Conflict);
+    /// ```
+    pub fn check_version(
+        entity: Entity,
+        id: impl fmt::Display,
+        expected: Version,
+        found: u64,
+    ) -> Result<(), Self> {
+        if found == expected.get() {
+            Ok(())
+        } else {
+            Err(Self::conflict(entity, id, expected.get(), found))
         }
     }
 }

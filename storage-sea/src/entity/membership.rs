@@ -3,13 +3,17 @@
 
 use sea_orm::entity::prelude::*;
 
+/// A user's membership of one org unit.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "hr_user_org_units")]
 pub struct Model {
+    /// The district of both.
     #[sea_orm(primary_key, auto_increment = false)]
     pub district: Uuid,
+    /// The org unit's id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub org_unit_id: Uuid,
+    /// The user's id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
 }

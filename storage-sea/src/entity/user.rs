@@ -2,12 +2,16 @@
 
 use sea_orm::entity::prelude::*;
 
+/// A user row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "hr_users")]
 pub struct Model {
+    /// The user's id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// The user's district.
     pub district: Uuid,
+    /// The stored version.
     pub version: i64,
     /// The Local ID, exactly.
     pub local_id: Option<String>,
@@ -25,6 +29,7 @@ pub struct Model {
     pub status: String,
     /// `AccessKind::as_str`.
     pub access: String,
+    /// The user, whole, as JSON.
     pub data: String,
 }
 

@@ -4,7 +4,6 @@
 use homeroom::{DistrictId, Entity, StorageError, UniqueKey, User, Version};
 use sea_orm::DbErr;
 
-use crate::codec::stored_version;
 use crate::error::{DbFailure, classify, unique_key};
 
 /// The row an op was writing, for its error.
@@ -66,11 +65,7 @@ impl Blame {
                     .iter()
                     .find(|(k, _)| *k == key)
                     .map_or_else(|| self.id.clone(), |(_, v)| v.clone());
-                StorageError::AlreadyExists {
-                    entity: self.entity,
-                    key,
-                    value,
-                }
+                StorageError::already_exists(self.entity, key, value)
             }
             DbFailure::ForeignKey => StorageError::not_found(Entity::District, self.district),
             // The database broke up a deadlock or a serialization failure: this write lost a
@@ -82,12 +77,12 @@ impl Blame {
 
     /// The row is stored at `found`, not at the version expected.
     pub(super) fn conflict(self, found: u64) -> StorageError {
-        StorageError::Conflict {
-            entity: self.entity,
-            id: self.id,
-            expected: self.expected.map_or(0, Version::get),
+        StorageError::conflict(
+            self.entity,
+            self.id,
+            self.expected.map_or(0, Version::get),
             found,
-        }
+        )
     }
 
     /// The row is not stored (in the district named).
@@ -96,19 +91,5 @@ impl Blame {
             entity: self.entity,
             id: self.id,
         }
-    }
-}
-
-/// Checks a stored version against the expected one; `blame` names the row on a mismatch.
-pub(super) fn check_version(
-    stored: i64,
-    expected: Version,
-    blame: impl FnOnce() -> Blame,
-) -> Result<(), StorageError> {
-    let found = stored_version(stored);
-    if found == expected.get() {
-        Ok(())
-    } else {
-        Err(blame().expecting(expected).conflict(found))
     }
 }

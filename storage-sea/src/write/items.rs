@@ -7,9 +7,9 @@ use homeroom::{DistrictId, Entity, ItemId, StorageError, UniqueKey, UserId, Vers
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::blame::{Blame, check_version};
-use super::writer::Writer;
-use crate::codec::{item_row, version};
+use super::blame::Blame;
+use super::tx::Tx;
+use crate::codec::{item_row, stored_version, version};
 use crate::entity::{item, user};
 use crate::error::storage;
 
@@ -20,7 +20,7 @@ fn blame(i: &Item) -> Blame {
 /// Fails with `NotFound` unless `owner` exists in the district; locks the user against
 /// deletion until the set commits.
 async fn require_owner(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     owner: Option<UserId>,
 ) -> Result<(), StorageError> {
@@ -31,10 +31,10 @@ async fn require_owner(
         .filter(user::Column::District.eq(district.as_uuid()))
         .select_only()
         .column(user::Column::Id);
-    let found = w
+    let found = tx
         .lock_for_share(select)
         .into_tuple::<uuid::Uuid>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read an item's owner"))?;
     match found {
@@ -43,18 +43,18 @@ async fn require_owner(
     }
 }
 
-pub(super) async fn insert(w: &Writer<'_>, i: &Item) -> Result<(), StorageError> {
-    require_owner(w, i.district, i.owner).await?;
+pub(super) async fn insert(tx: &Tx<'_>, i: &Item) -> Result<(), StorageError> {
+    require_owner(tx, i.district, i.owner).await?;
     item::Entity::insert(item_row(i)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| blame(i).error(e))
 }
 
 /// The version an item is stored at, locked for the write that follows.
-async fn stored_version(
-    w: &Writer<'_>,
+async fn stored_row_version(
+    tx: &Tx<'_>,
     district: DistrictId,
     id: ItemId,
 ) -> Result<Option<i64>, StorageError> {
@@ -62,25 +62,21 @@ async fn stored_version(
         .filter(item::Column::District.eq(district.as_uuid()))
         .select_only()
         .column(item::Column::Version);
-    w.lock_for_update(select)
+    tx.lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read an item"))
 }
 
 /// Replaces an item stored at `expected`; its kind stays what it was stored as.
-pub(super) async fn update(
-    w: &Writer<'_>,
-    i: &Item,
-    expected: Version,
-) -> Result<(), StorageError> {
+pub(super) async fn update(tx: &Tx<'_>, i: &Item, expected: Version) -> Result<(), StorageError> {
     let blame = || blame(i).expecting(expected);
-    let stored = stored_version(w, i.district, i.id)
+    let stored = stored_row_version(tx, i.district, i.id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
-    require_owner(w, i.district, i.owner).await?;
+    StorageError::check_version(Entity::Item, i.id, expected, stored_version(stored))?;
+    require_owner(tx, i.district, i.owner).await?;
     let mut row = item_row(i)?;
     row.id = NotSet;
     row.district = NotSet;
@@ -90,7 +86,7 @@ pub(super) async fn update(
         .filter(item::Column::Id.eq(i.id.as_uuid()))
         .filter(item::Column::District.eq(i.district.as_uuid()))
         .filter(item::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     if updated.rows_affected == 1 {
@@ -101,21 +97,21 @@ pub(super) async fn update(
 }
 
 pub(super) async fn delete(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: ItemId,
     expected: Version,
 ) -> Result<(), StorageError> {
     let blame = || Blame::row(Entity::Item, id, district).expecting(expected);
-    let stored = stored_version(w, district, id)
+    let stored = stored_row_version(tx, district, id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::Item, id, expected, stored_version(stored))?;
     let deleted = item::Entity::delete_many()
         .filter(item::Column::Id.eq(id.as_uuid()))
         .filter(item::Column::District.eq(district.as_uuid()))
         .filter(item::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     if deleted.rows_affected == 1 {
@@ -127,14 +123,14 @@ pub(super) async fn delete(
 
 /// Deletes every item `owner` owns: they go with their owner.
 pub(super) async fn delete_owned_by(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     owner: UserId,
 ) -> Result<(), StorageError> {
     item::Entity::delete_many()
         .filter(item::Column::District.eq(district.as_uuid()))
         .filter(item::Column::Owner.eq(owner.as_uuid()))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map(drop)
         .map_err(storage("cannot delete a user's items"))

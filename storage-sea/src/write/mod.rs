@@ -26,6 +26,7 @@ mod items;
 mod others;
 mod records;
 mod rows;
+mod tx;
 mod users;
 mod writer;
 
@@ -37,16 +38,8 @@ use sea_orm::{
 
 use crate::error::storage;
 use crate::options::Backend;
-use writer::Writer;
-
-/// How a set's ops reach the database.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// Inserts go in multi-row statements.
-    Batched,
-    /// Every op on its own, in order.
-    Exact,
-}
+use tx::Tx;
+use writer::{Mode, Writer};
 
 /// Applies a change set (the caller holds the SQLite write lock, if any).
 pub(crate) async fn apply(
@@ -87,7 +80,7 @@ async fn run(
     mode: Mode,
 ) -> Result<(), StorageError> {
     let txn = begin(db, backend).await?;
-    let mut writer = Writer::new(&txn, backend, mode);
+    let mut writer = Writer::new(Tx::new(&txn, backend), mode);
     let mut outcome = Ok(());
     for op in ops {
         outcome = writer.op(op).await;

@@ -8,9 +8,11 @@ use homeroom::{
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::blame::{Blame, check_version};
-use super::writer::Writer;
-use crate::codec::{activity_row, district_row, grant_row, org_unit_row, role_row, version};
+use super::blame::Blame;
+use super::tx::Tx;
+use crate::codec::{
+    activity_row, district_row, grant_row, org_unit_row, role_row, stored_version, version,
+};
 use crate::entity::{district, grant, org_unit, role, user};
 use crate::error::storage;
 
@@ -31,16 +33,16 @@ fn role_blame(r: &Role) -> Blame {
         .key(UniqueKey::RoleName, Some(Role::name_key(&r.name)))
 }
 
-pub(super) async fn insert_district(w: &Writer<'_>, d: &District) -> Result<(), StorageError> {
+pub(super) async fn insert_district(tx: &Tx<'_>, d: &District) -> Result<(), StorageError> {
     district::Entity::insert(district_row(d)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| district_blame(d).error(e))
 }
 
 pub(super) async fn update_district(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     d: &District,
     expected: Version,
 ) -> Result<(), StorageError> {
@@ -48,36 +50,36 @@ pub(super) async fn update_district(
     let select = district::Entity::find_by_id(d.id.as_uuid())
         .select_only()
         .column(district::Column::Version);
-    let stored = w
+    let stored = tx
         .lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a district"))?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::District, d.id, expected, stored_version(stored))?;
     let mut row = district_row(d)?;
     row.id = NotSet;
     let updated = district::Entity::update_many()
         .set(row)
         .filter(district::Column::Id.eq(d.id.as_uuid()))
         .filter(district::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     expect_one(updated.rows_affected, blame)
 }
 
-pub(super) async fn insert_org_unit(w: &Writer<'_>, o: &OrgUnit) -> Result<(), StorageError> {
+pub(super) async fn insert_org_unit(tx: &Tx<'_>, o: &OrgUnit) -> Result<(), StorageError> {
     org_unit::Entity::insert(org_unit_row(o)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| org_unit_blame(o).error(e))
 }
 
 pub(super) async fn update_org_unit(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     o: &OrgUnit,
     expected: Version,
 ) -> Result<(), StorageError> {
@@ -86,14 +88,14 @@ pub(super) async fn update_org_unit(
         .filter(org_unit::Column::District.eq(o.district.as_uuid()))
         .select_only()
         .column(org_unit::Column::Version);
-    let stored = w
+    let stored = tx
         .lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read an org unit"))?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::OrgUnit, o.id, expected, stored_version(stored))?;
     let mut row = org_unit_row(o)?;
     row.id = NotSet;
     row.district = NotSet;
@@ -102,33 +104,33 @@ pub(super) async fn update_org_unit(
         .filter(org_unit::Column::Id.eq(o.id.as_uuid()))
         .filter(org_unit::Column::District.eq(o.district.as_uuid()))
         .filter(org_unit::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     expect_one(updated.rows_affected, blame)
 }
 
 pub(super) async fn append_activity(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     entry: &ActivityEntry,
 ) -> Result<(), StorageError> {
     crate::entity::activity::Entity::insert(activity_row(entry)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| Blame::row(Entity::Activity, entry.id, entry.district).error(e))
 }
 
-pub(super) async fn insert_role(w: &Writer<'_>, r: &Role) -> Result<(), StorageError> {
+pub(super) async fn insert_role(tx: &Tx<'_>, r: &Role) -> Result<(), StorageError> {
     role::Entity::insert(role_row(r)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| role_blame(r).error(e))
 }
 
 pub(super) async fn update_role(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     r: &Role,
     expected: Version,
 ) -> Result<(), StorageError> {
@@ -137,14 +139,14 @@ pub(super) async fn update_role(
         .filter(role::Column::District.eq(r.district.as_uuid()))
         .select_only()
         .column(role::Column::Version);
-    let stored = w
+    let stored = tx
         .lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a role"))?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::Role, r.id, expected, stored_version(stored))?;
     let mut row = role_row(r)?;
     row.id = NotSet;
     row.district = NotSet;
@@ -153,7 +155,7 @@ pub(super) async fn update_role(
         .filter(role::Column::Id.eq(r.id.as_uuid()))
         .filter(role::Column::District.eq(r.district.as_uuid()))
         .filter(role::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     expect_one(updated.rows_affected, blame)
@@ -161,15 +163,15 @@ pub(super) async fn update_role(
 
 /// Inserts a grant whose holder and role exist in its district (both stay locked against
 /// deletion until the set commits).
-pub(super) async fn insert_grant(w: &Writer<'_>, g: &Grant) -> Result<(), StorageError> {
+pub(super) async fn insert_grant(tx: &Tx<'_>, g: &Grant) -> Result<(), StorageError> {
     let holder = user::Entity::find_by_id(g.holder.as_uuid())
         .filter(user::Column::District.eq(g.district.as_uuid()))
         .select_only()
         .column(user::Column::Id);
-    let holder = w
+    let holder = tx
         .lock_for_share(holder)
         .into_tuple::<uuid::Uuid>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a grant's holder"))?;
     if holder.is_none() {
@@ -179,24 +181,24 @@ pub(super) async fn insert_grant(w: &Writer<'_>, g: &Grant) -> Result<(), Storag
         .filter(role::Column::District.eq(g.district.as_uuid()))
         .select_only()
         .column(role::Column::Id);
-    let role = w
+    let role = tx
         .lock_for_share(role)
         .into_tuple::<uuid::Uuid>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a grant's role"))?;
     if role.is_none() {
         return Err(StorageError::not_found(Entity::Role, g.role));
     }
     grant::Entity::insert(grant_row(g)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| Blame::row(Entity::Grant, g.id, g.district).error(e))
 }
 
 pub(super) async fn delete_grant(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: GrantId,
     expected: Version,
@@ -206,19 +208,19 @@ pub(super) async fn delete_grant(
         .filter(grant::Column::District.eq(district.as_uuid()))
         .select_only()
         .column(grant::Column::Version);
-    let stored = w
+    let stored = tx
         .lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a grant"))?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::Grant, id, expected, stored_version(stored))?;
     let deleted = grant::Entity::delete_many()
         .filter(grant::Column::Id.eq(id.as_uuid()))
         .filter(grant::Column::District.eq(district.as_uuid()))
         .filter(grant::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     expect_one(deleted.rows_affected, blame)

@@ -7,9 +7,9 @@ use homeroom::{Entity, StorageError, UniqueKey, Version};
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::blame::{Blame, check_version};
-use super::writer::Writer;
-use crate::codec::{record_row, version};
+use super::blame::Blame;
+use super::tx::Tx;
+use crate::codec::{record_row, stored_version, version};
 use crate::entity::{record, user};
 use crate::error::storage;
 
@@ -19,46 +19,42 @@ fn blame(r: &Record) -> Blame {
 
 /// Inserts a record whose user exists in its district (the user stays locked against deletion
 /// until the set commits).
-pub(super) async fn insert(w: &Writer<'_>, r: &Record) -> Result<(), StorageError> {
+pub(super) async fn insert(tx: &Tx<'_>, r: &Record) -> Result<(), StorageError> {
     let owner = user::Entity::find_by_id(r.user.as_uuid())
         .filter(user::Column::District.eq(r.district.as_uuid()))
         .select_only()
         .column(user::Column::Id);
-    let owner = w
+    let owner = tx
         .lock_for_share(owner)
         .into_tuple::<uuid::Uuid>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a record's user"))?;
     if owner.is_none() {
         return Err(StorageError::not_found(Entity::User, r.user));
     }
     record::Entity::insert(record_row(r)?)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(|e| blame(r).error(e))
 }
 
 /// Replaces a record stored at `expected` with `r`.
-pub(super) async fn update(
-    w: &Writer<'_>,
-    r: &Record,
-    expected: Version,
-) -> Result<(), StorageError> {
+pub(super) async fn update(tx: &Tx<'_>, r: &Record, expected: Version) -> Result<(), StorageError> {
     let blame = || blame(r).expecting(expected);
     let select = record::Entity::find_by_id(r.id.as_uuid())
         .filter(record::Column::District.eq(r.district.as_uuid()))
         .select_only()
         .column(record::Column::Version);
-    let stored = w
+    let stored = tx
         .lock_for_update(select)
         .into_tuple::<i64>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a record"))?
         .ok_or_else(|| blame().not_found())?;
-    check_version(stored, expected, blame)?;
+    StorageError::check_version(Entity::Record, r.id, expected, stored_version(stored))?;
     let mut row = record_row(r)?;
     row.id = NotSet;
     row.district = NotSet;
@@ -67,7 +63,7 @@ pub(super) async fn update(
         .filter(record::Column::Id.eq(r.id.as_uuid()))
         .filter(record::Column::District.eq(r.district.as_uuid()))
         .filter(record::Column::Version.eq(version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     if updated.rows_affected == 1 {

@@ -5,9 +5,7 @@
 use std::fmt::Write as _;
 
 use sea_orm::sea_query::{Value, Values};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, Statement,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, Statement};
 
 use crate::limits::rows_per_statement;
 use crate::options::Backend;
@@ -54,20 +52,13 @@ where
         }
         let sql = statement_text(backend, table, &columns, values.len() / N);
         db.execute_raw(Statement::from_sql_and_values(
-            db_backend(backend),
+            backend.db_backend(),
             sql,
             Values(values),
         ))
         .await?;
     }
     Ok(())
-}
-
-fn db_backend(backend: Backend) -> DbBackend {
-    match backend {
-        Backend::Sqlite => DbBackend::Sqlite,
-        Backend::Postgres => DbBackend::Postgres,
-    }
 }
 
 /// `INSERT INTO "table" ("a", "b") VALUES (?, ?), ...` with the backend's placeholders.

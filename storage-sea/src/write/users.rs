@@ -13,10 +13,10 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::blame::{Blame, check_version};
+use super::blame::Blame;
 use super::rows::insert_models;
-use super::writer::Writer;
-use crate::codec::{from_json, membership_rows, stored_terms, term_rows, user_row};
+use super::tx::Tx;
+use crate::codec::{from_json, membership_rows, stored_terms, stored_version, term_rows, user_row};
 use crate::entity::membership::ActiveModel as MembershipRow;
 use crate::entity::user_term::ActiveModel as TermRow;
 use crate::entity::{membership, password, user, user_term};
@@ -40,31 +40,27 @@ impl UserRows {
 }
 
 /// Inserts one user with its terms and memberships.
-pub(super) async fn insert(w: &Writer<'_>, u: &User) -> Result<(), StorageError> {
+pub(super) async fn insert(tx: &Tx<'_>, u: &User) -> Result<(), StorageError> {
     let rows = UserRows::of(u)?;
     user::Entity::insert(rows.user)
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map_err(|e| Blame::user(u).error(e))?;
-    insert_models(w.txn, w.backend, rows.terms)
+    insert_models(tx.txn, tx.backend, rows.terms)
         .await
         .map_err(|e| Blame::user(u).error(e))?;
-    insert_models(w.txn, w.backend, rows.members)
+    insert_models(tx.txn, tx.backend, rows.members)
         .await
         .map_err(|e| Blame::user(u).error(e))
 }
 
 /// Replaces a user stored at `expected` with `u`.
-pub(super) async fn update(
-    w: &Writer<'_>,
-    u: &User,
-    expected: Version,
-) -> Result<(), StorageError> {
+pub(super) async fn update(tx: &Tx<'_>, u: &User, expected: Version) -> Result<(), StorageError> {
     let blame = || Blame::user(u).expecting(expected);
-    let old = stored(w, u.district, u.id)
+    let old = stored(tx, u.district, u.id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    check_version(old.0, expected, blame)?;
+    StorageError::check_version(Entity::User, u.id, expected, stored_version(old.0))?;
     let old: User = from_json(&old.1)?;
 
     let mut row = user_row(u)?;
@@ -76,7 +72,7 @@ pub(super) async fn update(
         .filter(user::Column::Id.eq(u.id.as_uuid()))
         .filter(user::Column::District.eq(u.district.as_uuid()))
         .filter(user::Column::Version.eq(crate::codec::version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     if updated.rows_affected != 1 {
@@ -86,8 +82,8 @@ pub(super) async fn update(
     let (old_terms, new_terms) = (set(stored_terms(&old)), set(stored_terms(u)));
     let gone: Vec<&String> = old_terms.difference(&new_terms).collect();
     let added: Vec<String> = new_terms.difference(&old_terms).cloned().collect();
-    delete_terms(w, u.district, u.id, gone).await?;
-    insert_models(w.txn, w.backend, term_rows(u, added))
+    delete_terms(tx, u.district, u.id, gone).await?;
+    insert_models(tx.txn, tx.backend, term_rows(u, added))
         .await
         .map_err(|e| blame().error(e))?;
 
@@ -96,10 +92,10 @@ pub(super) async fn update(
         .difference(new_units)
         .map(|o| o.as_uuid())
         .collect();
-    delete_members(w, u.district, u.id, left).await?;
+    delete_members(tx, u.district, u.id, left).await?;
     insert_models(
-        w.txn,
-        w.backend,
+        tx.txn,
+        tx.backend,
         membership_rows(u, new_units.difference(old_units)),
     )
     .await
@@ -108,23 +104,23 @@ pub(super) async fn update(
 
 /// Deletes a user stored at `expected`, with its terms and memberships.
 pub(super) async fn delete(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
     expected: Version,
 ) -> Result<(), StorageError> {
     let blame = || Blame::row(Entity::User, id, district).expecting(expected);
-    let old = stored(w, district, id)
+    let old = stored(tx, district, id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    check_version(old.0, expected, blame)?;
+    StorageError::check_version(Entity::User, id, expected, stored_version(old.0))?;
     let old: User = from_json(&old.1)?;
 
     let deleted = user::Entity::delete_many()
         .filter(user::Column::Id.eq(id.as_uuid()))
         .filter(user::Column::District.eq(district.as_uuid()))
         .filter(user::Column::Version.eq(crate::codec::version(expected)?))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map_err(|e| blame().error(e))?;
     if deleted.rows_affected != 1 {
@@ -132,20 +128,20 @@ pub(super) async fn delete(
     }
     // Counted after the delete holds the row: a record inserted meanwhile (its insert locks
     // the user for share) is either seen here or finds no user.
-    if !crate::read::record_counts(w.txn, district, id)
+    if !crate::read::record_counts(tx.txn, district, id)
         .await?
         .is_empty()
     {
         return Err(blame().conflict(expected.get()));
     }
-    super::items::delete_owned_by(w, district, id).await?;
-    delete_terms(w, district, id, stored_terms(&old).iter().collect()).await?;
+    super::items::delete_owned_by(tx, district, id).await?;
+    delete_terms(tx, district, id, stored_terms(&old).iter().collect()).await?;
     let units = old.details.org_units.iter().map(|o| o.as_uuid()).collect();
-    delete_members(w, district, id, units).await?;
+    delete_members(tx, district, id, units).await?;
     password::Entity::delete_many()
         .filter(password::Column::UserId.eq(id.as_uuid()))
         .filter(password::Column::District.eq(district.as_uuid()))
-        .exec(w.txn)
+        .exec(tx.txn)
         .await
         .map(drop)
         .map_err(storage("cannot delete a user's password"))
@@ -153,12 +149,12 @@ pub(super) async fn delete(
 
 /// Sets (inserts or replaces) a user's password credential; the user must exist.
 pub(super) async fn set_password(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
     credential: &PasswordCredential,
 ) -> Result<(), StorageError> {
-    if stored(w, district, id).await?.is_none() {
+    if stored(tx, district, id).await?.is_none() {
         return Err(StorageError::not_found(Entity::User, id));
     }
     let row = password::ActiveModel {
@@ -172,7 +168,7 @@ pub(super) async fn set_password(
                 .update_column(password::Column::Data)
                 .to_owned(),
         )
-        .exec_without_returning(w.txn)
+        .exec_without_returning(tx.txn)
         .await
         .map(drop)
         .map_err(storage("cannot store a password"))
@@ -180,7 +176,7 @@ pub(super) async fn set_password(
 
 /// The stored `(version, data)` of a user, locked for the rest of the transaction.
 async fn stored(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
 ) -> Result<Option<(i64, String)>, StorageError> {
@@ -189,25 +185,25 @@ async fn stored(
         .select_only()
         .column(user::Column::Version)
         .column(user::Column::Data);
-    w.lock_for_update(select)
+    tx.lock_for_update(select)
         .into_tuple::<(i64, String)>()
-        .one(w.txn)
+        .one(tx.txn)
         .await
         .map_err(storage("cannot read a user"))
 }
 
 async fn delete_terms(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
     terms: Vec<&String>,
 ) -> Result<(), StorageError> {
-    for chunk in terms.chunks(crate::limits::rows_per_statement(w.backend, 1, 2)) {
+    for chunk in terms.chunks(crate::limits::rows_per_statement(tx.backend, 1, 2)) {
         user_term::Entity::delete_many()
             .filter(user_term::Column::District.eq(district.as_uuid()))
             .filter(user_term::Column::UserId.eq(id.as_uuid()))
             .filter(user_term::Column::Term.is_in(chunk.iter().map(|t| t.as_str())))
-            .exec(w.txn)
+            .exec(tx.txn)
             .await
             .map_err(storage("cannot delete a user's search terms"))?;
     }
@@ -215,17 +211,17 @@ async fn delete_terms(
 }
 
 async fn delete_members(
-    w: &Writer<'_>,
+    tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
     units: Vec<uuid::Uuid>,
 ) -> Result<(), StorageError> {
-    for chunk in units.chunks(crate::limits::rows_per_statement(w.backend, 1, 2)) {
+    for chunk in units.chunks(crate::limits::rows_per_statement(tx.backend, 1, 2)) {
         membership::Entity::delete_many()
             .filter(membership::Column::District.eq(district.as_uuid()))
             .filter(membership::Column::UserId.eq(id.as_uuid()))
             .filter(membership::Column::OrgUnitId.is_in(chunk.iter().copied()))
-            .exec(w.txn)
+            .exec(tx.txn)
             .await
             .map_err(storage("cannot delete a user's memberships"))?;
     }

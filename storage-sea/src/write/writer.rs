@@ -3,20 +3,26 @@
 use std::collections::HashSet;
 
 use homeroom::{DistrictId, Entity, Op, StorageError, User};
-use sea_orm::sea_query::LockType;
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, QuerySelect};
+use sea_orm::{DbErr, EntityTrait, QuerySelect};
 
-use super::Mode;
 use super::batch::{PendingActivity, PendingUsers};
+use super::tx::Tx;
 use super::{items, others, records, users};
 use crate::entity::district;
 use crate::error::{DbFailure, classify, unique_key};
-use crate::options::Backend;
+
+/// How a set's ops reach the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Inserts go in multi-row statements.
+    Batched,
+    /// Every op on its own, in order.
+    Exact,
+}
 
 /// The state of one attempt at a set.
 pub(super) struct Writer<'t> {
-    pub(super) txn: &'t DatabaseTransaction,
-    pub(super) backend: Backend,
+    tx: Tx<'t>,
     mode: Mode,
     /// Districts known to exist in this transaction (districts are never deleted).
     districts: HashSet<DistrictId>,
@@ -25,10 +31,9 @@ pub(super) struct Writer<'t> {
 }
 
 impl<'t> Writer<'t> {
-    pub(super) fn new(txn: &'t DatabaseTransaction, backend: Backend, mode: Mode) -> Self {
+    pub(super) fn new(tx: Tx<'t>, mode: Mode) -> Self {
         Self {
-            txn,
-            backend,
+            tx,
             mode,
             districts: HashSet::new(),
             users: PendingUsers::default(),
@@ -43,9 +48,9 @@ impl<'t> Writer<'t> {
             Op::AppendActivity(entry) => {
                 self.require_district(entry.district).await?;
                 if self.mode == Mode::Exact {
-                    return others::append_activity(self, entry).await;
+                    return others::append_activity(&self.tx, entry).await;
                 }
-                if self.activity.collides(entry) || self.activity.is_full(self.backend) {
+                if self.activity.collides(entry) || self.activity.is_full(self.tx.backend) {
                     self.flush_activity().await?;
                 }
                 return self.activity.push(entry);
@@ -56,60 +61,64 @@ impl<'t> Writer<'t> {
         self.flush_users().await?;
         match op {
             Op::InsertDistrict(d) => {
-                others::insert_district(self, d).await?;
+                others::insert_district(&self.tx, d).await?;
                 self.districts.insert(d.id);
                 Ok(())
             }
             Op::UpdateDistrict { district, expected } => {
-                others::update_district(self, district, *expected).await
+                others::update_district(&self.tx, district, *expected).await
             }
             Op::InsertOrgUnit(unit) => {
                 self.require_district(unit.district).await?;
-                others::insert_org_unit(self, unit).await
+                others::insert_org_unit(&self.tx, unit).await
             }
             Op::UpdateOrgUnit { org_unit, expected } => {
-                others::update_org_unit(self, org_unit, *expected).await
+                others::update_org_unit(&self.tx, org_unit, *expected).await
             }
-            Op::UpdateUser { user, expected } => users::update(self, user, *expected).await,
+            Op::UpdateUser { user, expected } => users::update(&self.tx, user, *expected).await,
             Op::DeleteUser {
                 district,
                 id,
                 expected,
-            } => users::delete(self, *district, *id, *expected).await,
+            } => users::delete(&self.tx, *district, *id, *expected).await,
             Op::InsertRole(role) => {
                 self.require_district(role.district).await?;
-                others::insert_role(self, role).await
+                others::insert_role(&self.tx, role).await
             }
-            Op::UpdateRole { role, expected } => others::update_role(self, role, *expected).await,
+            Op::UpdateRole { role, expected } => {
+                others::update_role(&self.tx, role, *expected).await
+            }
             Op::InsertGrant(grant) => {
                 self.require_district(grant.district).await?;
-                others::insert_grant(self, grant).await
+                others::insert_grant(&self.tx, grant).await
             }
             Op::DeleteGrant {
                 district,
                 id,
                 expected,
-            } => others::delete_grant(self, *district, *id, *expected).await,
+            } => others::delete_grant(&self.tx, *district, *id, *expected).await,
             Op::InsertRecord(record) => {
                 self.require_district(record.district).await?;
-                records::insert(self, record).await
+                records::insert(&self.tx, record).await
             }
-            Op::UpdateRecord { record, expected } => records::update(self, record, *expected).await,
+            Op::UpdateRecord { record, expected } => {
+                records::update(&self.tx, record, *expected).await
+            }
             Op::SetPassword {
                 district,
                 user,
                 credential,
-            } => users::set_password(self, *district, *user, credential).await,
+            } => users::set_password(&self.tx, *district, *user, credential).await,
             Op::InsertItem(item) => {
                 self.require_district(item.district).await?;
-                items::insert(self, item).await
+                items::insert(&self.tx, item).await
             }
-            Op::UpdateItem { item, expected } => items::update(self, item, *expected).await,
+            Op::UpdateItem { item, expected } => items::update(&self.tx, item, *expected).await,
             Op::DeleteItem {
                 district,
                 id,
                 expected,
-            } => items::delete(self, *district, *id, *expected).await,
+            } => items::delete(&self.tx, *district, *id, *expected).await,
             // `Op` is non-exhaustive: an op this backend does not know is refused, not ignored.
             other => Err(StorageError::Unsupported {
                 operation: format!("{other:?}"),
@@ -126,9 +135,9 @@ impl<'t> Writer<'t> {
     async fn insert_user(&mut self, user: &User) -> Result<(), StorageError> {
         self.require_district(user.district).await?;
         if self.mode == Mode::Exact {
-            return users::insert(self, user).await;
+            return users::insert(&self.tx, user).await;
         }
-        if self.users.collides(user) || self.users.is_full(self.backend) {
+        if self.users.collides(user) || self.users.is_full(self.tx.backend) {
             self.flush_users().await?;
         }
         self.users.push(user)
@@ -139,14 +148,14 @@ impl<'t> Writer<'t> {
             return Ok(());
         }
         self.users
-            .flush(self.txn, self.backend)
+            .flush(self.tx.txn, self.tx.backend)
             .await
             .map_err(|e| batch_error(Entity::User, e))
     }
 
     async fn flush_activity(&mut self) -> Result<(), StorageError> {
         self.activity
-            .flush(self.txn, self.backend)
+            .flush(self.tx.txn, self.tx.backend)
             .await
             .map_err(|e| batch_error(Entity::Activity, e))
     }
@@ -160,7 +169,7 @@ impl<'t> Writer<'t> {
             .select_only()
             .column(district::Column::Id)
             .into_tuple::<uuid::Uuid>()
-            .one(self.txn)
+            .one(self.tx.txn)
             .await
             .map_err(crate::error::storage("cannot read a district"))?;
         match found {
@@ -171,41 +180,17 @@ impl<'t> Writer<'t> {
             None => Err(StorageError::not_found(Entity::District, id)),
         }
     }
-
-    /// The lock a read takes on a row it is about to change (PostgreSQL; SQLite's write
-    /// transaction already excludes every other writer).
-    pub(super) fn lock_for_update<S: QuerySelect>(&self, select: S) -> S {
-        match self.backend {
-            Backend::Postgres => select.lock(LockType::NoKeyUpdate),
-            Backend::Sqlite => select,
-        }
-    }
-
-    /// The lock a read takes on a row that must stay until commit (a grant's holder and role).
-    pub(super) fn lock_for_share<S: QuerySelect>(&self, select: S) -> S {
-        match self.backend {
-            Backend::Postgres => select.lock(LockType::KeyShare),
-            Backend::Sqlite => select,
-        }
-    }
 }
 
 /// The error of a multi-row insert. Which row failed is not known here; the set is run again
 /// op by op to find it (see the [module documentation](super)), so only the kind matters.
 fn batch_error(entity: Entity, err: DbErr) -> StorageError {
     match classify(err) {
-        DbFailure::Unique(constraint) => StorageError::AlreadyExists {
-            entity,
-            key: unique_key(entity, &constraint),
-            value: String::new(),
-        },
+        DbFailure::Unique(constraint) => {
+            StorageError::already_exists(entity, unique_key(entity, &constraint), "")
+        }
         DbFailure::ForeignKey => StorageError::not_found(Entity::District, "?"),
-        DbFailure::Race(_) => StorageError::Conflict {
-            entity,
-            id: String::new(),
-            expected: 0,
-            found: 0,
-        },
+        DbFailure::Race(_) => StorageError::conflict(entity, "", 0, 0),
         other => other.into_storage("cannot insert a batch of rows"),
     }
 }

@@ -9,7 +9,7 @@ use crate::import::headers::{Schema, map_headers};
 use crate::import::issue::{Issues, ReadError};
 use crate::import::options::ReadLimits;
 use crate::import::raw::{RawRow, RawTable};
-use crate::import::row::RowRef;
+use crate::import::source::RowRef;
 
 /// A OneRoster CSV file, read.
 pub(crate) struct RosterFile {

@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::csv_file::RosterFile;
-use super::types::OneRosterVersion;
 use crate::import::data::FileInfo;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::ReadLimits;
+use crate::import::roster::OneRosterVersion;
 
 const COLUMNS: &[&str] = &["propertyName", "value"];
 

@@ -24,11 +24,10 @@ mod manifest;
 mod orgs;
 mod package;
 mod roles;
-mod types;
 mod users;
 
-pub use package::OneRosterPackage;
-pub use types::{
+pub use super::roster::{
     ImportOrg, ONEROSTER_ROLES, OneRosterVersion, OrgType, RoleType, RosterRole, RosterUser,
     is_oneroster_role, role_user_kind,
 };
+pub use package::OneRosterPackage;

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use super::csv_file::RosterFile;
-use super::types::{ImportOrg, OrgType};
 use crate::import::data::FileInfo;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::ReadLimits;
+use crate::import::roster::{ImportOrg, OrgType};
 
 const COLUMNS: &[&str] = &[
     "sourcedId",

@@ -5,13 +5,16 @@ use std::io::{Read, Seek};
 use super::manifest::{FileMode, Manifest};
 use super::orgs::Orgs;
 use super::roles::Roles;
-use super::types::OneRosterVersion;
 use super::users::read_users;
+#[cfg(feature = "zip")]
 use crate::import::archive;
 use crate::import::data::ImportData;
-use crate::import::detect::Format;
+#[cfg(not(feature = "zip"))]
+use crate::import::disabled::not_enabled;
+use crate::import::format::Format;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::{ReadLimits, ReadOptions};
+use crate::import::roster::OneRosterVersion;
 
 /// The files of a package the import reads; others are ignored.
 const WANTED: [&str; 4] = ["manifest.csv", "orgs.csv", "users.csv", "roles.csv"];
@@ -57,11 +60,13 @@ impl OneRosterPackage {
     }
 
     /// A package from a zip archive. Only the files the import reads are unpacked, each within
-    /// `limits.max_bytes`.
+    /// `limits.max_bytes`. Without the `zip` feature, refuses every archive with
+    /// [`IssueCode::FormatNotEnabled`].
     pub fn from_zip<R: Read + Seek>(reader: R, limits: &ReadLimits) -> Result<Self, ReadError> {
         Self::from_zip_named(reader, "the zip file", limits)
     }
 
+    #[cfg(feature = "zip")]
     pub(crate) fn from_zip_named<R: Read + Seek>(
         reader: R,
         zip_name: &str,
@@ -83,6 +88,15 @@ impl OneRosterPackage {
             files.push((name, bytes));
         }
         Ok(Self { files })
+    }
+
+    #[cfg(not(feature = "zip"))]
+    pub(crate) fn from_zip_named<R: Read + Seek>(
+        _reader: R,
+        zip_name: &str,
+        _limits: &ReadLimits,
+    ) -> Result<Self, ReadError> {
+        Err(not_enabled(Format::OneRoster, zip_name))
     }
 
     /// The names of the package's files that the import reads.

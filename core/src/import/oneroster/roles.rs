@@ -4,10 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::csv_file::RosterFile;
 use super::orgs::Orgs;
-use super::types::{RoleType, RosterRole, is_oneroster_role};
 use crate::import::data::FileInfo;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::ReadLimits;
+use crate::import::roster::{RoleType, RosterRole, is_oneroster_role};
 
 const COLUMNS: &[&str] = &[
     "sourcedId",

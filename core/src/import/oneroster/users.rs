@@ -6,12 +6,14 @@ use std::sync::Arc;
 use super::csv_file::{RosterFile, split_ids};
 use super::orgs::Orgs;
 use super::roles::Roles;
-use super::types::{OrgType, RoleType, RosterRole, RosterUser, is_oneroster_role, role_user_kind};
 use crate::import::data::FileInfo;
 use crate::import::field::ImportField;
 use crate::import::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use crate::import::options::{OneRosterLocalId, ReadOptions};
 use crate::import::raw::RawRow;
+use crate::import::roster::{
+    OrgType, RoleType, RosterRole, RosterUser, is_oneroster_role, role_user_kind,
+};
 use crate::import::row::{Columns, ImportRow};
 use crate::import::table::check_local_id;
 use crate::model::UserKind;

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::import::row::RowRef;
+use super::source::RowRef;
 use crate::model::{OrgUnitKind, UserKind};
 
 /// The OneRoster version of a package, from `oneroster.version` in `manifest.csv`.
