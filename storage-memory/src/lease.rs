@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use homeroom::{Clock, Lease, Leases, StorageError};
 
-use crate::runtime::SystemClock;
+use homeroom::system::SystemClock;
 
 /// What the map keeps per name: the last lease given out (expired or not), so tokens keep
 /// growing after a release.
