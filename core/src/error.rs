@@ -57,6 +57,9 @@ pub enum Refusal {
     SignInFailed,
     /// The user may not sign in: suspended, locked, or not Active.
     SignInBlocked,
+    /// The user cannot be deleted because records refer to them: set them Inactive or
+    /// Archived instead. The error is [`Error::HasHistory`], which also counts the records.
+    HasHistory,
 }
 
 impl Refusal {
@@ -77,6 +80,7 @@ impl Refusal {
             Self::PasswordsDisabled => "passwords_disabled",
             Self::SignInFailed => "sign_in_failed",
             Self::SignInBlocked => "sign_in_blocked",
+            Self::HasHistory => "has_history",
         }
     }
 }
@@ -124,7 +128,8 @@ pub enum Error {
         /// Why and what to do, for the admin.
         message: String,
     },
-    /// The user cannot be deleted because records refer to them.
+    /// The user cannot be deleted because records refer to them. Its refusal code is
+    /// [`Refusal::HasHistory`] (see [`Error::refusal`]).
     #[error(
         "this user cannot be deleted: they have {records}. Set them Inactive or Archived instead, or transfer their data to another user first"
     )]
@@ -164,6 +169,27 @@ impl Error {
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    /// Why the action was refused, as a stable code, when the error is of kind
+    /// [`ErrorKind::Refused`]: the `reason` of [`Error::Refused`], or
+    /// [`Refusal::HasHistory`] for [`Error::HasHistory`]. Hosts can match every refusal here
+    /// without knowing which variant carries it.
+    ///
+    /// ```
+    /// use homeroom::{Error, Refusal, UserId};
+    /// use homeroom::records::RecordCounts;
+    ///
+    /// let err = Error::HasHistory { user: UserId::from_uuid(uuid::Uuid::nil()), records: RecordCounts::default() };
+    /// assert_eq!(err.refusal(), Some(Refusal::HasHistory));
+    /// assert_eq!(err.refusal().map(Refusal::as_str), Some("has_history"));
+    /// ```
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::Refused { reason, .. } => Some(*reason),
+            Self::HasHistory { .. } => Some(Refusal::HasHistory),
+            _ => None,
         }
     }
 
@@ -254,5 +280,70 @@ pub(crate) fn taken_field(key: UniqueKey) -> Option<&'static str> {
         UniqueKey::Username => Some("username"),
         UniqueKey::RoleName => Some("name"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::RecordCounts;
+    use crate::{Permission, UserId};
+
+    const ALL_REFUSALS: [Refusal; 15] = [
+        Refusal::UserNotActive,
+        Refusal::AupNotSigned,
+        Refusal::FeeNotPaid,
+        Refusal::DeviceAlreadyOut,
+        Refusal::AlreadyCheckedIn,
+        Refusal::ModuleDisabled,
+        Refusal::Overpayment,
+        Refusal::InvoiceVoid,
+        Refusal::AlreadyClosed,
+        Refusal::ImportHasErrors,
+        Refusal::ImportHeld,
+        Refusal::PasswordsDisabled,
+        Refusal::SignInFailed,
+        Refusal::SignInBlocked,
+        Refusal::HasHistory,
+    ];
+
+    #[test]
+    fn every_refused_error_names_its_refusal_and_no_other_error_does() {
+        for reason in ALL_REFUSALS {
+            let err = Error::refused(reason, "no");
+            assert_eq!(
+                (err.kind(), err.refusal()),
+                (ErrorKind::Refused, Some(reason))
+            );
+        }
+        let history = Error::HasHistory {
+            user: UserId::from_uuid(uuid::Uuid::nil()),
+            records: RecordCounts::default(),
+        };
+        assert_eq!(
+            (history.kind(), history.refusal()),
+            (ErrorKind::Refused, Some(Refusal::HasHistory))
+        );
+        let others = [
+            Error::not_found(Entity::User, "42"),
+            Error::forbidden(Permission::DeleteUsers, "over this user"),
+            Error::Conflict {
+                entity: Entity::User,
+                id: "42".into(),
+                expected: 1,
+                found: 2,
+            },
+        ];
+        for err in others {
+            assert_eq!(err.refusal(), None, "{err}");
+        }
+    }
+
+    #[test]
+    fn refusal_codes_are_their_serde_names() {
+        for reason in ALL_REFUSALS {
+            let json = serde_json::to_string(&reason).unwrap();
+            assert_eq!(json, format!("\"{}\"", reason.as_str()));
+        }
     }
 }
