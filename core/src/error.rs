@@ -289,27 +289,32 @@ mod tests {
     use crate::records::RecordCounts;
     use crate::{Permission, UserId};
 
-    const ALL_REFUSALS: [Refusal; 15] = [
-        Refusal::UserNotActive,
-        Refusal::AupNotSigned,
-        Refusal::FeeNotPaid,
-        Refusal::DeviceAlreadyOut,
-        Refusal::AlreadyCheckedIn,
-        Refusal::ModuleDisabled,
-        Refusal::Overpayment,
-        Refusal::InvoiceVoid,
-        Refusal::AlreadyClosed,
-        Refusal::ImportHasErrors,
-        Refusal::ImportHeld,
-        Refusal::PasswordsDisabled,
-        Refusal::SignInFailed,
-        Refusal::SignInBlocked,
-        Refusal::HasHistory,
-    ];
+    /// Every variant of a fieldless enum with its name, from one list that also feeds an
+    /// exhaustive `match`: a variant missing from the list does not compile.
+    macro_rules! every {
+        ($ty:ident: $($variant:ident),+ $(,)?) => {{
+            fn name(value: $ty) -> &'static str {
+                match value {
+                    $($ty::$variant => concat!(stringify!($ty), "::", stringify!($variant)),)+
+                }
+            }
+            [$(($ty::$variant, name($ty::$variant))),+]
+        }};
+    }
+
+    fn all_refusals() -> impl Iterator<Item = Refusal> {
+        every!(Refusal:
+            UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
+            ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
+            PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory,
+        )
+        .into_iter()
+        .map(|(refusal, _)| refusal)
+    }
 
     #[test]
     fn every_refused_error_names_its_refusal_and_no_other_error_does() {
-        for reason in ALL_REFUSALS {
+        for reason in all_refusals() {
             let err = Error::refused(reason, "no");
             assert_eq!(
                 (err.kind(), err.refusal()),
@@ -341,9 +346,99 @@ mod tests {
 
     #[test]
     fn refusal_codes_are_their_serde_names() {
-        for reason in ALL_REFUSALS {
+        for reason in all_refusals() {
             let json = serde_json::to_string(&reason).unwrap();
             assert_eq!(json, format!("\"{}\"", reason.as_str()));
+        }
+    }
+
+    /// The rows of docs/errors.md's tables: the backticked variant in the first cell, then the
+    /// other cells.
+    fn doc_rows() -> Vec<(String, Vec<String>)> {
+        include_str!("../../docs/errors.md")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<String> = line
+                    .trim()
+                    .strip_prefix('|')?
+                    .strip_suffix('|')?
+                    .split('|')
+                    .map(|cell| cell.trim().to_owned())
+                    .collect();
+                let variant = cells
+                    .first()?
+                    .strip_prefix('`')?
+                    .strip_suffix('`')?
+                    .to_owned();
+                Some((variant, cells[1..].to_vec()))
+            })
+            .collect()
+    }
+
+    /// The row documenting `variant`, checked: a real HTTP status and a reason.
+    fn documented<'a>(rows: &'a [(String, Vec<String>)], variant: &str) -> &'a [String] {
+        let found: Vec<_> = rows.iter().filter(|(name, _)| name == variant).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "docs/errors.md must have exactly one row for `{variant}`"
+        );
+        let cells = &found[0].1;
+        let [.., status, why] = cells.as_slice() else {
+            panic!("`{variant}`: the row needs an HTTP status and a why: {cells:?}");
+        };
+        let code: u16 = status
+            .split_whitespace()
+            .next()
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("`{variant}`: no HTTP status in {status:?}"));
+        assert!(
+            (400..600).contains(&code),
+            "`{variant}`: {code} is not an error status"
+        );
+        assert!(
+            why.len() > 10,
+            "`{variant}`: say why in a line, not {why:?}"
+        );
+        cells
+    }
+
+    #[test]
+    fn errors_md_maps_every_variant() {
+        let rows = doc_rows();
+        let kinds = every!(ErrorKind: NotFound, Forbidden, Invalid, Refused, Conflict, Unavailable, Storage);
+        let refusals = every!(Refusal:
+            UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
+            ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
+            PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory,
+        );
+        let storage = every!(StorageErrorKind:
+            NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,
+        );
+        let mut names: Vec<&str> = Vec::new();
+        for (_, name) in kinds {
+            documented(&rows, name);
+            names.push(name);
+        }
+        for (refusal, name) in refusals {
+            let cells = documented(&rows, name);
+            assert_eq!(
+                cells.first().map(String::as_str),
+                Some(format!("`{}`", refusal.as_str()).as_str()),
+                "`{name}`: the second cell is its code"
+            );
+            names.push(name);
+        }
+        for (_, name) in storage {
+            documented(&rows, name);
+            names.push(name);
+        }
+        // And nothing documented that is not a variant (a rename or a removal).
+        for (variant, _) in &rows {
+            assert!(
+                names.contains(&variant.as_str()),
+                "docs/errors.md documents `{variant}`, which is no variant"
+            );
         }
     }
 }
