@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts};
 use homeroom::{
-    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, OrgUnit,
-    Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User, UserCursor,
-    UserId, UserKey, UserQuery,
+    ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, Op,
+    OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
+    UserCursor, UserId, UserKey, UserQuery,
 };
 
 use crate::state::State;
@@ -44,16 +44,29 @@ impl MemoryStorage {
     }
 }
 
+/// Which kind of key a lookup is by, for its span: never the value (an e-mail address or a
+/// username is personal data).
+fn key_kind(key: &UserKey) -> &'static str {
+    match key {
+        UserKey::LocalId(_) => "local_id",
+        UserKey::Email(_) => "email",
+        UserKey::Username(_) => "username",
+    }
+}
+
 #[async_trait]
 impl Storage for MemoryStorage {
+    #[tracing::instrument(level = "debug", name = "storage::district", skip_all, fields(district = %id))]
     async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
         Ok(self.read().district(id).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_by_name", skip_all, fields(name = %name_key))]
     async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError> {
         Ok(self.read().district_by_name(name_key).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::org_units", skip_all, fields(district = %district))]
     async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
         Ok(self
             .read()
@@ -62,6 +75,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user", skip_all, fields(district = %district, user = %id))]
     async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
         Ok(self
             .read()
@@ -70,6 +84,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key_kind(key)))]
     async fn user_by_key(
         &self,
         district: DistrictId,
@@ -82,6 +97,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::users", skip_all, fields(district = %district, users = ids.len()))]
     async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
         let state = self.read();
         let Some(tenant) = state.tenant(district) else {
@@ -94,6 +110,7 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_users", skip_all, fields(district = %district))]
     async fn district_users(
         &self,
         district: DistrictId,
@@ -105,6 +122,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,
         district: DistrictId,
@@ -117,6 +135,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,
         district: DistrictId,
@@ -128,6 +147,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::activity", skip_all, fields(district = %district))]
     async fn activity(
         &self,
         district: DistrictId,
@@ -139,6 +159,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
     async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
         Ok(self
             .read()
@@ -147,6 +168,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::grants", skip_all, fields(district = %district, holder = ?holder))]
     async fn grants(
         &self,
         district: DistrictId,
@@ -159,6 +181,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record", skip_all, fields(district = %district, record = %id))]
     async fn record(
         &self,
         district: DistrictId,
@@ -171,6 +194,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::records", skip_all, fields(district = %district))]
     async fn records(
         &self,
         district: DistrictId,
@@ -182,6 +206,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]
     async fn record_counts(
         &self,
         district: DistrictId,
@@ -194,6 +219,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::open_checkout", skip_all, fields(district = %district, device = %device_key))]
     async fn open_checkout(
         &self,
         district: DistrictId,
@@ -206,6 +232,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::apply", skip_all, fields(district = ?changes.ops().first().and_then(Op::district), ops = changes.len()))]
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         self.write().apply(changes.into_ops())
     }
