@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
+use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{
     Actor, Directory, Error, ErrorKind, Grade, NewOrgUnit, OrgUnit, Preset, RecordStatus, Scope,
     UserDetails, UserKind, UserSearch,
 };
-use homeroom_memory::{RandomIds, SystemClock};
 use homeroom_sea::SeaStorage;
 
 /// The file the quickstart uses when given no database.

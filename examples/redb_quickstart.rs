@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
+use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{Actor, Directory, UserDetails, UserKind, UserSearch};
 use homeroom_examples::redb_adapter::RedbStorage;
-use homeroom_memory::{RandomIds, SystemClock};
 
 fn directory(storage: RedbStorage) -> Directory {
     Directory::new(

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use homeroom::profile::{Tab, TabProvider};
+use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{Actor, Directory, Error, NewOrgUnit, Permission, User, UserDetails, UserKind};
-use homeroom_memory::{MemoryStorage, RandomIds, SystemClock};
+use homeroom_memory::MemoryStorage;
 use serde_json::json;
 
 /// Course results the host's LMS keeps, by Local ID.

@@ -61,6 +61,9 @@ pub enum Refusal {
     /// ([`Directory::apply_sync`](crate::Directory::apply_sync)), so two replicas never both
     /// run one.
     SyncNeedsLease,
+    /// The user cannot be deleted because records refer to them: set them Inactive or
+    /// Archived instead. The error is [`Error::HasHistory`], which also counts the records.
+    HasHistory,
 }
 
 impl Refusal {
@@ -82,6 +85,7 @@ impl Refusal {
             Self::SignInFailed => "sign_in_failed",
             Self::SignInBlocked => "sign_in_blocked",
             Self::SyncNeedsLease => "sync_needs_lease",
+            Self::HasHistory => "has_history",
         }
     }
 }
@@ -129,7 +133,8 @@ pub enum Error {
         /// Why and what to do, for the admin.
         message: String,
     },
-    /// The user cannot be deleted because records refer to them.
+    /// The user cannot be deleted because records refer to them. Its refusal code is
+    /// [`Refusal::HasHistory`] (see [`Error::refusal`]).
     #[error(
         "this user cannot be deleted: they have {records}. Set them Inactive or Archived instead, or transfer their data to another user first"
     )]
@@ -169,6 +174,27 @@ impl Error {
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
+        }
+    }
+
+    /// Why the action was refused, as a stable code, when the error is of kind
+    /// [`ErrorKind::Refused`]: the `reason` of [`Error::Refused`], or
+    /// [`Refusal::HasHistory`] for [`Error::HasHistory`]. Hosts can match every refusal here
+    /// without knowing which variant carries it.
+    ///
+    /// ```
+    /// use homeroom::{Error, Refusal, UserId};
+    /// use homeroom::records::RecordCounts;
+    ///
+    /// let err = Error::HasHistory { user: UserId::from_uuid(uuid::Uuid::nil()), records: RecordCounts::default() };
+    /// assert_eq!(err.refusal(), Some(Refusal::HasHistory));
+    /// assert_eq!(err.refusal().map(Refusal::as_str), Some("has_history"));
+    /// ```
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::Refused { reason, .. } => Some(*reason),
+            Self::HasHistory { .. } => Some(Refusal::HasHistory),
+            _ => None,
         }
     }
 
@@ -259,5 +285,165 @@ pub(crate) fn taken_field(key: UniqueKey) -> Option<&'static str> {
         UniqueKey::Username => Some("username"),
         UniqueKey::RoleName => Some("name"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::RecordCounts;
+    use crate::{Permission, UserId};
+
+    /// Every variant of a fieldless enum with its name, from one list that also feeds an
+    /// exhaustive `match`: a variant missing from the list does not compile.
+    macro_rules! every {
+        ($ty:ident: $($variant:ident),+ $(,)?) => {{
+            fn name(value: $ty) -> &'static str {
+                match value {
+                    $($ty::$variant => concat!(stringify!($ty), "::", stringify!($variant)),)+
+                }
+            }
+            [$(($ty::$variant, name($ty::$variant))),+]
+        }};
+    }
+
+    fn all_refusals() -> impl Iterator<Item = Refusal> {
+        every!(Refusal:
+            UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
+            ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
+            PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
+        )
+        .into_iter()
+        .map(|(refusal, _)| refusal)
+    }
+
+    #[test]
+    fn every_refused_error_names_its_refusal_and_no_other_error_does() {
+        for reason in all_refusals() {
+            let err = Error::refused(reason, "no");
+            assert_eq!(
+                (err.kind(), err.refusal()),
+                (ErrorKind::Refused, Some(reason))
+            );
+        }
+        let history = Error::HasHistory {
+            user: UserId::from_uuid(uuid::Uuid::nil()),
+            records: RecordCounts::default(),
+        };
+        assert_eq!(
+            (history.kind(), history.refusal()),
+            (ErrorKind::Refused, Some(Refusal::HasHistory))
+        );
+        let others = [
+            Error::not_found(Entity::User, "42"),
+            Error::forbidden(Permission::DeleteUsers, "over this user"),
+            Error::Conflict {
+                entity: Entity::User,
+                id: "42".into(),
+                expected: 1,
+                found: 2,
+            },
+        ];
+        for err in others {
+            assert_eq!(err.refusal(), None, "{err}");
+        }
+    }
+
+    #[test]
+    fn refusal_codes_are_their_serde_names() {
+        for reason in all_refusals() {
+            let json = serde_json::to_string(&reason).unwrap();
+            assert_eq!(json, format!("\"{}\"", reason.as_str()));
+        }
+    }
+
+    /// The rows of docs/errors.md's tables: the backticked variant in the first cell, then the
+    /// other cells.
+    fn doc_rows() -> Vec<(String, Vec<String>)> {
+        include_str!("../../docs/errors.md")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<String> = line
+                    .trim()
+                    .strip_prefix('|')?
+                    .strip_suffix('|')?
+                    .split('|')
+                    .map(|cell| cell.trim().to_owned())
+                    .collect();
+                let variant = cells
+                    .first()?
+                    .strip_prefix('`')?
+                    .strip_suffix('`')?
+                    .to_owned();
+                Some((variant, cells[1..].to_vec()))
+            })
+            .collect()
+    }
+
+    /// The row documenting `variant`, checked: a real HTTP status and a reason.
+    fn documented<'a>(rows: &'a [(String, Vec<String>)], variant: &str) -> &'a [String] {
+        let found: Vec<_> = rows.iter().filter(|(name, _)| name == variant).collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "docs/errors.md must have exactly one row for `{variant}`"
+        );
+        let cells = &found[0].1;
+        let [.., status, why] = cells.as_slice() else {
+            panic!("`{variant}`: the row needs an HTTP status and a why: {cells:?}");
+        };
+        let code: u16 = status
+            .split_whitespace()
+            .next()
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("`{variant}`: no HTTP status in {status:?}"));
+        assert!(
+            (400..600).contains(&code),
+            "`{variant}`: {code} is not an error status"
+        );
+        assert!(
+            why.len() > 10,
+            "`{variant}`: say why in a line, not {why:?}"
+        );
+        cells
+    }
+
+    #[test]
+    fn errors_md_maps_every_variant() {
+        let rows = doc_rows();
+        let kinds = every!(ErrorKind: NotFound, Forbidden, Invalid, Refused, Conflict, Unavailable, Storage);
+        let refusals = every!(Refusal:
+            UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
+            ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
+            PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
+        );
+        let storage = every!(StorageErrorKind:
+            NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,
+        );
+        let mut names: Vec<&str> = Vec::new();
+        for (_, name) in kinds {
+            documented(&rows, name);
+            names.push(name);
+        }
+        for (refusal, name) in refusals {
+            let cells = documented(&rows, name);
+            assert_eq!(
+                cells.first().map(String::as_str),
+                Some(format!("`{}`", refusal.as_str()).as_str()),
+                "`{name}`: the second cell is its code"
+            );
+            names.push(name);
+        }
+        for (_, name) in storage {
+            documented(&rows, name);
+            names.push(name);
+        }
+        // And nothing documented that is not a variant (a rename or a removal).
+        for (variant, _) in &rows {
+            assert!(
+                names.contains(&variant.as_str()),
+                "docs/errors.md documents `{variant}`, which is no variant"
+            );
+        }
     }
 }

@@ -10,7 +10,9 @@
 //!   PostgreSQL) implement it, and the [`conformance`] kit (feature `conformance`) proves any
 //!   backend keeps it.
 //! - The crate is pure: no database, no runtime, no clock and no randomness of its own. Time
-//!   comes from a [`Clock`] and ids from an [`IdGen`] that the host passes in.
+//!   comes from a [`Clock`] and ids from an [`IdGen`] that the host passes in: in production
+//!   the [`system`] ones (feature `system`, on by default; core never uses them itself), in
+//!   tests [`ManualClock`] and [`SequentialIds`].
 //!
 //! See the repository's `docs/ARCHITECTURE.md` for the whole picture.
 
@@ -28,6 +30,8 @@ pub mod password;
 pub mod query;
 pub mod records;
 pub mod storage;
+#[cfg(feature = "system")]
+pub mod system;
 pub mod validation;
 
 #[cfg(feature = "conformance")]

@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use homeroom::IdGen;
-use homeroom_memory::RandomIds;
+use homeroom::system::RandomIds;
 use serde::Serialize;
 
 use crate::import_cli::{

@@ -37,11 +37,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use homeroom::import::{Format, ImportData, ImportIssue, OneRosterPackage, ReadOptions, read};
+use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{
     Actor, Approval, Directory, District, ErrorKind, IdGen, ImportPlan, ImportProgress, Leases,
     report_csv,
 };
-use homeroom_memory::{RandomIds, SystemClock};
 use homeroom_sea::SeaStorage;
 use indicatif::{ProgressBar, ProgressStyle};
 

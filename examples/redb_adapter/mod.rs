@@ -22,7 +22,7 @@
 //! use std::sync::Arc;
 //! use homeroom::{Actor, Directory};
 //! use homeroom_examples::redb_adapter::RedbStorage;
-//! use homeroom_memory::{RandomIds, SystemClock};
+//! use homeroom::system::{RandomIds, SystemClock};
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let storage = RedbStorage::create("homeroom.redb")?;

@@ -19,7 +19,7 @@ impl Backend for Redb {
     #[allow(clippy::expect_used)] // a store that cannot open fails the case
     async fn fresh(&self, _case: &'static str) -> Handle {
         let store = RedbStorage::in_memory().expect("an in-memory redb");
-        let leases = store.leases(Arc::new(homeroom_memory::SystemClock));
+        let leases = store.leases(Arc::new(homeroom::system::SystemClock));
         Handle::new(Arc::new(store)).with_leases(Arc::new(leases))
     }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use homeroom::{Clock, Lease, Leases, StorageError};
 
-use crate::runtime::SystemClock;
+use homeroom::system::SystemClock;
 
 /// What the map keeps per name: the last lease given out (expired or not), so tokens keep
 /// growing after a release.
@@ -87,6 +87,7 @@ fn lease(name: &str, slot: &Slot) -> Lease {
 
 #[async_trait]
 impl Leases for MemoryLeases {
+    #[tracing::instrument(level = "debug", name = "leases::try_acquire", skip_all, fields(name = %name, holder = %holder, ttl_secs = ttl.num_seconds()))]
     async fn try_acquire(
         &self,
         name: &str,
@@ -111,6 +112,7 @@ impl Leases for MemoryLeases {
         Ok(Some(given))
     }
 
+    #[tracing::instrument(level = "debug", name = "leases::renew", skip_all, fields(name = %held.name, holder = %held.holder, token = held.token, ttl_secs = ttl.num_seconds()))]
     async fn renew(&self, held: &Lease, ttl: Duration) -> Result<Lease, StorageError> {
         let now = self.clock.now();
         let mut slots = self.slots();
@@ -127,6 +129,7 @@ impl Leases for MemoryLeases {
         }
     }
 
+    #[tracing::instrument(level = "debug", name = "leases::release", skip_all, fields(name = %held.name, holder = %held.holder, token = held.token))]
     async fn release(&self, held: &Lease) -> Result<(), StorageError> {
         let now = self.clock.now();
         let mut slots = self.slots();

@@ -12,8 +12,9 @@
 //!
 //! ```
 //! use std::sync::Arc;
+//! use homeroom::system::{RandomIds, SystemClock};
 //! use homeroom::{Actor, Directory};
-//! use homeroom_memory::{MemoryStorage, RandomIds, SystemClock};
+//! use homeroom_memory::MemoryStorage;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), homeroom::Error> {
@@ -26,11 +27,9 @@
 
 mod items;
 mod lease;
-mod runtime;
 mod state;
 mod store;
 mod tenant;
 
 pub use lease::MemoryLeases;
-pub use runtime::{RandomIds, SystemClock};
 pub use store::MemoryStorage;

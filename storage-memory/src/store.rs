@@ -8,7 +8,7 @@ use homeroom::records::{Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
-    OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
+    Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
     UserCursor, UserId, UserKey, UserQuery,
 };
 
@@ -45,16 +45,29 @@ impl MemoryStorage {
     }
 }
 
+/// Which kind of key a lookup is by, for its span: never the value (an e-mail address or a
+/// username is personal data).
+fn key_kind(key: &UserKey) -> &'static str {
+    match key {
+        UserKey::LocalId(_) => "local_id",
+        UserKey::Email(_) => "email",
+        UserKey::Username(_) => "username",
+    }
+}
+
 #[async_trait]
 impl Storage for MemoryStorage {
+    #[tracing::instrument(level = "debug", name = "storage::district", skip_all, fields(district = %id))]
     async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
         Ok(self.read().district(id).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_by_name", skip_all, fields(name = %name_key))]
     async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError> {
         Ok(self.read().district_by_name(name_key).cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::org_units", skip_all, fields(district = %district))]
     async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
         Ok(self
             .read()
@@ -63,6 +76,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user", skip_all, fields(district = %district, user = %id))]
     async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
         Ok(self
             .read()
@@ -71,6 +85,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key_kind(key)))]
     async fn user_by_key(
         &self,
         district: DistrictId,
@@ -83,6 +98,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::users", skip_all, fields(district = %district, users = ids.len()))]
     async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
         let state = self.read();
         let Some(tenant) = state.tenant(district) else {
@@ -95,6 +111,7 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_users", skip_all, fields(district = %district))]
     async fn district_users(
         &self,
         district: DistrictId,
@@ -106,6 +123,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,
         district: DistrictId,
@@ -118,6 +136,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,
         district: DistrictId,
@@ -129,6 +148,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::activity", skip_all, fields(district = %district))]
     async fn activity(
         &self,
         district: DistrictId,
@@ -140,6 +160,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
     async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
         Ok(self
             .read()
@@ -148,6 +169,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::grants", skip_all, fields(district = %district, holder = ?holder))]
     async fn grants(
         &self,
         district: DistrictId,
@@ -160,6 +182,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record", skip_all, fields(district = %district, record = %id))]
     async fn record(
         &self,
         district: DistrictId,
@@ -172,6 +195,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::records", skip_all, fields(district = %district))]
     async fn records(
         &self,
         district: DistrictId,
@@ -183,6 +207,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]
     async fn record_counts(
         &self,
         district: DistrictId,
@@ -195,6 +220,7 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::open_checkout", skip_all, fields(district = %district, device = %device_key))]
     async fn open_checkout(
         &self,
         district: DistrictId,
@@ -207,6 +233,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::item", skip_all, fields(district = %district, item = %id))]
     async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
         Ok(self
             .read()
@@ -215,6 +242,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::item_by_key", skip_all, fields(district = %district, kind = %kind))]
     async fn item_by_key(
         &self,
         district: DistrictId,
@@ -228,6 +256,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::items", skip_all, fields(district = %district, kind = %query.kind))]
     async fn items(
         &self,
         district: DistrictId,
@@ -239,6 +268,7 @@ impl Storage for MemoryStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::apply", skip_all, fields(district = ?changes.ops().first().and_then(Op::district), ops = changes.len()))]
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         self.write().apply(changes.into_ops())
     }

@@ -61,6 +61,7 @@ fn read_row(row: &QueryResult, what: &str) -> Result<(u64, DateTime<Utc>), Stora
 
 #[async_trait]
 impl Leases for SeaStorage {
+    #[tracing::instrument(level = "debug", name = "leases::try_acquire", skip_all, fields(name = %name, holder = %holder, ttl_secs = ttl.num_seconds()))]
     async fn try_acquire(
         &self,
         name: &str,
@@ -99,6 +100,7 @@ impl Leases for SeaStorage {
         }))
     }
 
+    #[tracing::instrument(level = "debug", name = "leases::renew", skip_all, fields(name = %lease.name, holder = %lease.holder, token = lease.token, ttl_secs = ttl.num_seconds()))]
     async fn renew(&self, lease: &Lease, ttl: Duration) -> Result<Lease, StorageError> {
         let b = self.backend();
         let now = now_ms(b);
@@ -130,6 +132,7 @@ impl Leases for SeaStorage {
         })
     }
 
+    #[tracing::instrument(level = "debug", name = "leases::release", skip_all, fields(name = %lease.name, holder = %lease.holder, token = lease.token))]
     async fn release(&self, lease: &Lease) -> Result<(), StorageError> {
         let b = self.backend();
         let now = now_ms(b);

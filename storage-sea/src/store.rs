@@ -8,7 +8,7 @@ use homeroom::records::{Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
-    OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
+    Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
     UserCursor, UserId, UserKey, UserQuery,
 };
 use sea_orm::{
@@ -129,24 +129,39 @@ async fn end<T>(
     Ok(value)
 }
 
+/// Which kind of key a lookup is by, for its span: never the value (an e-mail address or a
+/// username is personal data).
+fn key_kind(key: &UserKey) -> &'static str {
+    match key {
+        UserKey::LocalId(_) => "local_id",
+        UserKey::Email(_) => "email",
+        UserKey::Username(_) => "username",
+    }
+}
+
 #[async_trait]
 impl Storage for SeaStorage {
+    #[tracing::instrument(level = "debug", name = "storage::district", skip_all, fields(district = %id))]
     async fn district(&self, id: DistrictId) -> Result<Option<District>, StorageError> {
         read::district(&self.db, id).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_by_name", skip_all, fields(name = %name_key))]
     async fn district_by_name(&self, name_key: &str) -> Result<Option<District>, StorageError> {
         read::district_by_name(&self.db, name_key).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::org_units", skip_all, fields(district = %district))]
     async fn org_units(&self, district: DistrictId) -> Result<Vec<OrgUnit>, StorageError> {
         read::org_units(&self.db, district).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user", skip_all, fields(district = %district, user = %id))]
     async fn user(&self, district: DistrictId, id: UserId) -> Result<Option<User>, StorageError> {
         read::user(&self.db, district, id).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key_kind(key)))]
     async fn user_by_key(
         &self,
         district: DistrictId,
@@ -155,6 +170,7 @@ impl Storage for SeaStorage {
         read::user_by_key(&self.db, district, key).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::users", skip_all, fields(district = %district, users = ids.len()))]
     async fn users(&self, district: DistrictId, ids: &[UserId]) -> Result<Vec<User>, StorageError> {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -164,6 +180,7 @@ impl Storage for SeaStorage {
         end(txn, found).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::district_users", skip_all, fields(district = %district))]
     async fn district_users(
         &self,
         district: DistrictId,
@@ -173,6 +190,7 @@ impl Storage for SeaStorage {
         end(txn, found).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,
         district: DistrictId,
@@ -181,6 +199,7 @@ impl Storage for SeaStorage {
         read::password(&self.db, district, user).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,
         district: DistrictId,
@@ -191,6 +210,7 @@ impl Storage for SeaStorage {
         end(txn, page).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::activity", skip_all, fields(district = %district))]
     async fn activity(
         &self,
         district: DistrictId,
@@ -201,10 +221,12 @@ impl Storage for SeaStorage {
         end(txn, page).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
     async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError> {
         read::roles(&self.db, district).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::grants", skip_all, fields(district = %district, holder = ?holder))]
     async fn grants(
         &self,
         district: DistrictId,
@@ -213,6 +235,7 @@ impl Storage for SeaStorage {
         read::grants(&self.db, district, holder).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record", skip_all, fields(district = %district, record = %id))]
     async fn record(
         &self,
         district: DistrictId,
@@ -221,6 +244,7 @@ impl Storage for SeaStorage {
         read::record(&self.db, district, id).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::records", skip_all, fields(district = %district))]
     async fn records(
         &self,
         district: DistrictId,
@@ -231,6 +255,7 @@ impl Storage for SeaStorage {
         end(txn, page).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]
     async fn record_counts(
         &self,
         district: DistrictId,
@@ -239,6 +264,7 @@ impl Storage for SeaStorage {
         read::record_counts(&self.db, district, user).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::open_checkout", skip_all, fields(district = %district, device = %device_key))]
     async fn open_checkout(
         &self,
         district: DistrictId,
@@ -247,10 +273,12 @@ impl Storage for SeaStorage {
         read::open_checkout(&self.db, district, device_key).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::item", skip_all, fields(district = %district, item = %id))]
     async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError> {
         read::item(&self.db, district, id).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::item_by_key", skip_all, fields(district = %district, kind = %kind))]
     async fn item_by_key(
         &self,
         district: DistrictId,
@@ -260,6 +288,7 @@ impl Storage for SeaStorage {
         read::item_by_key(&self.db, district, kind, key).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::items", skip_all, fields(district = %district, kind = %query.kind))]
     async fn items(
         &self,
         district: DistrictId,
@@ -270,6 +299,7 @@ impl Storage for SeaStorage {
         end(txn, page).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::apply", skip_all, fields(district = ?changes.ops().first().and_then(Op::district), ops = changes.len()))]
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         let _turn = match &self.write_turn {
             Some(turn) => Some(turn.lock().await),

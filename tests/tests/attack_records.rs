@@ -164,7 +164,11 @@ async fn attack_record_added_while_its_user_is_deleted_is_never_orphaned() {
             d.add_note(&h.admin, id, bo.id, "left a charger"),
         );
         match (deleted, noted) {
-            (Err(Error::HasHistory { records, .. }), Ok(_)) => {
+            (Err(err @ Error::HasHistory { .. }), Ok(_)) => {
+                assert_eq!(err.refusal(), Some(Refusal::HasHistory), "{backend:?}");
+                let Error::HasHistory { records, .. } = err else {
+                    unreachable!()
+                };
                 assert_eq!(records.of(records::RecordKind::Note), 1, "{backend:?}");
                 assert!(d.user(&h.admin, id, bo.id).await.is_ok());
             }

@@ -307,6 +307,7 @@ across_backends! {
         d.add_note(&s.desk, s.district, kid.id, "device not returned").await.unwrap();
         let err = d.delete_user(&h.admin, s.district, kid.id, kid.version).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Refused);
+        assert_eq!(err.refusal(), Some(Refusal::HasHistory), "a matchable code, like every refusal");
         let Error::HasHistory { records, .. } = &err else { panic!("{err}") };
         assert_eq!((records.of(RecordKind::Checkout), records.of(RecordKind::Note)), (1, 2));
         let message = err.to_string();

@@ -1,33 +1,5 @@
 //! Leases: a named lock with an expiry, shared by every replica of a service, so that two
 //! replicas never run the same district's sync at once.
-//!
-//! # Semantics
-//!
-//! A backend that implements [`Leases`] keeps, per lease name, at most one holder whose lease
-//! has not expired:
-//!
-//! - [`Leases::try_acquire`] gives the lease to `holder` for `ttl` when nobody holds it, when
-//!   the last holder's lease has expired (a crashed replica's lease is taken over once its ttl
-//!   runs out), or when `holder` already holds it (it then gets a fresh lease and token). It
-//!   answers `None` when another holder's lease is still running. Acquisition is atomic: of
-//!   any number of replicas racing for a free lease, exactly one gets `Some`.
-//! - Every acquisition gets a [fencing token](Lease::token) greater than any earlier one for
-//!   the same name, so a holder whose lease lapsed and was taken over can be told apart from
-//!   the new holder.
-//! - [`Leases::renew`] extends a lease the caller still holds (same holder and token, not
-//!   expired) by `ttl` from now; [`Leases::release`] gives up a lease the caller still holds
-//!   or that lapsed without anyone taking it over (releasing twice is harmless). When someone
-//!   else has taken the lease over, or (for `renew`) it has expired, both fail with
-//!   [`StorageErrorKind::LeaseLost`](crate::StorageErrorKind::LeaseLost) and change nothing.
-//! - Expiry is decided by one clock: a SQL backend uses the database server's clock, so the
-//!   clocks of the replicas may disagree without breaking it. [`Lease::expires_at`] is that
-//!   clock's reading, given for messages; a holder should renew well before `ttl` has passed
-//!   by its own measure, and stop its work when a renewal fails.
-//! - A ttl below one millisecond counts as one millisecond.
-//!
-//! A lease is advisory: it keeps cooperating replicas apart and does not lock any row. What
-//! it guards still goes through [`Storage::apply`](crate::Storage::apply) with its version
-//! checks.
 
 use std::fmt;
 
@@ -88,8 +60,35 @@ impl fmt::Display for Lease {
     }
 }
 
-/// Named leases with an expiry, shared by every replica that uses the same backend. Read the
-/// [module documentation](self) for the semantics a backend must keep.
+/// Named leases with an expiry, shared by every replica that uses the same backend.
+///
+/// # Semantics
+///
+/// A backend that implements [`Leases`] keeps, per lease name, at most one holder whose lease
+/// has not expired:
+///
+/// - [`Leases::try_acquire`] gives the lease to `holder` for `ttl` when nobody holds it, when
+///   the last holder's lease has expired (a crashed replica's lease is taken over once its ttl
+///   runs out), or when `holder` already holds it (it then gets a fresh lease and token). It
+///   answers `None` when another holder's lease is still running. Acquisition is atomic: of
+///   any number of replicas racing for a free lease, exactly one gets `Some`.
+/// - Every acquisition gets a [fencing token](Lease::token) greater than any earlier one for
+///   the same name, so a holder whose lease lapsed and was taken over can be told apart from
+///   the new holder.
+/// - [`Leases::renew`] extends a lease the caller still holds (same holder and token, not
+///   expired) by `ttl` from now; [`Leases::release`] gives up a lease the caller still holds
+///   or that lapsed without anyone taking it over (releasing twice is harmless). When someone
+///   else has taken the lease over, or (for `renew`) it has expired, both fail with
+///   [`StorageErrorKind::LeaseLost`](crate::StorageErrorKind::LeaseLost) and change nothing.
+/// - Expiry is decided by one clock: a SQL backend uses the database server's clock, so the
+///   clocks of the replicas may disagree without breaking it. [`Lease::expires_at`] is that
+///   clock's reading, given for messages; a holder should renew well before `ttl` has passed
+///   by its own measure, and stop its work when a renewal fails.
+/// - A ttl below one millisecond counts as one millisecond.
+///
+/// A lease is advisory: it keeps cooperating replicas apart and does not lock any row. What
+/// it guards still goes through [`Storage::apply`](crate::Storage::apply) with its version
+/// checks.
 ///
 /// Object safe: use it as `Arc<dyn Leases>`.
 #[async_trait]

@@ -7,11 +7,11 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{
     Actor, Directory, District, IdGen, PermissionSet, RecordStatus, Storage, UserQuery,
 };
 use homeroom_examples::import_cli::Summary;
-use homeroom_memory::{RandomIds, SystemClock};
 use homeroom_sea::SeaStorage;
 
 /// What a command printed and returned.
