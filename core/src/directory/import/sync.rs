@@ -17,7 +17,7 @@ use crate::storage::{Lease, Leases, Storage};
 /// ```
 /// use chrono::Duration;
 /// use homeroom::{HeldLease, Lease, Leases};
-/// # fn held(leases: &dyn Leases, lease: &Lease) -> HeldLease<'_> {
+/// # fn held<'a>(leases: &'a dyn Leases, lease: &'a Lease) -> HeldLease<'a> {
 /// HeldLease::new(leases, lease, Duration::minutes(2))
 /// # }
 /// ```
