@@ -49,6 +49,14 @@ impl Actor {
         }
     }
 
+    /// Who this is, for a trace: `system:<label>` or `user:<id>` (never a name or a login).
+    pub(crate) fn trace_label(&self) -> String {
+        match &self.kind {
+            ActorKind::System { label } => format!("system:{label}"),
+            ActorKind::User { user, .. } => format!("user:{user}"),
+        }
+    }
+
     /// True for a system actor.
     pub fn is_system(&self) -> bool {
         matches!(self.kind, ActorKind::System { .. })

@@ -1,9 +1,9 @@
 //! Every backend opens a `debug` span per storage call, named after the call and carrying the
-//! district and ids, and never records a secret: no password, no hash, no login. Run over every
-//! backend with a subscriber that keeps every span's fields.
+//! district and ids, and every `Directory` command an `info` span with its district, actor and
+//! outcome; none records a secret: no password, no hash, no login. Run over every backend with
+//! a subscriber that keeps every span's fields.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use homeroom::password::Password;
@@ -17,6 +17,7 @@ use tracing::{Event, Metadata, Subscriber};
 #[derive(Clone, Debug)]
 struct Span {
     name: &'static str,
+    metadata: &'static Metadata<'static>,
     fields: Vec<(&'static str, String)>,
 }
 
@@ -24,7 +25,9 @@ struct Span {
 #[derive(Clone, Default)]
 struct Recorder {
     spans: Arc<Mutex<Vec<Span>>>,
-    next: Arc<AtomicU64>,
+    /// The spans entered and not yet left, innermost last (the tests run on one thread), so
+    /// `Span::current()` answers as a real subscriber's does.
+    entered: Arc<Mutex<Vec<(Id, &'static Metadata<'static>)>>>,
 }
 
 impl Recorder {
@@ -49,30 +52,46 @@ impl Subscriber for Recorder {
     fn new_span(&self, span: &Attributes<'_>) -> Id {
         let mut fields = Vec::new();
         span.record(&mut Fields(&mut fields));
-        self.spans.lock().unwrap().push(Span {
+        let mut spans = self.spans.lock().unwrap();
+        spans.push(Span {
             name: span.metadata().name(),
+            metadata: span.metadata(),
             fields,
         });
-        Id::from_u64(self.next.fetch_add(1, Ordering::Relaxed) + 1)
+        Id::from_u64(spans.len() as u64)
     }
 
-    fn record(&self, _: &Id, values: &Record<'_>) {
-        // Fields recorded after opening (none today) are checked too.
+    fn record(&self, id: &Id, values: &Record<'_>) {
+        // Fields recorded after opening (a command's outcome) join their span's.
         let mut fields = Vec::new();
         values.record(&mut Fields(&mut fields));
-        self.spans.lock().unwrap().push(Span {
-            name: "(recorded later)",
-            fields,
-        });
+        let index = usize::try_from(id.into_u64() - 1).unwrap();
+        self.spans.lock().unwrap()[index].fields.extend(fields);
     }
 
     fn record_follows_from(&self, _: &Id, _: &Id) {}
 
     fn event(&self, _: &Event<'_>) {}
 
-    fn enter(&self, _: &Id) {}
+    fn enter(&self, id: &Id) {
+        let index = usize::try_from(id.into_u64() - 1).unwrap();
+        let metadata = self.spans.lock().unwrap()[index].metadata;
+        self.entered.lock().unwrap().push((id.clone(), metadata));
+    }
 
-    fn exit(&self, _: &Id) {}
+    fn exit(&self, id: &Id) {
+        let mut entered = self.entered.lock().unwrap();
+        if let Some(at) = entered.iter().rposition(|(open, _)| open == id) {
+            entered.remove(at);
+        }
+    }
+
+    fn current_span(&self) -> tracing_core::span::Current {
+        match self.entered.lock().unwrap().last() {
+            Some((id, metadata)) => tracing_core::span::Current::new(id.clone(), metadata),
+            None => tracing_core::span::Current::none(),
+        }
+    }
 }
 
 across_backends! {
@@ -112,6 +131,51 @@ across_backends! {
         for span in &spans {
             for (field, text) in &span.fields {
                 for bad in forbidden {
+                    assert!(!text.contains(bad), "span {} field {field} records {bad:?}: {text}", span.name);
+                }
+            }
+        }
+    }
+}
+
+across_backends! {
+    async fn command_spans_carry_district_actor_and_outcome(h: Harness) {
+        let recorder = Recorder::default();
+        let _default = tracing::subscriber::set_default(recorder.clone());
+        let d = &h.directory;
+        let district = d.create_district(&h.admin, "Maple Valley USD").await.unwrap().id;
+        let ada = UserDetails::new(UserKind::Staff, "Ada", "Lovelace").with_username("alovelace").unwrap();
+        let ada = d.create_user(&h.admin, district, ada).await.unwrap();
+        let secret = "correct-horse-battery-staple";
+        d.set_password(&h.admin, district, ada.id, &Password::new(secret).unwrap(), false).await.unwrap();
+        d.verify_password(district, "alovelace", "a-wrong-guess-here").await.unwrap_err();
+        // Ada holds nothing: her search finds nobody, and a user outside her reach does not exist.
+        let as_ada = Actor::user(district, ada.id);
+        d.search_users(&as_ada, district, &UserSearch::default()).await.unwrap();
+        let ghost = UserId::from_uuid(uuid::Uuid::from_u128(7));
+        d.user(&as_ada, district, ghost).await.unwrap_err();
+
+        let spans = recorder.spans();
+        let value = |span: &Span, field: &str| {
+            span.fields.iter().find(|(name, _)| *name == field).map(|(_, v)| v.trim_matches('"').to_owned())
+        };
+        let command = |name: &str| {
+            spans.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no span {name}: {spans:?}"))
+        };
+        let created = command("directory::create_user");
+        assert_eq!(value(created, "command").as_deref(), Some("create_user"));
+        assert_eq!(value(created, "district"), Some(district.to_string()));
+        assert_eq!(value(created, "actor").as_deref(), Some("system:test setup"));
+        assert_eq!(value(created, "outcome").as_deref(), Some("ok"));
+        let sign_in = command("directory::verify_password");
+        assert_eq!(value(sign_in, "outcome").as_deref(), Some("Refused"));
+        let search = command("directory::search_users");
+        assert_eq!(value(search, "actor"), Some(format!("user:{}", ada.id)));
+        assert_eq!(value(search, "outcome").as_deref(), Some("ok"));
+        assert_eq!(value(command("directory::user"), "outcome").as_deref(), Some("NotFound"));
+        for span in &spans {
+            for (field, text) in &span.fields {
+                for bad in [secret, "a-wrong-guess-here", "$argon2", "alovelace", "Lovelace"] {
                     assert!(!text.contains(bad), "span {} field {field} records {bad:?}: {text}", span.name);
                 }
             }

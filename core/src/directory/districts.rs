@@ -18,90 +18,106 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Creates a district with default settings and the preset roles (System Administrator,
     /// Building Administrator, ...). Its name must be unique (case-insensitively). Only a system
     /// actor creates districts.
+    #[tracing::instrument(level = "info", name = "directory::create_district", skip_all, fields(command = "create_district", actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn create_district(&self, actor: &Actor, name: &str) -> Result<District, Error> {
-        if !actor.is_system() {
-            return Err(Error::forbidden(
-                Permission::ManageSettings,
-                "for the installation",
-            ));
-        }
-        let name = required_name(name)
-            .map_err(|e| Error::invalid_field(Entity::District, e.at("name")))?;
-        if self
-            .storage
-            .district_by_name(&District::name_key(&name))
-            .await?
-            .is_some()
-        {
-            return Err(Error::invalid_field(
-                Entity::District,
-                InvalidValue::new(
-                    ValidationCode::Taken,
-                    format!("a district named '{name}' already exists"),
-                )
-                .at("name"),
-            ));
-        }
-        let now = self.now();
-        let district = District {
-            id: DistrictId::from_uuid(self.ids.next_uuid()),
-            name,
-            settings: DistrictSettings::default(),
-            created_at: now,
-            version: Version::FIRST,
-        };
-        let created = self.log_entry(
-            &actor_ref(actor),
-            district.id,
-            Subject::District,
-            ActivityAction::Created,
-            vec![FieldChange {
-                field: "name".into(),
-                old: None,
-                new: Some(district.name.clone()),
-            }],
-            now,
-        );
-        let mut changes = ChangeSet::new()
-            .with(Op::InsertDistrict(district.clone()))
-            .with(Op::AppendActivity(created));
-        for preset in Preset::ALL {
-            changes.push(Op::InsertRole(Role {
-                id: RoleId::from_uuid(self.ids.next_uuid()),
-                district: district.id,
-                name: preset.name().into(),
-                permissions: preset.permissions(),
-                preset: Some(preset),
+        let result: Result<District, Error> = async move {
+            if !actor.is_system() {
+                return Err(Error::forbidden(
+                    Permission::ManageSettings,
+                    "for the installation",
+                ));
+            }
+            let name = required_name(name)
+                .map_err(|e| Error::invalid_field(Entity::District, e.at("name")))?;
+            if self
+                .storage
+                .district_by_name(&District::name_key(&name))
+                .await?
+                .is_some()
+            {
+                return Err(Error::invalid_field(
+                    Entity::District,
+                    InvalidValue::new(
+                        ValidationCode::Taken,
+                        format!("a district named '{name}' already exists"),
+                    )
+                    .at("name"),
+                ));
+            }
+            let now = self.now();
+            let district = District {
+                id: DistrictId::from_uuid(self.ids.next_uuid()),
+                name,
+                settings: DistrictSettings::default(),
                 created_at: now,
                 version: Version::FIRST,
-            }));
+            };
+            let created = self.log_entry(
+                &actor_ref(actor),
+                district.id,
+                Subject::District,
+                ActivityAction::Created,
+                vec![FieldChange {
+                    field: "name".into(),
+                    old: None,
+                    new: Some(district.name.clone()),
+                }],
+                now,
+            );
+            let mut changes = ChangeSet::new()
+                .with(Op::InsertDistrict(district.clone()))
+                .with(Op::AppendActivity(created));
+            for preset in Preset::ALL {
+                changes.push(Op::InsertRole(Role {
+                    id: RoleId::from_uuid(self.ids.next_uuid()),
+                    district: district.id,
+                    name: preset.name().into(),
+                    permissions: preset.permissions(),
+                    preset: Some(preset),
+                    created_at: now,
+                    version: Version::FIRST,
+                }));
+            }
+            self.commit(changes).await?;
+            Ok(district)
         }
-        self.commit(changes).await?;
-        Ok(district)
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// The district with this id. A user sees only their own district.
+    #[tracing::instrument(level = "info", name = "directory::district", skip_all, fields(command = "district", actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn district(&self, actor: &Actor, id: DistrictId) -> Result<District, Error> {
-        let district = self.load_district(id).await?;
-        self.acting(actor, id, self.now()).await?;
-        Ok(district)
+        let result: Result<District, Error> = async move {
+            let district = self.load_district(id).await?;
+            self.acting(actor, id, self.now()).await?;
+            Ok(district)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// The district with this name (case-insensitive). A user sees only their own district.
+    #[tracing::instrument(level = "info", name = "directory::district_by_name", skip_all, fields(command = "district_by_name", actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn district_by_name(&self, actor: &Actor, name: &str) -> Result<District, Error> {
-        let district = self
-            .storage
-            .district_by_name(&District::name_key(name))
-            .await?
-            .ok_or_else(|| Error::not_found(Entity::District, name))?;
-        self.acting(actor, district.id, self.now())
-            .await
-            .map_err(|_| Error::not_found(Entity::District, name))?;
-        Ok(district)
+        let result: Result<District, Error> = async move {
+            let district = self
+                .storage
+                .district_by_name(&District::name_key(name))
+                .await?
+                .ok_or_else(|| Error::not_found(Entity::District, name))?;
+            self.acting(actor, district.id, self.now())
+                .await
+                .map_err(|_| Error::not_found(Entity::District, name))?;
+            Ok(district)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Replaces a district's settings (needs Manage Settings district-wide). `expected` is the
     /// version the caller read.
+    #[tracing::instrument(level = "info", name = "directory::update_district_settings", skip_all, fields(command = "update_district_settings", actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn update_district_settings(
         &self,
         actor: &Actor,
@@ -109,42 +125,46 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         settings: DistrictSettings,
     ) -> Result<District, Error> {
-        let now = self.now();
-        let current = self.load_district(id).await?;
-        let (acting, _) = self.acting(actor, id, now).await?;
-        acting.require_district(Permission::ManageSettings)?;
-        check_version(Entity::District, id, expected, current.version)?;
-        let settings = validate_settings(settings)?;
-        let changes = crate::activity::diff_fields(
-            &settings_fields(&current.settings),
-            &settings_fields(&settings),
-        );
-        if settings == current.settings {
-            return Ok(current);
+        let result: Result<District, Error> = async move {
+            let now = self.now();
+            let current = self.load_district(id).await?;
+            let (acting, _) = self.acting(actor, id, now).await?;
+            acting.require_district(Permission::ManageSettings)?;
+            check_version(Entity::District, id, expected, current.version)?;
+            let settings = validate_settings(settings)?;
+            let changes = crate::activity::diff_fields(
+                &settings_fields(&current.settings),
+                &settings_fields(&settings),
+            );
+            if settings == current.settings {
+                return Ok(current);
+            }
+            let updated = District {
+                settings,
+                version: expected.next(),
+                ..current
+            };
+            let entry = self.log_entry(
+                &acting.who,
+                id,
+                Subject::District,
+                ActivityAction::Updated,
+                changes,
+                now,
+            );
+            self.commit(
+                ChangeSet::new()
+                    .with(Op::UpdateDistrict {
+                        district: updated.clone(),
+                        expected,
+                    })
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await?;
+            Ok(updated)
         }
-        let updated = District {
-            settings,
-            version: expected.next(),
-            ..current
-        };
-        let entry = self.log_entry(
-            &acting.who,
-            id,
-            Subject::District,
-            ActivityAction::Updated,
-            changes,
-            now,
-        );
-        self.commit(
-            ChangeSet::new()
-                .with(Op::UpdateDistrict {
-                    district: updated.clone(),
-                    expected,
-                })
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
-        Ok(updated)
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }
 

@@ -19,16 +19,22 @@ use super::districts::required_name;
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Every role of the district, by name. Any user of the district may read them.
+    #[tracing::instrument(level = "info", name = "directory::roles", skip_all, fields(command = "roles", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn roles(&self, actor: &Actor, district: DistrictId) -> Result<Vec<Role>, Error> {
-        self.load_district(district).await?;
-        self.acting(actor, district, self.now()).await?;
-        let mut roles = self.storage.roles(district).await?;
-        roles.sort_by_key(|r| Role::name_key(&r.name));
-        Ok(roles)
+        let result: Result<Vec<Role>, Error> = async move {
+            self.load_district(district).await?;
+            self.acting(actor, district, self.now()).await?;
+            let mut roles = self.storage.roles(district).await?;
+            roles.sort_by_key(|r| Role::name_key(&r.name));
+            Ok(roles)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Creates a custom role. Roles apply district-wide once granted, so the actor needs Manage
     /// Roles and every permission of the role district-wide.
+    #[tracing::instrument(level = "info", name = "directory::create_role", skip_all, fields(command = "create_role", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn create_role(
         &self,
         actor: &Actor,
@@ -36,55 +42,60 @@ impl<S: Storage + ?Sized> Directory<S> {
         name: &str,
         permissions: PermissionSet,
     ) -> Result<Role, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
-        require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
-        let name =
-            required_name(name).map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
-        let roles = self.storage.roles(district).await?;
-        if roles
-            .iter()
-            .any(|r| Role::name_key(&r.name) == Role::name_key(&name))
-        {
-            return Err(Error::invalid_field(
-                Entity::Role,
-                InvalidValue::new(
-                    ValidationCode::Taken,
-                    format!("a role named '{name}' already exists"),
-                )
-                .at("name"),
-            ));
+        let result: Result<Role, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, _) = self.acting(actor, district, now).await?;
+            require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
+            let name = required_name(name)
+                .map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
+            let roles = self.storage.roles(district).await?;
+            if roles
+                .iter()
+                .any(|r| Role::name_key(&r.name) == Role::name_key(&name))
+            {
+                return Err(Error::invalid_field(
+                    Entity::Role,
+                    InvalidValue::new(
+                        ValidationCode::Taken,
+                        format!("a role named '{name}' already exists"),
+                    )
+                    .at("name"),
+                ));
+            }
+            let role = Role {
+                id: RoleId::from_uuid(self.ids.next_uuid()),
+                district,
+                name,
+                permissions,
+                preset: None,
+                created_at: now,
+                version: Version::FIRST,
+            };
+            let change = field("permissions", None, Some(permissions.to_string()));
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::Role(role.id),
+                ActivityAction::Created,
+                vec![change],
+                now,
+            );
+            self.commit(
+                serialize_authz_change(&district_row)
+                    .with(Op::InsertRole(role.clone()))
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await?;
+            Ok(role)
         }
-        let role = Role {
-            id: RoleId::from_uuid(self.ids.next_uuid()),
-            district,
-            name,
-            permissions,
-            preset: None,
-            created_at: now,
-            version: Version::FIRST,
-        };
-        let change = field("permissions", None, Some(permissions.to_string()));
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::Role(role.id),
-            ActivityAction::Created,
-            vec![change],
-            now,
-        );
-        self.commit(
-            serialize_authz_change(&district_row)
-                .with(Op::InsertRole(role.clone()))
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
-        Ok(role)
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Replaces a role's permissions. The actor needs Manage Roles and every permission the role
     /// had or will have, district-wide. The System Administrator preset cannot be edited.
+    #[tracing::instrument(level = "info", name = "directory::set_role_permissions", skip_all, fields(command = "set_role_permissions", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn set_role_permissions(
         &self,
         actor: &Actor,
@@ -93,6 +104,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         permissions: PermissionSet,
     ) -> Result<Role, Error> {
+        let result: Result<Role, Error> = async move {
         let now = self.now();
         let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district, now).await?;
@@ -145,11 +157,15 @@ impl<S: Storage + ?Sized> Directory<S> {
         )
         .await?;
         Ok(updated)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Gives `holder` the role over `scope`. The actor must see the holder, and hold Manage
     /// Roles and every permission of the role over the whole scope: nobody grants more than
     /// they hold.
+    #[tracing::instrument(level = "info", name = "directory::grant_role", skip_all, fields(command = "grant_role", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn grant_role(
         &self,
         actor: &Actor,
@@ -158,140 +174,159 @@ impl<S: Storage + ?Sized> Directory<S> {
         role: RoleId,
         scope: Scope,
     ) -> Result<Grant, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let holder = acting.see(self.load_user(district, holder).await?)?;
-        let role = self.load_role(district, role).await?;
-        check_scope(&scope, &tree)?;
-        self.require_covers(&acting, &holder, &tree).await?;
-        require_over(
-            &acting,
-            role.permissions.with(Permission::ManageRoles),
-            &scope,
-        )?;
-        let existing = self.storage.grants(district, Some(holder.id)).await?;
-        if existing
-            .iter()
-            .any(|g| g.role == role.id && g.scope == scope)
-        {
-            return Err(Error::invalid_field(
-                Entity::Grant,
-                InvalidValue::new(
-                    ValidationCode::Taken,
-                    format!(
-                        "{} already holds {} over {}",
-                        holder.details.name.display(),
-                        role.name,
-                        describe_scope(&scope, &tree)
-                    ),
-                )
-                .at("role"),
-            ));
+        let result: Result<Grant, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let holder = acting.see(self.load_user(district, holder).await?)?;
+            let role = self.load_role(district, role).await?;
+            check_scope(&scope, &tree)?;
+            self.require_covers(&acting, &holder, &tree).await?;
+            require_over(
+                &acting,
+                role.permissions.with(Permission::ManageRoles),
+                &scope,
+            )?;
+            let existing = self.storage.grants(district, Some(holder.id)).await?;
+            if existing
+                .iter()
+                .any(|g| g.role == role.id && g.scope == scope)
+            {
+                return Err(Error::invalid_field(
+                    Entity::Grant,
+                    InvalidValue::new(
+                        ValidationCode::Taken,
+                        format!(
+                            "{} already holds {} over {}",
+                            holder.details.name.display(),
+                            role.name,
+                            describe_scope(&scope, &tree)
+                        ),
+                    )
+                    .at("role"),
+                ));
+            }
+            let grant = Grant {
+                id: GrantId::from_uuid(self.ids.next_uuid()),
+                district,
+                holder: holder.id,
+                role: role.id,
+                scope,
+                granted_by: acting.who.user,
+                granted_at: now,
+                version: Version::FIRST,
+            };
+            let change = field(
+                "grants",
+                None,
+                Some(describe_grant(&role, &grant.scope, &tree)),
+            );
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::User(holder.id),
+                ActivityAction::Granted,
+                vec![change],
+                now,
+            );
+            self.commit(
+                serialize_authz_change(&district_row)
+                    .with(Op::InsertGrant(grant.clone()))
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await?;
+            Ok(grant)
         }
-        let grant = Grant {
-            id: GrantId::from_uuid(self.ids.next_uuid()),
-            district,
-            holder: holder.id,
-            role: role.id,
-            scope,
-            granted_by: acting.who.user,
-            granted_at: now,
-            version: Version::FIRST,
-        };
-        let change = field(
-            "grants",
-            None,
-            Some(describe_grant(&role, &grant.scope, &tree)),
-        );
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::User(holder.id),
-            ActivityAction::Granted,
-            vec![change],
-            now,
-        );
-        self.commit(
-            serialize_authz_change(&district_row)
-                .with(Op::InsertGrant(grant.clone()))
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
-        Ok(grant)
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Takes a grant away. The actor needs what granting it would need. The last active System
     /// Administrator of a district keeps their grant.
+    #[tracing::instrument(level = "info", name = "directory::revoke_grant", skip_all, fields(command = "revoke_grant", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn revoke_grant(
         &self,
         actor: &Actor,
         district: DistrictId,
         id: GrantId,
     ) -> Result<(), Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let grant = self
-            .storage
-            .grants(district, None)
-            .await?
-            .into_iter()
-            .find(|g| g.id == id)
-            .ok_or_else(|| Error::not_found(Entity::Grant, id))?;
-        let holder = self
-            .load_user(district, grant.holder)
-            .await
-            .and_then(|u| acting.see(u))
-            .map_err(|_| Error::not_found(Entity::Grant, id))?;
-        let role = self.load_role(district, grant.role).await?;
-        require_over(
-            &acting,
-            role.permissions.with(Permission::ManageRoles),
-            &grant.scope,
-        )?;
-        self.require_covers(&acting, &holder, &tree).await?;
-        // Every grant change bumps the district version below, so the guard's own bump is
-        // not needed here.
-        self.refuse_removing_last_system_administrator(district, holder.id, Some(grant.id), now)
+        let result: Result<(), Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let grant = self
+                .storage
+                .grants(district, None)
+                .await?
+                .into_iter()
+                .find(|g| g.id == id)
+                .ok_or_else(|| Error::not_found(Entity::Grant, id))?;
+            let holder = self
+                .load_user(district, grant.holder)
+                .await
+                .and_then(|u| acting.see(u))
+                .map_err(|_| Error::not_found(Entity::Grant, id))?;
+            let role = self.load_role(district, grant.role).await?;
+            require_over(
+                &acting,
+                role.permissions.with(Permission::ManageRoles),
+                &grant.scope,
+            )?;
+            self.require_covers(&acting, &holder, &tree).await?;
+            // Every grant change bumps the district version below, so the guard's own bump is
+            // not needed here.
+            self.refuse_removing_last_system_administrator(
+                district,
+                holder.id,
+                Some(grant.id),
+                now,
+            )
             .await?;
-        let change = field(
-            "grants",
-            Some(describe_grant(&role, &grant.scope, &tree)),
-            None,
-        );
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::User(holder.id),
-            ActivityAction::Revoked,
-            vec![change],
-            now,
-        );
-        self.commit(
-            serialize_authz_change(&district_row)
-                .with(Op::DeleteGrant {
-                    district,
-                    id,
-                    expected: grant.version,
-                })
-                .with(Op::AppendActivity(entry)),
-        )
-        .await
+            let change = field(
+                "grants",
+                Some(describe_grant(&role, &grant.scope, &tree)),
+                None,
+            );
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::User(holder.id),
+                ActivityAction::Revoked,
+                vec![change],
+                now,
+            );
+            self.commit(
+                serialize_authz_change(&district_row)
+                    .with(Op::DeleteGrant {
+                        district,
+                        id,
+                        expected: grant.version,
+                    })
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// The grants `holder` holds, for an actor who may see the holder.
+    #[tracing::instrument(level = "info", name = "directory::grants_of", skip_all, fields(command = "grants_of", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn grants_of(
         &self,
         actor: &Actor,
         district: DistrictId,
         holder: UserId,
     ) -> Result<Vec<Grant>, Error> {
-        let (acting, _) = self.acting(actor, district, self.now()).await?;
-        let holder = acting.see(self.load_user(district, holder).await?)?;
-        let mut grants = self.storage.grants(district, Some(holder.id)).await?;
-        grants.sort_by_key(|g| (g.granted_at, g.id));
-        Ok(grants)
+        let result: Result<Vec<Grant>, Error> = async move {
+            let (acting, _) = self.acting(actor, district, self.now()).await?;
+            let holder = acting.see(self.load_user(district, holder).await?)?;
+            let mut grants = self.storage.grants(district, Some(holder.id)).await?;
+            grants.sort_by_key(|g| (g.granted_at, g.id));
+            Ok(grants)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Refuses a change that would leave the district without an active, allowed user holding

@@ -15,6 +15,7 @@ mod passwords;
 pub mod profile;
 mod records;
 mod search;
+mod traced;
 mod user_validation;
 mod users;
 

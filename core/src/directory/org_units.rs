@@ -66,76 +66,87 @@ impl NewOrgUnit {
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Adds an org unit to a district's tree.
+    #[tracing::instrument(level = "info", name = "directory::create_org_unit", skip_all, fields(command = "create_org_unit", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn create_org_unit(
         &self,
         actor: &Actor,
         district: DistrictId,
         new: NewOrgUnit,
     ) -> Result<OrgUnit, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        require_manage_at(&acting, new.parent)?;
-        let mut errors = ValidationErrors::new();
-        let name = errors.check("name", required_name(&new.name));
-        let code = match &new.code {
-            Some(code) => errors.check("code", unit_code(code, &tree)).flatten(),
-            None => None,
-        };
-        if let Some(parent) = new.parent
-            && !tree.contains(parent)
-        {
-            errors.push(unknown_parent(parent));
-        }
-        let Some(name) = name else {
-            return Err(Error::invalid(Entity::OrgUnit, errors));
-        };
-        errors
-            .into_result()
-            .map_err(|e| Error::invalid(Entity::OrgUnit, e))?;
+        let result: Result<OrgUnit, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            require_manage_at(&acting, new.parent)?;
+            let mut errors = ValidationErrors::new();
+            let name = errors.check("name", required_name(&new.name));
+            let code = match &new.code {
+                Some(code) => errors.check("code", unit_code(code, &tree)).flatten(),
+                None => None,
+            };
+            if let Some(parent) = new.parent
+                && !tree.contains(parent)
+            {
+                errors.push(unknown_parent(parent));
+            }
+            let Some(name) = name else {
+                return Err(Error::invalid(Entity::OrgUnit, errors));
+            };
+            errors
+                .into_result()
+                .map_err(|e| Error::invalid(Entity::OrgUnit, e))?;
 
-        let unit = OrgUnit {
-            id: OrgUnitId::from_uuid(self.ids.next_uuid()),
-            district,
-            parent: new.parent,
-            name,
-            code,
-            kind: new.kind,
-            created_at: now,
-            version: Version::FIRST,
-        };
-        let fields = vec![
-            change("name", None, Some(unit.name.clone())),
-            change("code", None, unit.code.clone()),
-            change("kind", None, Some(unit.kind.to_string())),
-            change("parent", None, unit.parent.map(|p| tree.path(p))),
-        ];
-        let fields = fields.into_iter().filter(|c| c.new.is_some()).collect();
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::OrgUnit(unit.id),
-            ActivityAction::Created,
-            fields,
-            now,
-        );
-        self.commit(
-            serialize_authz_change(&district_row)
-                .with(Op::InsertOrgUnit(unit.clone()))
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
-        Ok(unit)
+            let unit = OrgUnit {
+                id: OrgUnitId::from_uuid(self.ids.next_uuid()),
+                district,
+                parent: new.parent,
+                name,
+                code,
+                kind: new.kind,
+                created_at: now,
+                version: Version::FIRST,
+            };
+            let fields = vec![
+                change("name", None, Some(unit.name.clone())),
+                change("code", None, unit.code.clone()),
+                change("kind", None, Some(unit.kind.to_string())),
+                change("parent", None, unit.parent.map(|p| tree.path(p))),
+            ];
+            let fields = fields.into_iter().filter(|c| c.new.is_some()).collect();
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::OrgUnit(unit.id),
+                ActivityAction::Created,
+                fields,
+                now,
+            );
+            self.commit(
+                serialize_authz_change(&district_row)
+                    .with(Op::InsertOrgUnit(unit.clone()))
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await?;
+            Ok(unit)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Every org unit of a district, as a tree. Any user of the district may read it.
+    #[tracing::instrument(level = "info", name = "directory::org_tree", skip_all, fields(command = "org_tree", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn org_tree(&self, actor: &Actor, district: DistrictId) -> Result<OrgTree, Error> {
-        self.load_district(district).await?;
-        let (_, tree) = self.acting(actor, district, self.now()).await?;
-        Ok(tree)
+        let result: Result<OrgTree, Error> = async move {
+            self.load_district(district).await?;
+            let (_, tree) = self.acting(actor, district, self.now()).await?;
+            Ok(tree)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Renames an org unit. `expected` is the version the caller read.
+    #[tracing::instrument(level = "info", name = "directory::rename_org_unit", skip_all, fields(command = "rename_org_unit", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn rename_org_unit(
         &self,
         actor: &Actor,
@@ -144,37 +155,42 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         name: &str,
     ) -> Result<OrgUnit, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let current = load_unit(&tree, id)?;
-        require_manage_at(&acting, Some(id))?;
-        check_version(Entity::OrgUnit, id, expected, current.version)?;
-        let name =
-            required_name(name).map_err(|e| Error::invalid_field(Entity::OrgUnit, e.at("name")))?;
-        if name == current.name {
-            return Ok(current);
+        let result: Result<OrgUnit, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let current = load_unit(&tree, id)?;
+            require_manage_at(&acting, Some(id))?;
+            check_version(Entity::OrgUnit, id, expected, current.version)?;
+            let name = required_name(name)
+                .map_err(|e| Error::invalid_field(Entity::OrgUnit, e.at("name")))?;
+            if name == current.name {
+                return Ok(current);
+            }
+            let field = change("name", Some(current.name.clone()), Some(name.clone()));
+            let updated = OrgUnit {
+                name,
+                version: expected.next(),
+                ..current
+            };
+            self.write_unit(
+                &district_row,
+                &acting.who,
+                updated,
+                expected,
+                ActivityAction::Updated,
+                field,
+                now,
+            )
+            .await
         }
-        let field = change("name", Some(current.name.clone()), Some(name.clone()));
-        let updated = OrgUnit {
-            name,
-            version: expected.next(),
-            ..current
-        };
-        self.write_unit(
-            &district_row,
-            &acting.who,
-            updated,
-            expected,
-            ActivityAction::Updated,
-            field,
-            now,
-        )
-        .await
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Moves an org unit (and everything below it) under `new_parent`, or directly under the
     /// district with `None`. A unit cannot move under itself or its own descendants.
+    #[tracing::instrument(level = "info", name = "directory::move_org_unit", skip_all, fields(command = "move_org_unit", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn move_org_unit(
         &self,
         actor: &Actor,
@@ -183,56 +199,61 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         new_parent: Option<OrgUnitId>,
     ) -> Result<OrgUnit, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let current = load_unit(&tree, id)?;
-        require_manage_at(&acting, Some(id))?;
-        require_manage_at(&acting, new_parent)?;
-        check_version(Entity::OrgUnit, id, expected, current.version)?;
-        if let Some(parent) = new_parent {
-            if !tree.contains(parent) {
-                return Err(Error::invalid_field(
-                    Entity::OrgUnit,
-                    unknown_parent(parent),
-                ));
+        let result: Result<OrgUnit, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let current = load_unit(&tree, id)?;
+            require_manage_at(&acting, Some(id))?;
+            require_manage_at(&acting, new_parent)?;
+            check_version(Entity::OrgUnit, id, expected, current.version)?;
+            if let Some(parent) = new_parent {
+                if !tree.contains(parent) {
+                    return Err(Error::invalid_field(
+                        Entity::OrgUnit,
+                        unknown_parent(parent),
+                    ));
+                }
+                if tree.is_within(parent, id) {
+                    return Err(Error::invalid_field(
+                        Entity::OrgUnit,
+                        InvalidValue::new(
+                            ValidationCode::Cycle,
+                            format!(
+                                "'{}' cannot move under '{}', which is inside it",
+                                current.name,
+                                tree.path(parent)
+                            ),
+                        )
+                        .at("parent"),
+                    ));
+                }
             }
-            if tree.is_within(parent, id) {
-                return Err(Error::invalid_field(
-                    Entity::OrgUnit,
-                    InvalidValue::new(
-                        ValidationCode::Cycle,
-                        format!(
-                            "'{}' cannot move under '{}', which is inside it",
-                            current.name,
-                            tree.path(parent)
-                        ),
-                    )
-                    .at("parent"),
-                ));
+            if new_parent == current.parent {
+                return Ok(current);
             }
+            let path = |p: Option<OrgUnitId>| {
+                Some(p.map_or_else(|| "(district)".into(), |p| tree.path(p)))
+            };
+            let field = change("parent", path(current.parent), path(new_parent));
+            let updated = OrgUnit {
+                parent: new_parent,
+                version: expected.next(),
+                ..current
+            };
+            self.write_unit(
+                &district_row,
+                &acting.who,
+                updated,
+                expected,
+                ActivityAction::Moved,
+                field,
+                now,
+            )
+            .await
         }
-        if new_parent == current.parent {
-            return Ok(current);
-        }
-        let path =
-            |p: Option<OrgUnitId>| Some(p.map_or_else(|| "(district)".into(), |p| tree.path(p)));
-        let field = change("parent", path(current.parent), path(new_parent));
-        let updated = OrgUnit {
-            parent: new_parent,
-            version: expected.next(),
-            ..current
-        };
-        self.write_unit(
-            &district_row,
-            &acting.who,
-            updated,
-            expected,
-            ActivityAction::Moved,
-            field,
-            now,
-        )
-        .await
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Writes a changed unit. Like role and grant changes, it moves the district's version: a

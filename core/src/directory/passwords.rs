@@ -61,6 +61,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
     /// # }
     /// ```
+    #[tracing::instrument(level = "info", name = "directory::set_password", skip_all, fields(command = "set_password", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn set_password(
         &self,
         actor: &Actor,
@@ -69,24 +70,28 @@ impl<S: Storage + ?Sized> Directory<S> {
         password: &Password,
         must_change: bool,
     ) -> Result<(), Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let target = acting.see(self.load_user(district, user).await?)?;
-        acting.require(Permission::EditUsers, &target)?;
-        self.require_covers(&acting, &target, &tree).await?;
-        refuse_if_sso_only(&district_row)?;
-        let what = if must_change { "temporary" } else { "set" };
-        self.store_password(
-            &acting.who,
-            district,
-            user,
-            password,
-            must_change,
-            what,
-            now,
-        )
-        .await
+        let result: Result<(), Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let target = acting.see(self.load_user(district, user).await?)?;
+            acting.require(Permission::EditUsers, &target)?;
+            self.require_covers(&acting, &target, &tree).await?;
+            refuse_if_sso_only(&district_row)?;
+            let what = if must_change { "temporary" } else { "set" };
+            self.store_password(
+                &acting.who,
+                district,
+                user,
+                password,
+                must_change,
+                what,
+                now,
+            )
+            .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Changes the acting user's own password after checking their current one; the new
@@ -126,6 +131,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
     /// # }
     /// ```
+    #[tracing::instrument(level = "info", name = "directory::change_own_password", skip_all, fields(command = "change_own_password", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn change_own_password(
         &self,
         actor: &Actor,
@@ -133,34 +139,38 @@ impl<S: Storage + ?Sized> Directory<S> {
         current: &str,
         new: &Password,
     ) -> Result<(), Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        refuse_if_sso_only(&district_row)?;
-        let Some(user) = actor
-            .user_id()
-            .filter(|_| actor.district() == Some(district))
-        else {
-            return Err(Error::refused(
-                Refusal::SignInFailed,
-                "only a signed-in user can change their own password",
-            ));
-        };
-        let (acting, _) = self.acting(actor, district, now).await?;
-        let me = self.load_user(district, user).await?;
-        let stored = self.storage.password_credential(district, user).await?;
-        let matches = match &stored {
-            Some(credential) => self.hashing.verify(&credential.hash, current).await,
-            None => false,
-        };
-        if !matches {
-            return Err(Error::refused(
-                Refusal::SignInFailed,
-                "the current password is not right; nothing was changed",
-            ));
+        let result: Result<(), Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            refuse_if_sso_only(&district_row)?;
+            let Some(user) = actor
+                .user_id()
+                .filter(|_| actor.district() == Some(district))
+            else {
+                return Err(Error::refused(
+                    Refusal::SignInFailed,
+                    "only a signed-in user can change their own password",
+                ));
+            };
+            let (acting, _) = self.acting(actor, district, now).await?;
+            let me = self.load_user(district, user).await?;
+            let stored = self.storage.password_credential(district, user).await?;
+            let matches = match &stored {
+                Some(credential) => self.hashing.verify(&credential.hash, current).await,
+                None => false,
+            };
+            if !matches {
+                return Err(Error::refused(
+                    Refusal::SignInFailed,
+                    "the current password is not right; nothing was changed",
+                ));
+            }
+            self.refuse_if_blocked(&me, now)?;
+            self.store_password(&acting.who, district, user, new, false, "changed", now)
+                .await
         }
-        self.refuse_if_blocked(&me, now)?;
-        self.store_password(&acting.who, district, user, new, false, "changed", now)
-            .await
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Checks a sign-in by username or e-mail (either, regardless of case) and password.
@@ -205,34 +215,39 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
     /// # }
     /// ```
+    #[tracing::instrument(level = "info", name = "directory::verify_password", skip_all, fields(command = "verify_password", district = %district, outcome = tracing::field::Empty))]
     pub async fn verify_password(
         &self,
         district: DistrictId,
         login: &str,
         password: &str,
     ) -> Result<SignIn, Error> {
-        let district_row = self.load_district(district).await?;
-        refuse_if_sso_only(&district_row)?;
-        let user = self.user_by_login(district, login).await?;
-        let credential = match &user {
-            Some(user) => self.storage.password_credential(district, user.id).await?,
-            None => None,
-        };
-        let (Some(user), Some(credential)) = (user, credential) else {
-            // Spend the same time as a real check, so timing does not reveal the login.
-            if let Some(dummy) = dummy_hash() {
-                let _ = self.hashing.verify(dummy, password).await;
+        let result: Result<SignIn, Error> = async move {
+            let district_row = self.load_district(district).await?;
+            refuse_if_sso_only(&district_row)?;
+            let user = self.user_by_login(district, login).await?;
+            let credential = match &user {
+                Some(user) => self.storage.password_credential(district, user.id).await?,
+                None => None,
+            };
+            let (Some(user), Some(credential)) = (user, credential) else {
+                // Spend the same time as a real check, so timing does not reveal the login.
+                if let Some(dummy) = dummy_hash() {
+                    let _ = self.hashing.verify(dummy, password).await;
+                }
+                return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
+            };
+            if !self.hashing.verify(&credential.hash, password).await {
+                return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
             }
-            return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
-        };
-        if !self.hashing.verify(&credential.hash, password).await {
-            return Err(Error::refused(Refusal::SignInFailed, SIGN_IN_FAILED));
+            self.refuse_if_blocked(&user, self.now())?;
+            Ok(SignIn {
+                user: user.id,
+                must_change: credential.must_change,
+            })
         }
-        self.refuse_if_blocked(&user, self.now())?;
-        Ok(SignIn {
-            user: user.id,
-            must_change: credential.must_change,
-        })
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// `SignInBlocked` unless `user` is Active and may sign in at `now` (an expired lock no

@@ -269,6 +269,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Opens a user's profile: the tabs the actor may see, each history's first page of
     /// `page_size`. Opening a student's profile is recorded (who, when) unless the district
     /// turned that off; see [`Directory::profile_views`].
+    #[tracing::instrument(level = "info", name = "directory::profile", skip_all, fields(command = "profile", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn profile(
         &self,
         actor: &Actor,
@@ -276,39 +277,44 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         page_size: u32,
     ) -> Result<Profile, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
-        let user = acting.see(self.load_user(district, user).await?)?;
-        let actions = acting.authority.allowed_actions(&user);
-        let modules = district_row.settings.modules;
-        let counts = self.storage.record_counts(district, user.id).await?;
-        let mut tabs = Vec::new();
-        for kind in TabKind::ALL {
-            let has_data = kind.record_kind().is_none_or(|k| counts.of(k) > 0);
-            if !kind.visible(actions, modules, has_data) {
-                continue;
+        let result: Result<Profile, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, _) = self.acting(actor, district, now).await?;
+            let user = acting.see(self.load_user(district, user).await?)?;
+            let actions = acting.authority.allowed_actions(&user);
+            let modules = district_row.settings.modules;
+            let counts = self.storage.record_counts(district, user.id).await?;
+            let mut tabs = Vec::new();
+            for kind in TabKind::ALL {
+                let has_data = kind.record_kind().is_none_or(|k| counts.of(k) > 0);
+                if !kind.visible(actions, modules, has_data) {
+                    continue;
+                }
+                tabs.push(self.tab(kind, &user, actions, modules, page_size).await?);
             }
-            tabs.push(self.tab(kind, &user, actions, modules, page_size).await?);
+            for provider in self.tabs.iter() {
+                if !actions.contains(provider.permission()) {
+                    continue;
+                }
+                if let Some(content) = provider.render(&user).await? {
+                    tabs.push(Tab::Custom {
+                        key: provider.key().into(),
+                        title: provider.title().into(),
+                        content,
+                    });
+                }
+            }
+            self.record_view(&acting, &district_row, &user, "profile", now)
+                .await?;
+            Ok(Profile { user, tabs })
         }
-        for provider in self.tabs.iter() {
-            if !actions.contains(provider.permission()) {
-                continue;
-            }
-            if let Some(content) = provider.render(&user).await? {
-                tabs.push(Tab::Custom {
-                    key: provider.key().into(),
-                    title: provider.title().into(),
-                    content,
-                });
-            }
-        }
-        self.record_view(&acting, &district_row, &user, "profile", now)
-            .await?;
-        Ok(Profile { user, tabs })
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// A further page of one history tab, under the same rules as the profile.
+    #[tracing::instrument(level = "info", name = "directory::history", skip_all, fields(command = "history", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn history(
         &self,
         actor: &Actor,
@@ -318,20 +324,25 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<RecordCursor>,
         limit: u32,
     ) -> Result<Page<Record, RecordCursor>, Error> {
-        let (user, record_kind) = self
-            .history_access(actor, district, user, kind, kind.title())
-            .await?;
-        let query = RecordQuery {
-            user: user.id,
-            kind: record_kind,
-            open_only: false,
-            after,
-            limit,
-        };
-        Ok(self.storage.records(district, &query).await?)
+        let result: Result<Page<Record, RecordCursor>, Error> = async move {
+            let (user, record_kind) = self
+                .history_access(actor, district, user, kind, kind.title())
+                .await?;
+            let query = RecordQuery {
+                user: user.id,
+                kind: record_kind,
+                open_only: false,
+                after,
+                limit,
+            };
+            Ok(self.storage.records(district, &query).await?)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// One history tab as a CSV file (UTF-8 with BOM, formula-safe), every record in it.
+    #[tracing::instrument(level = "info", name = "directory::export_history_csv", skip_all, fields(command = "export_history_csv", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn export_history_csv(
         &self,
         actor: &Actor,
@@ -339,18 +350,23 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         kind: TabKind,
     ) -> Result<Vec<u8>, Error> {
-        let export = format!("{} (CSV export)", kind.title());
-        let (user, record_kind) = self
-            .history_access(actor, district, user, kind, &export)
-            .await?;
-        let records = self
-            .all_records(district, user.id, record_kind, false)
-            .await?;
-        let (header, rows) = super::export_rows::rows(record_kind, &records);
-        Ok(crate::export::csv_bytes(header, rows))
+        let result: Result<Vec<u8>, Error> = async move {
+            let export = format!("{} (CSV export)", kind.title());
+            let (user, record_kind) = self
+                .history_access(actor, district, user, kind, &export)
+                .await?;
+            let records = self
+                .all_records(district, user.id, record_kind, false)
+                .await?;
+            let (header, rows) = super::export_rows::rows(record_kind, &records);
+            Ok(crate::export::csv_bytes(header, rows))
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Who opened this student's profile, and when, newest first. Needs View Activity Log.
+    #[tracing::instrument(level = "info", name = "directory::profile_views", skip_all, fields(command = "profile_views", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn profile_views(
         &self,
         actor: &Actor,
@@ -359,46 +375,55 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<ActivityCursor>,
         limit: u32,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, Error> {
-        let (acting, _) = self.acting(actor, district, self.now()).await?;
-        let user = acting.see(self.load_user(district, user).await?)?;
-        acting.require(Permission::ViewActivityLog, &user)?;
-        let query = ActivityQuery {
-            subject: Subject::ProfileViews(user.id),
-            after,
-            limit,
-        };
-        Ok(self.storage.activity(district, &query).await?)
+        let result: Result<Page<ActivityEntry, ActivityCursor>, Error> = async move {
+            let (acting, _) = self.acting(actor, district, self.now()).await?;
+            let user = acting.see(self.load_user(district, user).await?)?;
+            acting.require(Permission::ViewActivityLog, &user)?;
+            let query = ActivityQuery {
+                subject: Subject::ProfileViews(user.id),
+                after,
+                limit,
+            };
+            Ok(self.storage.activity(district, &query).await?)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// The acting user's own view of their record: devices out, tickets, invoices and balance.
     /// Staff notes and the activity log are never part of it.
+    #[tracing::instrument(level = "info", name = "directory::self_view", skip_all, fields(command = "self_view", actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn self_view(&self, actor: &Actor) -> Result<SelfView, Error> {
-        let Some(me) = actor.user_id() else {
-            return Err(Error::not_found(Entity::User, "system actor"));
-        };
-        let district = actor
-            .district()
-            .ok_or_else(|| Error::not_found(Entity::User, me))?;
-        let user = self.load_user(district, me).await?;
-        // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
-        self.refuse_if_blocked(&user, self.now())?;
-        let current_checkouts = self
-            .all_records(district, me, RecordKind::Checkout, true)
-            .await?;
-        let tickets = self
-            .all_records(district, me, RecordKind::Ticket, false)
-            .await?;
-        let invoices = self
-            .all_records(district, me, RecordKind::Invoice, false)
-            .await?;
-        let balance = balance(&invoices);
-        Ok(SelfView {
-            user,
-            current_checkouts,
-            tickets,
-            invoices,
-            balance,
-        })
+        let result: Result<SelfView, Error> = async move {
+            let Some(me) = actor.user_id() else {
+                return Err(Error::not_found(Entity::User, "system actor"));
+            };
+            let district = actor
+                .district()
+                .ok_or_else(|| Error::not_found(Entity::User, me))?;
+            let user = self.load_user(district, me).await?;
+            // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
+            self.refuse_if_blocked(&user, self.now())?;
+            let current_checkouts = self
+                .all_records(district, me, RecordKind::Checkout, true)
+                .await?;
+            let tickets = self
+                .all_records(district, me, RecordKind::Ticket, false)
+                .await?;
+            let invoices = self
+                .all_records(district, me, RecordKind::Invoice, false)
+                .await?;
+            let balance = balance(&invoices);
+            Ok(SelfView {
+                user,
+                current_checkouts,
+                tickets,
+                invoices,
+                balance,
+            })
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     async fn tab(

@@ -130,47 +130,52 @@ impl<S: Storage + ?Sized> Directory<S> {
     ///
     /// Pass the page's `next` back as [`UserSearch::after`] for the next page; users added in
     /// between never make a page repeat or skip someone.
+    #[tracing::instrument(level = "info", name = "directory::search_users", skip_all, fields(command = "search_users", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn search_users(
         &self,
         actor: &Actor,
         district: DistrictId,
         search: &UserSearch,
     ) -> Result<Page<User, UserCursor>, Error> {
-        self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, self.now()).await?;
-        let scope = match acting.visible_units() {
-            Reach::District => None,
-            Reach::Units(units) => Some(units),
-            Reach::Nowhere => return Ok(Page::empty()),
-        };
-        let org_units = if search.org_units.is_empty() {
-            None
-        } else {
-            if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
-                return Err(Error::not_found(Entity::OrgUnit, unknown));
-            }
-            Some(tree.with_descendants(search.org_units.iter().copied()))
-        };
-        let text = search
-            .text
-            .as_deref()
-            .map(|t| t.trim().to_lowercase())
-            .filter(|t| !t.is_empty());
-        let statuses = search
-            .statuses
-            .clone()
-            .unwrap_or_else(|| [RecordStatus::Active, RecordStatus::Inactive].into());
-        let query = UserQuery {
-            text,
-            kind: search.kind,
-            grade: search.grade.clone(),
-            org_units,
-            scope,
-            statuses: Some(statuses),
-            access: search.access,
-            after: search.after.clone(),
-            limit: search.limit,
-        };
-        Ok(self.storage.search_users(district, &query).await?)
+        let result: Result<Page<User, UserCursor>, Error> = async move {
+            self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, self.now()).await?;
+            let scope = match acting.visible_units() {
+                Reach::District => None,
+                Reach::Units(units) => Some(units),
+                Reach::Nowhere => return Ok(Page::empty()),
+            };
+            let org_units = if search.org_units.is_empty() {
+                None
+            } else {
+                if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
+                    return Err(Error::not_found(Entity::OrgUnit, unknown));
+                }
+                Some(tree.with_descendants(search.org_units.iter().copied()))
+            };
+            let text = search
+                .text
+                .as_deref()
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty());
+            let statuses = search
+                .statuses
+                .clone()
+                .unwrap_or_else(|| [RecordStatus::Active, RecordStatus::Inactive].into());
+            let query = UserQuery {
+                text,
+                kind: search.kind,
+                grade: search.grade.clone(),
+                org_units,
+                scope,
+                statuses: Some(statuses),
+                access: search.access,
+                after: search.after.clone(),
+                limit: search.limit,
+            };
+            Ok(self.storage.search_users(district, &query).await?)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }

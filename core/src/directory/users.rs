@@ -27,82 +27,98 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Fails with [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) listing every problem
     /// (missing names, a grade the district does not use, an unknown org unit, a Local ID, e-mail
     /// or username another user has, ...).
+    #[tracing::instrument(level = "info", name = "directory::create_user", skip_all, fields(command = "create_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn create_user(
         &self,
         actor: &Actor,
         district: DistrictId,
         details: UserDetails,
     ) -> Result<User, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let details = normalize_details(details, &district_row, &tree)
-            .map_err(|e| Error::invalid(Entity::User, e))?;
-        require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
-        check_unique(&*self.storage, &acting, district, None, &details).await?;
+        let result: Result<User, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let details = normalize_details(details, &district_row, &tree)
+                .map_err(|e| Error::invalid(Entity::User, e))?;
+            require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
+            check_unique(&*self.storage, &acting, district, None, &details).await?;
 
-        let user = User {
-            id: UserId::from_uuid(self.ids.next_uuid()),
-            district,
-            details,
-            status: RecordStatus::Active,
-            access: Access::Allowed,
-            created_at: now,
-            updated_at: now,
-            version: Version::FIRST,
-            import_managed: false,
-        };
-        let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::User(user.id),
-            ActivityAction::Created,
-            changes,
-            now,
-        );
-        self.commit(
-            ChangeSet::new()
-                .with(Op::InsertUser(Box::new(user.clone())))
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
-        Ok(user)
+            let user = User {
+                id: UserId::from_uuid(self.ids.next_uuid()),
+                district,
+                details,
+                status: RecordStatus::Active,
+                access: Access::Allowed,
+                created_at: now,
+                updated_at: now,
+                version: Version::FIRST,
+                import_managed: false,
+            };
+            let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::User(user.id),
+                ActivityAction::Created,
+                changes,
+                now,
+            );
+            self.commit(
+                ChangeSet::new()
+                    .with(Op::InsertUser(Box::new(user.clone())))
+                    .with(Op::AppendActivity(entry)),
+            )
+            .await?;
+            Ok(user)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// The user with this id. Outside the actor's View Users reach the user is `NotFound`.
     /// Reading a student is recorded in the disclosure log, as opening their profile is.
+    #[tracing::instrument(level = "info", name = "directory::user", skip_all, fields(command = "user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn user(
         &self,
         actor: &Actor,
         district: DistrictId,
         id: UserId,
     ) -> Result<User, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
-        let user = acting.see(self.load_user(district, id).await?)?;
-        self.record_view(&acting, &district_row, &user, "user details", now)
-            .await?;
-        Ok(user)
+        let result: Result<User, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, _) = self.acting(actor, district, now).await?;
+            let user = acting.see(self.load_user(district, id).await?)?;
+            self.record_view(&acting, &district_row, &user, "user details", now)
+                .await?;
+            Ok(user)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// What the actor may do to this user: the permissions a UI turns into buttons.
+    #[tracing::instrument(level = "info", name = "directory::allowed_actions", skip_all, fields(command = "allowed_actions", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn allowed_actions(
         &self,
         actor: &Actor,
         district: DistrictId,
         id: UserId,
     ) -> Result<PermissionSet, Error> {
-        let (acting, _) = self.acting(actor, district, self.now()).await?;
-        let user = acting.see(self.load_user(district, id).await?)?;
-        Ok(acting.authority.allowed_actions(&user))
+        let result: Result<PermissionSet, Error> = async move {
+            let (acting, _) = self.acting(actor, district, self.now()).await?;
+            let user = acting.see(self.load_user(district, id).await?)?;
+            Ok(acting.authority.allowed_actions(&user))
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Replaces a user's details (needs Edit Users over the user, and over every org unit added
     /// or removed). `expected` is the version the caller read; if the user has changed since,
     /// nothing is written and the error is a [`Conflict`](crate::ErrorKind::Conflict).
     /// Unchanged details write nothing.
+    #[tracing::instrument(level = "info", name = "directory::update_user", skip_all, fields(command = "update_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -111,48 +127,53 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         details: UserDetails,
     ) -> Result<User, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let current = acting.see(self.load_user(district, id).await?)?;
-        acting.require(Permission::EditUsers, &current)?;
-        check_version(Entity::User, id, expected, current.version)?;
-        let details = normalize_details(details, &district_row, &tree)
-            .map_err(|e| Error::invalid(Entity::User, e))?;
-        let moved: BTreeSet<OrgUnitId> = current
-            .details
-            .org_units
-            .symmetric_difference(&details.org_units)
-            .copied()
-            .collect();
-        if !moved.is_empty() {
-            require_over_units(&acting, Permission::EditUsers, &moved)?;
-        }
-        if touches_account(&current.details, &details) {
-            self.require_covers(&acting, &current, &tree).await?;
-        }
-        check_unique(&*self.storage, &acting, district, Some(id), &details).await?;
+        let result: Result<User, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let current = acting.see(self.load_user(district, id).await?)?;
+            acting.require(Permission::EditUsers, &current)?;
+            check_version(Entity::User, id, expected, current.version)?;
+            let details = normalize_details(details, &district_row, &tree)
+                .map_err(|e| Error::invalid(Entity::User, e))?;
+            let moved: BTreeSet<OrgUnitId> = current
+                .details
+                .org_units
+                .symmetric_difference(&details.org_units)
+                .copied()
+                .collect();
+            if !moved.is_empty() {
+                require_over_units(&acting, Permission::EditUsers, &moved)?;
+            }
+            if touches_account(&current.details, &details) {
+                self.require_covers(&acting, &current, &tree).await?;
+            }
+            check_unique(&*self.storage, &acting, district, Some(id), &details).await?;
 
-        let changes = diff_fields(
-            &logged_fields(&current.details, &tree),
-            &logged_fields(&details, &tree),
-        );
-        self.write_user(
-            &acting.who,
-            current,
-            ActivityAction::Updated,
-            changes,
-            ChangeSet::new(),
-            |user| {
-                user.details = details;
-            },
-            now,
-        )
-        .await
+            let changes = diff_fields(
+                &logged_fields(&current.details, &tree),
+                &logged_fields(&details, &tree),
+            );
+            self.write_user(
+                &acting.who,
+                current,
+                ActivityAction::Updated,
+                changes,
+                ChangeSet::new(),
+                |user| {
+                    user.details = details;
+                },
+                now,
+            )
+            .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Sets a user's record status (Active, Inactive, Archived); needs Manage Users. The last
     /// active System Administrator of a district cannot be made inactive.
+    #[tracing::instrument(level = "info", name = "directory::set_status", skip_all, fields(command = "set_status", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn set_status(
         &self,
         actor: &Actor,
@@ -161,40 +182,45 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         status: RecordStatus,
     ) -> Result<User, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let current = acting.see(self.load_user(district, id).await?)?;
-        acting.require(Permission::ManageUsers, &current)?;
-        check_version(Entity::User, id, expected, current.version)?;
-        self.require_covers(&acting, &current, &tree).await?;
-        let guard = if status == RecordStatus::Active {
-            ChangeSet::new()
-        } else {
-            self.guard_last_system_administrator(&district_row, id, None, now)
-                .await?
-        };
-        let changes = vec![FieldChange {
-            field: "status".into(),
-            old: Some(current.status.to_string()),
-            new: Some(status.to_string()),
-        }];
-        self.write_user(
-            &acting.who,
-            current,
-            ActivityAction::StatusChanged,
-            changes,
-            guard,
-            |user| {
-                user.status = status;
-            },
-            now,
-        )
-        .await
+        let result: Result<User, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let current = acting.see(self.load_user(district, id).await?)?;
+            acting.require(Permission::ManageUsers, &current)?;
+            check_version(Entity::User, id, expected, current.version)?;
+            self.require_covers(&acting, &current, &tree).await?;
+            let guard = if status == RecordStatus::Active {
+                ChangeSet::new()
+            } else {
+                self.guard_last_system_administrator(&district_row, id, None, now)
+                    .await?
+            };
+            let changes = vec![FieldChange {
+                field: "status".into(),
+                old: Some(current.status.to_string()),
+                new: Some(status.to_string()),
+            }];
+            self.write_user(
+                &acting.who,
+                current,
+                ActivityAction::StatusChanged,
+                changes,
+                guard,
+                |user| {
+                    user.status = status;
+                },
+                now,
+            )
+            .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Sets whether a user may sign in (Allowed, Suspended, Locked); needs Manage Users. The
     /// last active System Administrator of a district cannot be suspended or locked.
+    #[tracing::instrument(level = "info", name = "directory::set_access", skip_all, fields(command = "set_access", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn set_access(
         &self,
         actor: &Actor,
@@ -203,36 +229,40 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         access: Access,
     ) -> Result<User, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let current = acting.see(self.load_user(district, id).await?)?;
-        acting.require(Permission::ManageUsers, &current)?;
-        check_version(Entity::User, id, expected, current.version)?;
-        self.require_covers(&acting, &current, &tree).await?;
-        let guard = if access == Access::Allowed {
-            ChangeSet::new()
-        } else {
-            self.guard_last_system_administrator(&district_row, id, None, now)
-                .await?
-        };
-        let changes = vec![FieldChange {
-            field: "access".into(),
-            old: Some(current.access.to_string()),
-            new: Some(access.to_string()),
-        }];
-        self.write_user(
-            &acting.who,
-            current,
-            ActivityAction::AccessChanged,
-            changes,
-            guard,
-            |user| {
-                user.access = access;
-            },
-            now,
-        )
-        .await
+        let result: Result<User, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let current = acting.see(self.load_user(district, id).await?)?;
+            acting.require(Permission::ManageUsers, &current)?;
+            check_version(Entity::User, id, expected, current.version)?;
+            self.require_covers(&acting, &current, &tree).await?;
+            let guard = if access == Access::Allowed {
+                ChangeSet::new()
+            } else {
+                self.guard_last_system_administrator(&district_row, id, None, now)
+                    .await?
+            };
+            let changes = vec![FieldChange {
+                field: "access".into(),
+                old: Some(current.access.to_string()),
+                new: Some(access.to_string()),
+            }];
+            self.write_user(
+                &acting.who,
+                current,
+                ActivityAction::AccessChanged,
+                changes,
+                guard,
+                |user| {
+                    user.access = access;
+                },
+                now,
+            )
+            .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// One page of a user's activity log, newest first; needs View Activity Log.
@@ -241,6 +271,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// reader who may see that record's tab (its permission over the user, its module on);
     /// others see that a change happened, by whom and when
     /// ([`details_hidden`](crate::ActivityEntry::details_hidden)).
+    #[tracing::instrument(level = "info", name = "directory::user_activity", skip_all, fields(command = "user_activity", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn user_activity(
         &self,
         actor: &Actor,
@@ -249,26 +280,30 @@ impl<S: Storage + ?Sized> Directory<S> {
         after: Option<ActivityCursor>,
         limit: u32,
     ) -> Result<Page<crate::ActivityEntry, ActivityCursor>, Error> {
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, self.now()).await?;
-        let user = acting.see(self.load_user(district, id).await?)?;
-        acting.require(Permission::ViewActivityLog, &user)?;
-        let query = ActivityQuery {
-            subject: Subject::User(id),
-            after,
-            limit,
-        };
-        let mut page = self.storage.activity(district, &query).await?;
-        let actions = acting.authority.allowed_actions(&user);
-        let modules = district_row.settings.modules;
-        for entry in &mut page.items {
-            if let Some(kind) = entry.record
-                && !TabKind::for_record(kind).visible(actions, modules, true)
-            {
-                entry.hide_details();
+        let result: Result<Page<crate::ActivityEntry, ActivityCursor>, Error> = async move {
+            let district_row = self.load_district(district).await?;
+            let (acting, _) = self.acting(actor, district, self.now()).await?;
+            let user = acting.see(self.load_user(district, id).await?)?;
+            acting.require(Permission::ViewActivityLog, &user)?;
+            let query = ActivityQuery {
+                subject: Subject::User(id),
+                after,
+                limit,
+            };
+            let mut page = self.storage.activity(district, &query).await?;
+            let actions = acting.authority.allowed_actions(&user);
+            let modules = district_row.settings.modules;
+            for entry in &mut page.items {
+                if let Some(kind) = entry.record
+                    && !TabKind::for_record(kind).visible(actions, modules, true)
+                {
+                    entry.hide_details();
+                }
             }
+            Ok(page)
         }
-        Ok(page)
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     pub(super) async fn load_user(&self, district: DistrictId, id: UserId) -> Result<User, Error> {

@@ -94,6 +94,7 @@ pub struct ImportOutcome {
 impl<S: Storage + ?Sized> Directory<S> {
     /// Plans an import of `data` into `district` without writing anything: the dry run.
     /// Needs Import Users (over the buildings of every row; district-wide for a sync).
+    #[tracing::instrument(level = "info", name = "directory::plan_import", skip_all, fields(command = "plan_import", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn plan_import(
         &self,
         actor: &Actor,
@@ -101,11 +102,16 @@ impl<S: Storage + ?Sized> Directory<S> {
         data: &ImportData,
         options: &ImportOptions,
     ) -> Result<ImportPlan, Error> {
-        self.plan_import_with_progress(actor, district, data, options, &|_| {})
-            .await
+        let result: Result<ImportPlan, Error> = async move {
+            self.plan_import_with_progress(actor, district, data, options, &|_| {})
+                .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// [`Directory::plan_import`], reporting progress.
+    #[tracing::instrument(level = "info", name = "directory::plan_import_with_progress", skip_all, fields(command = "plan_import_with_progress", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn plan_import_with_progress(
         &self,
         actor: &Actor,
@@ -114,30 +120,34 @@ impl<S: Storage + ?Sized> Directory<S> {
         options: &ImportOptions,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportPlan, Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        if options.sync {
-            acting.require_district(Permission::ImportUsers)?;
-        } else if matches!(
-            acting.authority.reach(Permission::ImportUsers),
-            crate::Reach::Nowhere
-        ) {
-            return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
+        let result: Result<ImportPlan, Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            if options.sync {
+                acting.require_district(Permission::ImportUsers)?;
+            } else if matches!(
+                acting.authority.reach(Permission::ImportUsers),
+                crate::Reach::Nowhere
+            ) {
+                return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
+            }
+            let users = self.all_users(district, progress).await?;
+            let roles = self.storage.roles(district).await?;
+            let grants = self.storage.grants(district, None).await?;
+            let current = plan::Current {
+                district: &district_row,
+                tree: &tree,
+                roles: &roles,
+                users: &users,
+                grants: &grants,
+                authority: &acting.authority,
+                now,
+            };
+            Ok(plan::plan(data, &current, options, progress))
         }
-        let users = self.all_users(district, progress).await?;
-        let roles = self.storage.roles(district).await?;
-        let grants = self.storage.grants(district, None).await?;
-        let current = plan::Current {
-            district: &district_row,
-            tree: &tree,
-            roles: &roles,
-            users: &users,
-            grants: &grants,
-            authority: &acting.authority,
-            now,
-        };
-        Ok(plan::plan(data, &current, options, progress))
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Applies a plan in one atomic write. Refused when the plan has errors, or a guard holds
@@ -154,6 +164,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// A sync plan (`ImportOptions::sync`) is refused with [`Refusal::SyncNeedsLease`]: it
     /// deactivates whoever the file leaves out, so it runs only under the district's sync lease,
     /// through [`Directory::apply_sync`].
+    #[tracing::instrument(level = "info", name = "directory::apply_import", skip_all, fields(command = "apply_import", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn apply_import(
         &self,
         actor: &Actor,
@@ -162,6 +173,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         approval: Approval,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportOutcome, Error> {
+        let result: Result<ImportOutcome, Error> = async move {
         if plan.is_sync() {
             return Err(Error::refused(
                 Refusal::SyncNeedsLease,
@@ -170,6 +182,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         self.apply_plan(actor, district, plan, approval, None, progress)
             .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// [`Directory::apply_import`], fenced by `lease` when one is given: it is renewed just

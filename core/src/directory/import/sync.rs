@@ -60,6 +60,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// [`LeaseLost`](crate::StorageErrorKind::LeaseLost)).
     ///
     /// A lease for another name is refused with [`Refusal::SyncNeedsLease`].
+    #[tracing::instrument(level = "info", name = "directory::apply_sync", skip_all, fields(command = "apply_sync", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn apply_sync(
         &self,
         actor: &Actor,
@@ -69,6 +70,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         lease: HeldLease<'_>,
         progress: &(dyn Fn(ImportProgress) + Sync),
     ) -> Result<ImportOutcome, Error> {
+        let result: Result<ImportOutcome, Error> = async move {
         let wanted = Lease::sync_name(district);
         if lease.lease.name != wanted {
             return Err(Error::refused(
@@ -81,5 +83,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         self.apply_plan(actor, district, plan, approval, Some(&lease), progress)
             .await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }

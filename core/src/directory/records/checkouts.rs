@@ -35,6 +35,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Hands a device to a user. Needs Checkout Device; the user must be Active and, unless the
     /// district relaxed the rules (then the receipt carries warnings), have signed the AUP and
     /// paid the device fee. A device cannot be out twice.
+    #[tracing::instrument(level = "info", name = "directory::checkout_device", skip_all, fields(command = "checkout_device", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn checkout_device(
         &self,
         actor: &Actor,
@@ -42,6 +43,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         checkout: NewCheckout,
     ) -> Result<CheckoutReceipt, Error> {
+        let result: Result<CheckoutReceipt, Error> = async move {
         let now = self.now();
         let need = Need::create(Permission::CheckoutDevice, Module::Checkouts);
         let ctx = self
@@ -98,10 +100,14 @@ impl<S: Storage + ?Sized> Directory<S> {
         });
         let record = self.write_new_record(&ctx, body, "checkout", now).await?;
         Ok(CheckoutReceipt { record, warnings })
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 
     /// Records a device's return. `expected` is the checkout's version as the caller read it;
     /// a stale one is a conflict.
+    #[tracing::instrument(level = "info", name = "directory::check_in_device", skip_all, fields(command = "check_in_device", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn check_in_device(
         &self,
         actor: &Actor,
@@ -110,23 +116,27 @@ impl<S: Storage + ?Sized> Directory<S> {
         expected: Version,
         condition: Option<String>,
     ) -> Result<Record, Error> {
-        let now = self.now();
-        let need = Need::edit(Permission::CheckoutDevice, Module::Checkouts);
-        let (ctx, record) = self
-            .existing_record(actor, district, checkout, expected, need, now)
-            .await?;
-        let RecordBody::Checkout(mut body) = record.body.clone() else {
-            return Err(Error::not_found(Entity::Record, checkout));
-        };
-        if !body.is_out() {
-            return Err(Error::refused(
-                Refusal::AlreadyCheckedIn,
-                format!("device '{}' was already checked in", body.device.asset_tag),
-            ));
+        let result: Result<Record, Error> = async move {
+            let now = self.now();
+            let need = Need::edit(Permission::CheckoutDevice, Module::Checkouts);
+            let (ctx, record) = self
+                .existing_record(actor, district, checkout, expected, need, now)
+                .await?;
+            let RecordBody::Checkout(mut body) = record.body.clone() else {
+                return Err(Error::not_found(Entity::Record, checkout));
+            };
+            if !body.is_out() {
+                return Err(Error::refused(
+                    Refusal::AlreadyCheckedIn,
+                    format!("device '{}' was already checked in", body.device.asset_tag),
+                ));
+            }
+            body.checked_in_at = Some(now);
+            body.condition_in = optional_text("condition", condition)?;
+            self.write_record_update(&ctx, record, RecordBody::Checkout(body), "check-in", now)
+                .await
         }
-        body.checked_in_at = Some(now);
-        body.condition_in = optional_text("condition", condition)?;
-        self.write_record_update(&ctx, record, RecordBody::Checkout(body), "check-in", now)
-            .await
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }

@@ -13,6 +13,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Deletes a user who has no history. With any record (checkouts, incidents, invoices,
     /// tickets, notes, insurance) the answer is [`Error::HasHistory`], listing them by kind and
     /// count; set the user Inactive or Archived instead, or transfer their data first.
+    #[tracing::instrument(level = "info", name = "directory::delete_user", skip_all, fields(command = "delete_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn delete_user(
         &self,
         actor: &Actor,
@@ -20,56 +21,60 @@ impl<S: Storage + ?Sized> Directory<S> {
         id: UserId,
         expected: Version,
     ) -> Result<(), Error> {
-        let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
-        let user = acting.see(self.load_user(district, id).await?)?;
-        acting.require(Permission::DeleteUsers, &user)?;
-        check_version(Entity::User, id, expected, user.version)?;
-        self.require_covers(&acting, &user, &tree).await?;
-        let records = self.storage.record_counts(district, id).await?;
-        if !records.is_empty() {
-            return Err(Error::HasHistory { user: id, records });
-        }
-        let mut changes = self
-            .guard_last_system_administrator(&district_row, id, None, now)
-            .await?;
-        for grant in self.storage.grants(district, Some(id)).await? {
-            changes.push(Op::DeleteGrant {
-                district,
-                id: grant.id,
-                expected: grant.version,
-            });
-        }
-        let entry = self.log_entry(
-            &acting.who,
-            district,
-            Subject::User(id),
-            ActivityAction::Deleted,
-            vec![FieldChange {
-                field: "user".into(),
-                old: Some(user.details.name.display()),
-                new: None,
-            }],
-            now,
-        );
-        changes.push(Op::DeleteUser {
-            district,
-            id,
-            expected,
-        });
-        changes.push(Op::AppendActivity(entry));
-        match self.commit(changes).await {
-            // A record added since the count above: the write refused, say why.
-            Err(conflict @ Error::Conflict { .. }) => {
-                let records = self.storage.record_counts(district, id).await?;
-                if records.is_empty() {
-                    Err(conflict)
-                } else {
-                    Err(Error::HasHistory { user: id, records })
-                }
+        let result: Result<(), Error> = async move {
+            let now = self.now();
+            let district_row = self.load_district(district).await?;
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let user = acting.see(self.load_user(district, id).await?)?;
+            acting.require(Permission::DeleteUsers, &user)?;
+            check_version(Entity::User, id, expected, user.version)?;
+            self.require_covers(&acting, &user, &tree).await?;
+            let records = self.storage.record_counts(district, id).await?;
+            if !records.is_empty() {
+                return Err(Error::HasHistory { user: id, records });
             }
-            other => other,
+            let mut changes = self
+                .guard_last_system_administrator(&district_row, id, None, now)
+                .await?;
+            for grant in self.storage.grants(district, Some(id)).await? {
+                changes.push(Op::DeleteGrant {
+                    district,
+                    id: grant.id,
+                    expected: grant.version,
+                });
+            }
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::User(id),
+                ActivityAction::Deleted,
+                vec![FieldChange {
+                    field: "user".into(),
+                    old: Some(user.details.name.display()),
+                    new: None,
+                }],
+                now,
+            );
+            changes.push(Op::DeleteUser {
+                district,
+                id,
+                expected,
+            });
+            changes.push(Op::AppendActivity(entry));
+            match self.commit(changes).await {
+                // A record added since the count above: the write refused, say why.
+                Err(conflict @ Error::Conflict { .. }) => {
+                    let records = self.storage.record_counts(district, id).await?;
+                    if records.is_empty() {
+                        Err(conflict)
+                    } else {
+                        Err(Error::HasHistory { user: id, records })
+                    }
+                }
+                other => other,
+            }
         }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }

@@ -12,6 +12,7 @@ use crate::validation::{InvalidValue, ValidationCode, clean_text, limits};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Adds a staff note. Needs User Notes. Notes are never shown to the user.
+    #[tracing::instrument(level = "info", name = "directory::add_note", skip_all, fields(command = "add_note", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn add_note(
         &self,
         actor: &Actor,
@@ -19,29 +20,33 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: UserId,
         text: &str,
     ) -> Result<Record, Error> {
-        let now = self.now();
-        // Notes belong to no module, and may be written about users of any status.
-        let need = Need {
-            permission: Some(Permission::UserNotes),
-            module: None,
-            creates: false,
-        };
-        let ctx = self
-            .record_context(actor, district, user, need, now)
-            .await?;
-        let text = clean_text(text, limits::TEXT)
-            .map_err(|e| Error::invalid_field(Entity::Record, e.at("text")))?
-            .ok_or_else(|| {
-                Error::invalid_field(
-                    Entity::Record,
-                    InvalidValue::new(ValidationCode::Required, "a note needs text").at("text"),
-                )
-            })?;
-        let body = RecordBody::Note(Note {
-            author: ctx.acting.who.clone(),
-            text,
-            written_at: now,
-        });
-        self.write_new_record(&ctx, body, "note", now).await
+        let result: Result<Record, Error> = async move {
+            let now = self.now();
+            // Notes belong to no module, and may be written about users of any status.
+            let need = Need {
+                permission: Some(Permission::UserNotes),
+                module: None,
+                creates: false,
+            };
+            let ctx = self
+                .record_context(actor, district, user, need, now)
+                .await?;
+            let text = clean_text(text, limits::TEXT)
+                .map_err(|e| Error::invalid_field(Entity::Record, e.at("text")))?
+                .ok_or_else(|| {
+                    Error::invalid_field(
+                        Entity::Record,
+                        InvalidValue::new(ValidationCode::Required, "a note needs text").at("text"),
+                    )
+                })?;
+            let body = RecordBody::Note(Note {
+                author: ctx.acting.who.clone(),
+                text,
+                written_at: now,
+            });
+            self.write_new_record(&ctx, body, "note", now).await
+        }
+        .await;
+        crate::directory::traced::outcome(result)
     }
 }
