@@ -7,7 +7,7 @@
 //!   [`apply`](homeroom::Storage::apply) is one redb write transaction, committed when every
 //!   op succeeded and aborted at the first that fails, whose error is returned.
 //! - [`RedbLeases`] implements [`homeroom::Leases`] on the same database, expiring by the
-//!   [`Clock`](homeroom::Clock) it is given.
+//!   [`Clock`] it is given.
 //!
 //! redb is an embedded database: one process owns the file, so "replicas" are the tasks of that
 //! process, and its clock is the lease clock. Calls run on the calling thread (redb is
