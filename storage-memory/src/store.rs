@@ -45,16 +45,6 @@ impl MemoryStorage {
     }
 }
 
-/// Which kind of key a lookup is by, for its span: never the value (an e-mail address or a
-/// username is personal data).
-fn key_kind(key: &UserKey) -> &'static str {
-    match key {
-        UserKey::LocalId(_) => "local_id",
-        UserKey::Email(_) => "email",
-        UserKey::Username(_) => "username",
-    }
-}
-
 #[async_trait]
 impl Storage for MemoryStorage {
     #[tracing::instrument(level = "debug", name = "storage::district", skip_all, fields(district = %id))]
@@ -85,7 +75,7 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
-    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key_kind(key)))]
+    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key.kind()))]
     async fn user_by_key(
         &self,
         district: DistrictId,

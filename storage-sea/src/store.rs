@@ -129,16 +129,6 @@ async fn end<T>(
     Ok(value)
 }
 
-/// Which kind of key a lookup is by, for its span: never the value (an e-mail address or a
-/// username is personal data).
-fn key_kind(key: &UserKey) -> &'static str {
-    match key {
-        UserKey::LocalId(_) => "local_id",
-        UserKey::Email(_) => "email",
-        UserKey::Username(_) => "username",
-    }
-}
-
 #[async_trait]
 impl Storage for SeaStorage {
     #[tracing::instrument(level = "debug", name = "storage::district", skip_all, fields(district = %id))]
@@ -161,7 +151,7 @@ impl Storage for SeaStorage {
         read::user(&self.db, district, id).await
     }
 
-    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key_kind(key)))]
+    #[tracing::instrument(level = "debug", name = "storage::user_by_key", skip_all, fields(district = %district, key = key.kind()))]
     async fn user_by_key(
         &self,
         district: DistrictId,

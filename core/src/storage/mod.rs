@@ -85,6 +85,23 @@ pub enum UserKey {
     Username(String),
 }
 
+impl UserKey {
+    /// Which kind of key this is (`local_id`, `email`, `username`), for a trace or a metric:
+    /// never the value, which is personal data.
+    ///
+    /// ```
+    /// use homeroom::UserKey;
+    /// assert_eq!(UserKey::Email("ada@example.org".into()).kind(), "email");
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::LocalId(_) => "local_id",
+            Self::Email(_) => "email",
+            Self::Username(_) => "username",
+        }
+    }
+}
+
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
