@@ -16,9 +16,16 @@ use crate::storage::{Lease, Leases, Storage};
 ///
 /// ```
 /// use chrono::Duration;
-/// use homeroom::{HeldLease, Lease, Leases};
-/// # fn held<'a>(leases: &'a dyn Leases, lease: &'a Lease) -> HeldLease<'a> {
-/// HeldLease::new(leases, lease, Duration::minutes(2))
+/// use homeroom::{DistrictId, HeldLease, Lease, Leases};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let leases = homeroom_memory::MemoryLeases::new();
+/// let name = Lease::sync_name(DistrictId::from_uuid(uuid::Uuid::nil()));
+/// let lease = leases.try_acquire(&name, "replica a", Duration::minutes(2)).await?.ok_or("held")?;
+/// let held = HeldLease::new(&leases, &lease, Duration::minutes(2));
+/// // `Debug` shows the lease (who holds which name), not the store it came from.
+/// assert!(format!("{held:?}").contains("replica a"));
+/// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Copy)]
