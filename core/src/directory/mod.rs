@@ -10,6 +10,7 @@ mod export_rows;
 mod grants;
 pub mod import;
 mod last_admin;
+mod messages;
 mod org_units;
 mod passwords;
 pub mod profile;
