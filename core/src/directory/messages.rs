@@ -1,13 +1,17 @@
-//! Writing a message into the outbox, in the change set of the command that causes it.
+//! Writing a message into the outbox, in the change set of the command that causes it,
+//! rendered from the district's template for its purpose (or the built-in one).
 
 use chrono::{DateTime, Utc};
 
 use super::Directory;
 use crate::error::Error;
-use crate::ids::ItemId;
-use crate::messaging::{MessagePurpose, OutboxMessage, OutboxStatus, RenderedMessage};
+use crate::ids::{DistrictId, ItemId};
+use crate::messaging::{
+    MessagePurpose, MessageTemplate, OutboxMessage, OutboxStatus, RenderedMessage, TemplateValues,
+    default_template,
+};
 use crate::model::{District, User};
-use crate::storage::{Item, Op, Storage};
+use crate::storage::{Entity, Item, ItemBody, Op, Storage};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// The op that writes `purpose`'s message to `user` into the outbox, due at `due`, for the
@@ -25,7 +29,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         let Some(address) = &user.details.email else {
             return Ok(None);
         };
-        let content = render_default(district, user, &purpose, link);
+        let content = self
+            .render_message(district, user, &purpose, link.unwrap_or_default())
+            .await?;
         let message = OutboxMessage {
             to_user: user.id,
             to_address: address.to_string(),
@@ -34,44 +40,67 @@ impl<S: Storage + ?Sized> Directory<S> {
             attempts: 0,
             last_error: None,
         };
-        let item = Item::new(ItemId::from_uuid(self.ids.next_uuid()), district.id, &message)?
-            .with_owner(user.id)
-            .with_status(OutboxStatus::Pending.as_str())
-            .with_due(due);
+        let item = Item::new(
+            ItemId::from_uuid(self.ids.next_uuid()),
+            district.id,
+            &message,
+        )?
+        .with_owner(user.id)
+        .with_status(OutboxStatus::Pending.as_str())
+        .with_due(due);
         Ok(Some(Op::InsertItem(item)))
     }
-}
 
-/// The built-in wording of each purpose.
-fn render_default(
-    district: &District,
-    user: &User,
-    purpose: &MessagePurpose,
-    link: Option<&str>,
-) -> RenderedMessage {
-    let name = &user.details.name.first;
-    let link = link.unwrap_or_default();
-    let (subject, text) = match purpose {
-        MessagePurpose::Invitation => (
-            format!("You are invited to {}", district.name),
-            format!("Hello {name},\n\nset your password and sign in: {link}\n"),
-        ),
-        MessagePurpose::Welcome => (
-            format!("Welcome to {}", district.name),
-            format!("Hello {name},\n\nyour account at {} is ready.\n", district.name),
-        ),
-        MessagePurpose::PasswordReset => (
-            format!("Reset your {} password", district.name),
-            format!("Hello {name},\n\nchoose a new password: {link}\n"),
-        ),
-        MessagePurpose::Custom(template) => (
-            format!("{} ({template})", district.name),
-            format!("Hello {name},\n"),
-        ),
-    };
-    RenderedMessage {
-        subject,
-        text,
-        html: None,
+    /// `purpose`'s message to `user`, from the district's template, or the built-in one when
+    /// the district has none (or, which its check when saved rules out, it fails to render).
+    pub(crate) async fn render_message(
+        &self,
+        district: &District,
+        user: &User,
+        purpose: &MessagePurpose,
+        link: &str,
+    ) -> Result<RenderedMessage, Error> {
+        let values = TemplateValues {
+            first_name: user.details.name.first.clone(),
+            last_name: user.details.name.last.clone(),
+            username: user
+                .details
+                .username
+                .as_ref()
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            district_name: district.name.clone(),
+            invite_link: link.to_owned(),
+        };
+        if let Some(saved) = self.saved_template(district.id, purpose).await? {
+            match saved.render(&values) {
+                Ok(rendered) => return Ok(rendered),
+                Err(problem) => tracing::warn!(
+                    district = %district.id,
+                    purpose = purpose.key(),
+                    field = problem.field(),
+                    "a saved message template failed to render; the built-in wording is used"
+                ),
+            }
+        }
+        default_template(purpose)
+            .render(&values)
+            .map_err(|problem| Error::Invalid {
+                entity: Entity::Item,
+                errors: problem.to_field_error().into(),
+            })
+    }
+
+    /// The district's saved template for `purpose`, if any.
+    pub(crate) async fn saved_template(
+        &self,
+        district: DistrictId,
+        purpose: &MessagePurpose,
+    ) -> Result<Option<MessageTemplate>, Error> {
+        let item = self
+            .storage
+            .item_by_key(district, &MessageTemplate::KIND, purpose.key())
+            .await?;
+        Ok(item.map(|i| i.decode::<MessageTemplate>()).transpose()?)
     }
 }

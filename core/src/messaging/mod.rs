@@ -6,9 +6,18 @@
 //! so there is never an invitation without its message nor a message without its cause. A
 //! host's [`Mailer`] then sends what is due.
 
+mod defaults;
+mod drain;
 mod outbox;
+mod template;
 
+pub use defaults::default_template;
+pub use drain::{DrainOptions, DrainReport, backoff};
 pub use outbox::{MessagePurpose, OutboxMessage, OutboxStatus, RenderedMessage};
+pub use template::{
+    MAX_BODY, MAX_SUBJECT, MessageTemplate, PLACEHOLDERS, PREVIEW_LINK, TemplateError,
+    TemplatePart, TemplateValues,
+};
 
 use async_trait::async_trait;
 
@@ -20,11 +29,8 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Sends `message`. An error means it was not sent (it will be tried again later).
-    async fn send(
-        &self,
-        message: &OutboxMessage,
-        idempotency_key: &str,
-    ) -> Result<(), MailerError>;
+    async fn send(&self, message: &OutboxMessage, idempotency_key: &str)
+    -> Result<(), MailerError>;
 }
 
 /// Why a [`Mailer`] could not send a message.

@@ -19,6 +19,36 @@ pub enum MessagePurpose {
     Custom(String),
 }
 
+impl MessagePurpose {
+    /// The purpose's name: `invitation`, `welcome`, `password_reset`, or a custom template's
+    /// own name. A district's template for the purpose is stored under this key.
+    ///
+    /// ```
+    /// use homeroom::messaging::MessagePurpose;
+    /// assert_eq!(MessagePurpose::PasswordReset.key(), "password_reset");
+    /// assert_eq!(MessagePurpose::from_key("welcome"), MessagePurpose::Welcome);
+    /// assert_eq!(MessagePurpose::from_key("field_trip").key(), "field_trip");
+    /// ```
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::Welcome => "welcome",
+            Self::PasswordReset => "password_reset",
+            Self::Custom(name) => name,
+        }
+    }
+
+    /// The purpose a key names: a built-in one for its name, else a custom one.
+    pub fn from_key(key: &str) -> Self {
+        match key {
+            "invitation" => Self::Invitation,
+            "welcome" => Self::Welcome,
+            "password_reset" => Self::PasswordReset,
+            other => Self::Custom(other.to_owned()),
+        }
+    }
+}
+
 /// Subject and bodies, rendered.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RenderedMessage {
