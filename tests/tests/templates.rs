@@ -132,6 +132,22 @@ across_backends! {
         assert_eq!(queued(&h, s.district, s.ada.id).await.content.subject, "Hi");
     }
 
+    async fn deleting_a_template_brings_the_built_in_wording_back(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        d.save_message_template(&h.admin, s.district, welcome()).await.unwrap();
+        let refused = d
+            .delete_message_template(&s.district_admin, s.district, &MessagePurpose::Welcome)
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::Forbidden);
+        assert!(d.delete_message_template(&h.admin, s.district, &MessagePurpose::Welcome).await.unwrap());
+        assert!(!d.delete_message_template(&h.admin, s.district, &MessagePurpose::Welcome).await.unwrap());
+        assert!(d.message_templates(&h.admin, s.district).await.unwrap().is_empty());
+        let message = queued(&h, s.district, s.ada.id).await;
+        assert_eq!(message.content.subject, "Welcome to Maple Valley USD");
+    }
+
     async fn an_unknown_placeholder_is_refused_when_saved_naming_part_and_line(h: Harness) {
         let s = scene(&h).await;
         let typo = MessageTemplate::new(

@@ -86,6 +86,40 @@ impl<S: Storage + ?Sized> Directory<S> {
         crate::directory::traced::outcome(result)
     }
 
+    /// Deletes the district's template for `purpose`, so its messages use the built-in
+    /// wording again; needs Manage Settings district-wide. Returns false when none was saved.
+    /// Messages already queued keep the wording they were rendered with.
+    #[tracing::instrument(level = "info", name = "directory::delete_message_template", skip_all, fields(command = "delete_message_template", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
+    pub async fn delete_message_template(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        purpose: &MessagePurpose,
+    ) -> Result<bool, Error> {
+        let result = async move {
+            let now = self.now();
+            self.load_district(district).await?;
+            let (acting, _) = self.acting(actor, district, now).await?;
+            acting.require_district(Permission::ManageSettings)?;
+            let Some(saved) = self
+                .storage
+                .item_by_key(district, &MessageTemplate::KIND, purpose.key())
+                .await?
+            else {
+                return Ok(false);
+            };
+            let op = Op::DeleteItem {
+                district,
+                id: saved.id,
+                expected: saved.version,
+            };
+            self.commit(ChangeSet::new().with(op)).await?;
+            Ok(true)
+        }
+        .await;
+        crate::directory::traced::outcome(result)
+    }
+
     /// The district's saved templates, in the order they were first saved; needs Send
     /// Messages district-wide. Purposes without one use the built-in wording
     /// ([`default_template`](crate::messaging::default_template)).
