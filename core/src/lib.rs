@@ -25,6 +25,7 @@ mod error;
 pub mod export;
 mod ids;
 pub mod import;
+pub mod messaging;
 pub mod model;
 pub mod password;
 pub mod query;

@@ -71,6 +71,18 @@ pub enum ValidationCode {
         /// The limit.
         max: usize,
     },
+    /// A message template does not parse, or fails when tried out.
+    TemplateSyntax {
+        /// The line (from 1; 0 when the engine does not say).
+        line: usize,
+    },
+    /// A message template uses a name that is not one of its placeholders.
+    UnknownPlaceholder {
+        /// The name.
+        placeholder: String,
+        /// The line (from 1) it is first used on.
+        line: usize,
+    },
 }
 
 impl ValidationCode {
@@ -92,6 +104,8 @@ impl ValidationCode {
             Self::OutOfRange => "out_of_range",
             Self::UnknownRecord => "unknown_record",
             Self::LastSystemAdministrator => "last_system_administrator",
+            Self::TemplateSyntax { .. } => "template_syntax",
+            Self::UnknownPlaceholder { .. } => "unknown_placeholder",
         }
     }
 }

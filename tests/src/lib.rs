@@ -140,6 +140,7 @@ impl Harness {
 }
 
 pub mod clock;
+pub mod mailer;
 pub mod race;
 
 pub use clock::SteppingClock;

@@ -132,6 +132,7 @@ cases! {
         racing_authz_changes_from_two_handles_have_one_winner,
         retried_updates_from_two_handles_lose_nothing,
         racing_lease_acquisitions_from_two_handles_have_one_winner,
+        racing_outbox_claims_from_two_handles_have_one_winner,
     ],
     leases: [
         a_free_lease_is_acquired,

@@ -276,3 +276,67 @@ pub(super) async fn racing_lease_acquisitions_from_two_handles_have_one_winner(l
         last = Some(won);
     }
 }
+
+/// Two senders (one per handle) claim the same queued outbox message at one version, round
+/// after round, as `Directory::drain_outbox` does: exactly one claim wins, the other gets
+/// `Conflict` on the item, and both handles read the winner's claim. The winner then puts
+/// the message back for the next round (as a failed send does).
+pub(super) async fn racing_outbox_claims_from_two_handles_have_one_winner(replicas: Replicas) {
+    use crate::storage::{Item, ItemKind};
+
+    const OUTBOX: ItemKind = ItemKind::from_static("outbox_message");
+    let mut fx = Fixture::new();
+    let d = fx.seed_district(&*replicas.a, "Maple Valley").await;
+    let mut current: Item = fx.item(d.id, OUTBOX, "queued").with_status("pending");
+    seed(&*replicas.a, [Op::InsertItem(current.clone())]).await;
+    for round in 0..ROUNDS {
+        let claims: Vec<Item> = (0..2)
+            .map(|h| Item {
+                version: current.version.next(),
+                status: Some(format!("sending:{round}:{h}")),
+                ..current.clone()
+            })
+            .collect();
+        let results = race(
+            both(&replicas)
+                .into_iter()
+                .zip(&claims)
+                .map(|(store, claim)| {
+                    let op = Op::UpdateItem {
+                        item: claim.clone(),
+                        expected: current.version,
+                    };
+                    apply(store, vec![op])
+                })
+                .collect(),
+        )
+        .await;
+        let winner = only_winner(&results);
+        if let Err(error) = &results[1 - winner] {
+            assert_conflict(error, Entity::Item);
+        }
+        for store in both(&replicas) {
+            let stored = store.item(d.id, current.id).await.unwrap();
+            assert_eq!(
+                stored.as_ref(),
+                Some(&claims[winner]),
+                "round {round}: the stored claim is not the winner's"
+            );
+        }
+        let released = Item {
+            version: claims[winner].version.next(),
+            status: Some("pending".into()),
+            ..claims[winner].clone()
+        };
+        apply(
+            both(&replicas)[winner],
+            vec![Op::UpdateItem {
+                item: released.clone(),
+                expected: claims[winner].version,
+            }],
+        )
+        .await
+        .unwrap();
+        current = released;
+    }
+}
