@@ -34,10 +34,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             attempts: 0,
             last_error: None,
         };
-        let item = Item::new(ItemId::from_uuid(self.ids.next_uuid()), district.id, &message)?
-            .with_owner(user.id)
-            .with_status(OutboxStatus::Pending.as_str())
-            .with_due(due);
+        let item = Item::new(
+            ItemId::from_uuid(self.ids.next_uuid()),
+            district.id,
+            &message,
+        )?
+        .with_owner(user.id)
+        .with_status(OutboxStatus::Pending.as_str())
+        .with_due(due);
         Ok(Some(Op::InsertItem(item)))
     }
 }
@@ -58,7 +62,10 @@ fn render_default(
         ),
         MessagePurpose::Welcome => (
             format!("Welcome to {}", district.name),
-            format!("Hello {name},\n\nyour account at {} is ready.\n", district.name),
+            format!(
+                "Hello {name},\n\nyour account at {} is ready.\n",
+                district.name
+            ),
         ),
         MessagePurpose::PasswordReset => (
             format!("Reset your {} password", district.name),

@@ -20,11 +20,8 @@ use async_trait::async_trait;
 #[async_trait]
 pub trait Mailer: Send + Sync {
     /// Sends `message`. An error means it was not sent (it will be tried again later).
-    async fn send(
-        &self,
-        message: &OutboxMessage,
-        idempotency_key: &str,
-    ) -> Result<(), MailerError>;
+    async fn send(&self, message: &OutboxMessage, idempotency_key: &str)
+    -> Result<(), MailerError>;
 }
 
 /// Why a [`Mailer`] could not send a message.
