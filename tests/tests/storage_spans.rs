@@ -30,7 +30,7 @@ struct Recorder {
     /// answers as a real subscriber's does. By thread: a span the test thread opened may be
     /// entered on a backend's worker thread (SQLite's) while a command on the test thread
     /// records its outcome, and that span must not become the test thread's current one.
-    entered: Arc<Mutex<Vec<(ThreadId, Id, &'static Metadata<'static>)>>>,
+    entered: Arc<Mutex<Vec<Entered>>>,
 }
 
 impl Recorder {
@@ -38,6 +38,9 @@ impl Recorder {
         self.spans.lock().unwrap().clone()
     }
 }
+
+/// A span entered on a thread and not yet left there.
+type Entered = (ThreadId, Id, &'static Metadata<'static>);
 
 struct Fields<'a>(&'a mut Vec<(&'static str, String)>);
 
