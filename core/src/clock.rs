@@ -28,6 +28,24 @@ pub trait IdGen: Send + Sync + fmt::Debug {
     fn salt(&self) -> [u8; 16] {
         self.next_uuid().into_bytes()
     }
+
+    /// Thirty-two bytes for a one-time secret (an invitation or password-reset token), which
+    /// must be unpredictable in production. The default joins two
+    /// [`next_uuid`](Self::next_uuid)s: unpredictable only as far as those ids are, so a host
+    /// whose ids carry a timestamp (UUID v7) should draw these from its random source
+    /// (`homeroom::system::RandomIds` does).
+    ///
+    /// ```
+    /// use homeroom::{IdGen, SequentialIds};
+    /// let ids = SequentialIds::new(7);
+    /// assert_ne!(ids.secret_bytes(), ids.secret_bytes());
+    /// ```
+    fn secret_bytes(&self) -> [u8; 32] {
+        let mut bytes = [0; 32];
+        bytes[..16].copy_from_slice(self.next_uuid().as_bytes());
+        bytes[16..].copy_from_slice(self.next_uuid().as_bytes());
+        bytes
+    }
 }
 
 /// A clock that shows a fixed time until it is told to move. For tests and replays.
@@ -110,5 +128,13 @@ impl IdGen for SequentialIds {
     fn next_uuid(&self) -> Uuid {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) + 1;
         Uuid::from_u64_pair(self.seed, n)
+    }
+
+    /// Predictable on purpose (tests): two counted ids.
+    fn secret_bytes(&self) -> [u8; 32] {
+        let mut bytes = [0; 32];
+        bytes[..16].copy_from_slice(self.next_uuid().as_bytes());
+        bytes[16..].copy_from_slice(self.next_uuid().as_bytes());
+        bytes
     }
 }

@@ -64,6 +64,14 @@ pub enum Refusal {
     /// The user cannot be deleted because records refer to them: set them Inactive or
     /// Archived instead. The error is [`Error::HasHistory`], which also counts the records.
     HasHistory,
+    /// The invitation's state does not allow the action (resending an accepted invitation,
+    /// clearing one never sent).
+    InvitationTransition,
+    /// The invitation or reset link is unknown, used, expired or withdrawn (which one is not
+    /// said).
+    TokenInvalid,
+    /// The user must change their temporary password before doing anything else.
+    PasswordChangeRequired,
 }
 
 impl Refusal {
@@ -86,6 +94,9 @@ impl Refusal {
             Self::SignInBlocked => "sign_in_blocked",
             Self::SyncNeedsLease => "sync_needs_lease",
             Self::HasHistory => "has_history",
+            Self::InvitationTransition => "invitation_transition",
+            Self::TokenInvalid => "token_invalid",
+            Self::PasswordChangeRequired => "password_change_required",
         }
     }
 }
@@ -312,6 +323,7 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired,
         )
         .into_iter()
         .map(|(refusal, _)| refusal)
@@ -416,6 +428,7 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired,
         );
         let storage = every!(StorageErrorKind:
             NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,

@@ -27,6 +27,7 @@ mod ids;
 pub mod import;
 pub mod messaging;
 pub mod model;
+pub mod onboarding;
 pub mod password;
 pub mod query;
 pub mod records;
@@ -49,7 +50,8 @@ pub use directory::import::{
 };
 pub use directory::profile;
 pub use directory::{
-    CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn, UserSearch,
+    BulkInvitations, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn,
+    UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

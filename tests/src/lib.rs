@@ -141,6 +141,7 @@ impl Harness {
 
 pub mod clock;
 pub mod mailer;
+pub mod outbox;
 pub mod race;
 
 pub use clock::SteppingClock;
@@ -181,6 +182,20 @@ impl Harness {
         }
     }
 
+    /// Sets the district's invitation and reset links to `https://maple.example/welcome?token=`
+    /// and `https://maple.example/reset?token=` (so [`outbox::token_in`] finds the token).
+    pub async fn with_links(&self, district: DistrictId) {
+        let d = &self.directory;
+        let current = set_up(d.district(&self.admin, district).await);
+        let mut settings = current.settings.clone();
+        settings.onboarding.invitation_link = "https://maple.example/welcome?token=".into();
+        settings.onboarding.reset_link = "https://maple.example/reset?token=".into();
+        set_up(
+            d.update_district_settings(&self.admin, district, current.version, settings)
+                .await,
+        );
+    }
+
     /// Gives `user` the `preset` role over `scope`, as the system actor.
     pub async fn grant(&self, district: DistrictId, user: UserId, preset: Preset, scope: Scope) {
         let role = self.preset_role(district, preset).await;
@@ -194,7 +209,7 @@ impl Harness {
 
 /// The value of a setup step; a step that fails fails the test, saying which error.
 #[allow(clippy::panic)] // test harness: a setup that cannot be done fails the test
-fn set_up<T>(result: Result<T, Error>) -> T {
+pub(crate) fn set_up<T>(result: Result<T, Error>) -> T {
     match result {
         Ok(value) => value,
         Err(error) => panic!("test setup failed: {error}"),

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 
 use homeroom::password::Password;
 use homeroom::*;
@@ -25,9 +26,11 @@ struct Span {
 #[derive(Clone, Default)]
 struct Recorder {
     spans: Arc<Mutex<Vec<Span>>>,
-    /// The spans entered and not yet left, innermost last (the tests run on one thread), so
-    /// `Span::current()` answers as a real subscriber's does.
-    entered: Arc<Mutex<Vec<(Id, &'static Metadata<'static>)>>>,
+    /// The spans entered and not yet left, innermost last, by thread, so `Span::current()`
+    /// answers as a real subscriber's does. By thread: a span the test thread opened may be
+    /// entered on a backend's worker thread (SQLite's) while a command on the test thread
+    /// records its outcome, and that span must not become the test thread's current one.
+    entered: Arc<Mutex<Vec<Entered>>>,
 }
 
 impl Recorder {
@@ -35,6 +38,9 @@ impl Recorder {
         self.spans.lock().unwrap().clone()
     }
 }
+
+/// A span entered on a thread and not yet left there.
+type Entered = (ThreadId, Id, &'static Metadata<'static>);
 
 struct Fields<'a>(&'a mut Vec<(&'static str, String)>);
 
@@ -76,19 +82,28 @@ impl Subscriber for Recorder {
     fn enter(&self, id: &Id) {
         let index = usize::try_from(id.into_u64() - 1).unwrap();
         let metadata = self.spans.lock().unwrap()[index].metadata;
-        self.entered.lock().unwrap().push((id.clone(), metadata));
+        self.entered
+            .lock()
+            .unwrap()
+            .push((std::thread::current().id(), id.clone(), metadata));
     }
 
     fn exit(&self, id: &Id) {
         let mut entered = self.entered.lock().unwrap();
-        if let Some(at) = entered.iter().rposition(|(open, _)| open == id) {
+        let here = std::thread::current().id();
+        if let Some(at) = entered
+            .iter()
+            .rposition(|(thread, open, _)| *thread == here && open == id)
+        {
             entered.remove(at);
         }
     }
 
     fn current_span(&self) -> tracing_core::span::Current {
-        match self.entered.lock().unwrap().last() {
-            Some((id, metadata)) => tracing_core::span::Current::new(id.clone(), metadata),
+        let here = std::thread::current().id();
+        let entered = self.entered.lock().unwrap();
+        match entered.iter().rev().find(|(thread, _, _)| *thread == here) {
+            Some((_, id, metadata)) => tracing_core::span::Current::new(id.clone(), metadata),
             None => tracing_core::span::Current::none(),
         }
     }

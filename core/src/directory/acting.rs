@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::activity::ActorRef;
 use crate::actor::{Actor, ActorKind};
 use crate::authz::{Authority, Permission, Reach, Role};
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, OrgUnitId, UserId};
 use crate::model::{OrgTree, RecordStatus, User};
 use crate::storage::{Entity, Storage};
@@ -86,7 +86,11 @@ pub(crate) fn require_over_units(
 impl<S: Storage + ?Sized> Directory<S> {
     /// Loads the district's org tree and resolves `actor` in it. A user actor of another
     /// district finds the district does not exist. A user who is not Active or may not sign in
-    /// at `now` (the command's one reading of the clock) acts with no authority.
+    /// at `now` (the command's one reading of the clock) acts with no authority. A user who
+    /// must change their temporary password is refused ([`Refusal::PasswordChangeRequired`]):
+    /// every command goes through here, so until they choose a password they can do nothing
+    /// but [`change_own_password`](Directory::change_own_password) (which resolves them with
+    /// [`acting_to_change_password`](Self::acting_to_change_password)).
     pub(crate) async fn acting(
         &self,
         actor: &Actor,
@@ -94,8 +98,37 @@ impl<S: Storage + ?Sized> Directory<S> {
         now: DateTime<Utc>,
     ) -> Result<(Acting, OrgTree), Error> {
         let tree = self.load_tree(district).await?;
-        let acting = self.resolve(actor, district, &tree, now).await?;
+        let acting = self.resolve(actor, district, &tree, now, true).await?;
         Ok((acting, tree))
+    }
+
+    /// [`acting`](Self::acting) for the one command a user who must change their password may
+    /// run: changing it.
+    pub(crate) async fn acting_to_change_password(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        now: DateTime<Utc>,
+    ) -> Result<Acting, Error> {
+        let tree = self.load_tree(district).await?;
+        self.resolve(actor, district, &tree, now, false).await
+    }
+
+    /// `PasswordChangeRequired` when `user`'s password is temporary (`must_change`). One read
+    /// of the credential per command of a user actor.
+    pub(crate) async fn refuse_if_must_change(
+        &self,
+        district: DistrictId,
+        user: UserId,
+    ) -> Result<(), Error> {
+        let credential = self.storage.password_credential(district, user).await?;
+        if credential.is_some_and(|c| c.must_change) {
+            return Err(Error::refused(
+                Refusal::PasswordChangeRequired,
+                "choose a new password first: the one you signed in with is temporary",
+            ));
+        }
+        Ok(())
     }
 
     async fn resolve(
@@ -104,6 +137,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         tree: &OrgTree,
         now: DateTime<Utc>,
+        check_must_change: bool,
     ) -> Result<Acting, Error> {
         match actor.kind() {
             ActorKind::System { label } => Ok(Acting {
@@ -133,6 +167,9 @@ impl<S: Storage + ?Sized> Directory<S> {
                         authority: Authority::none(),
                         who,
                     });
+                }
+                if check_must_change {
+                    self.refuse_if_must_change(district, me.id).await?;
                 }
                 Ok(Acting {
                     authority: self.held_by(district, me.id, tree).await?,

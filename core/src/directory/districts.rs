@@ -222,6 +222,18 @@ fn settings_fields(settings: &DistrictSettings) -> Vec<(Cow<'static, str>, Optio
         ),
         flag("audit_profile_views", settings.audit_profile_views),
         flag("sso_only", settings.sso_only),
+        (
+            "onboarding.invitation_valid_days".into(),
+            Some(settings.onboarding.invitation_valid_days.to_string()),
+        ),
+        (
+            "onboarding.invitation_link".into(),
+            Some(settings.onboarding.invitation_link.clone()).filter(|l| !l.is_empty()),
+        ),
+        (
+            "onboarding.reset_link".into(),
+            Some(settings.onboarding.reset_link.clone()).filter(|l| !l.is_empty()),
+        ),
     ]
 }
 

@@ -4,11 +4,16 @@
 //! new rows and the activity-log entries) with pure functions, and hand one [`ChangeSet`] to
 //! [`Storage::apply`], which writes all of it or none of it.
 
+mod accept;
 mod acting;
 mod districts;
 mod export_rows;
+mod first_sign_in;
 mod grants;
 pub mod import;
+mod invitation_filter;
+mod invitations;
+mod invite_all;
 mod last_admin;
 mod messages;
 mod org_units;
@@ -16,6 +21,7 @@ mod outbox;
 mod passwords;
 pub mod profile;
 mod records;
+mod resets;
 mod search;
 mod send;
 mod templates;
@@ -23,6 +29,7 @@ mod traced;
 mod user_validation;
 mod users;
 
+pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;
 pub use records::{CheckoutReceipt, NewCheckout, NewIncident};

@@ -14,7 +14,7 @@ use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, UserId};
 use crate::model::{Access, District, RecordStatus, User};
 use crate::password::{Password, PasswordCredential, PasswordHash};
-use crate::storage::{ChangeSet, Entity, Op, Storage, UserKey};
+use crate::storage::{Entity, Op, Storage, UserKey};
 
 use super::Directory;
 
@@ -152,7 +152,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     "only a signed-in user can change their own password",
                 ));
             };
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let acting = self.acting_to_change_password(actor, district, now).await?;
             let me = self.load_user(district, user).await?;
             let stored = self.storage.password_credential(district, user).await?;
             let matches = match &stored {
@@ -271,7 +271,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         ))
     }
 
-    async fn user_by_login(
+    pub(super) async fn user_by_login(
         &self,
         district: DistrictId,
         login: &str,
@@ -305,6 +305,25 @@ impl<S: Storage + ?Sized> Directory<S> {
         what: &str,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
+        let ops = self
+            .password_ops(who, district, user, password, must_change, what, now)
+            .await?;
+        self.commit(ops.into_iter().collect()).await
+    }
+
+    /// The ops that store `password` for `user` (hashed on the host's runner) and log it as
+    /// `what`, for a command that writes them with more (an accepted invitation).
+    #[allow(clippy::too_many_arguments)] // each is one part of the one write; a struct would only rename them
+    pub(super) async fn password_ops(
+        &self,
+        who: &crate::ActorRef,
+        district: DistrictId,
+        user: UserId,
+        password: &Password,
+        must_change: bool,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> Result<[Op; 2], Error> {
         let hash = self
             .hashing
             .hash(password, self.ids.salt())
@@ -315,7 +334,26 @@ impl<S: Storage + ?Sized> Directory<S> {
             must_change,
             set_at: now,
         };
-        let entry = self.log_entry(
+        Ok([
+            Op::SetPassword {
+                district,
+                user,
+                credential,
+            },
+            Op::AppendActivity(self.password_entry(who, district, user, what, now)),
+        ])
+    }
+
+    /// The activity entry of a password change described as `what` (never the password).
+    pub(super) fn password_entry(
+        &self,
+        who: &crate::ActorRef,
+        district: DistrictId,
+        user: UserId,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> crate::ActivityEntry {
+        self.log_entry(
             who,
             district,
             Subject::User(user),
@@ -326,21 +364,11 @@ impl<S: Storage + ?Sized> Directory<S> {
                 new: Some(what.into()),
             }],
             now,
-        );
-        self.commit(
-            ChangeSet::new()
-                .with(Op::SetPassword {
-                    district,
-                    user,
-                    credential,
-                })
-                .with(Op::AppendActivity(entry)),
         )
-        .await
     }
 }
 
-fn refuse_if_sso_only(district: &District) -> Result<(), Error> {
+pub(super) fn refuse_if_sso_only(district: &District) -> Result<(), Error> {
     if district.settings.sso_only {
         return Err(Error::refused(
             Refusal::PasswordsDisabled,

@@ -404,6 +404,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let user = self.load_user(district, me).await?;
             // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
             self.refuse_if_blocked(&user, self.now())?;
+            self.refuse_if_must_change(district, me).await?;
             let current_checkouts = self
                 .all_records(district, me, RecordKind::Checkout, true)
                 .await?;

@@ -6,11 +6,14 @@ use crate::actor::Actor;
 use crate::authz::Reach;
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId};
+use crate::model::OrgTree;
 use crate::model::{AccessKind, Grade, RecordStatus, User, UserKind};
+use crate::onboarding::InvitationStatus;
 use crate::query::{Page, UserCursor, UserQuery};
 use crate::storage::{Entity, Storage};
 
 use super::Directory;
+use super::acting::Acting;
 
 /// What an admin searches users by. Every condition set must hold.
 ///
@@ -34,6 +37,9 @@ pub struct UserSearch {
     pub statuses: Option<BTreeSet<RecordStatus>>,
     /// One kind of access.
     pub access: Option<AccessKind>,
+    /// One invitation status (users never invited are [`InvitationStatus::NotSent`]). Costs
+    /// more than the other filters: see [`Directory::search_users`].
+    pub invitation: Option<InvitationStatus>,
     /// Continue after this user (from the previous page's `next`).
     pub after: Option<UserCursor>,
     /// Page size, 1 to [`MAX_PAGE_SIZE`](crate::query::MAX_PAGE_SIZE).
@@ -49,6 +55,7 @@ impl Default for UserSearch {
             org_units: BTreeSet::new(),
             statuses: None,
             access: None,
+            invitation: None,
             after: None,
             limit: 50,
         }
@@ -108,6 +115,20 @@ impl UserSearch {
         self
     }
 
+    /// Only users whose invitation is in this status.
+    ///
+    /// ```
+    /// use homeroom::UserSearch;
+    /// use homeroom::onboarding::InvitationStatus;
+    /// let waiting = UserSearch::default().invitation(InvitationStatus::Sent);
+    /// assert_eq!(waiting.invitation, Some(InvitationStatus::Sent));
+    /// ```
+    #[must_use]
+    pub fn invitation(mut self, status: InvitationStatus) -> Self {
+        self.invitation = Some(status);
+        self
+    }
+
     /// This many per page.
     #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
@@ -130,6 +151,10 @@ impl<S: Storage + ?Sized> Directory<S> {
     ///
     /// Pass the page's `next` back as [`UserSearch::after`] for the next page; users added in
     /// between never make a page repeat or skip someone.
+    ///
+    /// With an [invitation filter](UserSearch::invitation) the search costs more: every
+    /// invitation of the district is read, and every user matching the other conditions is
+    /// read to be counted (see `invitation_filter.rs`).
     #[tracing::instrument(level = "info", name = "directory::search_users", skip_all, fields(command = "search_users", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn search_users(
         &self,
@@ -139,43 +164,61 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Page<User, UserCursor>, Error> {
         let result: Result<Page<User, UserCursor>, Error> = async move {
             self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, self.now()).await?;
-            let scope = match acting.visible_units() {
-                Reach::District => None,
-                Reach::Units(units) => Some(units),
-                Reach::Nowhere => return Ok(Page::empty()),
+            let now = self.now();
+            let (acting, tree) = self.acting(actor, district, now).await?;
+            let Some(query) = scoped_query(&acting, &tree, search)? else {
+                return Ok(Page::empty());
             };
-            let org_units = if search.org_units.is_empty() {
-                None
-            } else {
-                if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
-                    return Err(Error::not_found(Entity::OrgUnit, unknown));
+            match search.invitation {
+                None => Ok(self.storage.search_users(district, &query).await?),
+                Some(status) => {
+                    self.search_by_invitation(district, query, status, now)
+                        .await
                 }
-                Some(tree.with_descendants(search.org_units.iter().copied()))
-            };
-            let text = search
-                .text
-                .as_deref()
-                .map(|t| t.trim().to_lowercase())
-                .filter(|t| !t.is_empty());
-            let statuses = search
-                .statuses
-                .clone()
-                .unwrap_or_else(|| [RecordStatus::Active, RecordStatus::Inactive].into());
-            let query = UserQuery {
-                text,
-                kind: search.kind,
-                grade: search.grade.clone(),
-                org_units,
-                scope,
-                statuses: Some(statuses),
-                access: search.access,
-                after: search.after.clone(),
-                limit: search.limit,
-            };
-            Ok(self.storage.search_users(district, &query).await?)
+            }
         }
         .await;
         crate::directory::traced::outcome(result)
     }
+}
+
+/// The storage query for `search` as `acting` may run it: `None` when the actor sees nobody.
+pub(super) fn scoped_query(
+    acting: &Acting,
+    tree: &OrgTree,
+    search: &UserSearch,
+) -> Result<Option<UserQuery>, Error> {
+    let scope = match acting.visible_units() {
+        Reach::District => None,
+        Reach::Units(units) => Some(units),
+        Reach::Nowhere => return Ok(None),
+    };
+    let org_units = if search.org_units.is_empty() {
+        None
+    } else {
+        if let Some(unknown) = search.org_units.iter().find(|id| !tree.contains(**id)) {
+            return Err(Error::not_found(Entity::OrgUnit, unknown));
+        }
+        Some(tree.with_descendants(search.org_units.iter().copied()))
+    };
+    let text = search
+        .text
+        .as_deref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty());
+    let statuses = search
+        .statuses
+        .clone()
+        .unwrap_or_else(|| [RecordStatus::Active, RecordStatus::Inactive].into());
+    Ok(Some(UserQuery {
+        text,
+        kind: search.kind,
+        grade: search.grade.clone(),
+        org_units,
+        scope,
+        statuses: Some(statuses),
+        access: search.access,
+        after: search.after.clone(),
+        limit: search.limit,
+    }))
 }

@@ -45,6 +45,8 @@ pub struct DistrictSettings {
     /// Staff and students sign in only through the district's single sign-on: passwords are
     /// neither set nor accepted. Off by default.
     pub sso_only: bool,
+    /// Invitation and password-reset links.
+    pub onboarding: OnboardingSettings,
 }
 
 impl Default for DistrictSettings {
@@ -55,6 +57,7 @@ impl Default for DistrictSettings {
             checkout_policy: CheckoutPolicy::default(),
             audit_profile_views: true,
             sso_only: false,
+            onboarding: OnboardingSettings::default(),
         }
     }
 }
@@ -104,5 +107,41 @@ impl Default for CheckoutPolicy {
             require_aup: true,
             require_fee: true,
         }
+    }
+}
+
+/// How invitation and password-reset links are made and how long they work.
+///
+/// ```
+/// use homeroom::OnboardingSettings;
+/// let defaults = OnboardingSettings::default();
+/// assert_eq!(defaults.invitation_valid_days, 7);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OnboardingSettings {
+    /// Days an invitation's link works once sent (at least 1). Default 7.
+    pub invitation_valid_days: u32,
+    /// What an invitation's token is appended to, to make its link
+    /// (`https://maple.example/welcome?token=`). Empty by default: the link is the token.
+    pub invitation_link: String,
+    /// What a password reset's token is appended to, to make its link. Empty by default.
+    pub reset_link: String,
+}
+
+impl Default for OnboardingSettings {
+    fn default() -> Self {
+        Self {
+            invitation_valid_days: 7,
+            invitation_link: String::new(),
+            reset_link: String::new(),
+        }
+    }
+}
+
+impl OnboardingSettings {
+    /// How long an invitation's link works.
+    pub fn invitation_validity(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.invitation_valid_days.max(1)))
     }
 }

@@ -8,7 +8,7 @@ mod person;
 mod status;
 mod user;
 
-pub use district::{CheckoutPolicy, District, DistrictSettings, Modules};
+pub use district::{CheckoutPolicy, District, DistrictSettings, Modules, OnboardingSettings};
 pub use grade::Grade;
 pub use identifiers::{Email, LocalId, Username};
 pub use org_unit::{OrgTree, OrgUnit, OrgUnitKind};

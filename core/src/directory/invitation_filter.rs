@@ -1,0 +1,106 @@
+//! The invitation-status filter of a user search.
+//!
+//! Invitations live in the item store, not in the users' rows, so a backend's user query
+//! cannot filter by them. The filter reads every invitation of the district (a page of 1000
+//! items at a time), then reads every user that matches the rest of the (scoped) search and
+//! keeps those whose invitation, as it reads now, has the status asked for; the total and the
+//! page are cut from that. Cost: O(invitations + matching users) rows read per search, against
+//! one page for a search without it. Fine for a district's admin lists (thousands); a host
+//! with far larger lists should filter on narrower searches first.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::Directory;
+use crate::error::Error;
+use crate::ids::{DistrictId, UserId};
+use crate::model::User;
+use crate::onboarding::{INVITATION, InvitationBody, InvitationStatus};
+use crate::query::{MAX_PAGE_SIZE, Page, UserCursor, UserQuery};
+use crate::storage::{ItemQuery, Storage};
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// The status at `now` of every invitation of the district, by user (users without one
+    /// are absent: not sent).
+    pub(super) async fn invitation_statuses(
+        &self,
+        district: DistrictId,
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<UserId, InvitationStatus>, Error> {
+        let mut statuses = HashMap::new();
+        let mut query = ItemQuery::of(INVITATION);
+        loop {
+            let page = self.storage.items(district, &query).await?;
+            for item in &page.items {
+                if let Some(owner) = item.owner {
+                    let body: InvitationBody = item.decode()?;
+                    statuses.insert(owner, body.state.observe(now).status());
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(statuses),
+            }
+        }
+    }
+
+    /// Every user matching `query` (all pages, the cursor ignored), in listing order.
+    pub(super) async fn all_matching(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, Error> {
+        let mut all = UserQuery {
+            after: None,
+            limit: MAX_PAGE_SIZE,
+            ..query.clone()
+        };
+        let mut users = Vec::new();
+        loop {
+            let page = self.storage.search_users(district, &all).await?;
+            users.extend(page.items);
+            match page.next {
+                Some(next) => all.after = Some(next),
+                None => return Ok(users),
+            }
+        }
+    }
+
+    /// One page of `query`'s users whose invitation reads `status` at `now`, with their total.
+    pub(super) async fn search_by_invitation(
+        &self,
+        district: DistrictId,
+        query: UserQuery,
+        status: InvitationStatus,
+        now: DateTime<Utc>,
+    ) -> Result<Page<User, UserCursor>, Error> {
+        let statuses = self.invitation_statuses(district, now).await?;
+        let matching: Vec<User> = self
+            .all_matching(district, &query)
+            .await?
+            .into_iter()
+            .filter(|user| {
+                statuses
+                    .get(&user.id)
+                    .copied()
+                    .unwrap_or(InvitationStatus::NotSent)
+                    == status
+            })
+            .collect();
+        let total = matching.len() as u64;
+        let size = query.page_size();
+        let mut items: Vec<User> = matching
+            .into_iter()
+            .filter(|user| query.is_after_cursor(user))
+            .take(size + 1)
+            .collect();
+        let next = if items.len() > size {
+            items.truncate(size);
+            items.last().map(UserCursor::after)
+        } else {
+            None
+        };
+        Ok(Page { items, total, next })
+    }
+}
