@@ -60,6 +60,11 @@ struct Inputs<'a> {
     plan: &'a ImportPlan,
     progress: &'a (dyn Fn(ImportProgress) + Sync),
     lease: HeldLease<'a>,
+    at: chrono::DateTime<chrono::Utc>,
+    mailer: &'a dyn homeroom::messaging::Mailer,
+    purpose: &'a homeroom::messaging::MessagePurpose,
+    template: &'a homeroom::messaging::MessageTemplate,
+    drain: &'a homeroom::messaging::DrainOptions,
 }
 
 /// Every public async command of [`Directory`], over any storage `S`.
@@ -121,6 +126,27 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.plan_import_with_progress(a, district, i.data, i.options, i.progress);
         d.apply_import(a, district, i.plan, Approval::Required, i.progress);
         d.apply_sync(a, district, i.plan, Approval::Required, i.lease, i.progress);
+        // onboarding
+        d.invite_user(a, district, user);
+        d.schedule_invitation(a, district, user, i.at);
+        d.resend_invitation(a, district, user);
+        d.clear_invitation(a, district, user);
+        d.invitation_of(a, district, user);
+        d.invite_all(a, district, i.search, Some(i.at));
+        d.count_invitable(a, district, i.search);
+        d.accept_invitation(district, i.text, i.password);
+        d.accept_invitation_with_sso(district, i.text, i.text);
+        d.request_password_reset(district, i.text);
+        d.reset_password(district, i.text, i.password);
+        d.require_password_change(a, district, user);
+        // messages
+        d.drain_outbox(a, district, i.mailer, 10);
+        d.drain_outbox_with(a, district, i.mailer, 10, i.drain);
+        d.send_message(a, district, user, i.purpose.clone(), Some(i.at));
+        d.save_message_template(a, district, i.template.clone());
+        d.delete_message_template(a, district, i.purpose);
+        d.message_templates(a, district);
+        d.preview_message(a, district, user, i.purpose);
     }
 }
 
