@@ -9,10 +9,10 @@ use homeroom::{ImportMode, ImportOptions};
 use homeroom_sea::redacted_url;
 
 /// The usage line of `import`.
-pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--dry-run] [--json] PATH";
+pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--dry-run] [--json] PATH";
 
 /// The usage line of `sync_folder`.
-pub const FOLDER_USAGE: &str = "usage: sync_folder --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--json] [--once | --poll-seconds N] DIR";
+pub const FOLDER_USAGE: &str = "usage: sync_folder --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--json] [--once | --poll-seconds N] DIR";
 
 /// What to do with one file: the options every import shares.
 #[derive(Clone, Debug, Default)]
@@ -159,6 +159,10 @@ fn parse(args: Vec<String>, command: Command) -> Result<Parsed, UsageError> {
                 }
             }
             "--sync" => parsed.job.options.sync = true,
+            // Temporary passwords the users keep: no change forced at first sign-in.
+            "--keep-temporary-passwords" => {
+                parsed.job.options.temporary_passwords_must_change = false;
+            }
             "--max-deactivate-percent" => {
                 let n = value("--max-deactivate-percent")?;
                 let percent: u8 = n

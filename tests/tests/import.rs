@@ -312,3 +312,15 @@ across_backends! {
         assert_eq!(everyone.total, 0, "nothing was written");
     }
 }
+
+across_backends! {
+    // A district that hands out passwords its users keep imports them with force-change off.
+    async fn imported_passwords_may_be_kept_when_the_import_says_so(h: Harness) {
+        let s = setup(&h).await;
+        let keep = ImportOptions { temporary_passwords_must_change: false, ..ImportOptions::default() };
+        let (_, p) = plan(&h, &s, WITH_PASSWORDS, &keep).await;
+        apply(&h, &s, &p).await.unwrap();
+        let ada = h.directory.verify_password(s.district, "alovelace", "welcome-2026").await.unwrap();
+        assert!(!ada.must_change, "the import turned force-change off");
+    }
+}

@@ -62,6 +62,11 @@ pub struct ImportOptions {
     pub guard: SyncGuard,
     /// The kind of user when the file does not say.
     pub default_kind: UserKind,
+    /// Whether users created with a temporary password (a Password column) must change it at
+    /// first sign-in. On by default; a district that hands out passwords its users keep turns it
+    /// off.
+    #[serde(default = "must_change_by_default")]
+    pub temporary_passwords_must_change: bool,
     /// OneRoster roles (lower case: `teacher`, `administrator`, ...) to Homeroom roles. Empty by
     /// default, so a file never hands out rights unless the caller opts in.
     pub oneroster_roles: BTreeMap<String, RoleId>,
@@ -76,6 +81,11 @@ impl Default for ImportOptions {
             guard: SyncGuard::default(),
             default_kind: UserKind::Student,
             oneroster_roles: BTreeMap::new(),
+            temporary_passwords_must_change: true,
         }
     }
+}
+
+fn must_change_by_default() -> bool {
+    true
 }

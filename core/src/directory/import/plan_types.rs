@@ -150,6 +150,8 @@ pub struct ImportPlan {
     pub(crate) district_version: Version,
     /// A full snapshot (sync): it may deactivate users.
     pub(crate) sync: bool,
+    /// Whether the temporary passwords it sets must be changed at first sign-in.
+    pub(crate) temporary_passwords_must_change: bool,
     pub(crate) rows: Vec<RowPlan>,
     pub(crate) org_units: Vec<PlannedOrgUnit>,
     pub(crate) deactivations: Vec<Deactivation>,

@@ -199,7 +199,7 @@ pub(crate) fn change_set(
                         user: id,
                         credential: PasswordCredential {
                             hash,
-                            must_change: true,
+                            must_change: plan.temporary_passwords_must_change,
                             set_at: now,
                         },
                     });

@@ -41,6 +41,7 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
         district: district().id,
         district_version: district().version,
         sync: !deactivations.is_empty(),
+        temporary_passwords_must_change: true,
         rows: rows
             .into_iter()
             .enumerate()

@@ -232,6 +232,7 @@ impl<'a> Planner<'a> {
             district: self.current.district.id,
             district_version: self.current.district.version,
             sync: self.options.sync,
+            temporary_passwords_must_change: self.options.temporary_passwords_must_change,
             rows: self.rows,
             org_units: self.orgs.finish(),
             deactivations: self.deactivations,
