@@ -11,7 +11,8 @@
 //! - **Errors**: a permanent SMTP reply (5xx: no such mailbox, relaying denied) or a message
 //!   that cannot be built (a malformed address) is `MailerError { permanent: true }`, the
 //!   message dead at once; everything else (4xx replies, connection and TLS failures,
-//!   timeouts) is retried. The error's text is the server's reply code and a short reason, never
+//!   timeouts, and 5xx replies about authentication, a configuration fault rather than the
+//!   message's) is retried. The error's text is the server's reply code and a short reason, never
 //!   the message's content (which holds a one-time link) nor the credentials.
 
 use std::time::Duration;
@@ -205,13 +206,24 @@ impl SmtpMailer {
     }
 }
 
-/// The outcome of an SMTP error: permanent for a 5xx reply, retried otherwise. The text names
-/// the reply code and the kind of failure, nothing of the message.
+/// 5xx replies about the sender's authentication (530 required, 534 mechanism too weak, 535
+/// credentials invalid, 538 encryption required): the host's configuration is wrong, not the
+/// message, so they are retried (every message would otherwise die until it is fixed).
+const AUTHENTICATION_CODES: [&str; 4] = ["530", "534", "535", "538"];
+
+/// The outcome of an SMTP error: permanent for a 5xx reply (except those about authentication),
+/// retried otherwise. The text names the reply code and the kind of failure, nothing of the
+/// message.
 fn classify(error: &lettre::transport::smtp::Error) -> MailerError {
     let code = error.status().map(|c| c.to_string());
-    let permanent = error.is_permanent();
+    let about_authentication = code
+        .as_deref()
+        .is_some_and(|c| AUTHENTICATION_CODES.contains(&c));
+    let permanent = error.is_permanent() && !about_authentication;
     let kind = if permanent {
         "refused for good"
+    } else if about_authentication {
+        "authentication refused (check the SMTP credentials)"
     } else if error.is_transient() {
         "deferred"
     } else if error.is_timeout() {

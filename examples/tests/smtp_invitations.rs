@@ -9,12 +9,15 @@ mod smtp_server;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use homeroom::Storage;
+use homeroom::messaging::OutboxMessage;
 use homeroom::password::Password;
+use homeroom::storage::{ItemBody, ItemQuery};
 use homeroom::system::{RandomIds, SystemClock};
 use homeroom::{
     Actor, Directory, DistrictId, NewOrgUnit, OrgUnit, Refusal, UserDetails, UserKind, UserSearch,
 };
-use homeroom_examples::smtp_mailer::{SmtpConfig, SmtpMailer};
+use homeroom_examples::smtp_mailer::{SmtpConfig, SmtpCredentials, SmtpMailer};
 use homeroom_memory::MemoryStorage;
 use smtp_server::SmtpServer;
 
@@ -279,10 +282,50 @@ async fn the_invite_by_email_example_sends_its_two_invitations_and_prints_no_lin
     }
 }
 
+#[tokio::test]
+async fn refused_credentials_are_retried_not_dead_and_never_in_the_last_error() {
+    let server = SmtpServer::start().await;
+    server.refuse_auth();
+    let s = scene().await;
+    s.staff("Ada", &s.lincoln).await;
+    s.directory
+        .invite_all(&s.admin, s.district, &s.lincoln_staff(), None)
+        .await
+        .unwrap();
+    let mut config = SmtpConfig::plain(
+        server.addr.ip().to_string(),
+        server.addr.port(),
+        "noreply@maple.example",
+    );
+    config.credentials = Some(SmtpCredentials {
+        username: "mailer".into(),
+        password: "hunter2-secret".into(),
+    });
+    let mailer = SmtpMailer::new(&config).unwrap();
+    let report = s
+        .directory
+        .drain_outbox(&s.admin, s.district, &mailer, 100)
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.retrying, report.dead), (0, 1, 0));
+    assert!(server.received().is_empty());
+    let page = s
+        .directory
+        .storage()
+        .items(s.district, &ItemQuery::of(OutboxMessage::KIND))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let message: OutboxMessage = page.items[0].decode().unwrap();
+    let last_error = message.last_error.unwrap();
+    assert!(last_error.contains("535"), "{last_error}");
+    assert!(!last_error.contains("hunter2"), "{last_error}");
+}
+
 #[test]
 fn credentials_never_show_in_debug() {
     let mut config = SmtpConfig::plain("smtp.example", 587, "noreply@maple.example");
-    config.credentials = Some(homeroom_examples::smtp_mailer::SmtpCredentials {
+    config.credentials = Some(SmtpCredentials {
         username: "mailer".into(),
         password: "hunter2-secret".into(),
     });

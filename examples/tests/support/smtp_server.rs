@@ -1,5 +1,5 @@
 //! A minimal SMTP server for tests, on a tokio `TcpListener`: EHLO/HELO, MAIL FROM, RCPT TO,
-//! DATA, RSET, NOOP, QUIT, which is all lettre needs for plain SMTP. It keeps every message it
+//! DATA, RSET, NOOP, QUIT (and AUTH, refused, when told), which is all lettre needs for plain SMTP. It keeps every message it
 //! accepted, and can be told to answer RCPT TO for an address with a given reply (a 550 to
 //! refuse it for good, a 451 to defer it).
 
@@ -83,6 +83,7 @@ impl Received {
 struct State {
     received: Vec<Received>,
     rcpt_replies: HashMap<String, String>,
+    refuse_auth: bool,
     connections: usize,
 }
 
@@ -126,6 +127,11 @@ impl SmtpServer {
         self.state.lock().unwrap().connections
     }
 
+    /// Offers AUTH from now on, and refuses every attempt with a 535.
+    pub fn refuse_auth(&self) {
+        self.state.lock().unwrap().refuse_auth = true;
+    }
+
     /// Answers RCPT TO for `address` with `reply` (for example `550 5.1.1 no such mailbox`).
     pub fn answer_rcpt(&self, address: &str, reply: &str) {
         self.state
@@ -163,7 +169,11 @@ async fn session(stream: TcpStream, state: Arc<Mutex<State>>) {
             .unwrap_or_default()
             .to_ascii_uppercase();
         let reply: String = match verb.as_str() {
+            "EHLO" if state.lock().unwrap().refuse_auth => {
+                "250-test.local\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME".to_owned()
+            }
             "EHLO" => "250-test.local\r\n250-8BITMIME\r\n250 SMTPUTF8".to_owned(),
+            "AUTH" => "535 5.7.8 authentication credentials invalid".to_owned(),
             "HELO" => "250 test.local".to_owned(),
             "MAIL" => {
                 from = angle(command);
