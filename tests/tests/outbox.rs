@@ -282,3 +282,37 @@ async fn two_directories_draining_at_once_send_each_message_exactly_once() {
         assert_eq!(keys, queued, "{backend:?}: each message once");
     }
 }
+
+across_backends! {
+    // Creating a user can queue their welcome in the same write: now, at a time, or not at all;
+    // a welcome to someone without an address creates nobody.
+    async fn a_welcome_is_queued_with_the_user_now_later_or_never(h: Harness) {
+        let (district, _) = setup(&h).await;
+        let d = &h.directory;
+        let person = |first: &str| {
+            UserDetails::new(UserKind::Staff, first, "Welcomed")
+                .with_email(&format!("{}@maple.example", first.to_lowercase()))
+                .unwrap()
+        };
+        let now = d.create_user_with(&h.admin, district, person("Now"), messaging::Welcome::Now).await.unwrap();
+        let later_at = h.clock.now() + Duration::days(2);
+        let later = d
+            .create_user_with(&h.admin, district, person("Later"), messaging::Welcome::At(later_at))
+            .await
+            .unwrap();
+        let never = d.create_user(&h.admin, district, person("Never")).await.unwrap();
+        let sent_now = homeroom_tests::outbox::messages_to(&h, district, now.id).await;
+        assert_eq!(sent_now.len(), 1);
+        assert_eq!(sent_now[0].1.purpose, MessagePurpose::Welcome);
+        assert_eq!(sent_now[0].0.due, Some(h.clock.now()));
+        let sent_later = homeroom_tests::outbox::messages_to(&h, district, later.id).await;
+        assert_eq!(sent_later.iter().map(|(item, _)| item.due).collect::<Vec<_>>(), vec![Some(later_at)]);
+        assert!(homeroom_tests::outbox::messages_to(&h, district, never.id).await.is_empty());
+
+        let no_address = UserDetails::new(UserKind::Staff, "No", "Address");
+        let err = d.create_user_with(&h.admin, district, no_address, messaging::Welcome::Now).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        let found = d.search_users(&h.admin, district, &UserSearch::text("address")).await.unwrap();
+        assert_eq!(found.total, 0, "nobody was created");
+    }
+}

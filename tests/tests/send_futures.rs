@@ -83,6 +83,7 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.move_org_unit(a, district, i.unit, i.version, Some(i.unit));
         // users
         d.create_user(a, district, i.details.clone());
+        d.create_user_with(a, district, i.details.clone(), homeroom::messaging::Welcome::At(i.at));
         d.user(a, district, user);
         d.allowed_actions(a, district, user);
         d.update_user(a, district, user, i.version, i.details.clone());

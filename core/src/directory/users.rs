@@ -10,9 +10,11 @@ use crate::actor::Actor;
 use crate::authz::{Permission, PermissionSet};
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId, UserId, Version};
+use crate::messaging::{MessagePurpose, Welcome};
 use crate::model::{Access, OrgTree, RecordStatus, User, UserDetails};
 use crate::query::{ActivityCursor, ActivityQuery, Page};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
+use crate::validation::{InvalidValue, ValidationCode};
 
 use super::Directory;
 use super::acting::require_over_units;
@@ -27,12 +29,27 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Fails with [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) listing every problem
     /// (missing names, a grade the district does not use, an unknown org unit, a Local ID, e-mail
     /// or username another user has, ...).
-    #[tracing::instrument(level = "info", name = "directory::create_user", skip_all, fields(command = "create_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn create_user(
         &self,
         actor: &Actor,
         district: DistrictId,
         details: UserDetails,
+    ) -> Result<User, Error> {
+        self.create_user_with(actor, district, details, Welcome::Never)
+            .await
+    }
+
+    /// [`Directory::create_user`], and a welcome e-mail queued in the same write when `welcome`
+    /// asks for one (now, or at a time). A welcome needs Send Messages over the new user and an
+    /// e-mail address (else [`ErrorKind::Invalid`](crate::ErrorKind::Invalid) on `email`, and
+    /// nobody is created).
+    #[tracing::instrument(level = "info", name = "directory::create_user", skip_all, fields(command = "create_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
+    pub async fn create_user_with(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        details: UserDetails,
+        welcome: Welcome,
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
@@ -63,12 +80,32 @@ impl<S: Storage + ?Sized> Directory<S> {
                 changes,
                 now,
             );
-            self.commit(
-                ChangeSet::new()
-                    .with(Op::InsertUser(Box::new(user.clone())))
-                    .with(Op::AppendActivity(entry)),
-            )
-            .await?;
+            let mut changes = ChangeSet::new()
+                .with(Op::InsertUser(Box::new(user.clone())))
+                .with(Op::AppendActivity(entry));
+            let due = match welcome {
+                Welcome::Never => None,
+                Welcome::Now => Some(now),
+                Welcome::At(at) => Some(at),
+            };
+            if let Some(due) = due {
+                acting.require(Permission::SendMessages, &user)?;
+                let queued = self
+                    .queue_message(&district_row, &user, MessagePurpose::Welcome, None, due)
+                    .await?;
+                let Some(op) = queued else {
+                    return Err(Error::invalid_field(
+                        Entity::User,
+                        InvalidValue::new(
+                            ValidationCode::Required,
+                            "a welcome e-mail needs an e-mail address",
+                        )
+                        .at("email"),
+                    ));
+                };
+                changes.push(op);
+            }
+            self.commit(changes).await?;
             Ok(user)
         }
         .await;

@@ -20,6 +20,24 @@ pub use template::{
 };
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Whether creating a user sends them a welcome e-mail, and when.
+///
+/// ```
+/// use homeroom::messaging::Welcome;
+/// assert_eq!(Welcome::default(), Welcome::Never);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Welcome {
+    /// No welcome.
+    #[default]
+    Never,
+    /// Queued to go out at the next drain.
+    Now,
+    /// Queued to go out at this time (a delayed welcome, so accounts can be checked first).
+    At(DateTime<Utc>),
+}
 
 /// Sends one message: the host's part (SMTP, an e-mail API, a test double).
 ///
