@@ -41,26 +41,15 @@ async fn read(store: &dyn Storage, item: &Item) -> Option<Item> {
 }
 
 /// Walks a query to its end, checking that the total holds on every page.
-async fn listed(
-    store: &dyn Storage,
-    district: DistrictId,
-    mut query: ItemQuery,
-) -> (Vec<ItemId>, u64) {
-    let mut ids = Vec::new();
-    let mut total = None;
-    loop {
-        let page = store.items(district, &query).await.unwrap();
-        assert!(
-            total.is_none_or(|t| t == page.total),
-            "total changed between pages"
-        );
-        total = Some(page.total);
-        ids.extend(page.items.iter().map(|item| item.id));
-        match page.next {
-            Some(next) => query.after = Some(next),
-            None => return (ids, total.unwrap_or(0)),
-        }
-    }
+async fn listed(store: &dyn Storage, district: DistrictId, query: ItemQuery) -> (Vec<ItemId>, u64) {
+    let page = |after| {
+        let query = ItemQuery {
+            after,
+            ..query.clone()
+        };
+        async move { store.items(district, &query).await.unwrap() }
+    };
+    walk_pages(page, |item: &Item| item.id).await
 }
 
 pub(super) async fn item_reads_back_every_attribute(store: Arc<dyn Storage>) {

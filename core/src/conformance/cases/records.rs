@@ -68,26 +68,12 @@ fn query(user: UserId, kind: RecordKind, limit: u32) -> RecordQuery {
     }
 }
 
-async fn all(
-    store: &dyn Storage,
-    district: DistrictId,
-    mut q: RecordQuery,
-) -> (Vec<RecordId>, u64) {
-    let mut ids = Vec::new();
-    let mut total = None;
-    loop {
-        let page = store.records(district, &q).await.unwrap();
-        assert!(
-            total.is_none_or(|t| t == page.total),
-            "total changed between pages"
-        );
-        total = Some(page.total);
-        ids.extend(page.items.iter().map(|r| r.id));
-        match page.next {
-            Some(next) => q.after = Some(next),
-            None => return (ids, total.unwrap_or(0)),
-        }
-    }
+async fn all(store: &dyn Storage, district: DistrictId, q: RecordQuery) -> (Vec<RecordId>, u64) {
+    let page = |after| {
+        let q = RecordQuery { after, ..q.clone() };
+        async move { store.records(district, &q).await.unwrap() }
+    };
+    walk_pages(page, |r: &Record| r.id).await
 }
 
 pub(super) async fn records_page_newest_first_per_user_and_kind(store: Arc<dyn Storage>) {

@@ -359,3 +359,30 @@ pub(super) fn only_winner(results: &[Result<(), StorageError>]) -> usize {
     );
     winners[0]
 }
+
+/// Walks a listing from its first page to its last, each page read by `page(after)`, checking
+/// that the total holds on every page; returns each row's `id`, in page order, and the total.
+pub(super) async fn walk_pages<T, C, K, Fut>(
+    mut page: impl FnMut(Option<C>) -> Fut,
+    id: impl Fn(&T) -> K,
+) -> (Vec<K>, u64)
+where
+    Fut: Future<Output = Page<T, C>>,
+{
+    let mut ids = Vec::new();
+    let mut total = None;
+    let mut after = None;
+    loop {
+        let current = page(after).await;
+        assert!(
+            total.is_none_or(|t| t == current.total),
+            "total changed between pages"
+        );
+        total = Some(current.total);
+        ids.extend(current.items.iter().map(&id));
+        match current.next {
+            Some(next) => after = Some(next),
+            None => return (ids, total.unwrap_or(0)),
+        }
+    }
+}
