@@ -248,32 +248,7 @@ pub(super) async fn retried_concurrent_updates_lose_nothing(store: Arc<dyn Stora
             let store = Arc::clone(&store);
             async move {
                 for _ in 0..BUMPS {
-                    let mut attempts = 0;
-                    loop {
-                        attempts += 1;
-                        assert!(attempts < 10_000, "a writer never got its update in");
-                        let read = store
-                            .user(district, id)
-                            .await
-                            .expect("read failed")
-                            .expect("the counter user vanished");
-                        let bumped = read.revised(|u| {
-                            let count: u64 = u.details.custom_fields["count"].parse().unwrap();
-                            u.details
-                                .custom_fields
-                                .insert("count".into(), (count + 1).to_string());
-                        });
-                        match store
-                            .apply(ChangeSet::new().with(update(&read, &bumped)))
-                            .await
-                        {
-                            Ok(()) => break,
-                            Err(error) => {
-                                assert_conflict(&error, Entity::User);
-                                tokio::task::yield_now().await;
-                            }
-                        }
-                    }
+                    bump_counter(&*store, district, id).await;
                 }
             }
         })

@@ -386,3 +386,30 @@ where
         }
     }
 }
+
+/// Adds one to the `count` custom field of user `id` by read, bump, versioned write, retrying
+/// on a conflict (the only error a race may give) until the write lands.
+pub(super) async fn bump_counter(store: &dyn Storage, district: DistrictId, id: UserId) {
+    for _ in 0..10_000 {
+        let read = user(store, district, id)
+            .await
+            .expect("the counter user vanished");
+        let bumped = read.revised(|u| {
+            let count: u64 = u.details.custom_fields["count"].parse().unwrap();
+            u.details
+                .custom_fields
+                .insert("count".into(), (count + 1).to_string());
+        });
+        match store
+            .apply(ChangeSet::new().with(update(&read, &bumped)))
+            .await
+        {
+            Ok(()) => return,
+            Err(error) => {
+                assert_conflict(&error, Entity::User);
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+    panic!("a writer never got its update in");
+}
