@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use homeroom::import::Format;
+use homeroom::messaging::Welcome;
 use homeroom::{ImportMode, ImportOptions};
 use homeroom_sea::redacted_url;
 
 /// The usage line of `import`.
-pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--dry-run] [--json] PATH";
+pub const USAGE: &str = "usage: import --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--welcome never|now|RFC3339-TIME] [--dry-run] [--json] PATH";
 
 /// The usage line of `sync_folder`.
-pub const FOLDER_USAGE: &str = "usage: sync_folder --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--json] [--once | --poll-seconds N] DIR";
+pub const FOLDER_USAGE: &str = "usage: sync_folder --db URL --district NAME [--format auto|csv|xlsx|oneroster] [--mode upsert|create-only|update-only] [--sync] [--max-deactivate-percent N] [--create-org-units] [--keep-temporary-passwords] [--welcome never|now|RFC3339-TIME] [--json] [--once | --poll-seconds N] DIR";
 
 /// What to do with one file: the options every import shares.
 #[derive(Clone, Debug, Default)]
@@ -163,6 +164,22 @@ fn parse(args: Vec<String>, command: Command) -> Result<Parsed, UsageError> {
             "--keep-temporary-passwords" => {
                 parsed.job.options.temporary_passwords_must_change = false;
             }
+            // Welcome e-mails for the users the import creates: none (the default), at the
+            // next drain, or held until a launch time.
+            "--welcome" => {
+                let when = value("--welcome")?;
+                parsed.job.options.welcome = match when.as_str() {
+                    "never" => Welcome::Never,
+                    "now" => Welcome::Now,
+                    time => chrono::DateTime::parse_from_rfc3339(time)
+                        .map(|t| Welcome::At(t.with_timezone(&chrono::Utc)))
+                        .map_err(|_| {
+                            usage(format!(
+                                "--welcome takes never, now or a time such as 2027-08-15T07:00:00Z, not '{time}'"
+                            ))
+                        })?,
+                };
+            }
             "--max-deactivate-percent" => {
                 let n = value("--max-deactivate-percent")?;
                 let percent: u8 = n
@@ -216,6 +233,13 @@ fn required<T>(value: Option<T>, what: &str) -> Result<T, UsageError> {
 /// let args = parse_import_args(["--db", "sqlite::memory:", "--district", "Maple", "--sync", "users.csv"]).unwrap();
 /// assert!(args.job.options.sync);
 /// assert!(parse_import_args(["--db", "sqlite::memory:", "users.csv"]).is_err());
+///
+/// // Welcome e-mails held until the district launches; a time that is not RFC 3339 is refused.
+/// let held = ["--db", "sqlite::memory:", "--district", "Maple", "--welcome", "2027-08-15T07:00:00Z", "users.csv"];
+/// let args = parse_import_args(held).unwrap();
+/// assert!(matches!(args.job.options.welcome, homeroom::messaging::Welcome::At(_)));
+/// let vague = ["--db", "sqlite::memory:", "--district", "Maple", "--welcome", "monday", "users.csv"];
+/// assert!(parse_import_args(vague).unwrap_err().to_string().contains("'monday'"));
 /// ```
 pub fn parse_import_args<I, S>(args: I) -> Result<ImportArgs, UsageError>
 where

@@ -64,6 +64,9 @@ pub struct Summary {
     pub unchanged: u64,
     /// Users a sync deactivates.
     pub deactivated: u64,
+    /// Welcome e-mails queued for the users created (`--welcome`).
+    #[serde(default)]
+    pub welcomes: u64,
     /// Errors: any means nothing was written.
     pub errors: Vec<IssueSummary>,
     /// Warnings (and, for a held plan, why it is held: code `held`).
@@ -101,6 +104,7 @@ impl Summary {
             updated: counts.updated,
             unchanged: counts.unchanged,
             deactivated: counts.deactivated,
+            welcomes: counts.welcomes,
             errors: issues
                 .iter()
                 .filter(|i| i.is_error())
@@ -125,6 +129,7 @@ impl Summary {
             updated: self.updated,
             unchanged: self.unchanged,
             deactivated: self.deactivated,
+            welcomes: self.welcomes,
             ..PlanCounts::default()
         }
     }
@@ -173,9 +178,13 @@ pub(crate) fn write_readable(
         )?;
     }
     let rows = error_rows.map_or_else(String::new, |n| format!(", {n} rows with errors"));
+    let welcomes = match summary.welcomes {
+        0 => String::new(),
+        n => format!(", {n} welcome e-mails queued"),
+    };
     writeln!(
         out,
-        "{verb}: {} created, {} updated, {} unchanged, {} deactivated{rows}",
+        "{verb}: {} created, {} updated, {} unchanged, {} deactivated{rows}{welcomes}",
         summary.created, summary.updated, summary.unchanged, summary.deactivated
     )
 }

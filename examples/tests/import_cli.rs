@@ -130,7 +130,8 @@ async fn bad_files_write_nothing(db: &str) {
             "held",
             "unchanged",
             "updated",
-            "warnings"
+            "warnings",
+            "welcomes"
         ]
     );
     let mut error_keys: Vec<&str> = json["errors"][0]
@@ -358,6 +359,46 @@ mod sqlite {
             "{bad:?}"
         );
         assert!(bad.stdout.contains("not applied"), "{bad:?}");
+    }
+
+    #[tokio::test]
+    async fn welcome_emails_are_queued_and_counted() {
+        let db = sqlite_url("welcome");
+        let path = fixture("oneroster-1.1");
+        let held = ["--welcome", "2027-08-15T07:00:00Z"];
+        let run_ = run(&db, "Welcome", &held, arg(&path)).await;
+        assert_eq!(run_.code, 0, "{run_:?}");
+        let s = run_.summary();
+        assert_eq!((s.created, s.welcomes), (3, 3), "{run_:?}");
+        let readable = import(&[
+            "--db",
+            &db,
+            "--district",
+            "Again",
+            "--welcome",
+            "now",
+            arg(&path),
+        ])
+        .await;
+        assert!(
+            readable.stdout.contains("applied: 3 created, 0 updated, 0 unchanged, 0 deactivated, 0 rows with errors, 3 welcome e-mails queued"),
+            "{readable:?}"
+        );
+        let bad = import(&[
+            "--db",
+            &db,
+            "--district",
+            "X",
+            "--welcome",
+            "soon",
+            arg(&path),
+        ])
+        .await;
+        assert_eq!(bad.code, 2, "{bad:?}");
+        assert!(
+            bad.stderr.contains("--welcome takes never, now or a time"),
+            "{bad:?}"
+        );
     }
 
     #[tokio::test]

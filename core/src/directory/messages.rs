@@ -26,29 +26,19 @@ impl<S: Storage + ?Sized> Directory<S> {
         link: Option<&str>,
         due: DateTime<Utc>,
     ) -> Result<Option<Op>, Error> {
-        let Some(address) = &user.details.email else {
+        if user.details.email.is_none() {
             return Ok(None);
-        };
-        let content = self
-            .render_message(district, user, &purpose, link.unwrap_or_default())
-            .await?;
-        let message = OutboxMessage {
-            to_user: user.id,
-            to_address: address.to_string(),
-            purpose,
-            content,
-            attempts: 0,
-            last_error: None,
-        };
-        let item = Item::new(
-            ItemId::from_uuid(self.ids.next_uuid()),
-            district.id,
-            &message,
-        )?
-        .with_owner(user.id)
-        .with_status(OutboxStatus::Pending.as_str())
-        .with_due(due);
-        Ok(Some(Op::InsertItem(item)))
+        }
+        let saved = self.saved_template(district.id, &purpose).await?;
+        let content = render_for(
+            saved.as_ref(),
+            district,
+            user,
+            &purpose,
+            link.unwrap_or_default(),
+        )?;
+        let id = ItemId::from_uuid(self.ids.next_uuid());
+        outbox_op(id, district.id, user, purpose, content, due)
     }
 
     /// `purpose`'s message to `user`, from the district's template, or the built-in one when
@@ -60,35 +50,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         purpose: &MessagePurpose,
         link: &str,
     ) -> Result<RenderedMessage, Error> {
-        let values = TemplateValues {
-            first_name: user.details.name.first.clone(),
-            last_name: user.details.name.last.clone(),
-            username: user
-                .details
-                .username
-                .as_ref()
-                .map(|u| u.as_str().to_owned())
-                .unwrap_or_default(),
-            district_name: district.name.clone(),
-            invite_link: link.to_owned(),
-        };
-        if let Some(saved) = self.saved_template(district.id, purpose).await? {
-            match saved.render(&values) {
-                Ok(rendered) => return Ok(rendered),
-                Err(problem) => tracing::warn!(
-                    district = %district.id,
-                    purpose = purpose.key(),
-                    field = problem.field(),
-                    "a saved message template failed to render; the built-in wording is used"
-                ),
-            }
-        }
-        default_template(purpose)
-            .render(&values)
-            .map_err(|problem| Error::Invalid {
-                entity: Entity::Item,
-                errors: problem.to_field_error().into(),
-            })
+        let saved = self.saved_template(district.id, purpose).await?;
+        render_for(saved.as_ref(), district, user, purpose, link)
     }
 
     /// The district's saved template for `purpose`, if any.
@@ -103,4 +66,72 @@ impl<S: Storage + ?Sized> Directory<S> {
             .await?;
         Ok(item.map(|i| i.decode::<MessageTemplate>()).transpose()?)
     }
+}
+
+/// `purpose`'s message to `user` from `saved` (the district's template), or the built-in one
+/// when there is none or it fails to render. Pure: an import renders many with one template.
+pub(crate) fn render_for(
+    saved: Option<&MessageTemplate>,
+    district: &District,
+    user: &User,
+    purpose: &MessagePurpose,
+    link: &str,
+) -> Result<RenderedMessage, Error> {
+    let values = TemplateValues {
+        first_name: user.details.name.first.clone(),
+        last_name: user.details.name.last.clone(),
+        username: user
+            .details
+            .username
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_default(),
+        district_name: district.name.clone(),
+        invite_link: link.to_owned(),
+    };
+    if let Some(saved) = saved {
+        match saved.render(&values) {
+            Ok(rendered) => return Ok(rendered),
+            Err(problem) => tracing::warn!(
+                district = %district.id,
+                purpose = purpose.key(),
+                field = problem.field(),
+                "a saved message template failed to render; the built-in wording is used"
+            ),
+        }
+    }
+    default_template(purpose)
+        .render(&values)
+        .map_err(|problem| Error::Invalid {
+            entity: Entity::Item,
+            errors: problem.to_field_error().into(),
+        })
+}
+
+/// The op that writes `content` to `user` into the outbox as item `id`, pending and due at
+/// `due`; `None` when the user has no e-mail address.
+pub(crate) fn outbox_op(
+    id: ItemId,
+    district: DistrictId,
+    user: &User,
+    purpose: MessagePurpose,
+    content: RenderedMessage,
+    due: DateTime<Utc>,
+) -> Result<Option<Op>, Error> {
+    let Some(address) = &user.details.email else {
+        return Ok(None);
+    };
+    let message = OutboxMessage {
+        to_user: user.id,
+        to_address: address.to_string(),
+        purpose,
+        content,
+        attempts: 0,
+        last_error: None,
+    };
+    let item = Item::new(id, district, &message)?
+        .with_owner(user.id)
+        .with_status(OutboxStatus::Pending.as_str())
+        .with_due(due);
+    Ok(Some(Op::InsertItem(item)))
 }

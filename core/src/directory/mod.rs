@@ -15,7 +15,7 @@ mod invitation_filter;
 mod invitations;
 mod invite_all;
 mod last_admin;
-mod messages;
+pub(crate) mod messages;
 mod org_units;
 mod outbox;
 mod passwords;

@@ -150,6 +150,8 @@ pub enum IssueCode {
     /// A temporary password was ignored: the user exists already (passwords are protected) or
     /// the district signs in through SSO only.
     PasswordIgnored,
+    /// The import sends welcome e-mails, but this new user has no e-mail address: they get none.
+    NoEmailForWelcome,
 }
 
 impl IssueCode {
@@ -202,6 +204,7 @@ impl IssueCode {
             Self::UnknownRole => "unknown_role",
             Self::ProtectedField => "protected_field",
             Self::PasswordIgnored => "password_ignored",
+            Self::NoEmailForWelcome => "no_email_for_welcome",
         }
     }
 }

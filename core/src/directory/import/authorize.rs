@@ -19,6 +19,7 @@ use crate::directory::last_admin::refuse_leaving_no_system_administrator;
 use crate::directory::org_units::may_manage_at;
 use crate::error::Error;
 use crate::ids::{OrgUnitId, RoleId, UserId};
+use crate::messaging::Welcome;
 use crate::model::{OrgTree, RecordStatus, User};
 use crate::storage::Entity;
 use crate::validation::{InvalidValue, ValidationCode};
@@ -98,6 +99,9 @@ pub(crate) fn authorize_apply(
             } => {
                 require_units(district_wide, &details.org_units, None, &in_units)?;
                 require_grants(authority, grants, &roles, &in_units)?;
+                if plan.welcome != Welcome::Never && details.email.is_some() {
+                    require_welcome(authority, &details.org_units, &in_units)?;
+                }
             }
             RowAction::Update {
                 user,
@@ -243,6 +247,24 @@ fn require_units(
         ));
     }
     Ok(())
+}
+
+/// Welcoming a new user is messaging them: Send Messages over them (district-wide, or over one
+/// of their units), as creating one user with a welcome needs.
+fn require_welcome(
+    authority: &Authority,
+    units: &BTreeSet<OrgUnitId>,
+    in_units: &impl Fn(Permission, OrgUnitId) -> bool,
+) -> Result<(), Error> {
+    if authority.check_district(Permission::SendMessages)
+        || units.iter().any(|u| in_units(Permission::SendMessages, *u))
+    {
+        return Ok(());
+    }
+    Err(Error::forbidden(
+        Permission::SendMessages,
+        "over every new user this import welcomes",
+    ))
 }
 
 /// Nobody grants more than they hold: every permission of the role, and Manage Roles, over

@@ -40,6 +40,7 @@ use crate::authz::{Grant, Permission};
 use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, ImportBatchId, UserId};
 use crate::import::ImportData;
+use crate::messaging::{MessagePurpose, Welcome};
 use crate::model::User;
 use crate::password::PasswordHash;
 use crate::storage::Storage;
@@ -229,12 +230,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             },
         )?;
         let passwords = self.hash_temporary_passwords(plan).await?;
+        let welcome = self.welcome_batch(plan, district, now).await?;
         let loaded = apply::Loaded {
             district: &district_row,
             tree: &tree,
             who: &acting.who,
             stored,
             passwords,
+            welcome,
         };
         let applied = apply::change_set(plan, loaded, now, &*self.ids)?;
         let ops = applied.changes.len() as u64;
@@ -277,6 +280,26 @@ impl<S: Storage + ?Sized> Directory<S> {
             .into_iter()
             .map(|u| (u.id, u))
             .collect())
+    }
+
+    /// What welcoming the plan's new users needs: the due time and the district's welcome
+    /// template, read once. `None` when the plan sends no welcomes.
+    async fn welcome_batch(
+        &self,
+        plan: &ImportPlan,
+        district: DistrictId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<apply::WelcomeBatch>, Error> {
+        let due = match plan.welcome {
+            Welcome::Never => return Ok(None),
+            _ if plan.counts.welcomes == 0 => return Ok(None),
+            Welcome::Now => now,
+            Welcome::At(at) => at,
+        };
+        let template = self
+            .saved_template(district, &MessagePurpose::Welcome)
+            .await?;
+        Ok(Some(apply::WelcomeBatch { due, template }))
     }
 
     /// Hashes the temporary password of every row that creates a user with one, by row

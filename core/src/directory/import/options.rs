@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::RoleId;
+use crate::messaging::Welcome;
 use crate::model::UserKind;
 
 /// How rows are matched to existing users (always by Local ID).
@@ -67,6 +68,13 @@ pub struct ImportOptions {
     /// off.
     #[serde(default = "must_change_by_default")]
     pub temporary_passwords_must_change: bool,
+    /// Whether the users this import creates get a welcome e-mail, and when: not at all (the
+    /// default: many districts send them once groups and buildings are ready, with
+    /// [`Directory::invite_all`](crate::Directory::invite_all) or a message), at the next drain,
+    /// or at a later time. Queued in the import's own write; needs Send Messages over each new
+    /// user. A new user without an e-mail address gets none (a `no_email_for_welcome` warning).
+    #[serde(default)]
+    pub welcome: Welcome,
     /// OneRoster roles (lower case: `teacher`, `administrator`, ...) to Homeroom roles. Empty by
     /// default, so a file never hands out rights unless the caller opts in.
     pub oneroster_roles: BTreeMap<String, RoleId>,
@@ -82,6 +90,7 @@ impl Default for ImportOptions {
             default_kind: UserKind::Student,
             oneroster_roles: BTreeMap::new(),
             temporary_passwords_must_change: true,
+            welcome: Welcome::Never,
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::activity::FieldChange;
 use crate::authz::Scope;
 use crate::ids::{DistrictId, OrgUnitId, RoleId, UserId, Version};
 use crate::import::{ImportIssue, RowRef};
+use crate::messaging::Welcome;
 use crate::model::{OrgUnitKind, RecordStatus, UserDetails};
 
 /// A role the plan grants a user.
@@ -128,6 +129,9 @@ pub struct PlanCounts {
     pub deactivated: u64,
     /// Rows with errors.
     pub error_rows: u64,
+    /// Welcome e-mails the import queues (new users with an e-mail address, when
+    /// [`ImportOptions::welcome`](crate::ImportOptions::welcome) asks for them).
+    pub welcomes: u64,
 }
 
 /// A plan: what an import would do, shown to a person before anything is written.
@@ -152,6 +156,8 @@ pub struct ImportPlan {
     pub(crate) sync: bool,
     /// Whether the temporary passwords it sets must be changed at first sign-in.
     pub(crate) temporary_passwords_must_change: bool,
+    /// Whether the users it creates get a welcome e-mail, and when.
+    pub(crate) welcome: Welcome,
     pub(crate) rows: Vec<RowPlan>,
     pub(crate) org_units: Vec<PlannedOrgUnit>,
     pub(crate) deactivations: Vec<Deactivation>,
@@ -175,6 +181,11 @@ impl ImportPlan {
     /// True for a sync (full snapshot) plan.
     pub fn is_sync(&self) -> bool {
         self.sync
+    }
+
+    /// Whether the users the plan creates get a welcome e-mail, and when.
+    pub fn welcome(&self) -> Welcome {
+        self.welcome
     }
 
     /// One entry per row, in file order.

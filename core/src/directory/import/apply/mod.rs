@@ -11,9 +11,11 @@ use super::{Approval, ImportOutcome};
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 use crate::authz::Grant;
 use crate::clock::IdGen;
+use crate::directory::messages::{outbox_op, render_for};
 use crate::directory::new_entry;
 use crate::error::{Error, Refusal};
-use crate::ids::{DistrictId, GrantId, ImportBatchId, UserId, Version};
+use crate::ids::{DistrictId, GrantId, ImportBatchId, ItemId, UserId, Version};
+use crate::messaging::{MessagePurpose, MessageTemplate};
 use crate::model::{Access, District, OrgTree, OrgUnit, RecordStatus, User};
 use crate::password::{PasswordCredential, PasswordHash};
 use crate::storage::{ChangeSet, Entity, Op};
@@ -33,6 +35,17 @@ pub(crate) struct Loaded<'a> {
     /// position in the plan (hashing is slow and runs off the async worker, so it is done
     /// while loading).
     pub passwords: HashMap<usize, PasswordHash>,
+    /// The welcome e-mails to queue for the users the plan creates, if it sends them.
+    pub welcome: Option<WelcomeBatch>,
+}
+
+/// Welcome e-mails for an import's new users: when they are due, and the district's template
+/// (loaded once; `None`: the built-in wording).
+pub(crate) struct WelcomeBatch {
+    /// When the messages go out.
+    pub due: DateTime<Utc>,
+    /// The district's welcome template, if it saved one.
+    pub template: Option<MessageTemplate>,
 }
 
 /// The change set that applies `plan`, and the import batch its log entries belong to.
@@ -192,7 +205,14 @@ pub(crate) fn change_set(
                 let fields = crate::activity::created_fields(user.details.field_values());
                 let id = user.id;
                 entries.push(log(Subject::User(id), ActivityAction::Created, fields));
+                let welcome = match &loaded.welcome {
+                    Some(batch) => welcome_op(batch, loaded.district, &user, ids)?,
+                    None => None,
+                };
                 changes.push(Op::InsertUser(Box::new(user)));
+                if let Some(op) = welcome {
+                    changes.push(op);
+                }
                 if let Some(hash) = loaded.passwords.remove(&position) {
                     changes.push(Op::SetPassword {
                         district,
@@ -297,6 +317,19 @@ pub(crate) fn change_set(
         changes.push(Op::AppendActivity(entry));
     }
     Ok(Applied { changes, batch })
+}
+
+/// The outbox op that welcomes `user` (none without an e-mail address).
+fn welcome_op(
+    batch: &WelcomeBatch,
+    district: &District,
+    user: &User,
+    ids: &dyn IdGen,
+) -> Result<Option<Op>, Error> {
+    let purpose = MessagePurpose::Welcome;
+    let content = render_for(batch.template.as_ref(), district, user, &purpose, "")?;
+    let id = ItemId::from_uuid(ids.next_uuid());
+    outbox_op(id, district.id, user, purpose, content, batch.due)
 }
 
 fn push_grants(

@@ -42,6 +42,7 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
         district_version: district().version,
         sync: !deactivations.is_empty(),
         temporary_passwords_must_change: true,
+        welcome: crate::messaging::Welcome::Never,
         rows: rows
             .into_iter()
             .enumerate()
@@ -95,6 +96,16 @@ fn apply(
     stored: Vec<User>,
     passwords: HashMap<usize, PasswordHash>,
 ) -> Result<Applied, Error> {
+    apply_welcoming(plan, stored, passwords, None)
+}
+
+/// [`apply`], queueing `welcome` for the new users.
+fn apply_welcoming(
+    plan: &ImportPlan,
+    stored: Vec<User>,
+    passwords: HashMap<usize, PasswordHash>,
+    welcome: Option<WelcomeBatch>,
+) -> Result<Applied, Error> {
     let district = district();
     let tree = OrgTree::new(Vec::new());
     let who = who();
@@ -104,6 +115,7 @@ fn apply(
         who: &who,
         stored: stored.into_iter().map(|u| (u.id, u)).collect(),
         passwords,
+        welcome,
     };
     change_set(plan, loaded, at(), &SequentialIds::new(7))
 }
@@ -292,4 +304,64 @@ fn a_district_changed_since_planning_is_a_conflict() {
     };
     let err = refuse_stale_district(&plan, &moved).map_err(|e| e.kind());
     assert_eq!(err, Err(crate::ErrorKind::Conflict));
+}
+
+#[test]
+fn welcomes_are_queued_with_the_new_users_due_when_asked_from_the_districts_template() {
+    let mut with_address = UserDetails::new(UserKind::Staff, "Grace", "Hopper");
+    with_address.email = Some(crate::model::Email::parse("grace@maple.example").unwrap());
+    let rows = vec![
+        RowAction::Create {
+            details: Box::new(with_address),
+            status: RecordStatus::Active,
+            grants: Vec::new(),
+            temporary_password: None,
+        },
+        create("Ada", None), // no address: no welcome
+    ];
+    let plan = plan(rows, Vec::new());
+    let due = at() + chrono::Duration::days(14);
+    let template = crate::messaging::MessageTemplate::new(
+        MessagePurpose::Welcome,
+        "Hello {{ first_name }} from {{ district_name }}",
+        "Welcome, {{ username }}.",
+    );
+    let batch = WelcomeBatch {
+        due,
+        template: Some(template),
+    };
+    let applied = apply_welcoming(&plan, Vec::new(), HashMap::new(), Some(batch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ops = applied.changes.ops();
+    let grace = ops
+        .iter()
+        .find_map(|op| match op {
+            Op::InsertUser(user) if user.details.name.first == "Grace" => Some(user.id),
+            _ => None,
+        })
+        .unwrap();
+    let queued: Vec<&crate::storage::Item> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::InsertItem(item) => Some(item),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queued.len(), 1, "one welcome: Ada has no address");
+    let item = queued[0];
+    assert_eq!(item.owner, Some(grace));
+    assert_eq!(item.due, Some(due));
+    let message: crate::messaging::OutboxMessage = item.decode().unwrap();
+    assert_eq!(message.purpose, MessagePurpose::Welcome);
+    assert_eq!(message.to_address, "grace@maple.example");
+    assert_eq!(message.content.subject, "Hello Grace from Maple Valley USD");
+    // Without a batch nothing is queued.
+    let applied = apply(&plan, Vec::new(), HashMap::new()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !applied
+            .changes
+            .ops()
+            .iter()
+            .any(|op| matches!(op, Op::InsertItem(_)))
+    );
 }

@@ -15,6 +15,7 @@ mod row;
 mod safety;
 mod unchanged;
 mod units;
+mod welcome;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -28,6 +29,7 @@ use super::plan_types::*;
 use crate::authz::{Authority, Grant, Role};
 use crate::ids::{OrgUnitId, UserId};
 use crate::import::{ImportData, ImportField, ImportIssue, ImportRow, IssueCode};
+use crate::messaging::Welcome;
 use crate::model::{District, OrgTree, RecordStatus, User};
 use crate::validation::InvalidValue;
 
@@ -204,9 +206,13 @@ impl<'a> Planner<'a> {
 
     fn finish(self) -> ImportPlan {
         let mut counts = PlanCounts::default();
+        let welcomes = self.options.welcome != Welcome::Never;
         for row in &self.rows {
-            match row.action {
-                RowAction::Create { .. } => counts.created += 1,
+            match &row.action {
+                RowAction::Create { details, .. } => {
+                    counts.created += 1;
+                    counts.welcomes += u64::from(welcomes && details.email.is_some());
+                }
                 RowAction::Update { .. } => counts.updated += 1,
                 RowAction::Unchanged { .. } => counts.unchanged += 1,
                 RowAction::Error => counts.error_rows += 1,
@@ -233,6 +239,7 @@ impl<'a> Planner<'a> {
             district_version: self.current.district.version,
             sync: self.options.sync,
             temporary_passwords_must_change: self.options.temporary_passwords_must_change,
+            welcome: self.options.welcome,
             rows: self.rows,
             org_units: self.orgs.finish(),
             deactivations: self.deactivations,

@@ -92,6 +92,9 @@ impl<'a> Planner<'a> {
         };
         self.check_unique(row, existing.map(|u| u.id), &details);
         self.check_units_permitted(row, existing, &details);
+        if existing.is_none() {
+            self.check_welcome(row, &details);
+        }
         let grants = self.grants_for(row, existing, &details);
         if self.error_count() > errors_before {
             return RowAction::Error;
