@@ -148,6 +148,39 @@ across_backends! {
         assert_eq!(message.content.subject, "Welcome to Maple Valley USD");
     }
 
+    async fn saving_and_deleting_a_template_is_in_the_districts_activity_log(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let log = || async {
+            let query = ActivityQuery { subject: Subject::District, after: None, limit: 50 };
+            let page = d.storage().activity(s.district, &query).await.unwrap();
+            page.items
+                .into_iter()
+                .filter(|e| e.changes.iter().any(|c| c.field == "welcome template"))
+                .map(|e| (e.actor.name, e.changes[0].old.clone(), e.changes[0].new.clone()))
+                .collect::<Vec<_>>()
+        };
+        d.save_message_template(&h.admin, s.district, welcome()).await.unwrap();
+        let shorter = MessageTemplate::new(MessagePurpose::Welcome, "Hi", "Hi {{ first_name }}");
+        d.save_message_template(&h.admin, s.district, shorter).await.unwrap();
+        d.delete_message_template(&h.admin, s.district, &MessagePurpose::Welcome).await.unwrap();
+        let subject = "{{ first_name }}, welcome to {{ district_name }}".to_owned();
+        let who = log().await[0].0.clone();
+        // Newest first: deleted, replaced, saved.
+        assert_eq!(
+            log().await,
+            vec![
+                (who.clone(), Some("Hi".to_owned()), None),
+                (who.clone(), Some(subject.clone()), Some("Hi".to_owned())),
+                (who, None, Some(subject)),
+            ]
+        );
+        // A refused save or delete logs nothing.
+        let _ = d.delete_message_template(&s.district_admin, s.district, &MessagePurpose::Welcome).await;
+        let _ = d.save_message_template(&s.district_admin, s.district, welcome()).await;
+        assert_eq!(log().await.len(), 3);
+    }
+
     async fn an_unknown_placeholder_is_refused_when_saved_naming_part_and_line(h: Harness) {
         let s = scene(&h).await;
         let typo = MessageTemplate::new(

@@ -1,6 +1,7 @@
 //! A district's message templates: saved (checked first), listed, and previewed for one user.
 
 use super::Directory;
+use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::Permission;
 use crate::error::Error;
@@ -63,6 +64,21 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .storage
                 .item_by_key(district, &MessageTemplate::KIND, &key)
                 .await?;
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::District,
+                ActivityAction::Updated,
+                vec![template_change(
+                    &template.purpose,
+                    existing
+                        .as_ref()
+                        .map(|i| i.decode::<MessageTemplate>())
+                        .transpose()?,
+                    Some(&template),
+                )],
+                now,
+            );
             let op = match existing {
                 Some(old) => {
                     let mut new = Item {
@@ -80,7 +96,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                         .with_key(key),
                 ),
             };
-            self.commit(ChangeSet::new().with(op)).await
+            self.commit(ChangeSet::new().with(op).with(Op::AppendActivity(entry)))
+                .await
         }
         .await;
         crate::directory::traced::outcome(result)
@@ -113,7 +130,16 @@ impl<S: Storage + ?Sized> Directory<S> {
                 id: saved.id,
                 expected: saved.version,
             };
-            self.commit(ChangeSet::new().with(op)).await?;
+            let entry = self.log_entry(
+                &acting.who,
+                district,
+                Subject::District,
+                ActivityAction::Updated,
+                vec![template_change(purpose, Some(saved.decode()?), None)],
+                now,
+            );
+            self.commit(ChangeSet::new().with(op).with(Op::AppendActivity(entry)))
+                .await?;
             Ok(true)
         }
         .await;
@@ -173,5 +199,19 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
         .await;
         crate::directory::traced::outcome(result)
+    }
+}
+
+/// The district log's line for a template saved or deleted: its subject line before and after
+/// (`None`: the built-in wording), under the field `<purpose> template`.
+fn template_change(
+    purpose: &MessagePurpose,
+    old: Option<MessageTemplate>,
+    new: Option<&MessageTemplate>,
+) -> FieldChange {
+    FieldChange {
+        field: format!("{} template", purpose.key()).into(),
+        old: old.map(|t| t.subject),
+        new: new.map(|t| t.subject.clone()),
     }
 }
