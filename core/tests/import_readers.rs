@@ -337,6 +337,48 @@ fn trailing_empty_fields_are_not_ragged() {
 }
 
 #[test]
+fn rows_may_leave_out_the_header_rows_empty_trailing_cells_with_one_warning() {
+    // A SIS export whose header ends in a delimiter; most rows leave that cell out.
+    let file = b"Local ID,First Name,Last Name,,\n1,Ada,Lovelace\n2,Bo,Bell,\n3,Cy,Cole,,\n4,Di\n";
+    let data = read(file, "sis.csv", &opts()).unwrap();
+    assert_eq!(
+        codes(&data),
+        [
+            ("ragged_row", Some(5), None),
+            ("trailing_empty_header", Some(1), None)
+        ],
+        "{:?}",
+        data.issues
+    );
+    assert!(
+        data.issues[0]
+            .message
+            .contains("has 2 values but the header row has 5 (3 with a name)")
+    );
+    let warning = &data.issues[1];
+    assert!(!warning.is_error());
+    assert!(
+        warning.message.contains("2 empty cells") && warning.message.contains("2 rows"),
+        "{}",
+        warning.message
+    );
+    assert!(
+        warning.message.contains("the first at row 2"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(
+        rows(&data),
+        [2, 3, 4],
+        "only the row missing a named value is ragged"
+    );
+    assert_eq!(data.users[0].get(ImportField::LastName), Some("Lovelace"));
+    // A header without trailing empty cells still calls a short row ragged.
+    let strict = read(b"Local ID,First Name,Last Name\n1,Ada\n", "x.csv", &opts()).unwrap();
+    assert_eq!(codes(&strict), [("ragged_row", Some(2), None)]);
+}
+
+#[test]
 fn duplicate_headers_stop_reading() {
     let err = read_err(
         &fixture("duplicate_headers.csv"),
@@ -869,7 +911,7 @@ fn check_oneroster_1_1(data: &ImportData) {
         [
             (
                 "oneroster_users_skipped",
-                "1 user (row 5) is a guardian, parent or relative, so is not imported as a user"
+                "1 user (row 5) is a guardian, parent or relative, so is not imported as a user but as a contact of the students linked through agentSourcedIds"
             ),
             (
                 "oneroster_local_id_from_sourced_id",
@@ -922,6 +964,19 @@ fn check_oneroster_1_1(data: &ImportData) {
     assert_eq!(grace.roles.len(), 2);
     let alan = data.users[2].roster().unwrap();
     assert_eq!(alan.enabled_user, Some(false));
+    // Augusta King (row 5, a parent) is Ada's contact; staff get no guardians.
+    let ada = data.users[0].roster().unwrap();
+    let augusta = homeroom::model::Guardian {
+        name: "Augusta King".into(),
+        relation: Some("Parent".into()),
+        email: Some("augusta@example.org".into()),
+        phone: None,
+    };
+    assert_eq!(ada.guardians, Some(vec![augusta]));
+    assert_eq!(
+        (grace.guardians.as_ref(), alan.guardians.as_ref()),
+        (None, None)
+    );
     assert_eq!(alan.org_sourced_ids, ["d-001"]);
     assert_eq!(
         data.users[1].column_name(ImportField::FirstName),
@@ -1047,6 +1102,32 @@ fn edit_file(files: &mut [(String, Vec<u8>)], name: &str, from: &str, to: &str) 
     let text = String::from_utf8(slot.1.clone()).unwrap();
     assert!(text.contains(from), "{from}");
     slot.1 = text.replace(from, to).into_bytes();
+}
+
+#[test]
+fn oneroster_extension_columns_are_ignored_quietly_and_unknown_ones_are_named() {
+    let mut files = folder("oneroster-1.1");
+    let users = files.iter_mut().find(|(n, _)| n == "users.csv").unwrap();
+    let text = String::from_utf8(users.1.clone()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[0].push_str(",ext_sis_homeroom,metadata.district.ssid,vendorNickname");
+    for line in &mut lines[1..] {
+        line.push_str(",HR-7,S-1,Ace");
+    }
+    users.1 = (lines.join("\n") + "\n").into_bytes();
+    let data = OneRosterPackage::from_files(files).read(&opts()).unwrap();
+    let unknown: Vec<_> = data
+        .issues
+        .iter()
+        .filter(|i| i.code == IssueCode::UnknownColumn)
+        .map(|i| i.column.as_deref())
+        .collect();
+    assert_eq!(unknown, [Some("vendorNickname")], "{:?}", data.issues);
+    check_oneroster_1_1(
+        &OneRosterPackage::from_files(folder("oneroster-1.1"))
+            .read(&opts())
+            .unwrap(),
+    );
 }
 
 #[test]

@@ -104,6 +104,10 @@ pub(crate) fn read_table(
     }
     check_headers(&mut headers, file, header_row, limits)?;
     let width = headers.len();
+    // A header row ending in delimiters (`a,b,c,`) has empty trailing cells that real exports'
+    // rows often leave out: such rows are padded, not ragged.
+    let trailing = headers.iter().rev().take_while(|h| h.is_empty()).count();
+    let mut padded = Padded::default();
 
     // Room for every row, judged by the header line's length; pages never touched cost nothing.
     let mut rows = Vec::with_capacity(text.len() / text.find('\n').unwrap_or(text.len()).max(8));
@@ -138,9 +142,23 @@ pub(crate) fn read_table(
             cells.truncate(first + width);
             fields = width;
         }
+        if fields < width && fields >= width - trailing {
+            for _ in fields..width {
+                cells.push("");
+            }
+            padded.note(row);
+            fields = width;
+        }
         if fields != width {
             cells.truncate(first);
-            issues.push(ragged(file, row, fields, width, delimiter));
+            issues.push(ragged(
+                file,
+                row,
+                fields,
+                width - trailing,
+                width,
+                delimiter,
+            ));
             continue;
         }
         if record.has_nul || record.longest > limits.max_field_len {
@@ -156,6 +174,9 @@ pub(crate) fn read_table(
         });
     }
     cells.shrink_to_fit();
+    if let Some(warning) = padded.warning(file, header_row, trailing) {
+        issues.push(warning);
+    }
 
     let table = RawTable {
         file: Arc::from(file),
@@ -169,6 +190,37 @@ pub(crate) fn read_table(
     };
     warn_unnamed_columns(&table, issues);
     Ok(table)
+}
+
+/// Rows that left out the header row's empty trailing cells: how many, and the first.
+#[derive(Default)]
+struct Padded {
+    rows: u64,
+    first: Option<u32>,
+}
+
+impl Padded {
+    fn note(&mut self, row: u32) {
+        self.rows += 1;
+        self.first.get_or_insert(row);
+    }
+
+    /// One warning for the whole file, on the header row.
+    fn warning(&self, file: &str, header_row: u32, trailing: usize) -> Option<ImportIssue> {
+        let first = self.first?;
+        let cells = if trailing == 1 { "cell" } else { "cells" };
+        Some(
+            ImportIssue::warning(
+                IssueCode::TrailingEmptyHeader,
+                file,
+                format!(
+                    "the header row ends with {trailing} empty {cells} (a trailing delimiter) that {} rows leave out, the first at row {first}; they were read as blank. Remove the trailing delimiter from the header row to silence this",
+                    self.rows
+                ),
+            )
+            .at_row(header_row),
+        )
+    }
 }
 
 /// Excel's `sep=;` first line, which names the delimiter and is not a row of the sheet.
@@ -187,7 +239,14 @@ fn excel_separator_line(text: &str) -> Option<(u8, &str)> {
     Some((delimiter, after))
 }
 
-fn ragged(file: &str, row: u32, found: usize, width: usize, delimiter: u8) -> ImportIssue {
+fn ragged(
+    file: &str,
+    row: u32,
+    found: usize,
+    named: usize,
+    width: usize,
+    delimiter: u8,
+) -> ImportIssue {
     let delimiter = match delimiter {
         b'\t' => "tab".to_owned(),
         d => format!("'{}'", char::from(d)),
@@ -204,7 +263,13 @@ fn ragged(file: &str, row: u32, found: usize, width: usize, delimiter: u8) -> Im
     ImportIssue::error(
         IssueCode::RaggedRow,
         file,
-        format!("this row has {found} values but the header row has {width}: {hint}"),
+        if named < width {
+            format!(
+                "this row has {found} values but the header row has {width} ({named} with a name): {hint}"
+            )
+        } else {
+            format!("this row has {found} values but the header row has {width}: {hint}")
+        },
     )
     .at_row(row)
 }

@@ -78,6 +78,9 @@ pub enum IssueCode {
     UnknownColumn,
     /// `unnamed_column`: values in a column that has no header; they are ignored.
     UnnamedColumn,
+    /// `trailing_empty_header`: the header row ends in empty cells (a trailing delimiter) that
+    /// rows leave out; those rows are read as if the cells were blank.
+    TrailingEmptyHeader,
 
     // --- one row or one cell ---
     /// `ragged_row`: the row has a different number of values than the header row.
@@ -174,6 +177,7 @@ impl IssueCode {
             Self::DuplicateColumn => "duplicate_column",
             Self::UnknownColumn => "unknown_column",
             Self::UnnamedColumn => "unnamed_column",
+            Self::TrailingEmptyHeader => "trailing_empty_header",
             Self::RaggedRow => "ragged_row",
             Self::UnterminatedQuote => "unterminated_quote",
             Self::NulByte => "nul_byte",

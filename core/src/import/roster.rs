@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::source::RowRef;
-use crate::model::{OrgUnitKind, UserKind};
+use crate::model::{Guardian, OrgUnitKind, UserKind};
 
 /// The OneRoster version of a package, from `oneroster.version` in `manifest.csv`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -224,4 +224,8 @@ pub struct RosterUser {
     pub org_sourced_ids: Vec<String>,
     /// `primaryOrgSourcedId` (1.2 only).
     pub primary_org_sourced_id: Option<String>,
+    /// The contacts of a student: the package's guardians, parents and relatives linked to
+    /// them through `agentSourcedIds`. `None` when the package holds no such rows (the export
+    /// does not carry guardians, so the import leaves them as they are).
+    pub guardians: Option<Vec<Guardian>>,
 }

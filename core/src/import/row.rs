@@ -268,6 +268,11 @@ impl ImportRow {
     pub fn roster(&self) -> Option<&RosterUser> {
         self.roster.as_deref()
     }
+
+    /// The OneRoster details, to complete once the whole package is read.
+    pub(crate) fn roster_mut(&mut self) -> Option<&mut RosterUser> {
+        self.roster.as_deref_mut()
+    }
 }
 
 impl PartialEq for ImportRow {

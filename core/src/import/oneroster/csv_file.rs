@@ -19,8 +19,8 @@ pub(crate) struct RosterFile {
 
 impl RosterFile {
     /// Reads `bytes` as a OneRoster file whose columns are `known` (camelCase, as in the
-    /// specification), `required` among them. Extension columns (`metadata.*`) are ignored
-    /// without a warning.
+    /// specification), `required` among them. Extension columns (`metadata.*`, and the `ext_*`
+    /// some SIS exports use) are ignored without a warning.
     pub(crate) fn read(
         bytes: &[u8],
         name: &str,
@@ -34,7 +34,7 @@ impl RosterFile {
             let key = normalize_header(header);
             known.iter().find(|k| normalize_header(k) == key).copied()
         };
-        let ignored = |header: &str| header.trim().to_ascii_lowercase().starts_with("metadata.");
+        let ignored = |header: &str| is_extension_column(header);
         let label = |k: &'static str| k;
         let schema = Schema {
             lookup: &lookup,
@@ -94,4 +94,38 @@ impl RosterFile {
 /// Splits a OneRoster list (`orgSourcedIds`, `grades`): comma-separated, trimmed, non-blank.
 pub(crate) fn split_ids(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// OneRoster's extension points: `metadata.*` columns (the specification's) and `ext_*` ones
+/// (common in real SIS exports). They carry vendor data the import does not use.
+fn is_extension_column(header: &str) -> bool {
+    let header = header.trim().to_ascii_lowercase();
+    header.starts_with("metadata.") || header.starts_with("ext_")
+}
+
+#[cfg(test)]
+mod extension_tests {
+    use super::is_extension_column;
+
+    #[test]
+    fn metadata_and_ext_columns_are_extensions_and_nothing_else_is() {
+        for header in [
+            "metadata.district.ssid",
+            "Metadata.x",
+            " ext_sis_id",
+            "EXT_Grade_Level",
+        ] {
+            assert!(is_extension_column(header), "{header}");
+        }
+        for header in [
+            "givenName",
+            "extension",
+            "ext",
+            "metadata",
+            "text_field",
+            "my_ext_id",
+        ] {
+            assert!(!is_extension_column(header), "{header}");
+        }
+    }
 }

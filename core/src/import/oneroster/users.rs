@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::csv_file::{RosterFile, split_ids};
+use super::guardians::{GuardianRow, StudentAgents, attach as attach_guardians};
 use super::orgs::Orgs;
 use super::roles::Roles;
 use crate::import::data::FileInfo;
@@ -93,6 +94,8 @@ pub(crate) fn read_users(
     let mut rows = Vec::with_capacity(file.table.rows.len());
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut skipped_guardians = Vec::new();
+    let mut guardian_rows: Vec<GuardianRow> = Vec::new();
+    let mut student_agents: StudentAgents = Vec::new();
     let mut from_sourced_id = Vec::new();
 
     for row in &file.table.rows {
@@ -151,6 +154,7 @@ pub(crate) fn read_users(
         };
         let Some(kind) = role_user_kind(&primary_role) else {
             skipped_guardians.push(row.row);
+            guardian_rows.push(GuardianRow::read(&file, row, sourced_id, &primary_role));
             continue;
         };
 
@@ -247,10 +251,16 @@ pub(crate) fn read_users(
                 roles: user_roles,
                 org_sourced_ids,
                 primary_org_sourced_id,
+                guardians: None,
             });
+        if kind == UserKind::Student {
+            let agents = split_ids(file.get(row, "agentSourcedIds"));
+            student_agents.push((rows.len(), agents.map(str::to_owned).collect()));
+        }
         rows.push(import_row);
     }
 
+    attach_guardians(&mut rows, &student_agents, &guardian_rows);
     if let Some(roles) = roles {
         report_unknown_users(roles, name, issues);
     }
@@ -260,8 +270,8 @@ pub(crate) fn read_users(
         &skipped_guardians,
         IssueCode::OneRosterUsersSkipped,
         [
-            "is a guardian, parent or relative, so is not imported as a user",
-            "are guardians, parents or relatives, so they are not imported as users",
+            "is a guardian, parent or relative, so is not imported as a user but as a contact of the students linked through agentSourcedIds",
+            "are guardians, parents or relatives, so they are not imported as users but as contacts of the students linked through agentSourcedIds",
         ],
     );
     summarize(

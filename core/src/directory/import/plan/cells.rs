@@ -95,6 +95,13 @@ impl<'a> Planner<'a> {
                 }
             }
         }
+        // A package that carries guardians is the source of its students' contacts.
+        if let Some(guardians) = row.roster().and_then(|r| r.guardians.as_ref())
+            && details.kind == UserKind::Student
+            && details.guardians != *guardians
+        {
+            details.guardians.clone_from(guardians);
+        }
         if let Some(roster) = row.roster()
             && roster
                 .status
