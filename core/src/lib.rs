@@ -34,6 +34,7 @@ pub mod records;
 pub mod storage;
 #[cfg(feature = "system")]
 pub mod system;
+pub mod transfer;
 pub mod validation;
 
 #[cfg(feature = "conformance")]

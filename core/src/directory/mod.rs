@@ -26,6 +26,7 @@ mod search;
 mod send;
 mod templates;
 mod traced;
+mod transfer;
 mod user_validation;
 mod users;
 
@@ -76,6 +77,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
+    transferables: Arc<Vec<Arc<dyn crate::transfer::TransferableKind>>>,
     hashing: crate::password::Hashing,
 }
 
@@ -87,6 +89,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
             tabs: Arc::clone(&self.tabs),
+            transferables: Arc::clone(&self.transferables),
             hashing: self.hashing.clone(),
         }
     }
@@ -110,6 +113,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             clock,
             ids,
             tabs: Arc::new(Vec::new()),
+            transferables: Arc::new(Vec::new()),
             hashing: crate::password::Hashing::default(),
         }
     }
