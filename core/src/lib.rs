@@ -31,6 +31,7 @@ pub mod onboarding;
 pub mod password;
 pub mod query;
 pub mod records;
+pub mod requests;
 pub mod storage;
 #[cfg(feature = "system")]
 pub mod system;

@@ -32,23 +32,34 @@ impl<S: Storage + ?Sized> Directory<S> {
         let content = self
             .render_message(district, user, &purpose, link.unwrap_or_default())
             .await?;
+        let item = self.outbox_item(district.id, user.id, address, purpose, content, due)?;
+        Ok(Some(Op::InsertItem(item)))
+    }
+
+    /// A pending outbox message of `content` to `to` at `address`, due at `due`.
+    pub(crate) fn outbox_item(
+        &self,
+        district: DistrictId,
+        to: crate::ids::UserId,
+        address: &crate::model::Email,
+        purpose: MessagePurpose,
+        content: RenderedMessage,
+        due: DateTime<Utc>,
+    ) -> Result<Item, Error> {
         let message = OutboxMessage {
-            to_user: user.id,
+            to_user: to,
             to_address: address.to_string(),
             purpose,
             content,
             attempts: 0,
             last_error: None,
         };
-        let item = Item::new(
-            ItemId::from_uuid(self.ids.next_uuid()),
-            district.id,
-            &message,
-        )?
-        .with_owner(user.id)
-        .with_status(OutboxStatus::Pending.as_str())
-        .with_due(due);
-        Ok(Some(Op::InsertItem(item)))
+        Ok(
+            Item::new(ItemId::from_uuid(self.ids.next_uuid()), district, &message)?
+                .with_owner(to)
+                .with_status(OutboxStatus::Pending.as_str())
+                .with_due(due),
+        )
     }
 
     /// `purpose`'s message to `user`, from the district's template, or the built-in one when

@@ -21,6 +21,7 @@ mod outbox;
 mod passwords;
 pub mod profile;
 mod records;
+mod requests;
 mod resets;
 mod search;
 mod send;
