@@ -96,6 +96,12 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         // data transfer
         d.plan_transfer(a, district, user, user, homeroom::transfer::TransferOptions::default());
         d.apply_transfer(a, i.transfer);
+        // profile-update requests
+        d.submit_profile_update(a, district, i.details.clone());
+        d.profile_update_requests(a, district, homeroom::requests::RequestFilter::All, None, 10);
+        d.mark_request_done(a, district, ItemId::from_uuid(uuid::Uuid::nil()), i.version, true);
+        d.restore_request(a, district, ItemId::from_uuid(uuid::Uuid::nil()), i.version);
+        d.queue_request_digests(a, district);
         // roles and grants
         d.roles(a, district);
         d.create_role(a, district, i.text, i.permissions);
