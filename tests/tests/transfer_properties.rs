@@ -12,17 +12,8 @@ use homeroom::records::*;
 use homeroom::transfer::TransferOptions;
 use homeroom::*;
 use homeroom_tests::race::{BeforeApply, Hooked};
-use homeroom_tests::{Backend, Harness};
+use homeroom_tests::{Backend, Harness, run_case};
 use proptest::prelude::*;
-
-fn run<F: std::future::Future<Output = Result<(), TestCaseError>>>(
-    f: F,
-) -> Result<(), TestCaseError> {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
 
 /// Fails the next write once armed, as if the store went away mid-command.
 #[derive(Default)]
@@ -182,7 +173,7 @@ proptest! {
         source in holdings(),
         bystander in holdings(),
     ) {
-        run(async move {
+        run_case(async move {
             let fault = Arc::new(Fault::default());
             let storage = Backend::Memory.storage().await;
             let hooked = Arc::new(Hooked::new(storage, SharedFault(fault.clone())));

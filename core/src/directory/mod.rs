@@ -157,6 +157,23 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(OrgTree::new(self.storage.org_units(district).await?))
     }
 
+    /// Every item matching `query`, all pages (the query's cursor is where it starts).
+    async fn all_items(
+        &self,
+        district: DistrictId,
+        mut query: crate::storage::ItemQuery,
+    ) -> Result<Vec<crate::storage::Item>, Error> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.storage.items(district, &query).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// Writes a change set, turning storage errors into directory errors.
     async fn commit(&self, changes: ChangeSet) -> Result<(), Error> {
         self.storage.apply(changes).await.map_err(Error::from)

@@ -212,16 +212,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
     /// Every request of the district, with its user.
     pub(super) async fn all_requests(&self, district: DistrictId) -> Result<Vec<Loaded>, Error> {
-        let mut items = Vec::new();
-        let mut query = ItemQuery::of(REQUEST);
-        loop {
-            let page = self.storage.items(district, &query).await?;
-            items.extend(page.items);
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => break,
-            }
-        }
+        let items = self.all_items(district, ItemQuery::of(REQUEST)).await?;
         let owners: Vec<_> = items.iter().filter_map(|i| i.owner).collect();
         let users: HashMap<_, _> = self
             .storage

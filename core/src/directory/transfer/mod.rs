@@ -100,16 +100,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         kind: ItemKind,
         owner: UserId,
     ) -> Result<Vec<Item>, Error> {
-        let mut query = ItemQuery::of(kind).with_owner(owner);
-        let mut all = Vec::new();
-        loop {
-            let page = self.storage.items(district, &query).await?;
-            all.extend(page.items);
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(all),
-            }
-        }
+        self.all_items(district, ItemQuery::of(kind).with_owner(owner))
+            .await
     }
 
     /// The host kinds a transfer moves: those registered, less the directory's own.
