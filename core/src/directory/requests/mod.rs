@@ -67,6 +67,36 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// [`Refusal::SisOwnedField`]: the SIS is the source. A user has at most one open request:
     /// a new submission replaces what the open one asks for. Nobody is notified; managers
     /// see it in their lists and their next digest.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use chrono::{TimeZone, Utc};
+    /// # use homeroom::{Actor, Directory, ManualClock, SequentialIds, UserDetails, UserKind};
+    /// # use homeroom::requests::{RequestFilter, RequestStatus};
+    /// # use homeroom_memory::MemoryStorage;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0).unwrap()));
+    /// # let directory = Directory::new(Arc::new(MemoryStorage::new()), clock, Arc::new(SequentialIds::new(1)));
+    /// let admin = Actor::system("setup");
+    /// let district = directory.create_district(&admin, "Maple Valley USD").await?;
+    /// let mut settings = district.settings.clone();
+    /// settings.profile_update_requests = true; // off by default
+    /// directory.update_district_settings(&admin, district.id, district.version, settings).await?;
+    /// let sam = directory.create_user(&admin, district.id, UserDetails::new(UserKind::Student, "Sam", "Student")).await?;
+    ///
+    /// let mut wanted = sam.details.clone();
+    /// wanted.phones.mobile = Some("555-0199".into());
+    /// let sent = directory.submit_profile_update(&Actor::user(district.id, sam.id), district.id, wanted).await?;
+    /// assert_eq!(sent.changes[0].field, "phones.mobile");
+    ///
+    /// let new = directory.profile_update_requests(&admin, district.id, RequestFilter::New, None, 20).await?;
+    /// assert_eq!(new.counts.new, 1);
+    /// let done = directory.mark_request_done(&admin, district.id, sent.id, sent.version, true).await?;
+    /// assert_eq!(done.status, RequestStatus::Done);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[tracing::instrument(level = "info", name = "directory::submit_profile_update", skip_all, fields(command = "submit_profile_update", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn submit_profile_update(
         &self,
