@@ -67,6 +67,8 @@ pub enum ActivityAction {
     Viewed,
     /// A user's password was set or changed (the log never holds the password).
     PasswordSet,
+    /// Records moved to or from the user by a data transfer.
+    DataTransferred,
 }
 
 impl fmt::Display for ActivityAction {
@@ -82,6 +84,7 @@ impl fmt::Display for ActivityAction {
             Self::Revoked => "grant revoked",
             Self::Viewed => "viewed the profile",
             Self::PasswordSet => "password set",
+            Self::DataTransferred => "data transferred",
         })
     }
 }

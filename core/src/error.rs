@@ -72,6 +72,17 @@ pub enum Refusal {
     TokenInvalid,
     /// The user must change their temporary password before doing anything else.
     PasswordChangeRequired,
+    /// A data transfer that would delete its source leaves records with them (conflicts):
+    /// resolve them and plan again, or transfer without deleting.
+    TransferLeavesData,
+    /// The district does not take profile-update requests (the setting is off).
+    RequestsDisabled,
+    /// A profile-update request asks to change a field the SIS sync owns for this user: the
+    /// SIS is the source, so the change must be made there.
+    SisOwnedField,
+    /// The profile-update request is not in a state that allows the action (marking done a
+    /// request already done, restoring one that is new).
+    RequestTransition,
 }
 
 impl Refusal {
@@ -97,6 +108,10 @@ impl Refusal {
             Self::InvitationTransition => "invitation_transition",
             Self::TokenInvalid => "token_invalid",
             Self::PasswordChangeRequired => "password_change_required",
+            Self::TransferLeavesData => "transfer_leaves_data",
+            Self::RequestsDisabled => "requests_disabled",
+            Self::SisOwnedField => "sis_owned_field",
+            Self::RequestTransition => "request_transition",
         }
     }
 }
@@ -323,7 +338,8 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
-            InvitationTransition, TokenInvalid, PasswordChangeRequired,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired, TransferLeavesData,
+            RequestsDisabled, SisOwnedField, RequestTransition,
         )
         .into_iter()
         .map(|(refusal, _)| refusal)
@@ -428,7 +444,8 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
-            InvitationTransition, TokenInvalid, PasswordChangeRequired,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired, TransferLeavesData,
+            RequestsDisabled, SisOwnedField, RequestTransition,
         );
         let storage = every!(StorageErrorKind:
             NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,

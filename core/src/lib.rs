@@ -31,9 +31,11 @@ pub mod onboarding;
 pub mod password;
 pub mod query;
 pub mod records;
+pub mod requests;
 pub mod storage;
 #[cfg(feature = "system")]
 pub mod system;
+pub mod transfer;
 pub mod validation;
 
 #[cfg(feature = "conformance")]

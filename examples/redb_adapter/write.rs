@@ -46,7 +46,10 @@ impl WriteTables<'_> {
                 self.require_user(record.district, record.user.as_uuid())?;
                 self.insert(&record)
             }
-            Op::UpdateRecord { record, expected } => self.update(&record, expected),
+            Op::UpdateRecord { record, expected } => {
+                self.require_user(record.district, record.user.as_uuid())?;
+                self.update(&record, expected)
+            }
             Op::SetPassword {
                 district,
                 user,

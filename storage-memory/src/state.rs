@@ -316,6 +316,9 @@ impl State {
                     .record(id)
                     .ok_or_else(|| StorageError::not_found(Entity::Record, id))?;
                 StorageError::check_version(Entity::Record, id, expected, current.version.get())?;
+                if tenant.user(record.user).is_none() {
+                    return Err(StorageError::not_found(Entity::User, record.user));
+                }
                 tenant.check_record_keys(&record)?;
                 let previous = tenant.put_record(id, Some(record));
                 undo.push(Undo::Record(district, id, previous.map(Box::new)));

@@ -207,6 +207,19 @@ impl Harness {
     }
 }
 
+/// Runs one property-test case's async body on a fresh current-thread runtime.
+#[allow(clippy::expect_used)] // test harness: a runtime that cannot start fails the test
+pub fn run_case<
+    F: std::future::Future<Output = Result<(), proptest::test_runner::TestCaseError>>,
+>(
+    case: F,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a current-thread runtime")
+        .block_on(case)
+}
+
 /// The value of a setup step; a step that fails fails the test, saying which error.
 #[allow(clippy::panic)] // test harness: a setup that cannot be done fails the test
 pub(crate) fn set_up<T>(result: Result<T, Error>) -> T {

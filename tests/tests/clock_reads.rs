@@ -138,3 +138,60 @@ async fn an_imported_users_timestamps_are_its_log_entrys_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_transfer_and_a_request_carry_their_log_entries_times() {
+    for backend in Backend::ALL {
+        let (h, district, ada) = scene(*backend).await;
+        let d = &h.directory;
+        let bo = h
+            .member(district, UserDetails::new(UserKind::Student, "Bo", "B"))
+            .await;
+        let note = d.add_note(&h.admin, district, ada.id, "n").await.unwrap();
+        let plan = d
+            .plan_transfer(
+                &h.admin,
+                district,
+                ada.id,
+                bo.id,
+                homeroom::transfer::TransferOptions::default(),
+            )
+            .await
+            .unwrap();
+        d.apply_transfer(&h.admin, &plan).await.unwrap();
+        let moved = d
+            .storage()
+            .record(district, note.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            last_logged(&h, district, bo.id).await,
+            moved.provenance[0].at,
+            "{backend:?}"
+        );
+        assert_eq!(
+            last_logged(&h, district, ada.id).await,
+            moved.provenance[0].at,
+            "{backend:?}"
+        );
+
+        let current = d.district(&h.admin, district).await.unwrap();
+        let mut settings = current.settings.clone();
+        settings.profile_update_requests = true;
+        d.update_district_settings(&h.admin, district, current.version, settings)
+            .await
+            .unwrap();
+        let mut asked = bo.details.clone();
+        asked.phones.home = Some("555-0100".into());
+        let sent = d
+            .submit_profile_update(&Actor::user(district, bo.id), district, asked)
+            .await
+            .unwrap();
+        assert_eq!(
+            last_logged(&h, district, bo.id).await,
+            sent.submitted_at,
+            "{backend:?}"
+        );
+    }
+}

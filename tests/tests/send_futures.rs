@@ -38,6 +38,7 @@ struct Inputs<'a> {
     grant: GrantId,
     record: RecordId,
     version: Version,
+    transfer: &'a homeroom::transfer::TransferPlan,
     text: &'a str,
     password: &'a Password,
     details: &'a UserDetails,
@@ -92,6 +93,15 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.user_activity(a, district, user, None, 10);
         d.search_users(a, district, i.search);
         d.delete_user(a, district, user, i.version);
+        // data transfer
+        d.plan_transfer(a, district, user, user, homeroom::transfer::TransferOptions::default());
+        d.apply_transfer(a, i.transfer);
+        // profile-update requests
+        d.submit_profile_update(a, district, i.details.clone());
+        d.profile_update_requests(a, district, homeroom::requests::RequestFilter::All, None, 10);
+        d.mark_request_done(a, district, ItemId::from_uuid(uuid::Uuid::nil()), i.version, true);
+        d.restore_request(a, district, ItemId::from_uuid(uuid::Uuid::nil()), i.version);
+        d.queue_request_digests(a, district);
         // roles and grants
         d.roles(a, district);
         d.create_role(a, district, i.text, i.permissions);

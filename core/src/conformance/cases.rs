@@ -23,6 +23,7 @@ mod races;
 mod records;
 mod support;
 mod text_search;
+mod transfers;
 mod users;
 mod versions;
 
@@ -165,6 +166,10 @@ cases! {
         failed_set_leaves_no_record_behind,
         records_never_cross_districts,
         user_with_records_cannot_be_deleted,
+    ],
+    transfers: [
+        record_moves_to_another_user_with_its_provenance,
+        failed_move_leaves_records_with_their_user,
     ],
     passwords: [
         password_is_read_back_and_replaced,

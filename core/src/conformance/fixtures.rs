@@ -179,6 +179,7 @@ impl Fixture {
             user,
             body,
             version: Version::FIRST,
+            provenance: Vec::new(),
         }
     }
 

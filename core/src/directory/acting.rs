@@ -181,7 +181,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
     /// What `user`'s grants give them, whatever their status: what they would hold if they
     /// were (or are again) allowed to act.
-    async fn held_by(
+    pub(super) async fn held_by(
         &self,
         district: DistrictId,
         user: UserId,

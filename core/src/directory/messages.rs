@@ -41,6 +41,21 @@ impl<S: Storage + ?Sized> Directory<S> {
         outbox_op(id, district.id, user, purpose, content, due)
     }
 
+    /// A pending outbox message of `content` to `to` at `address`, due at `due` (for a message
+    /// that is not to a user's own details, such as a manager's digest).
+    pub(crate) fn outbox_item(
+        &self,
+        district: DistrictId,
+        to: crate::ids::UserId,
+        address: &crate::model::Email,
+        purpose: MessagePurpose,
+        content: RenderedMessage,
+        due: DateTime<Utc>,
+    ) -> Result<Item, Error> {
+        let id = ItemId::from_uuid(self.ids.next_uuid());
+        pending_message(id, district, to, address, purpose, content, due)
+    }
+
     /// `purpose`'s message to `user`, from the district's template, or the built-in one when
     /// the district has none (or, which its check when saved rules out, it fails to render).
     pub(crate) async fn render_message(
@@ -121,17 +136,30 @@ pub(crate) fn outbox_op(
     let Some(address) = &user.details.email else {
         return Ok(None);
     };
+    let item = pending_message(id, district, user.id, address, purpose, content, due)?;
+    Ok(Some(Op::InsertItem(item)))
+}
+
+/// Item `id`: a pending outbox message of `content` to `to` at `address`, due at `due`.
+fn pending_message(
+    id: ItemId,
+    district: DistrictId,
+    to: crate::ids::UserId,
+    address: &crate::model::Email,
+    purpose: MessagePurpose,
+    content: RenderedMessage,
+    due: DateTime<Utc>,
+) -> Result<Item, Error> {
     let message = OutboxMessage {
-        to_user: user.id,
+        to_user: to,
         to_address: address.to_string(),
         purpose,
         content,
         attempts: 0,
         last_error: None,
     };
-    let item = Item::new(id, district, &message)?
-        .with_owner(user.id)
+    Ok(Item::new(id, district, &message)?
+        .with_owner(to)
         .with_status(OutboxStatus::Pending.as_str())
-        .with_due(due);
-    Ok(Some(Op::InsertItem(item)))
+        .with_due(due))
 }

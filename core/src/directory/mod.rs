@@ -21,11 +21,13 @@ mod outbox;
 mod passwords;
 pub mod profile;
 mod records;
+mod requests;
 mod resets;
 mod search;
 mod send;
 mod templates;
 mod traced;
+mod transfer;
 mod user_validation;
 mod users;
 
@@ -76,6 +78,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
+    transferables: Arc<Vec<Arc<dyn crate::transfer::TransferableKind>>>,
     hashing: crate::password::Hashing,
 }
 
@@ -87,6 +90,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
             tabs: Arc::clone(&self.tabs),
+            transferables: Arc::clone(&self.transferables),
             hashing: self.hashing.clone(),
         }
     }
@@ -110,6 +114,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             clock,
             ids,
             tabs: Arc::new(Vec::new()),
+            transferables: Arc::new(Vec::new()),
             hashing: crate::password::Hashing::default(),
         }
     }
@@ -150,6 +155,23 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Loads a district's org tree.
     async fn load_tree(&self, district: DistrictId) -> Result<OrgTree, Error> {
         Ok(OrgTree::new(self.storage.org_units(district).await?))
+    }
+
+    /// Every item matching `query`, all pages (the query's cursor is where it starts).
+    async fn all_items(
+        &self,
+        district: DistrictId,
+        mut query: crate::storage::ItemQuery,
+    ) -> Result<Vec<crate::storage::Item>, Error> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.storage.items(district, &query).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// Writes a change set, turning storage errors into directory errors.

@@ -534,7 +534,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// Every record of one kind of a user, newest first.
-    async fn all_records(
+    pub(super) async fn all_records(
         &self,
         district: DistrictId,
         user: UserId,

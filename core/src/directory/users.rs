@@ -171,41 +171,64 @@ impl<S: Storage + ?Sized> Directory<S> {
             let current = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::EditUsers, &current)?;
             check_version(Entity::User, id, expected, current.version)?;
-            let details = normalize_details(details, &district_row, &tree)
-                .map_err(|e| Error::invalid(Entity::User, e))?;
-            let moved: BTreeSet<OrgUnitId> = current
-                .details
-                .org_units
-                .symmetric_difference(&details.org_units)
-                .copied()
-                .collect();
-            if !moved.is_empty() {
-                require_over_units(&acting, Permission::EditUsers, &moved)?;
+            let (user, write) = self
+                .edit_ops(&acting, &district_row, &tree, current, details, now)
+                .await?;
+            if !write.is_empty() {
+                self.commit(write).await?;
             }
-            if touches_account(&current.details, &details) {
-                self.require_covers(&acting, &current, &tree).await?;
-            }
-            check_unique(&*self.storage, &acting, district, Some(id), &details).await?;
-
-            let changes = diff_fields(
-                &logged_fields(&current.details, &tree),
-                &logged_fields(&details, &tree),
-            );
-            self.write_user(
-                &acting.who,
-                current,
-                ActivityAction::Updated,
-                changes,
-                ChangeSet::new(),
-                |user| {
-                    user.details = details;
-                },
-                now,
-            )
-            .await
+            Ok(user)
         }
         .await;
         crate::directory::traced::outcome(result)
+    }
+
+    /// The write of an edit of `current`'s details, checked as [`update_user`](Self::update_user)
+    /// checks it once the actor may edit the user: normalized, org units moved only where the
+    /// actor may, account fields only over someone they cover, unique keys free. Returns the
+    /// user as edited and the ops (none when nothing changes), stamped `now`.
+    pub(super) async fn edit_ops(
+        &self,
+        acting: &super::acting::Acting,
+        district_row: &crate::model::District,
+        tree: &OrgTree,
+        current: User,
+        details: UserDetails,
+        now: DateTime<Utc>,
+    ) -> Result<(User, ChangeSet), Error> {
+        let id = current.id;
+        let district = district_row.id;
+        let details = normalize_details(details, district_row, tree)
+            .map_err(|e| Error::invalid(Entity::User, e))?;
+        let moved: BTreeSet<OrgUnitId> = current
+            .details
+            .org_units
+            .symmetric_difference(&details.org_units)
+            .copied()
+            .collect();
+        if !moved.is_empty() {
+            require_over_units(acting, Permission::EditUsers, &moved)?;
+        }
+        if touches_account(&current.details, &details) {
+            self.require_covers(acting, &current, tree).await?;
+        }
+        check_unique(&*self.storage, acting, district, Some(id), &details).await?;
+
+        let changes = diff_fields(
+            &logged_fields(&current.details, tree),
+            &logged_fields(&details, tree),
+        );
+        Ok(self.user_write(
+            &acting.who,
+            current,
+            ActivityAction::Updated,
+            changes,
+            ChangeSet::new(),
+            |user| {
+                user.details = details;
+            },
+            now,
+        ))
     }
 
     /// Sets a user's record status (Active, Inactive, Archived); needs Manage Users. The last
@@ -363,9 +386,28 @@ impl<S: Storage + ?Sized> Directory<S> {
         edit: impl FnOnce(&mut User),
         now: DateTime<Utc>,
     ) -> Result<User, Error> {
+        let (user, write) = self.user_write(actor, current, action, changes, also, edit, now);
+        if !write.is_empty() {
+            self.commit(write).await?;
+        }
+        Ok(user)
+    }
+
+    /// [`write_user`](Self::write_user)'s user and ops, unwritten (no ops when nothing changed).
+    #[allow(clippy::too_many_arguments)] // as write_user
+    fn user_write(
+        &self,
+        actor: &ActorRef,
+        current: User,
+        action: ActivityAction,
+        changes: Vec<FieldChange>,
+        also: ChangeSet,
+        edit: impl FnOnce(&mut User),
+        now: DateTime<Utc>,
+    ) -> (User, ChangeSet) {
         let changes: Vec<FieldChange> = changes.into_iter().filter(|c| c.old != c.new).collect();
         if changes.is_empty() {
-            return Ok(current);
+            return (current, ChangeSet::new());
         }
         let expected = current.version;
         let mut user = current;
@@ -386,8 +428,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             expected,
         });
         write.push(Op::AppendActivity(entry));
-        self.commit(write).await?;
-        Ok(user)
+        (user, write)
     }
 }
 

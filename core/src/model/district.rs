@@ -47,6 +47,9 @@ pub struct DistrictSettings {
     pub sso_only: bool,
     /// Invitation and password-reset links.
     pub onboarding: OnboardingSettings,
+    /// Users may send requests to change their own details, for users managers to handle
+    /// ("Allow users to send profile update requests"). Off by default.
+    pub profile_update_requests: bool,
 }
 
 impl Default for DistrictSettings {
@@ -58,6 +61,7 @@ impl Default for DistrictSettings {
             audit_profile_views: true,
             sso_only: false,
             onboarding: OnboardingSettings::default(),
+            profile_update_requests: false,
         }
     }
 }

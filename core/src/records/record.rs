@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Checkout, Incident, Insurance, Invoice, Note, Ticket};
+use crate::activity::ActorRef;
 use crate::ids::{DistrictId, RecordId, UserId, Version};
 
 /// The kinds of record a user's profile holds.
@@ -98,6 +99,25 @@ pub struct Record {
     pub body: RecordBody,
     /// The optimistic-concurrency version.
     pub version: Version,
+    /// Where the record came from when it was moved between users, oldest move first (empty
+    /// for a record that never moved).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
+}
+
+/// One move of a record from one user to another by a data transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The user it belonged to before.
+    pub from: UserId,
+    /// Their name then, as people read it.
+    pub from_name: String,
+    /// The user it went to.
+    pub to: UserId,
+    /// Who moved it.
+    pub by: ActorRef,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 impl Record {

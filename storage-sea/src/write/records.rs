@@ -17,9 +17,9 @@ fn blame(r: &Record) -> Blame {
     Blame::row(Entity::Record, r.id, r.district).key(UniqueKey::OpenCheckout, r.open_device_key())
 }
 
-/// Inserts a record whose user exists in its district (the user stays locked against deletion
-/// until the set commits).
-pub(super) async fn insert(tx: &Tx<'_>, r: &Record) -> Result<(), StorageError> {
+/// Fails with `NotFound` unless the record's user exists in its district; the user stays
+/// locked against deletion until the set commits.
+async fn require_user(tx: &Tx<'_>, r: &Record) -> Result<(), StorageError> {
     let owner = user::Entity::find_by_id(r.user.as_uuid())
         .filter(user::Column::District.eq(r.district.as_uuid()))
         .select_only()
@@ -33,6 +33,13 @@ pub(super) async fn insert(tx: &Tx<'_>, r: &Record) -> Result<(), StorageError> 
     if owner.is_none() {
         return Err(StorageError::not_found(Entity::User, r.user));
     }
+    Ok(())
+}
+
+/// Inserts a record whose user exists in its district (the user stays locked against deletion
+/// until the set commits).
+pub(super) async fn insert(tx: &Tx<'_>, r: &Record) -> Result<(), StorageError> {
+    require_user(tx, r).await?;
     record::Entity::insert(record_row(r)?)
         .exec_without_returning(tx.txn)
         .await
@@ -46,15 +53,20 @@ pub(super) async fn update(tx: &Tx<'_>, r: &Record, expected: Version) -> Result
     let select = record::Entity::find_by_id(r.id.as_uuid())
         .filter(record::Column::District.eq(r.district.as_uuid()))
         .select_only()
-        .column(record::Column::Version);
-    let stored = tx
+        .column(record::Column::Version)
+        .column(record::Column::UserId);
+    let (stored, holder) = tx
         .lock_for_update(select)
-        .into_tuple::<i64>()
+        .into_tuple::<(i64, uuid::Uuid)>()
         .one(tx.txn)
         .await
         .map_err(storage("cannot read a record"))?
         .ok_or_else(|| blame().not_found())?;
     StorageError::check_version(Entity::Record, r.id, expected, stored_version(stored))?;
+    if holder != r.user.as_uuid() {
+        // Moved to another user (a data transfer): they must exist, and stay until the commit.
+        require_user(tx, r).await?;
+    }
     let mut row = record_row(r)?;
     row.id = NotSet;
     row.district = NotSet;

@@ -1,18 +1,24 @@
 //! Deleting a user, which any record of their history blocks.
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::Permission;
 use crate::directory::Directory;
+use crate::directory::acting::Acting;
 use crate::directory::districts::check_version;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId, Version};
-use crate::storage::{Entity, Op, Storage};
+use crate::model::{District, User};
+use crate::storage::{ChangeSet, Entity, Op, Storage};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Deletes a user who has no history. With any record (checkouts, incidents, invoices,
     /// tickets, notes, insurance) the answer is [`Error::HasHistory`], listing them by kind and
-    /// count; set the user Inactive or Archived instead, or transfer their data first.
+    /// count; set the user Inactive or Archived instead, or move their records to another user
+    /// first with [`plan_transfer`](Self::plan_transfer) and
+    /// [`apply_transfer`](Self::apply_transfer) (which can delete the user in the same write).
     #[tracing::instrument(level = "info", name = "directory::delete_user", skip_all, fields(command = "delete_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn delete_user(
         &self,
@@ -33,48 +39,74 @@ impl<S: Storage + ?Sized> Directory<S> {
             if !records.is_empty() {
                 return Err(Error::HasHistory { user: id, records });
             }
-            let mut changes = self
-                .guard_last_system_administrator(&district_row, id, None, now)
+            let changes = self
+                .deletion_ops(&acting, &district_row, &user, now)
                 .await?;
-            for grant in self.storage.grants(district, Some(id)).await? {
-                changes.push(Op::DeleteGrant {
-                    district,
-                    id: grant.id,
-                    expected: grant.version,
-                });
-            }
-            let entry = self.log_entry(
-                &acting.who,
-                district,
-                Subject::User(id),
-                ActivityAction::Deleted,
-                vec![FieldChange {
-                    field: "user".into(),
-                    old: Some(user.details.name.display()),
-                    new: None,
-                }],
-                now,
-            );
-            changes.push(Op::DeleteUser {
-                district,
-                id,
-                expected,
-            });
-            changes.push(Op::AppendActivity(entry));
-            match self.commit(changes).await {
-                // A record added since the count above: the write refused, say why.
-                Err(conflict @ Error::Conflict { .. }) => {
-                    let records = self.storage.record_counts(district, id).await?;
-                    if records.is_empty() {
-                        Err(conflict)
-                    } else {
-                        Err(Error::HasHistory { user: id, records })
-                    }
-                }
-                other => other,
-            }
+            self.commit_deletion(changes, district, id).await
         }
         .await;
         crate::directory::traced::outcome(result)
+    }
+
+    /// The ops that delete `user` (checked by the caller: in reach, Delete Users, covered):
+    /// the last-administrator guard, their grants, the row, and the log entry, stamped `now`.
+    pub(in crate::directory) async fn deletion_ops(
+        &self,
+        acting: &Acting,
+        district: &District,
+        user: &User,
+        now: DateTime<Utc>,
+    ) -> Result<ChangeSet, Error> {
+        let mut changes = self
+            .guard_last_system_administrator(district, user.id, None, now)
+            .await?;
+        for grant in self.storage.grants(district.id, Some(user.id)).await? {
+            changes.push(Op::DeleteGrant {
+                district: district.id,
+                id: grant.id,
+                expected: grant.version,
+            });
+        }
+        let entry = self.log_entry(
+            &acting.who,
+            district.id,
+            Subject::User(user.id),
+            ActivityAction::Deleted,
+            vec![FieldChange {
+                field: "user".into(),
+                old: Some(user.details.name.display()),
+                new: None,
+            }],
+            now,
+        );
+        changes.push(Op::DeleteUser {
+            district: district.id,
+            id: user.id,
+            expected: user.version,
+        });
+        changes.push(Op::AppendActivity(entry));
+        Ok(changes)
+    }
+
+    /// Writes a change set that deletes user `id`; a conflict because records belong to them
+    /// (added since the caller counted) is reported as [`Error::HasHistory`].
+    pub(in crate::directory) async fn commit_deletion(
+        &self,
+        changes: ChangeSet,
+        district: DistrictId,
+        id: UserId,
+    ) -> Result<(), Error> {
+        match self.commit(changes).await {
+            // A record added since the count above: the write refused, say why.
+            Err(conflict @ Error::Conflict { .. }) => {
+                let records = self.storage.record_counts(district, id).await?;
+                if records.is_empty() {
+                    Err(conflict)
+                } else {
+                    Err(Error::HasHistory { user: id, records })
+                }
+            }
+            other => other,
+        }
     }
 }

@@ -18,7 +18,7 @@ mod write;
 
 pub use checkouts::{CheckoutReceipt, NewCheckout};
 pub use incidents::NewIncident;
-pub(crate) use write::shown_amount;
+pub(crate) use write::{shown_amount, summarize};
 
 use super::acting::Acting;
 use crate::model::District;

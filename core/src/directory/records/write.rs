@@ -26,6 +26,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             user: ctx.user.id,
             body,
             version: Version::FIRST,
+            provenance: Vec::new(),
         };
         let entry = self.record_entry(ctx, &record, None, what, ActivityAction::Created, now);
         self.commit(
@@ -99,7 +100,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 }
 
 /// A one-line description of a record for the activity log.
-fn summarize(record: &Record) -> String {
+pub(crate) fn summarize(record: &Record) -> String {
     match &record.body {
         RecordBody::Checkout(c) => format!(
             "{}{}{}",

@@ -1,0 +1,164 @@
+//! Attacks through data transfer: reaching users out of reach, taking data off someone more
+//! powerful, replaying a plan as a weaker actor, and a host kind that names the directory's own
+//! rows. Run over every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+
+use homeroom::records::RecordKind;
+use homeroom::storage::{Item, ItemKind};
+use homeroom::transfer::{TransferOptions, TransferableKind};
+use homeroom::*;
+use homeroom_tests::{Harness, across_backends};
+
+struct Scene {
+    id: DistrictId,
+    lincoln: OrgUnitId,
+    /// Holds View Users and Transfer Data over Lincoln only.
+    clerk: Actor,
+    kid: User,
+    other_kid: User,
+    elsewhere: User,
+}
+
+async fn scene(h: &Harness) -> Scene {
+    let d = &h.directory;
+    let (id, units) = h.district_with_schools(&["Lincoln", "Roosevelt"]).await;
+    let (lincoln, roosevelt) = (units[0].id, units[1].id);
+    let kid = h
+        .member(
+            id,
+            UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(lincoln),
+        )
+        .await;
+    let other_kid = h
+        .member(
+            id,
+            UserDetails::new(UserKind::Student, "Oli", "Kid").in_org_unit(lincoln),
+        )
+        .await;
+    let elsewhere = h
+        .member(
+            id,
+            UserDetails::new(UserKind::Student, "Eve", "Far").in_org_unit(roosevelt),
+        )
+        .await;
+    let role = d
+        .create_role(
+            &h.admin,
+            id,
+            "Transfers",
+            [Permission::ViewUsers, Permission::TransferData]
+                .into_iter()
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let clerk = h
+        .member(
+            id,
+            UserDetails::new(UserKind::Staff, "Cam", "Clerk").in_org_unit(lincoln),
+        )
+        .await;
+    d.grant_role(&h.admin, id, clerk.id, role.id, Scope::unit(lincoln))
+        .await
+        .unwrap();
+    d.add_note(&h.admin, id, kid.id, "private note")
+        .await
+        .unwrap();
+    d.add_note(&h.admin, id, elsewhere.id, "far note")
+        .await
+        .unwrap();
+    Scene {
+        id,
+        lincoln,
+        clerk: Actor::user(id, clerk.id),
+        kid,
+        other_kid,
+        elsewhere,
+    }
+}
+
+fn counts(c: &homeroom::records::RecordCounts) -> u64 {
+    RecordKind::ALL.iter().map(|k| c.of(*k)).sum()
+}
+
+async fn total(h: &Harness, s: &Scene, user: UserId) -> u64 {
+    counts(
+        &h.directory
+            .storage()
+            .record_counts(s.id, user)
+            .await
+            .unwrap(),
+    )
+}
+
+across_backends! {
+    async fn attack_transfer_to_or_from_a_user_out_of_reach_is_not_found(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        let options = TransferOptions::default();
+        let ghost = UserId::from_uuid(uuid::Uuid::from_u128(0xdead));
+        let to_far = d.plan_transfer(&s.clerk, s.id, s.kid.id, s.elsewhere.id, options).await.unwrap_err();
+        let to_ghost = d.plan_transfer(&s.clerk, s.id, s.kid.id, ghost, options).await.unwrap_err();
+        let from_far = d.plan_transfer(&s.clerk, s.id, s.elsewhere.id, s.kid.id, options).await.unwrap_err();
+        assert_eq!(to_far.kind(), ErrorKind::NotFound);
+        assert_eq!(from_far.kind(), ErrorKind::NotFound);
+        // Out of reach reads exactly like no such user (only the id differs).
+        assert_eq!(
+            to_far.to_string().replace(&s.elsewhere.id.to_string(), "?"),
+            to_ghost.to_string().replace(&ghost.to_string(), "?")
+        );
+        assert_eq!(total(&h, &s, s.elsewhere.id).await, 1);
+    }
+
+    async fn attack_taking_data_off_someone_more_powerful_is_forbidden(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // A Lincoln teacher who is also a district administrator.
+        let boss = h.member(s.id, UserDetails::new(UserKind::Staff, "Bo", "Boss").in_org_unit(s.lincoln)).await;
+        h.grant(s.id, boss.id, Preset::DistrictAdministrator, Scope::District).await;
+        d.add_note(&h.admin, s.id, boss.id, "boss note").await.unwrap();
+        let options = TransferOptions::default();
+        let from_boss = d.plan_transfer(&s.clerk, s.id, boss.id, s.kid.id, options).await.unwrap_err();
+        assert_eq!(from_boss.kind(), ErrorKind::Forbidden);
+        let to_boss = d.plan_transfer(&s.clerk, s.id, s.kid.id, boss.id, options).await.unwrap_err();
+        assert_eq!(to_boss.kind(), ErrorKind::Forbidden);
+        assert_eq!(total(&h, &s, boss.id).await, 1);
+    }
+
+    async fn attack_plan_replayed_by_a_weaker_actor_is_checked_again(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // The administrator plans a transfer the clerk could not: to a user out of the clerk's reach.
+        let plan = d.plan_transfer(&h.admin, s.id, s.kid.id, s.elsewhere.id, TransferOptions::default()).await.unwrap();
+        let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        // And one the clerk could plan, but with the source's deletion, which needs Delete Users.
+        let deleting = TransferOptions { delete_source: true };
+        let plan = d.plan_transfer(&h.admin, s.id, s.kid.id, s.other_kid.id, deleting).await.unwrap();
+        let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Forbidden);
+        assert_eq!(total(&h, &s, s.kid.id).await, 1, "nothing moved");
+        assert!(d.user(&h.admin, s.id, s.kid.id).await.is_ok(), "nobody deleted");
+    }
+
+    async fn attack_host_kind_naming_directory_rows_moves_nothing(h: Harness) {
+        let s = scene(&h).await;
+        struct Invitations;
+        impl TransferableKind for Invitations {
+            fn kind(&self) -> ItemKind { ItemKind::from_static("invitation") }
+            fn title(&self) -> &str { "invitations" }
+            fn permission(&self) -> Permission { Permission::ViewUsers }
+            fn describe(&self, item: &Item) -> String { item.id.to_string() }
+        }
+        let d = h.directory.clone().with_transferable(Arc::new(Invitations));
+        h.with_links(s.id).await;
+        let invited = UserDetails::new(UserKind::Staff, "Ivy", "Invited").with_email("ivy@maple.example").unwrap();
+        let invited = h.member(s.id, invited).await;
+        d.invite_user(&h.admin, s.id, invited.id).await.unwrap();
+        let plan = d.plan_transfer(&h.admin, s.id, invited.id, s.other_kid.id, TransferOptions::default()).await.unwrap();
+        assert_eq!(plan.moving(), 0);
+        assert!(plan.groups.is_empty());
+    }
+}
