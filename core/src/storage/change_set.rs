@@ -70,7 +70,9 @@ pub enum Op {
     InsertGrant(Grant),
     /// Insert a new record. Its user must exist in its district.
     InsertRecord(Record),
-    /// Replace a record stored at `expected`.
+    /// Replace a record stored at `expected`. The new row may name another user of the
+    /// district (a data transfer moves records this way); that user must exist, and stays
+    /// locked against deletion until the set commits, as for an insert.
     UpdateRecord {
         /// The new row.
         record: Record,
