@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActivityId, DistrictId, ImportBatchId, OrgUnitId, RoleId, UserId};
+use crate::ids::{ActivityId, DistrictId, ImportBatchId, ItemId, OrgUnitId, RoleId, UserId};
 use crate::records::RecordKind;
 
 /// Who did something, as recorded in the log (the actor's name is copied so the entry still
@@ -67,6 +67,8 @@ pub enum ActivityAction {
     Viewed,
     /// A user's password was set or changed (the log never holds the password).
     PasswordSet,
+    /// A message (by its template's purpose) was queued to the user.
+    MessageQueued,
 }
 
 impl fmt::Display for ActivityAction {
@@ -82,6 +84,7 @@ impl fmt::Display for ActivityAction {
             Self::Revoked => "grant revoked",
             Self::Viewed => "viewed the profile",
             Self::PasswordSet => "password set",
+            Self::MessageQueued => "message queued",
         })
     }
 }
@@ -188,6 +191,10 @@ pub struct ActivityEntry {
     /// The import or sync that made the change, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_batch: Option<ImportBatchId>,
+    /// The bulk operation that made the change, if one did: the id of its stored record,
+    /// which [`Directory::bulk_operation`](crate::Directory::bulk_operation) reads back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_operation: Option<ItemId>,
     /// The kind of record (incident, invoice, ...) the entry is about, when it is about one:
     /// its details are shown only to readers who may see that kind of record.
     #[serde(default, skip_serializing_if = "Option::is_none")]

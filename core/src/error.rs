@@ -169,6 +169,17 @@ pub enum Error {
         /// The version stored now.
         found: u64,
     },
+    /// A bulk action's selection is not what its preview showed: a user in it changed, left
+    /// or joined since the preview was made, so nothing was written. Make a new preview.
+    #[error(
+        "the selection changed since the preview (it touched {previewed} users, it would now touch {now}); nothing was changed: preview again"
+    )]
+    SelectionChanged {
+        /// How many users the preview touched.
+        previewed: u64,
+        /// How many the same action would touch now.
+        now: u64,
+    },
     /// The storage failed.
     #[error(transparent)]
     Storage(StorageError),
@@ -182,7 +193,7 @@ impl Error {
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
             Self::Refused { .. } | Self::HasHistory { .. } => ErrorKind::Refused,
-            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Conflict { .. } | Self::SelectionChanged { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
         }

@@ -50,8 +50,9 @@ pub use directory::import::{
 };
 pub use directory::profile;
 pub use directory::{
-    BulkInvitations, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn,
-    UserSearch,
+    BulkAction, BulkDelivery, BulkInvitations, BulkOperation, BulkOperationView, BulkOutcome,
+    BulkPreview, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange,
+    Selection, SignIn, SkipReason, UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

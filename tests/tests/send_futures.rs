@@ -65,6 +65,8 @@ struct Inputs<'a> {
     purpose: &'a homeroom::messaging::MessagePurpose,
     template: &'a homeroom::messaging::MessageTemplate,
     drain: &'a homeroom::messaging::DrainOptions,
+    bulk: &'a BulkPreview,
+    item: ItemId,
 }
 
 /// Every public async command of [`Directory`], over any storage `S`.
@@ -148,6 +150,10 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.delete_message_template(a, district, i.purpose);
         d.message_templates(a, district);
         d.preview_message(a, district, user, i.purpose);
+        // bulk actions
+        d.preview_bulk(a, district, Selection::Matching(i.search.clone()), BulkAction::Archive);
+        d.apply_bulk(a, district, i.bulk);
+        d.bulk_operation(a, district, i.item);
     }
 }
 

@@ -133,6 +133,7 @@ impl Fixture {
             action: ActivityAction::Updated,
             changes: Vec::new(),
             import_batch: None,
+            bulk_operation: None,
             record: None,
             details_hidden: false,
         }

@@ -67,6 +67,23 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
     }
 
+    /// Every user matching `query` whose invitation, when `invitation` is set, reads that
+    /// status at `now`, in listing order.
+    pub(super) async fn filtered_matching(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+        invitation: Option<InvitationStatus>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<User>, Error> {
+        let mut found = self.all_matching(district, query).await?;
+        if let Some(status) = invitation {
+            let statuses = self.invitation_statuses(district, now).await?;
+            found.retain(|user| status_of(&statuses, user.id) == status);
+        }
+        Ok(found)
+    }
+
     /// One page of `query`'s users whose invitation reads `status` at `now`, with their total.
     pub(super) async fn search_by_invitation(
         &self,
@@ -75,19 +92,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         status: InvitationStatus,
         now: DateTime<Utc>,
     ) -> Result<Page<User, UserCursor>, Error> {
-        let statuses = self.invitation_statuses(district, now).await?;
-        let matching: Vec<User> = self
-            .all_matching(district, &query)
-            .await?
-            .into_iter()
-            .filter(|user| {
-                statuses
-                    .get(&user.id)
-                    .copied()
-                    .unwrap_or(InvitationStatus::NotSent)
-                    == status
-            })
-            .collect();
+        let matching = self
+            .filtered_matching(district, &query, Some(status), now)
+            .await?;
         let total = matching.len() as u64;
         let size = query.page_size();
         let mut items: Vec<User> = matching
@@ -103,4 +110,12 @@ impl<S: Storage + ?Sized> Directory<S> {
         };
         Ok(Page { items, total, next })
     }
+}
+
+/// `user`'s invitation status in `statuses` (never invited: not sent).
+fn status_of(statuses: &HashMap<UserId, InvitationStatus>, user: UserId) -> InvitationStatus {
+    statuses
+        .get(&user)
+        .copied()
+        .unwrap_or(InvitationStatus::NotSent)
 }

@@ -6,6 +6,7 @@
 
 mod accept;
 mod acting;
+mod bulk;
 mod districts;
 mod export_rows;
 mod first_sign_in;
@@ -29,6 +30,10 @@ mod traced;
 mod user_validation;
 mod users;
 
+pub use bulk::{
+    BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
+    OrgUnitChange, Selection, SkipReason,
+};
 pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;
@@ -192,6 +197,7 @@ pub(crate) fn new_entry(
         action,
         changes,
         import_batch: None,
+        bulk_operation: None,
         record: None,
         details_hidden: false,
     }

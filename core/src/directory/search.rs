@@ -22,7 +22,7 @@ use super::acting::Acting;
 /// let sixth_graders = UserSearch::default().grade(Grade::Numbered(6)).status(RecordStatus::Active);
 /// assert_eq!(sixth_graders.limit, 50);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserSearch {
     /// Prefix of a first, last, preferred or full name, e-mail, Local ID or username; any case.
     pub text: Option<String>,

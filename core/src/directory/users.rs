@@ -402,7 +402,7 @@ fn touches_account(before: &UserDetails, after: &UserDetails) -> bool {
 
 /// The user's fields as the activity log records them: org units by name, not by id, so the
 /// log reads right for people.
-fn logged_fields(
+pub(super) fn logged_fields(
     details: &UserDetails,
     tree: &OrgTree,
 ) -> Vec<(Cow<'static, str>, Option<String>)> {
