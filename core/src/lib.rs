@@ -52,7 +52,7 @@ pub use directory::profile;
 pub use directory::{
     BulkAction, BulkDelivery, BulkInvitations, BulkOperation, BulkOperationView, BulkOutcome,
     BulkPreview, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange,
-    Selection, SignIn, SkipReason, UserSearch,
+    Selection, SignIn, SkipReason, UserFacets, UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

@@ -280,7 +280,7 @@ across_backends! {
         let old = d.create_org_unit(&h.admin, s.id, NewOrgUnit::school("Old Annex")).await.unwrap();
         let new = d.create_org_unit(&h.admin, s.id, NewOrgUnit::school("New Annex")).await.unwrap();
         for n in 0..300 {
-            let mut details = UserDetails::new(UserKind::Staff, &format!("Staff{n:03}"), "Mover")
+            let mut details = UserDetails::new(UserKind::Staff, format!("Staff{n:03}"), "Mover")
                 .with_email(&format!("staff{n}@maple.example"))
                 .unwrap()
                 .in_org_unit(old.id);

@@ -129,7 +129,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             return Ok((0, Vec::new()));
         };
         let found = self
-            .filtered_matching(district.id, &query, search.invitation, now)
+            .filtered_matching(district.id, &query, search.core_filter(), now)
             .await?;
         let count = found.len() as u64;
         let valid = district.settings.onboarding.invitation_validity();

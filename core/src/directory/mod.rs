@@ -9,6 +9,7 @@ mod acting;
 mod bulk;
 mod districts;
 mod export_rows;
+mod facets;
 mod first_sign_in;
 mod grants;
 pub mod import;
@@ -34,6 +35,7 @@ pub use bulk::{
     BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
     OrgUnitChange, Selection, SkipReason,
 };
+pub use facets::UserFacets;
 pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;

@@ -148,6 +148,39 @@ impl OrgTree {
         found
     }
 
+    /// The given units and every unit above them (unknown ids kept as they are).
+    ///
+    /// ```
+    /// # use homeroom::*;
+    /// # use chrono::DateTime;
+    /// # let district = DistrictId::from_uuid(uuid::Uuid::from_u128(1));
+    /// # let unit = |n: u128, parent: Option<OrgUnitId>| OrgUnit { id: OrgUnitId::from_uuid(uuid::Uuid::from_u128(n)),
+    /// #     district, parent, name: format!("unit {n}"),
+    /// #     code: None, kind: OrgUnitKind::School, created_at: DateTime::UNIX_EPOCH, version: Version::FIRST };
+    /// let top = unit(1, None);
+    /// let school = unit(2, Some(top.id));
+    /// let (top_id, school_id) = (top.id, school.id);
+    /// let tree = OrgTree::new([top, school]);
+    /// assert_eq!(tree.with_ancestors([school_id]).len(), 2);
+    /// assert!(tree.with_ancestors([school_id]).contains(&top_id));
+    /// ```
+    pub fn with_ancestors(
+        &self,
+        units: impl IntoIterator<Item = OrgUnitId>,
+    ) -> BTreeSet<OrgUnitId> {
+        let mut found = BTreeSet::new();
+        for id in units {
+            let mut current = Some(id);
+            while let Some(at) = current {
+                if !found.insert(at) {
+                    break; // seen already, and so everything above it (or a cycle)
+                }
+                current = self.units.get(&at).and_then(|u| u.parent);
+            }
+        }
+        found
+    }
+
     /// True when `ancestor` is `id` or lies above it.
     pub fn is_within(&self, id: OrgUnitId, ancestor: OrgUnitId) -> bool {
         let mut current = Some(id);

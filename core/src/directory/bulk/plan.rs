@@ -258,7 +258,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 match scoped_query(acting, tree, search)? {
                     None => Ok(Vec::new()),
                     Some(query) => {
-                        self.filtered_matching(district.id, &query, search.invitation, now)
+                        self.filtered_matching(district.id, &query, search.core_filter(), now)
                             .await
                     }
                 }
