@@ -18,11 +18,35 @@ pub struct ActorRef {
     pub user: Option<UserId>,
     /// A name for people to read: the user's name or the system task's label.
     pub name: String,
+    /// Whom the user is acting as, in an impersonation. Never stored in an entry's `actor`:
+    /// a log entry carries it as [`ActivityEntry::on_behalf_of`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_as: Option<Box<ActorRef>>,
+}
+
+impl ActorRef {
+    /// A user or system task named `name`, acting as themselves.
+    ///
+    /// ```
+    /// use homeroom::ActorRef;
+    /// assert_eq!(ActorRef::new(None, "nightly sync").to_string(), "nightly sync");
+    /// ```
+    pub fn new(user: Option<UserId>, name: impl Into<String>) -> Self {
+        Self {
+            user,
+            name: name.into(),
+            acting_as: None,
+        }
+    }
 }
 
 impl fmt::Display for ActorRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
+        f.write_str(&self.name)?;
+        if let Some(other) = &self.acting_as {
+            write!(f, " acting as {other}")?;
+        }
+        Ok(())
     }
 }
 
@@ -69,6 +93,10 @@ pub enum ActivityAction {
     PasswordSet,
     /// A message (by its template's purpose) was queued to the user.
     MessageQueued,
+    /// One user started acting as another (logged on both).
+    ImpersonationStarted,
+    /// An impersonation was ended (logged on both).
+    ImpersonationEnded,
 }
 
 impl fmt::Display for ActivityAction {
@@ -85,6 +113,8 @@ impl fmt::Display for ActivityAction {
             Self::Viewed => "viewed the profile",
             Self::PasswordSet => "password set",
             Self::MessageQueued => "message queued",
+            Self::ImpersonationStarted => "started acting as another user",
+            Self::ImpersonationEnded => "stopped acting as another user",
         })
     }
 }

@@ -72,6 +72,12 @@ pub enum Refusal {
     TokenInvalid,
     /// The user must change their temporary password before doing anything else.
     PasswordChangeRequired,
+    /// Not while acting as someone else: an impersonation cannot change credentials, roles
+    /// or grants, or start another impersonation.
+    NotWhileImpersonating,
+    /// The impersonation has ended, run out, or its user may no longer impersonate: sign in
+    /// as yourself again.
+    ImpersonationEnded,
 }
 
 impl Refusal {
@@ -97,6 +103,8 @@ impl Refusal {
             Self::InvitationTransition => "invitation_transition",
             Self::TokenInvalid => "token_invalid",
             Self::PasswordChangeRequired => "password_change_required",
+            Self::NotWhileImpersonating => "not_while_impersonating",
+            Self::ImpersonationEnded => "impersonation_ended",
         }
     }
 }
@@ -334,7 +342,8 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
-            InvitationTransition, TokenInvalid, PasswordChangeRequired,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired, NotWhileImpersonating,
+            ImpersonationEnded,
         )
         .into_iter()
         .map(|(refusal, _)| refusal)
@@ -439,7 +448,8 @@ mod tests {
             UserNotActive, AupNotSigned, FeeNotPaid, DeviceAlreadyOut, AlreadyCheckedIn,
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
-            InvitationTransition, TokenInvalid, PasswordChangeRequired,
+            InvitationTransition, TokenInvalid, PasswordChangeRequired, NotWhileImpersonating,
+            ImpersonationEnded,
         );
         let storage = every!(StorageErrorKind:
             NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,

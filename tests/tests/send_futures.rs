@@ -155,6 +155,9 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.preview_bulk(a, district, Selection::Matching(i.search.clone()), BulkAction::Archive);
         d.apply_bulk(a, district, i.bulk);
         d.bulk_operation(a, district, i.item);
+        // impersonation
+        d.start_impersonation(a, district, user, chrono::Duration::minutes(5));
+        d.end_impersonation(a, district);
     }
 }
 

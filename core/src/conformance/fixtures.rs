@@ -128,6 +128,7 @@ impl Fixture {
             actor: ActorRef {
                 user: None,
                 name: "conformance".into(),
+                acting_as: None,
             },
             on_behalf_of: None,
             action: ActivityAction::Updated,

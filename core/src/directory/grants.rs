@@ -46,6 +46,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, _) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
             let name = required_name(name)
                 .map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
@@ -108,6 +109,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let now = self.now();
         let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district, now).await?;
+        acting.refuse_if_impersonating()?;
         let role = self.load_role(district, id).await?;
         require_district_wide(
             &acting,
@@ -178,6 +180,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, tree) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             let holder = acting.see(self.load_user(district, holder).await?)?;
             let role = self.load_role(district, role).await?;
             check_scope(&scope, &tree)?;
@@ -254,6 +257,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, tree) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             let grant = self
                 .storage
                 .grants(district, None)

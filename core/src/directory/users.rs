@@ -183,6 +183,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 require_over_units(&acting, Permission::EditUsers, &moved)?;
             }
             if touches_account(&current.details, &details) {
+                acting.refuse_if_impersonating()?;
                 self.require_covers(&acting, &current, &tree).await?;
             }
             check_unique(&*self.storage, &acting, district, Some(id), &details).await?;

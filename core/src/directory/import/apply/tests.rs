@@ -86,6 +86,7 @@ fn who() -> ActorRef {
     ActorRef {
         user: None,
         name: "nightly sync".into(),
+        acting_as: None,
     }
 }
 
