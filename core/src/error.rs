@@ -78,6 +78,9 @@ pub enum Refusal {
     /// The impersonation has ended, run out, or its user may no longer impersonate: sign in
     /// as yourself again.
     ImpersonationEnded,
+    /// The user wrote records about others and cannot be deleted: set them Inactive or
+    /// transfer their work. The error is [`Error::AuthoredRecords`], which lists it.
+    AuthoredRecords,
 }
 
 impl Refusal {
@@ -105,6 +108,7 @@ impl Refusal {
             Self::PasswordChangeRequired => "password_change_required",
             Self::NotWhileImpersonating => "not_while_impersonating",
             Self::ImpersonationEnded => "impersonation_ended",
+            Self::AuthoredRecords => "authored_records",
         }
     }
 }
@@ -163,6 +167,17 @@ pub enum Error {
         /// The records that block deletion, by kind and count.
         records: crate::records::RecordCounts,
     },
+    /// The user cannot be deleted because they wrote records about other users, which must
+    /// keep their author. Its refusal code is [`Refusal::AuthoredRecords`].
+    #[error(
+        "this user cannot be deleted: they wrote {written} about other users, which must keep their author. Set them Inactive (or remove their roles, which locks staff out) instead, or move their work to another user with Transfer Data first"
+    )]
+    AuthoredRecords {
+        /// The user.
+        user: crate::UserId,
+        /// What they wrote, by kind and count.
+        written: crate::records::RecordCounts,
+    },
     /// The row changed since the caller read it.
     #[error(
         "{entity} {id} was changed by someone else since you loaded it (you had version {expected}, it is now version {found}); reload it and make your change again"
@@ -200,7 +215,9 @@ impl Error {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
-            Self::Refused { .. } | Self::HasHistory { .. } => ErrorKind::Refused,
+            Self::Refused { .. } | Self::HasHistory { .. } | Self::AuthoredRecords { .. } => {
+                ErrorKind::Refused
+            }
             Self::Conflict { .. } | Self::SelectionChanged { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
@@ -224,6 +241,7 @@ impl Error {
         match self {
             Self::Refused { reason, .. } => Some(*reason),
             Self::HasHistory { .. } => Some(Refusal::HasHistory),
+            Self::AuthoredRecords { .. } => Some(Refusal::AuthoredRecords),
             _ => None,
         }
     }
@@ -343,7 +361,7 @@ mod tests {
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
             InvitationTransition, TokenInvalid, PasswordChangeRequired, NotWhileImpersonating,
-            ImpersonationEnded,
+            ImpersonationEnded, AuthoredRecords,
         )
         .into_iter()
         .map(|(refusal, _)| refusal)
@@ -449,7 +467,7 @@ mod tests {
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
             InvitationTransition, TokenInvalid, PasswordChangeRequired, NotWhileImpersonating,
-            ImpersonationEnded,
+            ImpersonationEnded, AuthoredRecords,
         );
         let storage = every!(StorageErrorKind:
             NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,

@@ -51,8 +51,9 @@ pub use directory::import::{
 pub use directory::profile;
 pub use directory::{
     BulkAction, BulkDelivery, BulkInvitations, BulkOperation, BulkOperationView, BulkOutcome,
-    BulkPreview, CheckoutReceipt, Directory, Impersonation, MAX_IMPERSONATION, NewCheckout,
-    NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets, UserSearch,
+    BulkPreview, CheckoutReceipt, Directory, DisabledUser, Impersonation, MAX_IMPERSONATION,
+    NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets,
+    UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

@@ -94,6 +94,8 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.user_activity(a, district, user, None, 10);
         d.search_users(a, district, i.search);
         d.user_facets(a, district, i.search);
+        d.user_list(a, district, i.search);
+        d.disabled_users(a, district, i.search);
         d.delete_user(a, district, user, i.version);
         // roles and grants
         d.roles(a, district);

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use super::Directory;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
-use crate::model::User;
+use crate::model::{DisabledUsers, User};
 use crate::onboarding::{INVITATION, InvitationBody, InvitationStatus};
 use crate::query::{MAX_PAGE_SIZE, Page, UserCursor, UserQuery};
 use crate::storage::{ItemQuery, Storage};
@@ -28,12 +28,14 @@ pub(super) struct CoreFilter {
     pub(super) invitation: Option<InvitationStatus>,
     /// Whether an import manages the user.
     pub(super) import_managed: Option<bool>,
+    /// Only the users this rule counts as disabled (`true`), or only the others.
+    pub(super) disabled: Option<(DisabledUsers, bool)>,
 }
 
 impl CoreFilter {
     /// True when there is nothing for core to check.
     pub(super) fn is_empty(&self) -> bool {
-        self.invitation.is_none() && self.import_managed.is_none()
+        self.invitation.is_none() && self.import_managed.is_none() && self.disabled.is_none()
     }
 }
 
@@ -96,6 +98,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         let mut found = self.all_matching(district, query).await?;
         if let Some(managed) = filter.import_managed {
             found.retain(|user| user.import_managed == managed);
+        }
+        if let Some((rule, wanted)) = filter.disabled {
+            found.retain(|user| rule.reason(user, now).is_some() == wanted);
         }
         if let Some(status) = filter.invitation {
             let statuses = self.invitation_statuses(district, now).await?;

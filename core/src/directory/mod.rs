@@ -7,6 +7,7 @@
 mod accept;
 mod acting;
 mod bulk;
+mod disabled;
 mod districts;
 mod export_rows;
 mod facets;
@@ -36,6 +37,7 @@ pub use bulk::{
     BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
     OrgUnitChange, Selection, SkipReason,
 };
+pub use disabled::DisabledUser;
 pub use facets::UserFacets;
 pub use impersonation::{Impersonation, MAX_IMPERSONATION};
 pub use invite_all::BulkInvitations;

@@ -154,6 +154,7 @@ impl UserSearch {
         CoreFilter {
             invitation: self.invitation,
             import_managed: self.import_managed,
+            disabled: None,
         }
     }
 

@@ -47,6 +47,10 @@ pub struct DistrictSettings {
     pub sso_only: bool,
     /// Invitation and password-reset links.
     pub onboarding: OnboardingSettings,
+    /// Which users count as disabled (left out of the default user list).
+    pub disabled: super::DisabledUsers,
+    /// Whether revoking a user's last grant locks them out, by kind (on for staff).
+    pub last_grant_locks: super::LastGrantLocks,
 }
 
 impl Default for DistrictSettings {
@@ -58,6 +62,8 @@ impl Default for DistrictSettings {
             audit_profile_views: true,
             sso_only: false,
             onboarding: OnboardingSettings::default(),
+            disabled: super::DisabledUsers::default(),
+            last_grant_locks: super::LastGrantLocks::default(),
         }
     }
 }

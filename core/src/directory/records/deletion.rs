@@ -12,7 +12,9 @@ use crate::storage::{Entity, Op, Storage};
 impl<S: Storage + ?Sized> Directory<S> {
     /// Deletes a user who has no history. With any record (checkouts, incidents, invoices,
     /// tickets, notes, insurance) the answer is [`Error::HasHistory`], listing them by kind and
-    /// count; set the user Inactive or Archived instead, or transfer their data first.
+    /// count; set the user Inactive or Archived instead, or transfer their data first. A user
+    /// who wrote records about others (notes, incidents, tickets, checkouts handed out) is
+    /// [`Error::AuthoredRecords`], listing what they wrote: their work keeps its author.
     #[tracing::instrument(level = "info", name = "directory::delete_user", skip_all, fields(command = "delete_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn delete_user(
         &self,
@@ -32,6 +34,10 @@ impl<S: Storage + ?Sized> Directory<S> {
             let records = self.storage.record_counts(district, id).await?;
             if !records.is_empty() {
                 return Err(Error::HasHistory { user: id, records });
+            }
+            let written = self.authored_counts(district, id).await?;
+            if !written.is_empty() {
+                return Err(Error::AuthoredRecords { user: id, written });
             }
             let mut changes = self
                 .guard_last_system_administrator(&district_row, id, None, now)
