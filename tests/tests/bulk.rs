@@ -139,7 +139,7 @@ across_backends! {
         assert_eq!((nothing.touched, nothing.operation), (0, None));
     }
 
-    async fn bulk_explicit_ids_count_out_of_reach_users_without_touching_them(h: Harness) {
+    async fn attack_bulk_by_ids_probes_or_touches_users_out_of_reach(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
         let mut ids: BTreeSet<UserId> = s.washington_seniors.iter().map(|u| u.id).collect();
@@ -162,12 +162,12 @@ across_backends! {
         }
     }
 
-    async fn bulk_skips_the_more_powerful_the_already_done_and_the_last_system_administrator(h: Harness) {
+    async fn attack_bulk_sweeps_more_powerful_users_and_the_last_system_administrator(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
         let in_lincoln = Selection::Matching(UserSearch::default().in_org_unit(s.lincoln.id));
-        // The principal cannot suspend the two administrators (nor themselves? they cover
-        // themselves) and the rest of Lincoln is suspended.
+        // The principal cannot suspend the two administrators; the rest of Lincoln (the
+        // principal included: one covers oneself) would be.
         let preview = d.preview_bulk(&s.principal, s.id, in_lincoln.clone(), BulkAction::Suspend).await.unwrap();
         assert_eq!(skipped(&preview, SkipReason::MorePowerful), 2, "{:?}", preview.skipped);
         assert_eq!(preview.touched, 6, "four seniors, the junior and the principal");
@@ -183,7 +183,7 @@ across_backends! {
         assert_eq!(reread(&h, &s, &s.district_admin).await.status, RecordStatus::Archived);
     }
 
-    async fn bulk_apply_refuses_when_the_selection_moved_since_the_preview(h: Harness) {
+    async fn attack_bulk_apply_of_a_stale_or_forged_preview(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
         let preview = d.preview_bulk(&s.principal, s.id, seniors(), BulkAction::Archive).await.unwrap();

@@ -125,6 +125,7 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.open_ticket(a, district, user, i.text, Some(i.device.clone()));
         d.set_ticket_status(a, district, i.record, i.version, TicketStatus::Closed);
         d.add_note(a, district, user, i.text);
+        d.edit_note(a, district, i.record, i.version, i.text);
         d.enroll_insurance(a, district, user, i.text, i.amount, i.day);
         d.file_claim(a, district, i.record, i.version, i.claim.clone());
         // import

@@ -285,6 +285,15 @@ impl<S: Storage + ?Sized> Directory<S> {
                 now,
             )
             .await?;
+            // The lock (when the district locks users left without a grant) is logged first,
+            // so the revoke reads as the newest entry.
+            let others = grants.iter().any(|g| g.holder == holder.id && g.id != id);
+            let holder_id = holder.id;
+            let lock = if others {
+                ChangeSet::new()
+            } else {
+                self.lock_without_grants(&acting, &district_row, holder, now)
+            };
             let change = field(
                 "grants",
                 Some(describe_grant(&role, &grant.scope, &tree)),
@@ -293,7 +302,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let entry = self.log_entry(
                 &acting.who,
                 district,
-                Subject::User(holder.id),
+                Subject::User(holder_id),
                 ActivityAction::Revoked,
                 vec![change],
                 now,
@@ -305,10 +314,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     expected: grant.version,
                 })
                 .with(Op::AppendActivity(entry));
-            let others = grants.iter().any(|g| g.holder == holder.id && g.id != id);
-            if !others {
-                changes.extend(self.lock_without_grants(&acting, &district_row, holder, now));
-            }
+            changes.extend(lock);
             self.commit(changes).await
         }
         .await;

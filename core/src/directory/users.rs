@@ -20,7 +20,7 @@ use super::Directory;
 use super::acting::require_over_units;
 use super::districts::check_version;
 use super::profile::TabKind;
-use super::user_validation::{check_unique, normalize_details};
+use super::user_validation::{check_unique, missing_identity, normalize_details};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Creates a user: Active and Allowed, at version 1. Needs Manage Users over every org unit
@@ -57,6 +57,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             let (acting, tree) = self.acting(actor, district, now).await?;
             let details = normalize_details(details, &district_row, &tree)
                 .map_err(|e| Error::invalid(Entity::User, e))?;
+            let missing = missing_identity(&details, &district_row);
+            if !missing.is_empty() {
+                let mut errors = crate::validation::ValidationErrors::new();
+                for problem in missing {
+                    errors.push(problem);
+                }
+                return Err(Error::invalid(Entity::User, errors));
+            }
             require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
             check_unique(&*self.storage, &acting, district, None, &details).await?;
 

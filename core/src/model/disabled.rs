@@ -1,5 +1,6 @@
-//! Which users a district counts as disabled, and why one is: the rule behind the default user
-//! list (which leaves them out) and the "view disabled" list (which shows only them).
+//! District rules about users' standing: which users count as disabled (the rule behind the
+//! default user list and the "view disabled" list), whether losing the last grant locks a
+//! user out, and which identity fields a new user needs.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -102,4 +103,20 @@ impl LastGrantLocks {
             UserKind::Student => self.students,
         }
     }
+}
+
+/// Which identity fields a new user must have, besides a name (created by hand or by an
+/// import): one district keys on e-mail, another on Local ID. Neither by default.
+///
+/// ```
+/// use homeroom::NewUserIdentity;
+/// assert!(!NewUserIdentity::default().email);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewUserIdentity {
+    /// An e-mail address.
+    pub email: bool,
+    /// A Local ID.
+    pub local_id: bool,
 }

@@ -51,6 +51,8 @@ pub struct DistrictSettings {
     pub disabled: super::DisabledUsers,
     /// Whether revoking a user's last grant locks them out, by kind (on for staff).
     pub last_grant_locks: super::LastGrantLocks,
+    /// Which identity fields a new user needs (created or imported).
+    pub new_user_identity: super::NewUserIdentity,
 }
 
 impl Default for DistrictSettings {
@@ -64,6 +66,7 @@ impl Default for DistrictSettings {
             onboarding: OnboardingSettings::default(),
             disabled: super::DisabledUsers::default(),
             last_grant_locks: super::LastGrantLocks::default(),
+            new_user_identity: super::NewUserIdentity::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ mod person;
 mod status;
 mod user;
 
-pub use disabled::{DisabledReason, DisabledUsers, LastGrantLocks};
+pub use disabled::{DisabledReason, DisabledUsers, LastGrantLocks, NewUserIdentity};
 pub use district::{CheckoutPolicy, District, DistrictSettings, Modules, OnboardingSettings};
 pub use grade::Grade;
 pub use identifiers::{Email, LocalId, Username};

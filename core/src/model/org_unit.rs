@@ -17,6 +17,9 @@ pub enum OrgUnitKind {
     Department,
     /// A grouping above schools (a region, a local education agency).
     Local,
+    /// A room inside a building (a lab, a library, a closet of devices); it always has a
+    /// parent.
+    Room,
     /// Anything else.
     Other,
 }
@@ -27,6 +30,7 @@ impl fmt::Display for OrgUnitKind {
             Self::School => "school",
             Self::Department => "department",
             Self::Local => "local",
+            Self::Room => "room",
             Self::Other => "other",
         })
     }
