@@ -42,9 +42,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use homeroom::conformance::Fixture;
 use homeroom::{
-    ChangeSet, District, DistrictId, Email, Grade, LocalId, Op, OrgUnit, OrgUnitId, Storage, User,
-    UserId, Username,
+    ChangeSet, District, DistrictId, Email, Grade, LocalId, Op, OrgUnit, Storage, User, UserId,
+    Username,
 };
+use homeroom_benches::district::{district, schools, uuid};
 use homeroom_benches::{bare, files};
 use homeroom_memory::MemoryStorage;
 use homeroom_sea::SeaStorage;
@@ -53,31 +54,6 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, Transa
 use tokio::runtime::Runtime;
 
 const USERS: usize = 100_000;
-
-fn uuid(n: u128) -> uuid::Uuid {
-    uuid::Uuid::from_u128(n)
-}
-
-fn district() -> District {
-    District {
-        id: DistrictId::from_uuid(uuid(1)),
-        ..Fixture::new().district("Maple Valley USD")
-    }
-}
-
-fn schools(district: DistrictId) -> Vec<OrgUnit> {
-    (0..20)
-        .map(|n| OrgUnit {
-            id: OrgUnitId::from_uuid(uuid(100 + n)),
-            ..Fixture::new().coded_org_unit(
-                district,
-                &format!("School {n}"),
-                &format!("S{n:02}"),
-                None,
-            )
-        })
-        .collect()
-}
 
 /// An import's worth of students: names, Local ID, e-mail, username, grade, one school.
 fn students(district: DistrictId, schools: &[OrgUnit]) -> Vec<User> {

@@ -5,6 +5,7 @@
 //! Build with `--features system-allocator` to measure on the system allocator instead.
 
 pub mod bare;
+pub mod district;
 pub mod files;
 pub mod roster;
 

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActivityId, DistrictId, ImportBatchId, OrgUnitId, RoleId, UserId};
+use crate::ids::{ActivityId, DistrictId, ImportBatchId, ItemId, OrgUnitId, RoleId, UserId};
 use crate::records::RecordKind;
 
 /// Who did something, as recorded in the log (the actor's name is copied so the entry still
@@ -18,11 +18,35 @@ pub struct ActorRef {
     pub user: Option<UserId>,
     /// A name for people to read: the user's name or the system task's label.
     pub name: String,
+    /// Whom the user is acting as, in an impersonation. Never stored in an entry's `actor`:
+    /// a log entry carries it as [`ActivityEntry::on_behalf_of`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_as: Option<Box<ActorRef>>,
+}
+
+impl ActorRef {
+    /// A user or system task named `name`, acting as themselves.
+    ///
+    /// ```
+    /// use homeroom::ActorRef;
+    /// assert_eq!(ActorRef::new(None, "nightly sync").to_string(), "nightly sync");
+    /// ```
+    pub fn new(user: Option<UserId>, name: impl Into<String>) -> Self {
+        Self {
+            user,
+            name: name.into(),
+            acting_as: None,
+        }
+    }
 }
 
 impl fmt::Display for ActorRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
+        f.write_str(&self.name)?;
+        if let Some(other) = &self.acting_as {
+            write!(f, " acting as {other}")?;
+        }
+        Ok(())
     }
 }
 
@@ -69,6 +93,12 @@ pub enum ActivityAction {
     PasswordSet,
     /// Records moved to or from the user by a data transfer.
     DataTransferred,
+    /// A message (by its template's purpose) was queued to the user.
+    MessageQueued,
+    /// One user started acting as another (logged on both).
+    ImpersonationStarted,
+    /// An impersonation was ended (logged on both).
+    ImpersonationEnded,
 }
 
 impl fmt::Display for ActivityAction {
@@ -85,6 +115,9 @@ impl fmt::Display for ActivityAction {
             Self::Viewed => "viewed the profile",
             Self::PasswordSet => "password set",
             Self::DataTransferred => "data transferred",
+            Self::MessageQueued => "message queued",
+            Self::ImpersonationStarted => "started acting as another user",
+            Self::ImpersonationEnded => "stopped acting as another user",
         })
     }
 }
@@ -191,6 +224,10 @@ pub struct ActivityEntry {
     /// The import or sync that made the change, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_batch: Option<ImportBatchId>,
+    /// The bulk operation that made the change, if one did: the id of its stored record,
+    /// which [`Directory::bulk_operation`](crate::Directory::bulk_operation) reads back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bulk_operation: Option<ItemId>,
     /// The kind of record (incident, invoice, ...) the entry is about, when it is about one:
     /// its details are shown only to readers who may see that kind of record.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{DistrictId, UserId};
+use crate::ids::{DistrictId, ItemId, UserId};
 
 /// Who is asking. Every [`Directory`](crate::Directory) method takes one, so authorization and
 /// the activity log always know who acted.
@@ -28,8 +28,20 @@ pub struct Actor {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum ActorKind {
-    System { label: String },
-    User { district: DistrictId, user: UserId },
+    System {
+        label: String,
+    },
+    User {
+        district: DistrictId,
+        user: UserId,
+    },
+    /// `by` acting as `user` within the impersonation `session` (checked on every command).
+    Impersonating {
+        district: DistrictId,
+        by: UserId,
+        user: UserId,
+        session: ItemId,
+    },
 }
 
 impl Actor {
@@ -49,11 +61,47 @@ impl Actor {
         }
     }
 
-    /// Who this is, for a trace: `system:<label>` or `user:<id>` (never a name or a login).
+    /// `by` acting as `user` in an impersonation session: what
+    /// [`Directory::start_impersonation`](crate::Directory::start_impersonation) hands back.
+    /// Every command checks the session again (still open, not past its end, `by` still
+    /// allowed), so a copy kept after it ends, or forged, acts as nobody.
+    pub(crate) fn impersonating(
+        district: DistrictId,
+        by: UserId,
+        user: UserId,
+        session: ItemId,
+    ) -> Self {
+        Self {
+            kind: ActorKind::Impersonating {
+                district,
+                by,
+                user,
+                session,
+            },
+        }
+    }
+
+    /// Who this is, for a trace: `system:<label>`, `user:<id>` or `user:<id>:as:<id>` (never
+    /// a name or a login).
     pub(crate) fn trace_label(&self) -> String {
         match &self.kind {
             ActorKind::System { label } => format!("system:{label}"),
             ActorKind::User { user, .. } => format!("user:{user}"),
+            ActorKind::Impersonating { by, user, .. } => format!("user:{by}:as:{user}"),
+        }
+    }
+
+    /// The user doing the impersonating, when this actor is one user acting as another.
+    ///
+    /// ```
+    /// use homeroom::{Actor, DistrictId, UserId};
+    /// let me = Actor::user(DistrictId::from_uuid(uuid::Uuid::nil()), UserId::from_uuid(uuid::Uuid::nil()));
+    /// assert_eq!(me.impersonator(), None);
+    /// ```
+    pub fn impersonator(&self) -> Option<UserId> {
+        match self.kind {
+            ActorKind::Impersonating { by, .. } => Some(by),
+            _ => None,
         }
     }
 
@@ -62,10 +110,11 @@ impl Actor {
         matches!(self.kind, ActorKind::System { .. })
     }
 
-    /// The acting user, if this is a user actor.
+    /// The acting user, if this is a user actor (for an impersonation, the user acted as:
+    /// whose view it is).
     pub fn user_id(&self) -> Option<UserId> {
         match self.kind {
-            ActorKind::User { user, .. } => Some(user),
+            ActorKind::User { user, .. } | ActorKind::Impersonating { user, .. } => Some(user),
             ActorKind::System { .. } => None,
         }
     }
@@ -73,7 +122,9 @@ impl Actor {
     /// The district of a user actor.
     pub fn district(&self) -> Option<DistrictId> {
         match self.kind {
-            ActorKind::User { district, .. } => Some(district),
+            ActorKind::User { district, .. } | ActorKind::Impersonating { district, .. } => {
+                Some(district)
+            }
             ActorKind::System { .. } => None,
         }
     }
@@ -82,7 +133,7 @@ impl Actor {
     pub(crate) fn system_label(&self) -> Option<&str> {
         match &self.kind {
             ActorKind::System { label } => Some(label),
-            ActorKind::User { .. } => None,
+            ActorKind::User { .. } | ActorKind::Impersonating { .. } => None,
         }
     }
 

@@ -83,6 +83,15 @@ pub enum Refusal {
     /// The profile-update request is not in a state that allows the action (marking done a
     /// request already done, restoring one that is new).
     RequestTransition,
+    /// Not while acting as someone else: an impersonation cannot change credentials, roles
+    /// or grants, or start another impersonation.
+    NotWhileImpersonating,
+    /// The impersonation has ended, run out, or its user may no longer impersonate: sign in
+    /// as yourself again.
+    ImpersonationEnded,
+    /// The user wrote records about others and cannot be deleted: set them Inactive or
+    /// transfer their work. The error is [`Error::AuthoredRecords`], which lists it.
+    AuthoredRecords,
 }
 
 impl Refusal {
@@ -112,6 +121,9 @@ impl Refusal {
             Self::RequestsDisabled => "requests_disabled",
             Self::SisOwnedField => "sis_owned_field",
             Self::RequestTransition => "request_transition",
+            Self::NotWhileImpersonating => "not_while_impersonating",
+            Self::ImpersonationEnded => "impersonation_ended",
+            Self::AuthoredRecords => "authored_records",
         }
     }
 }
@@ -170,6 +182,17 @@ pub enum Error {
         /// The records that block deletion, by kind and count.
         records: crate::records::RecordCounts,
     },
+    /// The user cannot be deleted because they wrote records about other users, which must
+    /// keep their author. Its refusal code is [`Refusal::AuthoredRecords`].
+    #[error(
+        "this user cannot be deleted: they wrote {written} about other users, which must keep their author. Set them Inactive (or remove their roles, which locks staff out) instead, or move their work to another user with Transfer Data first"
+    )]
+    AuthoredRecords {
+        /// The user.
+        user: crate::UserId,
+        /// What they wrote, by kind and count.
+        written: crate::records::RecordCounts,
+    },
     /// The row changed since the caller read it.
     #[error(
         "{entity} {id} was changed by someone else since you loaded it (you had version {expected}, it is now version {found}); reload it and make your change again"
@@ -184,6 +207,17 @@ pub enum Error {
         /// The version stored now.
         found: u64,
     },
+    /// A bulk action's selection is not what its preview showed: a user in it changed, left
+    /// or joined since the preview was made, so nothing was written. Make a new preview.
+    #[error(
+        "the selection changed since the preview (it touched {previewed} users, it would now touch {now}); nothing was changed: preview again"
+    )]
+    SelectionChanged {
+        /// How many users the preview touched.
+        previewed: u64,
+        /// How many the same action would touch now.
+        now: u64,
+    },
     /// The storage failed.
     #[error(transparent)]
     Storage(StorageError),
@@ -196,8 +230,10 @@ impl Error {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
-            Self::Refused { .. } | Self::HasHistory { .. } => ErrorKind::Refused,
-            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Refused { .. } | Self::HasHistory { .. } | Self::AuthoredRecords { .. } => {
+                ErrorKind::Refused
+            }
+            Self::Conflict { .. } | Self::SelectionChanged { .. } => ErrorKind::Conflict,
             Self::Storage(e) if e.kind() == StorageErrorKind::Unavailable => ErrorKind::Unavailable,
             Self::Storage(_) => ErrorKind::Storage,
         }
@@ -220,6 +256,7 @@ impl Error {
         match self {
             Self::Refused { reason, .. } => Some(*reason),
             Self::HasHistory { .. } => Some(Refusal::HasHistory),
+            Self::AuthoredRecords { .. } => Some(Refusal::AuthoredRecords),
             _ => None,
         }
     }
@@ -339,7 +376,8 @@ mod tests {
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
             InvitationTransition, TokenInvalid, PasswordChangeRequired, TransferLeavesData,
-            RequestsDisabled, SisOwnedField, RequestTransition,
+            RequestsDisabled, SisOwnedField, RequestTransition, NotWhileImpersonating,
+            ImpersonationEnded, AuthoredRecords,
         )
         .into_iter()
         .map(|(refusal, _)| refusal)
@@ -445,7 +483,8 @@ mod tests {
             ModuleDisabled, Overpayment, InvoiceVoid, AlreadyClosed, ImportHasErrors, ImportHeld,
             PasswordsDisabled, SignInFailed, SignInBlocked, HasHistory, SyncNeedsLease,
             InvitationTransition, TokenInvalid, PasswordChangeRequired, TransferLeavesData,
-            RequestsDisabled, SisOwnedField, RequestTransition,
+            RequestsDisabled, SisOwnedField, RequestTransition, NotWhileImpersonating,
+            ImpersonationEnded, AuthoredRecords,
         );
         let storage = every!(StorageErrorKind:
             NotFound, AlreadyExists, Conflict, Unsupported, Unavailable, LeaseLost, Backend,

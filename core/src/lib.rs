@@ -52,7 +52,9 @@ pub use directory::import::{
 };
 pub use directory::profile;
 pub use directory::{
-    BulkInvitations, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn,
+    BulkAction, BulkDelivery, BulkInvitations, BulkOperation, BulkOperationView, BulkOutcome,
+    BulkPreview, CheckoutReceipt, Directory, DisabledUser, Impersonation, MAX_IMPERSONATION,
+    NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets,
     UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};

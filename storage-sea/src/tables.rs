@@ -8,7 +8,7 @@ use homeroom::User;
 
 /// `hr_users`: one row per user.
 pub mod users {
-    pub use crate::entity::user::{ActiveModel, Entity, Model};
+    pub use crate::entity::user::{ActiveModel, Column, Entity, Model};
 }
 
 /// `hr_user_terms`: one row per stored search term of a user.

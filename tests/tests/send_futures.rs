@@ -66,6 +66,8 @@ struct Inputs<'a> {
     purpose: &'a homeroom::messaging::MessagePurpose,
     template: &'a homeroom::messaging::MessageTemplate,
     drain: &'a homeroom::messaging::DrainOptions,
+    bulk: &'a BulkPreview,
+    item: ItemId,
 }
 
 /// Every public async command of [`Directory`], over any storage `S`.
@@ -92,6 +94,9 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.set_access(a, district, user, i.version, i.access.clone());
         d.user_activity(a, district, user, None, 10);
         d.search_users(a, district, i.search);
+        d.user_facets(a, district, i.search);
+        d.user_list(a, district, i.search);
+        d.disabled_users(a, district, i.search);
         d.delete_user(a, district, user, i.version);
         // data transfer
         d.plan_transfer(a, district, user, user, homeroom::transfer::TransferOptions::default());
@@ -130,6 +135,7 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.open_ticket(a, district, user, i.text, Some(i.device.clone()));
         d.set_ticket_status(a, district, i.record, i.version, TicketStatus::Closed);
         d.add_note(a, district, user, i.text);
+        d.edit_note(a, district, i.record, i.version, i.text);
         d.enroll_insurance(a, district, user, i.text, i.amount, i.day);
         d.file_claim(a, district, i.record, i.version, i.claim.clone());
         // import
@@ -158,6 +164,13 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.delete_message_template(a, district, i.purpose);
         d.message_templates(a, district);
         d.preview_message(a, district, user, i.purpose);
+        // bulk actions
+        d.preview_bulk(a, district, Selection::Matching(i.search.clone()), BulkAction::Archive);
+        d.apply_bulk(a, district, i.bulk);
+        d.bulk_operation(a, district, i.item);
+        // impersonation
+        d.start_impersonation(a, district, user, chrono::Duration::minutes(5));
+        d.end_impersonation(a, district);
     }
 }
 

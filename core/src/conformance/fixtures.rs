@@ -128,11 +128,13 @@ impl Fixture {
             actor: ActorRef {
                 user: None,
                 name: "conformance".into(),
+                acting_as: None,
             },
             on_behalf_of: None,
             action: ActivityAction::Updated,
             changes: Vec::new(),
             import_batch: None,
+            bulk_operation: None,
             record: None,
             details_hidden: false,
         }

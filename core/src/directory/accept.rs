@@ -220,5 +220,6 @@ pub(super) fn self_ref(user: &User) -> ActorRef {
     ActorRef {
         user: Some(user.id),
         name: user.details.name.display(),
+        acting_as: None,
     }
 }

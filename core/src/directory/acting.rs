@@ -19,7 +19,19 @@ use super::Directory;
 #[derive(Clone, Debug)]
 pub(crate) struct Acting {
     pub(crate) authority: Authority,
+    /// How the log names the actor (for an impersonation, "A acting as B").
     pub(crate) who: ActorRef,
+    /// True when one user acts as another: credentials, grants and new impersonations are
+    /// then refused.
+    pub(crate) impersonating: bool,
+}
+
+/// The refusal of a command no impersonation may run.
+pub(super) fn not_while_impersonating() -> Error {
+    Error::refused(
+        Refusal::NotWhileImpersonating,
+        "not while acting as someone else: credentials, roles, grants and impersonations are changed only as yourself",
+    )
 }
 
 impl Acting {
@@ -53,6 +65,15 @@ impl Acting {
         } else {
             Err(Error::forbidden(permission, "district-wide"))
         }
+    }
+
+    /// `Refused` ([`Refusal::NotWhileImpersonating`]) in an impersonation: what the commands
+    /// that change credentials or grants, or start an impersonation, call first.
+    pub(crate) fn refuse_if_impersonating(&self) -> Result<(), Error> {
+        if self.impersonating {
+            return Err(not_while_impersonating());
+        }
+        Ok(())
     }
 
     /// Where the actor may see users.
@@ -142,10 +163,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         match actor.kind() {
             ActorKind::System { label } => Ok(Acting {
                 authority: Authority::unlimited(),
-                who: ActorRef {
-                    user: None,
-                    name: label.clone(),
-                },
+                who: ActorRef::new(None, label.clone()),
+                impersonating: false,
             }),
             ActorKind::User {
                 district: home,
@@ -157,26 +176,49 @@ impl<S: Storage + ?Sized> Directory<S> {
                 let Some(me) = self.storage.user(district, *user).await? else {
                     return Err(Error::not_found(Entity::User, user));
                 };
-                let who = ActorRef {
-                    user: Some(me.id),
-                    name: me.details.name.display(),
-                };
-                let may_act = me.status == RecordStatus::Active && me.access.permits_sign_in(now);
-                if !may_act {
-                    return Ok(Acting {
-                        authority: Authority::none(),
-                        who,
-                    });
-                }
-                if check_must_change {
-                    self.refuse_if_must_change(district, me.id).await?;
-                }
+                let who = ActorRef::new(Some(me.id), me.details.name.display());
+                let authority = self.authority_of(&me, tree, now, check_must_change).await?;
                 Ok(Acting {
-                    authority: self.held_by(district, me.id, tree).await?,
+                    authority,
                     who,
+                    impersonating: false,
                 })
             }
+            ActorKind::Impersonating {
+                district: home,
+                by,
+                user,
+                session,
+            } => {
+                if *home != district {
+                    return Err(Error::not_found(Entity::District, district));
+                }
+                if !check_must_change {
+                    return Err(not_while_impersonating());
+                }
+                self.resolve_impersonation(district, *by, *user, *session, tree, now)
+                    .await
+            }
         }
+    }
+
+    /// What `me` may do now as themselves: nothing unless Active and allowed to sign in; a
+    /// temporary password refused when `check_must_change`.
+    pub(super) async fn authority_of(
+        &self,
+        me: &User,
+        tree: &OrgTree,
+        now: DateTime<Utc>,
+        check_must_change: bool,
+    ) -> Result<Authority, Error> {
+        let may_act = me.status == RecordStatus::Active && me.access.permits_sign_in(now);
+        if !may_act {
+            return Ok(Authority::none());
+        }
+        if check_must_change {
+            self.refuse_if_must_change(me.district, me.id).await?;
+        }
+        self.held_by(me.district, me.id, tree).await
     }
 
     /// What `user`'s grants give them, whatever their status: what they would hold if they

@@ -261,5 +261,6 @@ fn actor_ref(actor: &Actor) -> ActorRef {
     ActorRef {
         user: actor.user_id(),
         name: actor.system_label().unwrap_or("system").into(),
+        acting_as: None,
     }
 }

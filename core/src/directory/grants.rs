@@ -9,7 +9,7 @@ use crate::actor::Actor;
 use crate::authz::{Grant, Permission, PermissionSet, Preset, Role, Scope};
 use crate::error::Error;
 use crate::ids::{DistrictId, GrantId, RoleId, UserId, Version};
-use crate::model::{District, OrgTree};
+use crate::model::{Access, District, OrgTree, User};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 use crate::validation::{InvalidValue, ValidationCode};
 
@@ -46,6 +46,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, _) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
             let name = required_name(name)
                 .map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
@@ -108,6 +109,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         let now = self.now();
         let district_row = self.load_district(district).await?;
         let (acting, _) = self.acting(actor, district, now).await?;
+        acting.refuse_if_impersonating()?;
         let role = self.load_role(district, id).await?;
         require_district_wide(
             &acting,
@@ -178,6 +180,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, tree) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             let holder = acting.see(self.load_user(district, holder).await?)?;
             let role = self.load_role(district, role).await?;
             check_scope(&scope, &tree)?;
@@ -254,12 +257,12 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, tree) = self.acting(actor, district, now).await?;
-            let grant = self
-                .storage
-                .grants(district, None)
-                .await?
-                .into_iter()
+            acting.refuse_if_impersonating()?;
+            let grants = self.storage.grants(district, None).await?;
+            let grant = grants
+                .iter()
                 .find(|g| g.id == id)
+                .cloned()
                 .ok_or_else(|| Error::not_found(Entity::Grant, id))?;
             let holder = self
                 .load_user(district, grant.holder)
@@ -282,6 +285,15 @@ impl<S: Storage + ?Sized> Directory<S> {
                 now,
             )
             .await?;
+            // The lock (when the district locks users left without a grant) is logged first,
+            // so the revoke reads as the newest entry.
+            let others = grants.iter().any(|g| g.holder == holder.id && g.id != id);
+            let holder_id = holder.id;
+            let lock = if others {
+                ChangeSet::new()
+            } else {
+                self.lock_without_grants(&acting, &district_row, holder, now)
+            };
             let change = field(
                 "grants",
                 Some(describe_grant(&role, &grant.scope, &tree)),
@@ -290,24 +302,71 @@ impl<S: Storage + ?Sized> Directory<S> {
             let entry = self.log_entry(
                 &acting.who,
                 district,
-                Subject::User(holder.id),
+                Subject::User(holder_id),
                 ActivityAction::Revoked,
                 vec![change],
                 now,
             );
-            self.commit(
-                serialize_authz_change(&district_row)
-                    .with(Op::DeleteGrant {
-                        district,
-                        id,
-                        expected: grant.version,
-                    })
-                    .with(Op::AppendActivity(entry)),
-            )
-            .await
+            let mut changes = serialize_authz_change(&district_row)
+                .with(Op::DeleteGrant {
+                    district,
+                    id,
+                    expected: grant.version,
+                })
+                .with(Op::AppendActivity(entry));
+            changes.extend(lock);
+            self.commit(changes).await
         }
         .await;
         crate::directory::traced::outcome(result)
+    }
+
+    /// When the district locks users of `holder`'s kind out on losing their last grant
+    /// ([`LastGrantLocks`](crate::LastGrantLocks)) and `holder` may sign in: the lock and its
+    /// log entry, for the revoke's change set.
+    fn lock_without_grants(
+        &self,
+        acting: &Acting,
+        district: &District,
+        holder: User,
+        now: DateTime<Utc>,
+    ) -> ChangeSet {
+        if !district
+            .settings
+            .last_grant_locks
+            .applies_to(holder.details.kind)
+            || holder.access != Access::Allowed
+        {
+            return ChangeSet::new();
+        }
+        let lock = Access::Locked {
+            until: None,
+            reason: LOCKED_WITHOUT_GRANTS.into(),
+        };
+        let change = field(
+            "access",
+            Some(holder.access.to_string()),
+            Some(lock.to_string()),
+        );
+        let entry = self.log_entry(
+            &acting.who,
+            district.id,
+            Subject::User(holder.id),
+            ActivityAction::AccessChanged,
+            vec![change],
+            now,
+        );
+        let expected = holder.version;
+        let mut user = holder;
+        user.access = lock;
+        user.version = expected.next();
+        user.updated_at = now;
+        ChangeSet::new()
+            .with(Op::UpdateUser {
+                user: Box::new(user),
+                expected,
+            })
+            .with(Op::AppendActivity(entry))
     }
 
     /// The grants `holder` holds, for an actor who may see the holder.
@@ -389,6 +448,10 @@ impl<S: Storage + ?Sized> Directory<S> {
             .ok_or_else(|| Error::not_found(Entity::Role, id))
     }
 }
+
+/// Why a user whose last grant was revoked is locked.
+pub(crate) const LOCKED_WITHOUT_GRANTS: &str =
+    "their last role was removed; grant them a role and lift the lock to let them sign in again";
 
 /// Every role or grant change also moves the district's version, so two of them racing (two
 /// admins revoking the last two System Administrators) conflict instead of both succeeding.

@@ -1,4 +1,5 @@
-//! The invitation-status filter of a user search.
+//! The filters of a user search that core checks itself: the invitation status and whether an
+//! import manages the user.
 //!
 //! Invitations live in the item store, not in the users' rows, so a backend's user query
 //! cannot filter by them. The filter reads every invitation of the district (a page of 1000
@@ -15,10 +16,28 @@ use chrono::{DateTime, Utc};
 use super::Directory;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
-use crate::model::User;
+use crate::model::{DisabledUsers, User};
 use crate::onboarding::{INVITATION, InvitationBody, InvitationStatus};
 use crate::query::{MAX_PAGE_SIZE, Page, UserCursor, UserQuery};
 use crate::storage::{ItemQuery, Storage};
+
+/// The conditions of a search core checks itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct CoreFilter {
+    /// The invitation status, as it reads now.
+    pub(super) invitation: Option<InvitationStatus>,
+    /// Whether an import manages the user.
+    pub(super) import_managed: Option<bool>,
+    /// Only the users this rule counts as disabled (`true`), or only the others.
+    pub(super) disabled: Option<(DisabledUsers, bool)>,
+}
+
+impl CoreFilter {
+    /// True when there is nothing for core to check.
+    pub(super) fn is_empty(&self) -> bool {
+        self.invitation.is_none() && self.import_managed.is_none() && self.disabled.is_none()
+    }
+}
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// The status at `now` of every invitation of the district, by user (users without one
@@ -67,27 +86,40 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
     }
 
-    /// One page of `query`'s users whose invitation reads `status` at `now`, with their total.
-    pub(super) async fn search_by_invitation(
+    /// Every user matching `query` and `filter` (invitations as they read at `now`), in
+    /// listing order.
+    pub(super) async fn filtered_matching(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+        filter: CoreFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<User>, Error> {
+        let mut found = self.all_matching(district, query).await?;
+        if let Some(managed) = filter.import_managed {
+            found.retain(|user| user.import_managed == managed);
+        }
+        if let Some((rule, wanted)) = filter.disabled {
+            found.retain(|user| rule.reason(user, now).is_some() == wanted);
+        }
+        if let Some(status) = filter.invitation {
+            let statuses = self.invitation_statuses(district, now).await?;
+            found.retain(|user| status_of(&statuses, user.id) == status);
+        }
+        Ok(found)
+    }
+
+    /// One page of `query`'s users that pass `filter` at `now`, with their total.
+    pub(super) async fn search_filtered(
         &self,
         district: DistrictId,
         query: UserQuery,
-        status: InvitationStatus,
+        filter: CoreFilter,
         now: DateTime<Utc>,
     ) -> Result<Page<User, UserCursor>, Error> {
-        let statuses = self.invitation_statuses(district, now).await?;
-        let matching: Vec<User> = self
-            .all_matching(district, &query)
-            .await?
-            .into_iter()
-            .filter(|user| {
-                statuses
-                    .get(&user.id)
-                    .copied()
-                    .unwrap_or(InvitationStatus::NotSent)
-                    == status
-            })
-            .collect();
+        let matching = self
+            .filtered_matching(district, &query, filter, now)
+            .await?;
         let total = matching.len() as u64;
         let size = query.page_size();
         let mut items: Vec<User> = matching
@@ -103,4 +135,15 @@ impl<S: Storage + ?Sized> Directory<S> {
         };
         Ok(Page { items, total, next })
     }
+}
+
+/// `user`'s invitation status in `statuses` (never invited: not sent).
+pub(super) fn status_of(
+    statuses: &HashMap<UserId, InvitationStatus>,
+    user: UserId,
+) -> InvitationStatus {
+    statuses
+        .get(&user)
+        .copied()
+        .unwrap_or(InvitationStatus::NotSent)
 }

@@ -18,7 +18,7 @@ use crate::authz::{Permission, Reach};
 use crate::error::Error;
 use crate::ids::DistrictId;
 use crate::model::{District, OrgTree, User};
-use crate::onboarding::{InvitationState, InvitationStatus};
+use crate::onboarding::InvitationState;
 use crate::storage::{ChangeSet, Storage};
 
 /// What [`Directory::invite_all`] did.
@@ -128,17 +128,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         let Some(query) = scoped_query(acting, tree, search)? else {
             return Ok((0, Vec::new()));
         };
-        let mut found = self.all_matching(district.id, &query).await?;
-        if let Some(status) = search.invitation {
-            let statuses = self.invitation_statuses(district.id, now).await?;
-            found.retain(|user| {
-                statuses
-                    .get(&user.id)
-                    .copied()
-                    .unwrap_or(InvitationStatus::NotSent)
-                    == status
-            });
-        }
+        let found = self
+            .filtered_matching(district.id, &query, search.core_filter(), now)
+            .await?;
         let count = found.len() as u64;
         let valid = district.settings.onboarding.invitation_validity();
         let mut invitable = Vec::new();

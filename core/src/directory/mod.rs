@@ -6,10 +6,14 @@
 
 mod accept;
 mod acting;
+mod bulk;
+mod disabled;
 mod districts;
 mod export_rows;
+mod facets;
 mod first_sign_in;
 mod grants;
+mod impersonation;
 pub mod import;
 mod invitation_filter;
 mod invitations;
@@ -31,6 +35,13 @@ mod transfer;
 mod user_validation;
 mod users;
 
+pub use bulk::{
+    BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
+    OrgUnitChange, Selection, SkipReason,
+};
+pub use disabled::DisabledUser;
+pub use facets::UserFacets;
+pub use impersonation::{Impersonation, MAX_IMPERSONATION};
 pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;
@@ -204,16 +215,23 @@ pub(crate) fn new_entry(
     changes: Vec<FieldChange>,
     at: DateTime<Utc>,
 ) -> ActivityEntry {
+    // "A acting as B": the entry names A as the actor and B as whom they acted for.
+    let on_behalf_of = actor.acting_as.as_deref().cloned();
+    let actor = ActorRef {
+        acting_as: None,
+        ..actor.clone()
+    };
     ActivityEntry {
         id: ActivityId::from_uuid(ids.next_uuid()),
         district,
         subject,
         at,
-        actor: actor.clone(),
-        on_behalf_of: None,
+        actor,
+        on_behalf_of,
         action,
         changes,
         import_batch: None,
+        bulk_operation: None,
         record: None,
         details_hidden: false,
     }

@@ -56,6 +56,22 @@ impl NewOrgUnit {
         }
     }
 
+    /// A room inside the building (or other unit) `parent`.
+    ///
+    /// ```
+    /// use homeroom::{NewOrgUnit, OrgUnitId, OrgUnitKind};
+    /// let lab = NewOrgUnit::room("Room 101", OrgUnitId::from_uuid(uuid::Uuid::nil()));
+    /// assert_eq!(lab.kind, OrgUnitKind::Room);
+    /// ```
+    pub fn room(name: impl Into<String>, parent: OrgUnitId) -> Self {
+        Self {
+            name: name.into(),
+            code: None,
+            kind: OrgUnitKind::Room,
+            parent: Some(parent),
+        }
+    }
+
     /// Sets the code.
     #[must_use]
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
@@ -88,6 +104,12 @@ impl<S: Storage + ?Sized> Directory<S> {
                 && !tree.contains(parent)
             {
                 errors.push(unknown_parent(parent));
+            }
+            if new.kind == OrgUnitKind::Room && new.parent.is_none() {
+                errors.push(
+                    InvalidValue::new(ValidationCode::Required, "a room sits inside a building")
+                        .at("parent"),
+                );
             }
             let Some(name) = name else {
                 return Err(Error::invalid(Entity::OrgUnit, errors));

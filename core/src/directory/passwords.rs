@@ -74,6 +74,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, tree) = self.acting(actor, district, now).await?;
+            acting.refuse_if_impersonating()?;
             let target = acting.see(self.load_user(district, user).await?)?;
             acting.require(Permission::EditUsers, &target)?;
             self.require_covers(&acting, &target, &tree).await?;

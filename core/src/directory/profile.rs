@@ -401,6 +401,10 @@ impl<S: Storage + ?Sized> Directory<S> {
             let district = actor
                 .district()
                 .ok_or_else(|| Error::not_found(Entity::User, me))?;
+            if actor.impersonator().is_some() {
+                // The session is checked as every command checks it.
+                self.acting(actor, district, self.now()).await?;
+            }
             let user = self.load_user(district, me).await?;
             // A suspended, locked or inactive account reads nothing, as it signs in to nothing.
             self.refuse_if_blocked(&user, self.now())?;

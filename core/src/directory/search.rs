@@ -14,6 +14,7 @@ use crate::storage::{Entity, Storage};
 
 use super::Directory;
 use super::acting::Acting;
+use super::invitation_filter::CoreFilter;
 
 /// What an admin searches users by. Every condition set must hold.
 ///
@@ -22,7 +23,7 @@ use super::acting::Acting;
 /// let sixth_graders = UserSearch::default().grade(Grade::Numbered(6)).status(RecordStatus::Active);
 /// assert_eq!(sixth_graders.limit, 50);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserSearch {
     /// Prefix of a first, last, preferred or full name, e-mail, Local ID or username; any case.
     pub text: Option<String>,
@@ -40,6 +41,10 @@ pub struct UserSearch {
     /// One invitation status (users never invited are [`InvitationStatus::NotSent`]). Costs
     /// more than the other filters: see [`Directory::search_users`].
     pub invitation: Option<InvitationStatus>,
+    /// Only users an import or sync manages (`true`) or only those it does not (`false`).
+    /// Filtered in core, like the invitation filter, at the same cost.
+    #[serde(default)]
+    pub import_managed: Option<bool>,
     /// Continue after this user (from the previous page's `next`).
     pub after: Option<UserCursor>,
     /// Page size, 1 to [`MAX_PAGE_SIZE`](crate::query::MAX_PAGE_SIZE).
@@ -56,6 +61,7 @@ impl Default for UserSearch {
             statuses: None,
             access: None,
             invitation: None,
+            import_managed: None,
             after: None,
             limit: 50,
         }
@@ -129,6 +135,29 @@ impl UserSearch {
         self
     }
 
+    /// Only users an import manages (`true`), or only those it does not (`false`).
+    ///
+    /// ```
+    /// use homeroom::UserSearch;
+    /// let by_hand = UserSearch::default().import_managed(false);
+    /// assert_eq!(by_hand.import_managed, Some(false));
+    /// ```
+    #[must_use]
+    pub fn import_managed(mut self, managed: bool) -> Self {
+        self.import_managed = Some(managed);
+        self
+    }
+
+    /// The conditions core checks itself (the storage query cannot): invitation status and
+    /// import management.
+    pub(super) fn core_filter(&self) -> CoreFilter {
+        CoreFilter {
+            invitation: self.invitation,
+            import_managed: self.import_managed,
+            disabled: None,
+        }
+    }
+
     /// This many per page.
     #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
@@ -152,9 +181,10 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Pass the page's `next` back as [`UserSearch::after`] for the next page; users added in
     /// between never make a page repeat or skip someone.
     ///
-    /// With an [invitation filter](UserSearch::invitation) the search costs more: every
-    /// invitation of the district is read, and every user matching the other conditions is
-    /// read to be counted (see `invitation_filter.rs`).
+    /// With an [invitation filter](UserSearch::invitation) or an
+    /// [import filter](UserSearch::import_managed) the search costs more: every user matching
+    /// the other conditions is read to be counted, and for the invitation filter every
+    /// invitation of the district (see `invitation_filter.rs`).
     #[tracing::instrument(level = "info", name = "directory::search_users", skip_all, fields(command = "search_users", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn search_users(
         &self,
@@ -169,12 +199,11 @@ impl<S: Storage + ?Sized> Directory<S> {
             let Some(query) = scoped_query(&acting, &tree, search)? else {
                 return Ok(Page::empty());
             };
-            match search.invitation {
-                None => Ok(self.storage.search_users(district, &query).await?),
-                Some(status) => {
-                    self.search_by_invitation(district, query, status, now)
-                        .await
-                }
+            let filter = search.core_filter();
+            if filter.is_empty() {
+                Ok(self.storage.search_users(district, &query).await?)
+            } else {
+                self.search_filtered(district, query, filter, now).await
             }
         }
         .await;

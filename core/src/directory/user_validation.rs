@@ -6,7 +6,35 @@ use crate::model::{District, Email, Grade, OrgTree, UserDetails};
 use crate::storage::{Entity, Storage, UniqueKey, UserKey};
 
 use super::acting::Acting;
-use crate::validation::{InvalidValue, ValidationCode, ValidationErrors, clean_text, limits};
+use crate::validation::{
+    FieldError, InvalidValue, ValidationCode, ValidationErrors, clean_text, limits,
+};
+
+/// What a new user lacks of the identity fields the district requires of new users
+/// ([`NewUserIdentity`](crate::NewUserIdentity)), one error per field.
+pub(crate) fn missing_identity(details: &UserDetails, district: &District) -> Vec<FieldError> {
+    let needs = district.settings.new_user_identity;
+    let mut missing = Vec::new();
+    if needs.email && details.email.is_none() {
+        missing.push(
+            InvalidValue::new(
+                ValidationCode::Required,
+                "this district needs an e-mail address for every new user",
+            )
+            .at("email"),
+        );
+    }
+    if needs.local_id && details.local_id.is_none() {
+        missing.push(
+            InvalidValue::new(
+                ValidationCode::Required,
+                "this district needs a Local ID for every new user",
+            )
+            .at("local_id"),
+        );
+    }
+    missing
+}
 
 /// Trims every text field, turns blanks into `None`, and checks every rule that needs no
 /// storage: required names, lengths, characters, grades the district allows, org units that

@@ -20,7 +20,7 @@ use super::Directory;
 use super::acting::require_over_units;
 use super::districts::check_version;
 use super::profile::TabKind;
-use super::user_validation::{check_unique, normalize_details};
+use super::user_validation::{check_unique, missing_identity, normalize_details};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Creates a user: Active and Allowed, at version 1. Needs Manage Users over every org unit
@@ -57,6 +57,14 @@ impl<S: Storage + ?Sized> Directory<S> {
             let (acting, tree) = self.acting(actor, district, now).await?;
             let details = normalize_details(details, &district_row, &tree)
                 .map_err(|e| Error::invalid(Entity::User, e))?;
+            let missing = missing_identity(&details, &district_row);
+            if !missing.is_empty() {
+                let mut errors = crate::validation::ValidationErrors::new();
+                for problem in missing {
+                    errors.push(problem);
+                }
+                return Err(Error::invalid(Entity::User, errors));
+            }
             require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
             check_unique(&*self.storage, &acting, district, None, &details).await?;
 
@@ -210,6 +218,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             require_over_units(acting, Permission::EditUsers, &moved)?;
         }
         if touches_account(&current.details, &details) {
+            acting.refuse_if_impersonating()?;
             self.require_covers(acting, &current, tree).await?;
         }
         check_unique(&*self.storage, acting, district, Some(id), &details).await?;
@@ -443,7 +452,7 @@ fn touches_account(before: &UserDetails, after: &UserDetails) -> bool {
 
 /// The user's fields as the activity log records them: org units by name, not by id, so the
 /// log reads right for people.
-fn logged_fields(
+pub(super) fn logged_fields(
     details: &UserDetails,
     tree: &OrgTree,
 ) -> Vec<(Cow<'static, str>, Option<String>)> {

@@ -50,6 +50,12 @@ pub struct DistrictSettings {
     /// Users may send requests to change their own details, for users managers to handle
     /// ("Allow users to send profile update requests"). Off by default.
     pub profile_update_requests: bool,
+    /// Which users count as disabled (left out of the default user list).
+    pub disabled: super::DisabledUsers,
+    /// Whether revoking a user's last grant locks them out, by kind (on for staff).
+    pub last_grant_locks: super::LastGrantLocks,
+    /// Which identity fields a new user needs (created or imported).
+    pub new_user_identity: super::NewUserIdentity,
 }
 
 impl Default for DistrictSettings {
@@ -62,6 +68,9 @@ impl Default for DistrictSettings {
             sso_only: false,
             onboarding: OnboardingSettings::default(),
             profile_update_requests: false,
+            disabled: super::DisabledUsers::default(),
+            last_grant_locks: super::LastGrantLocks::default(),
+            new_user_identity: super::NewUserIdentity::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The domain model: districts, org units, users and their values.
 
+mod disabled;
 mod district;
 mod grade;
 mod identifiers;
@@ -8,6 +9,7 @@ mod person;
 mod status;
 mod user;
 
+pub use disabled::{DisabledReason, DisabledUsers, LastGrantLocks, NewUserIdentity};
 pub use district::{CheckoutPolicy, District, DistrictSettings, Modules, OnboardingSettings};
 pub use grade::Grade;
 pub use identifiers::{Email, LocalId, Username};

@@ -17,6 +17,9 @@ pub enum OrgUnitKind {
     Department,
     /// A grouping above schools (a region, a local education agency).
     Local,
+    /// A room inside a building (a lab, a library, a closet of devices); it always has a
+    /// parent.
+    Room,
     /// Anything else.
     Other,
 }
@@ -27,6 +30,7 @@ impl fmt::Display for OrgUnitKind {
             Self::School => "school",
             Self::Department => "department",
             Self::Local => "local",
+            Self::Room => "room",
             Self::Other => "other",
         })
     }
@@ -143,6 +147,39 @@ impl OrgTree {
         while let Some(id) = stack.pop() {
             if found.insert(id) {
                 stack.extend_from_slice(self.children(id));
+            }
+        }
+        found
+    }
+
+    /// The given units and every unit above them (unknown ids kept as they are).
+    ///
+    /// ```
+    /// # use homeroom::*;
+    /// # use chrono::DateTime;
+    /// # let district = DistrictId::from_uuid(uuid::Uuid::from_u128(1));
+    /// # let unit = |n: u128, parent: Option<OrgUnitId>| OrgUnit { id: OrgUnitId::from_uuid(uuid::Uuid::from_u128(n)),
+    /// #     district, parent, name: format!("unit {n}"),
+    /// #     code: None, kind: OrgUnitKind::School, created_at: DateTime::UNIX_EPOCH, version: Version::FIRST };
+    /// let top = unit(1, None);
+    /// let school = unit(2, Some(top.id));
+    /// let (top_id, school_id) = (top.id, school.id);
+    /// let tree = OrgTree::new([top, school]);
+    /// assert_eq!(tree.with_ancestors([school_id]).len(), 2);
+    /// assert!(tree.with_ancestors([school_id]).contains(&top_id));
+    /// ```
+    pub fn with_ancestors(
+        &self,
+        units: impl IntoIterator<Item = OrgUnitId>,
+    ) -> BTreeSet<OrgUnitId> {
+        let mut found = BTreeSet::new();
+        for id in units {
+            let mut current = Some(id);
+            while let Some(at) = current {
+                if !found.insert(at) {
+                    break; // seen already, and so everything above it (or a cycle)
+                }
+                current = self.units.get(&at).and_then(|u| u.parent);
             }
         }
         found

@@ -17,10 +17,12 @@ pub(super) async fn activity_is_read_back_newest_first(store: Arc<dyn Storage>) 
     detailed.actor = ActorRef {
         user: Some(admin.id),
         name: "Alan Admin".into(),
+        acting_as: None,
     };
     detailed.on_behalf_of = Some(ActorRef {
         user: None,
         name: "Nightly SIS sync".into(),
+        acting_as: None,
     });
     detailed.action = ActivityAction::StatusChanged;
     detailed.changes = vec![

@@ -39,6 +39,7 @@ fn note(fx: &mut Fixture, district: DistrictId, user: UserId, minutes: i64) -> R
             author: crate::ActorRef {
                 user: None,
                 name: "conformance".into(),
+                acting_as: None,
             },
             text: format!("note at {minutes}"),
             written_at: Fixture::time(minutes),

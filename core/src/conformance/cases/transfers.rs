@@ -30,6 +30,7 @@ fn moved(record: &Record, to: UserId) -> Record {
         by: crate::ActorRef {
             user: None,
             name: "conformance".into(),
+            acting_as: None,
         },
         at: Fixture::time(5),
     });

@@ -19,6 +19,8 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// count; set the user Inactive or Archived instead, or move their records to another user
     /// first with [`plan_transfer`](Self::plan_transfer) and
     /// [`apply_transfer`](Self::apply_transfer) (which can delete the user in the same write).
+    /// A user who wrote records about others (notes, incidents, tickets, checkouts handed out)
+    /// is [`Error::AuthoredRecords`], listing what they wrote: their work keeps its author.
     #[tracing::instrument(level = "info", name = "directory::delete_user", skip_all, fields(command = "delete_user", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn delete_user(
         &self,
@@ -57,6 +59,13 @@ impl<S: Storage + ?Sized> Directory<S> {
         user: &User,
         now: DateTime<Utc>,
     ) -> Result<ChangeSet, Error> {
+        let written = self.authored_counts(district.id, user.id).await?;
+        if !written.is_empty() {
+            return Err(Error::AuthoredRecords {
+                user: user.id,
+                written,
+            });
+        }
         let mut changes = self
             .guard_last_system_administrator(district, user.id, None, now)
             .await?;

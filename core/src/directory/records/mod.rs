@@ -6,6 +6,7 @@
 //! with the one time the command read.
 
 mod access;
+mod authored;
 mod billing;
 mod checkouts;
 mod deletion;

@@ -29,12 +29,13 @@ impl<S: Storage + ?Sized> Directory<S> {
             provenance: Vec::new(),
         };
         let entry = self.record_entry(ctx, &record, None, what, ActivityAction::Created, now);
-        self.commit(
-            ChangeSet::new()
-                .with(Op::InsertRecord(record.clone()))
-                .with(Op::AppendActivity(entry)),
-        )
-        .await?;
+        let mut changes = ChangeSet::new()
+            .with(Op::InsertRecord(record.clone()))
+            .with(Op::AppendActivity(entry));
+        if let Some(op) = self.authorship(ctx.acting.who.user, &record)? {
+            changes.push(op);
+        }
+        self.commit(changes).await?;
         Ok(record)
     }
 

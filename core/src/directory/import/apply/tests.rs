@@ -87,6 +87,7 @@ fn who() -> ActorRef {
     ActorRef {
         user: None,
         name: "nightly sync".into(),
+        acting_as: None,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::activity::{FieldChange, diff_fields};
 use crate::authz::Permission;
 use crate::directory::import::options::ImportMode;
 use crate::directory::import::plan_types::*;
-use crate::directory::user_validation::normalize_details;
+use crate::directory::user_validation::{missing_identity, normalize_details};
 use crate::import::{ImportField, ImportRow, IssueCode};
 use crate::model::{LocalId, RecordStatus, User, UserDetails};
 use crate::validation::{InvalidValue, ValidationCode};
@@ -90,6 +90,12 @@ impl<'a> Planner<'a> {
                 return RowAction::Error;
             }
         };
+        if existing.is_none() {
+            for missing in missing_identity(&details, self.current.district) {
+                let field = field_for_path(&missing.field);
+                self.invalid(row, field, InvalidValue::new(missing.code, missing.message));
+            }
+        }
         self.check_unique(row, existing.map(|u| u.id), &details);
         self.check_units_permitted(row, existing, &details);
         if existing.is_none() {

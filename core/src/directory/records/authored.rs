@@ -1,0 +1,70 @@
+//! Who wrote what: every record written by a user about someone else leaves a small
+//! `authored_record` item owned by its author, so deleting the author can be refused with the
+//! list of what they wrote (their work must keep its author) without a storage read by author.
+
+use serde::{Deserialize, Serialize};
+
+use crate::directory::Directory;
+use crate::error::Error;
+use crate::ids::{DistrictId, ItemId, RecordId, UserId};
+use crate::records::{Record, RecordCounts, RecordKind};
+use crate::storage::{Item, ItemBody, ItemKind, ItemQuery, Op, Storage};
+
+/// One record a user wrote about another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct AuthoredRecord {
+    record: RecordId,
+    kind: RecordKind,
+    about: UserId,
+}
+
+impl ItemBody for AuthoredRecord {
+    const KIND: ItemKind = ItemKind::from_static("authored_record");
+}
+
+impl<S: Storage + ?Sized> Directory<S> {
+    /// The op that records `author` wrote `record`, when they wrote it about someone else.
+    pub(super) fn authorship(
+        &self,
+        author: Option<UserId>,
+        record: &Record,
+    ) -> Result<Option<Op>, Error> {
+        let Some(author) = author.filter(|a| *a != record.user) else {
+            return Ok(None);
+        };
+        let body = AuthoredRecord {
+            record: record.id,
+            kind: record.kind(),
+            about: record.user,
+        };
+        let item = Item::new(
+            ItemId::from_uuid(self.ids.next_uuid()),
+            record.district,
+            &body,
+        )?
+        .with_owner(author)
+        .with_status(record.kind().as_str());
+        Ok(Some(Op::InsertItem(item)))
+    }
+
+    /// How many records of each kind `author` wrote about other users.
+    pub(super) async fn authored_counts(
+        &self,
+        district: DistrictId,
+        author: UserId,
+    ) -> Result<RecordCounts, Error> {
+        let mut counts = RecordCounts::default();
+        let mut query = ItemQuery::of(AuthoredRecord::KIND).with_owner(author);
+        loop {
+            let page = self.storage.items(district, &query).await?;
+            for item in &page.items {
+                let body: AuthoredRecord = item.decode()?;
+                *counts.0.entry(body.kind).or_default() += 1;
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(counts),
+            }
+        }
+    }
+}
