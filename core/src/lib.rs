@@ -41,7 +41,11 @@ pub mod conformance;
 
 pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 pub use actor::Actor;
-pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
+pub use authz::{
+    AnyPermission, AppPermission, AppPermissions, ApplicationSpec, Applications, Authority,
+    Checkable, Grant, HostAuthority, Permission, PermissionSet, Preset, Reach, Role,
+    RolePermissions, Scope,
+};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
 pub use directory::import::{
     Approval, Deactivation, GuardTrip, HeldLease, ImportMode, ImportOptions, ImportOutcome,
@@ -50,8 +54,8 @@ pub use directory::import::{
 };
 pub use directory::profile;
 pub use directory::{
-    BulkInvitations, CheckoutReceipt, Directory, NewCheckout, NewIncident, NewOrgUnit, SignIn,
-    UserSearch,
+    AppAccess, ApplicationAccess, BulkAccess, BulkInvitations, CheckoutReceipt, Directory,
+    NewCheckout, NewIncident, NewOrgUnit, SignIn, UserSearch, UserSelection,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

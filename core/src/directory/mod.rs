@@ -6,6 +6,9 @@
 
 mod accept;
 mod acting;
+mod app_access;
+mod app_bulk;
+mod authorize;
 mod districts;
 mod export_rows;
 mod first_sign_in;
@@ -29,6 +32,8 @@ mod traced;
 mod user_validation;
 mod users;
 
+pub use app_access::{AppAccess, ApplicationAccess};
+pub use app_bulk::{BulkAccess, UserSelection};
 pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;
@@ -77,6 +82,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     ids: Arc<dyn IdGen>,
     tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
     hashing: crate::password::Hashing,
+    apps: Arc<crate::authz::Applications>,
 }
 
 // By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
@@ -88,6 +94,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             ids: Arc::clone(&self.ids),
             tabs: Arc::clone(&self.tabs),
             hashing: self.hashing.clone(),
+            apps: Arc::clone(&self.apps),
         }
     }
 }
@@ -98,6 +105,7 @@ impl<S: ?Sized> std::fmt::Debug for Directory<S> {
             .field("clock", &self.clock)
             .field("ids", &self.ids)
             .field("hashing", &self.hashing)
+            .field("apps", &self.apps)
             .finish_non_exhaustive()
     }
 }
@@ -111,7 +119,22 @@ impl<S: Storage + ?Sized> Directory<S> {
             ids,
             tabs: Arc::new(Vec::new()),
             hashing: crate::password::Hashing::default(),
+            apps: Arc::new(crate::authz::Applications::new()),
         }
+    }
+
+    /// The directory knowing the host's `applications`: their permissions may be held by
+    /// roles, checked with [`authorize`](Self::authorize), granted through imports, and
+    /// enabled per user ([`set_application_access`](Self::set_application_access)).
+    #[must_use]
+    pub fn with_applications(mut self, applications: crate::authz::Applications) -> Self {
+        self.apps = Arc::new(applications);
+        self
+    }
+
+    /// The host applications this directory knows.
+    pub fn applications(&self) -> &crate::authz::Applications {
+        &self.apps
     }
 
     /// Runs password hashing (Argon2id: ~19 MiB and tens of milliseconds of CPU each) on
