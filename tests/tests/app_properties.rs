@@ -260,9 +260,6 @@ fn run<F: std::future::Future<Output = Result<(), TestCaseError>>>(
         .block_on(f)
 }
 
-/// A sequence of grants a lead attempts: (role, holder, scope: `None` = district).
-type Attempt = (Index, Index, Option<Index>);
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 

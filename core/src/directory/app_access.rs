@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Directory;
 use super::acting::Acting;
-use crate::activity::{ActivityAction, ActorRef, FieldChange, Subject};
+use crate::activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::authz::{AppSet, ApplicationSpec, Authority, Permission, Role};
+use crate::clock::IdGen;
 use crate::error::Error;
 use crate::ids::{DistrictId, ItemId, UserId};
 use crate::model::{OrgTree, User};
@@ -62,7 +63,7 @@ fn access_key(application: &str, user: UserId) -> String {
 }
 
 /// The stored access rows of `user`, by application key.
-pub(super) type AccessRows = Vec<(Item, AppAccess)>;
+pub(crate) type AccessRows = Vec<(Item, AppAccess)>;
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// The application `key`, or `Invalid` (`unknown_application`).
@@ -80,7 +81,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// `user`'s stored access rows (one read).
-    pub(super) async fn access_rows(
+    pub(crate) async fn access_rows(
         &self,
         district: DistrictId,
         user: UserId,
@@ -113,6 +114,30 @@ impl<S: Storage + ?Sized> Directory<S> {
             .collect())
     }
 
+    /// The applications each user of the district is enabled for (every enabled row, a page
+    /// at a time): what an import with application columns plans against.
+    pub(crate) async fn enabled_by_user(
+        &self,
+        district: DistrictId,
+    ) -> Result<std::collections::HashMap<UserId, BTreeSet<String>>, Error> {
+        let mut enabled: std::collections::HashMap<UserId, BTreeSet<String>> =
+            std::collections::HashMap::new();
+        let mut query = ItemQuery::of(AppAccess::KIND).with_status("enabled");
+        loop {
+            let page = self.storage.items(district, &query).await?;
+            for item in &page.items {
+                let body = item.decode::<AppAccess>()?;
+                if let Some(owner) = item.owner {
+                    enabled.entry(owner).or_default().insert(body.application);
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(enabled),
+            }
+        }
+    }
+
     /// Every permission of the applications in `enabled`, as bits.
     pub(super) fn mask_of(&self, enabled: &BTreeSet<String>) -> AppSet {
         enabled
@@ -132,54 +157,21 @@ impl<S: Storage + ?Sized> Directory<S> {
         stored: Option<&(Item, AppAccess)>,
         now: DateTime<Utc>,
     ) -> Result<Option<(ChangeSet, AppAccess)>, Error> {
-        if stored.is_some_and(|(_, a)| a.enabled == enabled) || (stored.is_none() && !enabled) {
-            return Ok(None);
-        }
-        let body = AppAccess {
-            application: application.key.to_owned(),
-            enabled,
-            changed_by: who.clone(),
-            changed_at: now,
-        };
-        let status = if enabled { "enabled" } else { "disabled" };
-        let op = match stored {
-            Some((item, _)) => {
-                let mut next = item.clone().with_status(status);
-                next.set_body(&body)?;
-                next.version = item.version.next();
-                Op::UpdateItem {
-                    item: next,
-                    expected: item.version,
-                }
-            }
-            None => Op::InsertItem(
-                Item::new(
-                    ItemId::from_uuid(self.ids.next_uuid()),
-                    user.district,
-                    &body,
-                )?
-                .with_owner(user.id)
-                .with_status(status)
-                .with_key(access_key(application.key, user.id)),
-            ),
-        };
-        let label = |on: bool| if on { "enabled" } else { "disabled" }.to_owned();
-        let entry = self.log_entry(
+        let change = AccessChange {
             who,
-            user.district,
-            Subject::User(user.id),
-            ActivityAction::AccessChanged,
-            vec![FieldChange {
-                field: format!("access to {}", application.name).into(),
-                old: Some(label(!enabled)),
-                new: Some(label(enabled)),
-            }],
-            now,
-        );
-        Ok(Some((
-            ChangeSet::new().with(op).with(Op::AppendActivity(entry)),
-            body,
-        )))
+            district: user.district,
+            user: user.id,
+            application,
+            enabled,
+        };
+        Ok(
+            access_ops(&*self.ids, &change, stored, now)?.map(|(op, entry, body)| {
+                (
+                    ChangeSet::new().with(op).with(Op::AppendActivity(entry)),
+                    body,
+                )
+            }),
+        )
     }
 
     /// Checks `acting` may change `target`'s access: sees them (`NotFound`), holds Manage
@@ -294,4 +286,67 @@ impl<S: Storage + ?Sized> Directory<S> {
         let enabled = self.enabled_applications(district, user).await?;
         Ok(authority.retain_apps(&self.mask_of(&enabled)))
     }
+}
+
+/// One change of a user's access to an application.
+pub(crate) struct AccessChange<'a> {
+    pub(crate) who: &'a ActorRef,
+    pub(crate) district: DistrictId,
+    pub(crate) user: UserId,
+    pub(crate) application: ApplicationSpec,
+    pub(crate) enabled: bool,
+}
+
+/// The op that makes `change` over what is `stored` (none when it already holds), its
+/// activity-log entry and the new body: the one place access rows are written, for commands
+/// and for imports.
+pub(crate) fn access_ops(
+    ids: &dyn IdGen,
+    change: &AccessChange<'_>,
+    stored: Option<&(Item, AppAccess)>,
+    now: DateTime<Utc>,
+) -> Result<Option<(Op, ActivityEntry, AppAccess)>, Error> {
+    let enabled = change.enabled;
+    if stored.is_some_and(|(_, a)| a.enabled == enabled) || (stored.is_none() && !enabled) {
+        return Ok(None);
+    }
+    let body = AppAccess {
+        application: change.application.key.to_owned(),
+        enabled,
+        changed_by: change.who.clone(),
+        changed_at: now,
+    };
+    let status = if enabled { "enabled" } else { "disabled" };
+    let op = match stored {
+        Some((item, _)) => {
+            let mut next = item.clone().with_status(status);
+            next.set_body(&body)?;
+            next.version = item.version.next();
+            Op::UpdateItem {
+                item: next,
+                expected: item.version,
+            }
+        }
+        None => Op::InsertItem(
+            Item::new(ItemId::from_uuid(ids.next_uuid()), change.district, &body)?
+                .with_owner(change.user)
+                .with_status(status)
+                .with_key(access_key(change.application.key, change.user)),
+        ),
+    };
+    let label = |on: bool| if on { "enabled" } else { "disabled" }.to_owned();
+    let entry = super::new_entry(
+        ids,
+        change.who,
+        change.district,
+        Subject::User(change.user),
+        ActivityAction::AccessChanged,
+        vec![FieldChange {
+            field: format!("access to {}", change.application.name).into(),
+            old: Some(label(!enabled)),
+            new: Some(label(enabled)),
+        }],
+        now,
+    );
+    Ok(Some((op, entry, body)))
 }

@@ -6,7 +6,7 @@
 
 mod accept;
 mod acting;
-mod app_access;
+pub(crate) mod app_access;
 mod app_bulk;
 mod authorize;
 mod districts;

@@ -33,6 +33,7 @@
 //! ```
 
 #[cfg(any(feature = "xlsx", feature = "zip"))]
+mod app_columns;
 mod archive;
 mod cells;
 mod csv_parse;
@@ -62,6 +63,7 @@ mod xlsx_guard;
 
 use std::io::{Cursor, Read};
 
+pub use app_columns::{AppColumn, application_column};
 pub use csv_reader::read_csv;
 pub use data::{FileInfo, ImportData};
 pub use decode::TextEncoding;
