@@ -239,6 +239,9 @@ across_backends! {
         assert_eq!(desk.roles, ["Help Desk Agent"]);
         assert_eq!(desk.changed_by.as_ref().map(|w| w.name.as_str()), Some("test setup"));
         assert_eq!(desk.changed_at, Some(h.clock.now()));
+        // The same lines as the profile's Access tab.
+        let profile = d.profile(&h.admin, s.id, agent.id, 5).await.unwrap();
+        assert!(profile.titles().contains(&"Access"));
         let grading = tab.iter().find(|a| a.application == "grading").unwrap();
         assert!(!grading.enabled && grading.roles.is_empty() && grading.changed_by.is_none());
         let log = d.user_activity(&h.admin, s.id, agent.id, None, 10).await.unwrap();

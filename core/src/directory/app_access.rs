@@ -235,37 +235,69 @@ impl<S: Storage + ?Sized> Directory<S> {
         let result: Result<Vec<ApplicationAccess>, Error> = async move {
             let (acting, _) = self.acting(actor, district, self.now()).await?;
             let target = acting.see(self.load_user(district, user).await?)?;
-            let rows = self.access_rows(district, target.id).await?;
-            let grants = self.storage.grants(district, Some(target.id)).await?;
-            let roles = self.storage.roles(district).await?;
-            let held: Vec<&Role> = roles
-                .iter()
-                .filter(|r| grants.iter().any(|g| g.role == r.id))
-                .collect();
-            Ok(self
-                .apps
-                .iter()
-                .map(|app| {
-                    let row = rows.iter().find(|(_, a)| a.application == app.key);
-                    let mut names: Vec<String> = held
-                        .iter()
-                        .filter(|r| r.app_permissions.applications().any(|k| k == app.key))
-                        .map(|r| r.name.clone())
-                        .collect();
-                    names.sort();
-                    ApplicationAccess {
-                        application: app.key,
-                        name: app.name,
-                        enabled: row.is_some_and(|(_, a)| a.enabled),
-                        changed_by: row.map(|(_, a)| a.changed_by.clone()),
-                        changed_at: row.map(|(_, a)| a.changed_at),
-                        roles: names,
-                    }
-                })
-                .collect())
+            self.access_lines(&target).await
         }
         .await;
         crate::directory::traced::outcome(result)
+    }
+
+    /// The Access tab's lines for `target` (who the caller may see).
+    pub(super) async fn access_lines(
+        &self,
+        target: &User,
+    ) -> Result<Vec<ApplicationAccess>, Error> {
+        let district = target.district;
+        let rows = self.access_rows(district, target.id).await?;
+        let grants = self.storage.grants(district, Some(target.id)).await?;
+        let roles = self.storage.roles(district).await?;
+        let held: Vec<&Role> = roles
+            .iter()
+            .filter(|r| grants.iter().any(|g| g.role == r.id))
+            .collect();
+        Ok(self
+            .apps
+            .iter()
+            .map(|app| {
+                let row = rows.iter().find(|(_, a)| a.application == app.key);
+                let mut names: Vec<String> = held
+                    .iter()
+                    .filter(|r| r.app_permissions.applications().any(|k| k == app.key))
+                    .map(|r| r.name.clone())
+                    .collect();
+                names.sort();
+                ApplicationAccess {
+                    application: app.key,
+                    name: app.name,
+                    enabled: row.is_some_and(|(_, a)| a.enabled),
+                    changed_by: row.map(|(_, a)| a.changed_by.clone()),
+                    changed_at: row.map(|(_, a)| a.changed_at),
+                    roles: names,
+                }
+            })
+            .collect())
+    }
+
+    /// The profile's Access tab (when the directory knows host applications): the lines of
+    /// [`application_access`](Self::application_access) as a custom tab keyed `access`.
+    pub(super) async fn access_tab(
+        &self,
+        target: &User,
+    ) -> Result<Option<super::profile::Tab>, Error> {
+        if self.apps.is_empty() {
+            return Ok(None);
+        }
+        let lines = self.access_lines(target).await?;
+        let content = serde_json::to_value(&lines).map_err(|e| {
+            Error::from(crate::storage::StorageError::backend(
+                "the Access tab cannot be written",
+                e,
+            ))
+        })?;
+        Ok(Some(super::profile::Tab::Custom {
+            key: "access".into(),
+            title: "Access".into(),
+            content,
+        }))
     }
 
     /// The authority `user`'s grants give them, with only the permissions of the applications
