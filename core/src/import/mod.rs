@@ -32,8 +32,8 @@
 //! assert_eq!((issue.row, issue.column.as_deref()), (Some(4), Some("Local ID")));
 //! ```
 
-#[cfg(any(feature = "xlsx", feature = "zip"))]
 mod app_columns;
+#[cfg(any(feature = "xlsx", feature = "zip"))]
 mod archive;
 mod cells;
 mod csv_parse;
