@@ -138,3 +138,25 @@ async fn an_imported_users_timestamps_are_its_log_entrys_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_application_access_change_carries_its_log_entrys_time() {
+    for backend in Backend::ALL {
+        let (h, district, ada) = scene(*backend).await;
+        let h = h.knowing_apps();
+        let d = &h.directory;
+        d.set_application_access(&h.admin, district, ada.id, "helpdesk", true)
+            .await
+            .unwrap();
+        let tab = d
+            .application_access(&h.admin, district, ada.id)
+            .await
+            .unwrap();
+        let changed_at = tab[0].changed_at.unwrap();
+        assert_eq!(
+            last_logged(&h, district, ada.id).await,
+            changed_at,
+            "{backend:?}"
+        );
+    }
+}
