@@ -65,11 +65,13 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use casbin::prelude::*;
 use chrono::DateTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use homeroom::authz::{AppPermission, AppPermissions, ApplicationSpec, Applications, RoleRights};
 use homeroom::{
     Access, Authority, DistrictId, Grant, GrantId, OrgTree, OrgUnit, OrgUnitId, OrgUnitKind,
     Permission, PermissionSet, Preset, RecordStatus, RoleId, Scope, User, UserDetails, UserId,
@@ -381,6 +383,37 @@ fn authz_check(c: &mut Criterion) {
                 }
             });
         });
+        // The same actor with a host catalog of 200 permissions registered and every role also
+        // holding half of it: Homeroom's checks cost what they did, and a host's check is the
+        // same few lookups plus finding its application in the registry.
+        let host = HostFixture::new(&fixture);
+        for (permission, target) in &homeroom_questions {
+            assert_eq!(
+                host.authority.check(*permission, target),
+                authority.check(*permission, target)
+            );
+        }
+        let app_questions = host.questions(&fixture);
+        group.bench_function(
+            BenchmarkId::new("homeroom_with_200_app_permissions", n),
+            |b| {
+                b.iter(|| {
+                    for (permission, target) in &homeroom_questions {
+                        black_box(
+                            host.authority
+                                .check(black_box(*permission), black_box(target)),
+                        );
+                    }
+                });
+            },
+        );
+        group.bench_function(BenchmarkId::new("homeroom_app_permission", n), |b| {
+            b.iter(|| {
+                for (permission, target) in &app_questions {
+                    black_box(host.allows(black_box(*permission), black_box(target)));
+                }
+            });
+        });
         // casbin at the largest size needs ~0.3 s an iteration: give its 20 samples the time.
         let casbin_time = if n >= 100_000 { 7 } else { 2 };
         group.measurement_time(Duration::from_secs(casbin_time));
@@ -394,6 +427,125 @@ fn authz_check(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// A host application's catalog of 200 permissions, as a bench declares it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct HostPermission(u16);
+
+const HOST_CATALOG: usize = 200;
+
+const fn host_catalog() -> [HostPermission; HOST_CATALOG] {
+    let mut all = [HostPermission(0); HOST_CATALOG];
+    let mut i = 0;
+    while i < HOST_CATALOG {
+        all[i] = HostPermission(i as u16);
+        i += 1;
+    }
+    all
+}
+
+const HOST_ALL: [HostPermission; HOST_CATALOG] = host_catalog();
+
+static HOST_KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    (0..HOST_CATALOG)
+        .map(|i| &*Box::leak(format!("permission_{i}").into_boxed_str()))
+        .collect()
+});
+
+impl AppPermission for HostPermission {
+    const APPLICATION: ApplicationSpec = ApplicationSpec {
+        key: "host",
+        name: "Host",
+    };
+    const ALL: &'static [Self] = &HOST_ALL;
+    fn key(self) -> &'static str {
+        HOST_KEYS[self.0 as usize]
+    }
+    fn label(self) -> &'static str {
+        self.key()
+    }
+    fn ordinal(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The fixture's roles, each also holding the even (role A: every role but B) or odd (role
+/// B) half of the host catalog, compiled for the same actor.
+struct HostFixture {
+    apps: Applications,
+    authority: Authority,
+}
+
+impl HostFixture {
+    fn new(fixture: &Fixture) -> Self {
+        let apps = Applications::new().register::<HostPermission>().unwrap();
+        let role_b = fixture
+            .grants
+            .iter()
+            .filter(|g| g.holder == fixture.actor)
+            .map(|g| g.role)
+            .next_back()
+            .unwrap();
+        let roles: HashMap<RoleId, RoleRights> = fixture
+            .roles
+            .iter()
+            .map(|(id, permissions)| {
+                let parity = usize::from(*id == role_b);
+                let held = HOST_ALL
+                    .iter()
+                    .filter(|p| p.0 as usize % 2 == parity)
+                    .fold(AppPermissions::new(), |held, p| held.with(*p));
+                let rights = RoleRights {
+                    permissions: *permissions,
+                    apps: held.compile(&apps),
+                };
+                (*id, rights)
+            })
+            .collect();
+        let own: Vec<Grant> = fixture
+            .grants
+            .iter()
+            .filter(|grant| grant.holder == fixture.actor)
+            .cloned()
+            .collect();
+        let authority = Authority::compile_rights(&own, &roles, &fixture.tree);
+        Self { apps, authority }
+    }
+
+    /// A host check as `HostAuthority::allows` makes it: find the permission, then check it.
+    fn allows(&self, permission: HostPermission, target: &User) -> bool {
+        self.apps
+            .index_of(permission)
+            .is_some_and(|index| self.authority.check_app(index, target))
+    }
+
+    /// The four questions over host permissions: even (role A, middle building) and odd (role
+    /// B, last building) allowed; odd in the middle and even elsewhere denied.
+    fn questions(&self, fixture: &Fixture) -> Vec<(HostPermission, User)> {
+        let buildings = &fixture.buildings;
+        let (mid, last) = ((buildings.len() - 1) / 2, buildings.len() - 2);
+        let elsewhere = if mid == 0 { buildings.len() - 1 } else { 0 };
+        let asked = [
+            (HostPermission(10), mid, true),
+            (HostPermission(11), last, true),
+            (HostPermission(11), mid, mid == last),
+            (HostPermission(10), elsewhere, false),
+        ];
+        asked
+            .into_iter()
+            .enumerate()
+            .map(|(i, (permission, b, expected))| {
+                let target = student(100 + i, buildings[b]);
+                assert_eq!(
+                    self.allows(permission, &target),
+                    expected,
+                    "{permission:?} in {b}"
+                );
+                (permission, target)
+            })
+            .collect()
+    }
 }
 
 criterion_group!(benches, authz_check);

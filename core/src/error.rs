@@ -155,6 +155,17 @@ pub enum Error {
         /// Where it is needed, for the message ("over this user", "district-wide", ...).
         scope: &'static str,
     },
+    /// The actor may see the target but lacks a host application permission the action needs
+    /// (the application counterpart of [`Error::Forbidden`], of the same kind).
+    #[error("you need the '{permission}' permission {scope} to do this")]
+    ForbiddenInApplication {
+        /// The application's key.
+        application: &'static str,
+        /// The permission missing, as "Application: Permission".
+        permission: String,
+        /// Where it is needed.
+        scope: &'static str,
+    },
     /// The input was refused.
     #[error("the {entity} was not saved: {errors}")]
     Invalid {
@@ -228,7 +239,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Forbidden { .. } => ErrorKind::Forbidden,
+            Self::Forbidden { .. } | Self::ForbiddenInApplication { .. } => ErrorKind::Forbidden,
             Self::Invalid { .. } => ErrorKind::Invalid,
             Self::Refused { .. } | Self::HasHistory { .. } | Self::AuthoredRecords { .. } => {
                 ErrorKind::Refused
@@ -278,6 +289,17 @@ impl Error {
 
     pub(crate) fn forbidden(permission: crate::Permission, scope: &'static str) -> Self {
         Self::Forbidden { permission, scope }
+    }
+
+    pub(crate) fn forbidden_in_application(
+        info: crate::authz::AppPermissionInfo,
+        scope: &'static str,
+    ) -> Self {
+        Self::ForbiddenInApplication {
+            application: info.application.key,
+            permission: info.to_string(),
+            scope,
+        }
     }
 
     pub(crate) fn refused(reason: Refusal, message: impl Into<String>) -> Self {

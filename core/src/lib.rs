@@ -43,7 +43,11 @@ pub mod conformance;
 
 pub use activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
 pub use actor::Actor;
-pub use authz::{Authority, Grant, Permission, PermissionSet, Preset, Reach, Role, Scope};
+pub use authz::{
+    AnyPermission, AppPermission, AppPermissions, ApplicationSpec, Applications, Authority,
+    Checkable, Grant, HostAuthority, Permission, PermissionSet, Preset, Reach, Role,
+    RolePermissions, Scope,
+};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
 pub use directory::import::{
     Approval, Deactivation, GuardTrip, HeldLease, ImportMode, ImportOptions, ImportOutcome,
@@ -52,10 +56,10 @@ pub use directory::import::{
 };
 pub use directory::profile;
 pub use directory::{
-    BulkAction, BulkDelivery, BulkInvitations, BulkOperation, BulkOperationView, BulkOutcome,
-    BulkPreview, CheckoutReceipt, Directory, DisabledUser, Impersonation, MAX_IMPERSONATION,
-    NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets,
-    UserSearch,
+    AppAccess, ApplicationAccess, BulkAccess, BulkAction, BulkDelivery, BulkInvitations,
+    BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt, Directory,
+    DisabledUser, Impersonation, MAX_IMPERSONATION, NewCheckout, NewIncident, NewOrgUnit,
+    OrgUnitChange, Selection, SignIn, SkipReason, UserFacets, UserSearch, UserSelection,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

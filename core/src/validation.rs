@@ -62,6 +62,10 @@ pub enum ValidationCode {
     OutOfRange,
     /// The record referred to does not exist on this user's profile.
     UnknownRecord,
+    /// The host application named is not registered with the directory.
+    UnknownApplication,
+    /// The permission or role named is not one of the application's (or the district's).
+    UnknownPermission,
     /// The thing is protected and cannot be changed this way (the System Administrator preset).
     Protected,
     /// The change would leave the district without an active System Administrator.
@@ -103,6 +107,8 @@ impl ValidationCode {
             Self::Protected => "protected",
             Self::OutOfRange => "out_of_range",
             Self::UnknownRecord => "unknown_record",
+            Self::UnknownApplication => "unknown_application",
+            Self::UnknownPermission => "unknown_permission",
             Self::LastSystemAdministrator => "last_system_administrator",
             Self::TemplateSyntax { .. } => "template_syntax",
             Self::UnknownPlaceholder { .. } => "unknown_placeholder",

@@ -76,6 +76,21 @@ impl Harness {
         Self::reading(backend, storage, clock.clone(), clock)
     }
 
+    /// A harness over a fresh store of `backend` whose directory knows the two test
+    /// applications ([`apps::both`]).
+    pub async fn with_apps(backend: Backend) -> Self {
+        Self::new(backend).await.knowing_apps()
+    }
+
+    /// This harness with its directory knowing the two test applications ([`apps::both`]).
+    #[must_use]
+    pub fn knowing_apps(self) -> Self {
+        Self {
+            directory: self.directory.clone().with_applications(apps::both()),
+            ..self
+        }
+    }
+
     /// A harness over a fresh store of `backend` whose clock moves a second on every read, so
     /// a command that reads the time more than once stamps different times.
     pub async fn with_stepping_clock(backend: Backend) -> Self {
@@ -139,6 +154,7 @@ impl Harness {
     }
 }
 
+pub mod apps;
 pub mod clock;
 pub mod mailer;
 pub mod outbox;

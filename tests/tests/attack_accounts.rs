@@ -212,7 +212,7 @@ across_backends! {
     async fn attack_lincoln_deleter_deletes_a_district_admin(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
-        let deleters = [Permission::ViewUsers, Permission::DeleteUsers].into_iter().collect();
+        let deleters: PermissionSet = [Permission::ViewUsers, Permission::DeleteUsers].into_iter().collect();
         let role = d.create_role(&h.admin, s.id, "Lincoln Deleter", deleters).await.unwrap();
         let attacker = staff(&h, s.id, "Mallory", s.lincoln.id).await;
         d.grant_role(&h.admin, s.id, attacker.id, role.id, Scope::unit(s.lincoln.id)).await.unwrap();
@@ -321,7 +321,7 @@ across_backends! {
                 &h.admin,
                 s.id,
                 "Log Reader",
-                [Permission::ViewUsers, Permission::ViewActivityLog].into_iter().collect(),
+                [Permission::ViewUsers, Permission::ViewActivityLog].into_iter().collect::<PermissionSet>(),
             )
             .await
             .unwrap();

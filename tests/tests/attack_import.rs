@@ -104,7 +104,7 @@ async fn setup(h: &Harness) -> Setup {
                 Permission::ManageRoles,
             ]
             .into_iter()
-            .collect(),
+            .collect::<PermissionSet>(),
         )
         .await
         .unwrap();

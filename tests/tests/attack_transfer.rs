@@ -50,7 +50,7 @@ async fn scene(h: &Harness) -> Scene {
             "Transfers",
             [Permission::ViewUsers, Permission::TransferData]
                 .into_iter()
-                .collect(),
+                .collect::<homeroom::PermissionSet>(),
         )
         .await
         .unwrap();

@@ -257,10 +257,10 @@ across_backends! {
         );
         // Custom roles need every permission district-wide.
         assert_eq!(
-            kind(d.create_role(&olga, t.id, "Helpers", [Permission::ViewUsers].into_iter().collect()).await),
+            kind(d.create_role(&olga, t.id, "Helpers", [Permission::ViewUsers].into_iter().collect::<PermissionSet>()).await),
             ErrorKind::Forbidden
         );
-        let helpers = d.create_role(&t.it_director, t.id, "Helpers", [Permission::ViewUsers, Permission::UserNotes].into_iter().collect()).await.unwrap();
+        let helpers = d.create_role(&t.it_director, t.id, "Helpers", [Permission::ViewUsers, Permission::UserNotes].into_iter().collect::<PermissionSet>()).await.unwrap();
         let with_settings = helpers.permissions.with(Permission::ManageSettings);
         assert_eq!(kind(d.set_role_permissions(&t.it_director, t.id, helpers.id, helpers.version, with_settings).await), ErrorKind::Forbidden);
         let sa = t.role(Preset::SystemAdministrator);

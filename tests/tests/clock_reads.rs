@@ -195,3 +195,25 @@ async fn a_transfer_and_a_request_carry_their_log_entries_times() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_application_access_change_carries_its_log_entrys_time() {
+    for backend in Backend::ALL {
+        let (h, district, ada) = scene(*backend).await;
+        let h = h.knowing_apps();
+        let d = &h.directory;
+        d.set_application_access(&h.admin, district, ada.id, "helpdesk", true)
+            .await
+            .unwrap();
+        let tab = d
+            .application_access(&h.admin, district, ada.id)
+            .await
+            .unwrap();
+        let changed_at = tab[0].changed_at.unwrap();
+        assert_eq!(
+            last_logged(&h, district, ada.id).await,
+            changed_at,
+            "{backend:?}"
+        );
+    }
+}

@@ -216,7 +216,7 @@ T2,Pat,Principal,staff,LMS,Building Administrator\r\n";
         assert_eq!(grants[0].scope, Scope::unit(s.lincoln.id));
         // Pat (Building Administrator, no Import Users) may not import at all; give Pat an
         // importer role over Lincoln and try to hand out District Administrator.
-        let importer = h.directory.create_role(&h.admin, s.district, "Importer", [Permission::ViewUsers, Permission::ImportUsers, Permission::ManageRoles].into_iter().collect()).await.unwrap();
+        let importer = h.directory.create_role(&h.admin, s.district, "Importer", [Permission::ViewUsers, Permission::ImportUsers, Permission::ManageRoles].into_iter().collect::<PermissionSet>()).await.unwrap();
         h.directory.grant_role(&h.admin, s.district, pat.id, importer.id, Scope::unit(s.lincoln.id)).await.unwrap();
         let escalate = "Local ID,First Name,Last Name,Kind,Building,Roles\r\nT3,Eve,Escalate,staff,LMS,District Administrator\r\n";
         let data = read(escalate.as_bytes(), "staff.csv", &ReadOptions::default()).unwrap();

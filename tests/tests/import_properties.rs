@@ -238,7 +238,7 @@ proptest! {
             import(&h, district, &csv(&people, "a.example"), &ImportOptions::default()).await.1.unwrap();
             let d = &h.directory;
             let lincoln = d.org_tree(&h.admin, district).await.unwrap().units().find(|u| u.name == "Lincoln").unwrap().id;
-            let role = d.create_role(&h.admin, district, "Lincoln Importer", [Permission::ViewUsers, Permission::ImportUsers].into_iter().collect()).await.unwrap();
+            let role = d.create_role(&h.admin, district, "Lincoln Importer", [Permission::ViewUsers, Permission::ImportUsers].into_iter().collect::<PermissionSet>()).await.unwrap();
             let me = d.create_user(&h.admin, district, UserDetails::new(UserKind::Staff, "Ivan", "Importer").in_org_unit(lincoln)).await.unwrap();
             d.grant_role(&h.admin, district, me.id, role.id, Scope::unit(lincoln)).await.unwrap();
             let importer = Actor::user(district, me.id);

@@ -75,7 +75,10 @@ async fn lincoln_staff_with(
             &h.admin,
             s.district,
             role,
-            permissions.iter().copied().collect(),
+            permissions
+                .iter()
+                .copied()
+                .collect::<homeroom::PermissionSet>(),
         )
         .await
         .unwrap();

@@ -211,7 +211,7 @@ across_backends! {
         let d = &h.directory;
         let s = scene(&h, true).await;
         // A role that handles requests but may not edit users.
-        let role = d.create_role(&h.admin, s.id, "Requests only", [Permission::ViewUsers, Permission::ManageProfileUpdateRequests].into_iter().collect()).await.unwrap();
+        let role = d.create_role(&h.admin, s.id, "Requests only", [Permission::ViewUsers, Permission::ManageProfileUpdateRequests].into_iter().collect::<homeroom::PermissionSet>()).await.unwrap();
         let clerk = h.member(s.id, UserDetails::new(UserKind::Staff, "Cal", "Clerk")).await;
         d.grant_role(&h.admin, s.id, clerk.id, role.id, Scope::District).await.unwrap();
         let clerk = Actor::user(s.id, clerk.id);

@@ -73,6 +73,7 @@ struct Inputs<'a> {
 /// Every public async command of [`Directory`], over any storage `S`.
 fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
     let (a, district, user) = (i.actor, i.district, i.user);
+    let picked = UserSelection::Users(vec![user]);
     send! {
         // districts
         d.create_district(a, i.text);
@@ -150,6 +151,12 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.clear_invitation(a, district, user);
         d.invitation_of(a, district, user);
         d.invite_all(a, district, i.search, Some(i.at));
+        d.authority(a, district);
+        d.authorize(a, district, Permission::EditUsers, user);
+        d.authorize_unit(a, district, Permission::EditUsers, i.unit);
+        d.set_application_access(a, district, user, i.text, true);
+        d.application_access(a, district, user);
+        d.enable_application(a, district, i.text, &picked, true);
         d.count_invitable(a, district, i.search);
         d.accept_invitation(district, i.text, i.password);
         d.accept_invitation_with_sso(district, i.text, i.text);

@@ -237,7 +237,7 @@ across_backends! {
         let d = &h.directory;
         let s = scene(&h).await;
         // A role with Transfer Data and View Users, but not View Invoices.
-        let role = d.create_role(&h.admin, s.id, "Transfers", [Permission::ViewUsers, Permission::TransferData].into_iter().collect()).await.unwrap();
+        let role = d.create_role(&h.admin, s.id, "Transfers", [Permission::ViewUsers, Permission::TransferData].into_iter().collect::<homeroom::PermissionSet>()).await.unwrap();
         let clerk = h.member(s.id, staff("Cam", s.unit)).await;
         d.grant_role(&h.admin, s.id, clerk.id, role.id, Scope::District).await.unwrap();
         let clerk = Actor::user(s.id, clerk.id);

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Grant, Permission, PermissionSet, Scope};
+use super::app::AppSet;
+use super::{Grant, Permission, PermissionSet, RoleRights, Scope};
 use crate::ids::{OrgUnitId, RoleId};
 use crate::model::{OrgTree, User};
 
@@ -35,9 +36,13 @@ use crate::model::{OrgTree, User};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Authority {
-    unlimited: bool,
-    everywhere: PermissionSet,
-    at: HashMap<OrgUnitId, PermissionSet>,
+    pub(super) unlimited: bool,
+    pub(super) everywhere: PermissionSet,
+    pub(super) at: HashMap<OrgUnitId, PermissionSet>,
+    /// Host application permissions held district-wide (see `authority_apps.rs`).
+    pub(super) apps_everywhere: AppSet,
+    /// Host application permissions held over members of a unit; only units where some are.
+    pub(super) apps_at: HashMap<OrgUnitId, AppSet>,
 }
 
 /// Where an actor holds a permission.
@@ -58,6 +63,8 @@ impl Authority {
             unlimited: true,
             everywhere: PermissionSet::all(),
             at: HashMap::new(),
+            apps_everywhere: AppSet::new(),
+            apps_at: HashMap::new(),
         }
     }
 
@@ -67,6 +74,8 @@ impl Authority {
             unlimited: false,
             everywhere: PermissionSet::EMPTY,
             at: HashMap::new(),
+            apps_everywhere: AppSet::new(),
+            apps_at: HashMap::new(),
         }
     }
 
@@ -77,17 +86,48 @@ impl Authority {
         roles: &HashMap<RoleId, PermissionSet>,
         tree: &OrgTree,
     ) -> Self {
+        Self::build(grants, |role| roles.get(&role).map(|p| (*p, None)), tree)
+    }
+
+    /// [`compile`](Self::compile) for roles that may also hold host application permissions
+    /// ([`Role::rights_by_id`](super::Role::rights_by_id)).
+    pub fn compile_rights(
+        grants: &[Grant],
+        roles: &HashMap<RoleId, RoleRights>,
+        tree: &OrgTree,
+    ) -> Self {
+        Self::build(
+            grants,
+            |role| roles.get(&role).map(|r| (r.permissions, Some(&r.apps))),
+            tree,
+        )
+    }
+
+    fn build<'a>(
+        grants: &[Grant],
+        role: impl Fn(RoleId) -> Option<(PermissionSet, Option<&'a AppSet>)>,
+        tree: &OrgTree,
+    ) -> Self {
         let mut authority = Self::none();
         for grant in grants {
-            let Some(permissions) = roles.get(&grant.role).copied() else {
+            let Some((permissions, apps)) = role(grant.role) else {
                 continue;
             };
+            let apps = apps.filter(|a| !a.is_empty());
             match &grant.scope {
-                Scope::District => authority.everywhere = authority.everywhere.union(permissions),
+                Scope::District => {
+                    authority.everywhere = authority.everywhere.union(permissions);
+                    if let Some(apps) = apps {
+                        authority.apps_everywhere.union_with(apps);
+                    }
+                }
                 Scope::OrgUnits(roots) => {
                     for unit in tree.with_descendants(roots.iter().copied()) {
                         let held = authority.at.entry(unit).or_default();
                         *held = held.union(permissions);
+                        if let Some(apps) = apps {
+                            authority.apps_at.entry(unit).or_default().union_with(apps);
+                        }
                     }
                 }
             }
@@ -172,11 +212,12 @@ impl Authority {
     /// assert!(!Authority::none().covers(&Authority::unlimited()));
     /// ```
     pub fn covers(&self, other: &Authority) -> bool {
-        self.first_uncovered(other).is_none()
+        self.first_uncovered(other).is_none() && self.first_uncovered_app(other).is_none()
     }
 
-    /// A permission `other` holds somewhere that `self` does not hold there, if any: what a
-    /// refusal under [`Authority::covers`] names.
+    /// A Homeroom permission `other` holds somewhere that `self` does not hold there, if any:
+    /// what a refusal under [`Authority::covers`] names (host application permissions:
+    /// [`first_uncovered_app`](Self::first_uncovered_app)).
     pub fn first_uncovered(&self, other: &Authority) -> Option<Permission> {
         if self.unlimited {
             return None;
@@ -196,15 +237,23 @@ impl Authority {
 
     /// Where the actor holds `permission`, for scoping queries.
     pub fn reach(&self, permission: Permission) -> Reach {
-        if self.everywhere.contains(permission) {
+        Reach::of(
+            self.everywhere.contains(permission),
+            self.at
+                .iter()
+                .filter(|(_, held)| held.contains(permission))
+                .map(|(unit, _)| *unit),
+        )
+    }
+}
+
+impl Reach {
+    /// `District` when held `everywhere`, else the `units` it is held at (`Nowhere` if none).
+    pub(super) fn of(everywhere: bool, units: impl Iterator<Item = OrgUnitId>) -> Self {
+        if everywhere {
             return Reach::District;
         }
-        let units: BTreeSet<OrgUnitId> = self
-            .at
-            .iter()
-            .filter(|(_, held)| held.contains(permission))
-            .map(|(unit, _)| *unit)
-            .collect();
+        let units: BTreeSet<OrgUnitId> = units.collect();
         if units.is_empty() {
             Reach::Nowhere
         } else {

@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::app::{AppPermission, AppPermissions, AppSet, Applications};
 use super::{Permission, PermissionSet};
 use crate::ids::{DistrictId, RoleId, Version};
 
@@ -20,6 +21,10 @@ pub struct Role {
     pub name: String,
     /// What it allows.
     pub permissions: PermissionSet,
+    /// The host application permissions it allows (none for roles of a host without
+    /// applications; stored with the role, absent from rows written before applications).
+    #[serde(default, skip_serializing_if = "AppPermissions::is_empty")]
+    pub app_permissions: AppPermissions,
     /// The preset it was made from, if any. The System Administrator preset cannot be edited.
     pub preset: Option<Preset>,
     /// When it was created.
@@ -35,9 +40,109 @@ impl Role {
         roles.iter().map(|r| (r.id, r.permissions)).collect()
     }
 
+    /// Each role's Homeroom and application permissions by its id, the application ones as
+    /// bits over `apps` (keys `apps` does not know give nothing; the System Administrator
+    /// preset holds every registered one): what
+    /// [`Authority::compile_rights`](super::Authority::compile_rights) resolves grants against.
+    pub fn rights_by_id(roles: &[Role], apps: &Applications) -> HashMap<RoleId, RoleRights> {
+        roles
+            .iter()
+            .map(|r| {
+                let rights = RoleRights {
+                    permissions: r.permissions,
+                    apps: if apps.is_empty() {
+                        AppSet::new()
+                    } else if r.preset == Some(Preset::SystemAdministrator) {
+                        // Full access to everything: every application's permissions too, so
+                        // a System Administrator can grant them.
+                        (0..apps.len())
+                            .filter_map(|i| u32::try_from(i).ok())
+                            .map(super::app::AppPermissionIndex)
+                            .collect()
+                    } else {
+                        r.app_permissions.compile(apps)
+                    },
+                };
+                (r.id, rights)
+            })
+            .collect()
+    }
+
+    /// What the role holds, Homeroom's and applications' permissions together.
+    pub fn rights(&self) -> RolePermissions {
+        RolePermissions {
+            permissions: self.permissions,
+            apps: self.app_permissions.clone(),
+        }
+    }
+
     /// The key name uniqueness is checked on: trimmed, lower case.
     pub fn name_key(name: &str) -> String {
         name.trim().to_lowercase()
+    }
+}
+
+/// A role's permissions compiled against a registry: what grants of it give.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleRights {
+    /// Homeroom's permissions.
+    pub permissions: PermissionSet,
+    /// Host application permissions, as bits over the registry.
+    pub apps: AppSet,
+}
+
+impl From<PermissionSet> for RoleRights {
+    fn from(permissions: PermissionSet) -> Self {
+        Self {
+            permissions,
+            apps: AppSet::new(),
+        }
+    }
+}
+
+/// What a role is made to hold: Homeroom's permissions and host application permissions
+/// (what [`Directory::create_role`](crate::Directory::create_role) takes; a plain
+/// [`PermissionSet`] converts). A host declares its per-application presets as values of it.
+///
+/// ```
+/// # use homeroom::authz::{AppPermission, ApplicationSpec, RolePermissions};
+/// # use homeroom::{Permission, PermissionSet};
+/// # #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// # enum HelpDesk { AssignTickets }
+/// # impl AppPermission for HelpDesk {
+/// #     const APPLICATION: ApplicationSpec = ApplicationSpec { key: "helpdesk", name: "Help Desk" };
+/// #     const ALL: &'static [Self] = &[Self::AssignTickets];
+/// #     fn key(self) -> &'static str { "assign_tickets" }
+/// #     fn label(self) -> &'static str { "Assign Tickets" }
+/// #     fn ordinal(self) -> usize { self as usize }
+/// # }
+/// let agent = RolePermissions::from(PermissionSet::EMPTY.with(Permission::ViewUsers))
+///     .with_app(HelpDesk::AssignTickets);
+/// assert!(agent.apps.holds(HelpDesk::AssignTickets));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RolePermissions {
+    /// Homeroom's permissions.
+    pub permissions: PermissionSet,
+    /// Host application permissions.
+    pub apps: AppPermissions,
+}
+
+impl RolePermissions {
+    /// Plus an application permission.
+    #[must_use]
+    pub fn with_app<P: AppPermission>(mut self, permission: P) -> Self {
+        self.apps = self.apps.with(permission);
+        self
+    }
+}
+
+impl From<PermissionSet> for RolePermissions {
+    fn from(permissions: PermissionSet) -> Self {
+        Self {
+            permissions,
+            apps: AppPermissions::new(),
+        }
     }
 }
 

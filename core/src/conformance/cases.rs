@@ -155,6 +155,7 @@ cases! {
         deleted_grant_is_gone_and_stale_delete_is_a_conflict,
         failed_set_leaves_no_role_or_grant_behind,
         roles_and_grants_never_cross_districts,
+        role_application_permissions_read_back_and_update,
     ],
     records: [
         records_page_newest_first_per_user_and_kind,

@@ -147,6 +147,7 @@ impl Fixture {
             district,
             name: name.into(),
             permissions,
+            app_permissions: crate::authz::AppPermissions::new(),
             preset: None,
             created_at: Self::time(0),
             version: Version::FIRST,

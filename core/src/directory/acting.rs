@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::activity::ActorRef;
 use crate::actor::{Actor, ActorKind};
-use crate::authz::{Authority, Permission, Reach, Role};
+use crate::authz::{Authority, Permission, Reach};
 use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, OrgUnitId, UserId};
 use crate::model::{OrgTree, RecordStatus, User};
@@ -222,39 +222,79 @@ impl<S: Storage + ?Sized> Directory<S> {
     }
 
     /// What `user`'s grants give them, whatever their status: what they would hold if they
-    /// were (or are again) allowed to act.
+    /// were (or are again) allowed to act. Application permissions count only for the
+    /// applications they are enabled for.
     pub(super) async fn held_by(
         &self,
         district: DistrictId,
         user: UserId,
         tree: &OrgTree,
     ) -> Result<Authority, Error> {
-        let grants = self.storage.grants(district, Some(user)).await?;
-        let roles = Role::permissions_by_id(&self.storage.roles(district).await?);
-        Ok(Authority::compile(&grants, &roles, tree))
+        self.app_aware_authority(district, user, tree, false).await
     }
 
     /// `Forbidden` unless the actor holds everything `target` holds, scope by scope: nobody
     /// changes the credentials, status, access, org units or grants of someone more powerful
     /// (a building grant must not be a path to a district administrator's account). System
     /// actors are exempt (without reading the target's grants); a user covers themselves by
-    /// the rule itself.
+    /// the rule itself. Host application permissions count, for the applications the target
+    /// is enabled for.
     pub(crate) async fn require_covers(
         &self,
         acting: &Acting,
         target: &User,
         tree: &OrgTree,
     ) -> Result<(), Error> {
+        self.require_covers_with(acting, target, tree, false).await
+    }
+
+    /// [`require_covers`](Self::require_covers) counting the target's permissions of every
+    /// application, enabled or not: for changes that may turn them on.
+    pub(crate) async fn require_covers_potential(
+        &self,
+        acting: &Acting,
+        target: &User,
+        tree: &OrgTree,
+    ) -> Result<(), Error> {
+        self.require_covers_with(acting, target, tree, true).await
+    }
+
+    async fn require_covers_with(
+        &self,
+        acting: &Acting,
+        target: &User,
+        tree: &OrgTree,
+        every_application: bool,
+    ) -> Result<(), Error> {
         if acting.authority.is_unlimited() {
             return Ok(());
         }
-        let held = self.held_by(target.district, target.id, tree).await?;
-        match acting.authority.first_uncovered(&held) {
+        let held = self
+            .app_aware_authority(target.district, target.id, tree, every_application)
+            .await?;
+        const WHY: &str = "wherever this user holds it (nobody may change the account of someone who holds more than they do)";
+        if let Some(permission) = acting.authority.first_uncovered(&held) {
+            return Err(Error::forbidden(permission, WHY));
+        }
+        match acting.authority.first_uncovered_app(&held) {
             None => Ok(()),
-            Some(permission) => Err(Error::forbidden(
-                permission,
-                "wherever this user holds it (nobody may change the account of someone who holds more than they do)",
-            )),
+            Some(index) => Err(self.app_forbidden(index, WHY)),
+        }
+    }
+
+    /// `Forbidden` naming the application permission at `index`.
+    pub(crate) fn app_forbidden(
+        &self,
+        index: crate::authz::AppPermissionIndex,
+        scope: &'static str,
+    ) -> Error {
+        match self.apps.describe(index) {
+            Some(info) => Error::forbidden_in_application(info, scope),
+            None => Error::ForbiddenInApplication {
+                application: "",
+                permission: String::new(),
+                scope,
+            },
         }
     }
 }

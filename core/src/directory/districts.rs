@@ -73,6 +73,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     district: district.id,
                     name: preset.name().into(),
                     permissions: preset.permissions(),
+                    app_permissions: crate::authz::AppPermissions::new(),
                     preset: Some(preset),
                     created_at: now,
                     version: Version::FIRST,

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
-use crate::authz::{Grant, Permission, PermissionSet, Preset, Role, Scope};
+use crate::authz::{
+    AppPermissions, Grant, Permission, PermissionSet, Preset, Role, RolePermissions, Scope,
+};
 use crate::error::Error;
 use crate::ids::{DistrictId, GrantId, RoleId, UserId, Version};
 use crate::model::{Access, District, OrgTree, User};
@@ -40,14 +42,19 @@ impl<S: Storage + ?Sized> Directory<S> {
         actor: &Actor,
         district: DistrictId,
         name: &str,
-        permissions: PermissionSet,
+        permissions: impl Into<RolePermissions>,
     ) -> Result<Role, Error> {
+        let RolePermissions {
+            permissions,
+            apps: app_permissions,
+        } = permissions.into();
         let result: Result<Role, Error> = async move {
             let now = self.now();
             let district_row = self.load_district(district).await?;
             let (acting, _) = self.acting(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
+            self.require_apps_over(&acting, &app_permissions, &Scope::District)?;
             let name = required_name(name)
                 .map_err(|e| Error::invalid_field(Entity::Role, e.at("name")))?;
             let roles = self.storage.roles(district).await?;
@@ -69,17 +76,25 @@ impl<S: Storage + ?Sized> Directory<S> {
                 district,
                 name,
                 permissions,
+                app_permissions,
                 preset: None,
                 created_at: now,
                 version: Version::FIRST,
             };
-            let change = field("permissions", None, Some(permissions.to_string()));
+            let mut changes = vec![field("permissions", None, Some(permissions.to_string()))];
+            if !role.app_permissions.is_empty() {
+                changes.push(field(
+                    "application permissions",
+                    None,
+                    Some(role.app_permissions.describe(&self.apps)),
+                ));
+            }
             let entry = self.log_entry(
                 &acting.who,
                 district,
                 Subject::Role(role.id),
                 ActivityAction::Created,
-                vec![change],
+                changes,
                 now,
             );
             self.commit(
@@ -103,8 +118,12 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         id: RoleId,
         expected: Version,
-        permissions: PermissionSet,
+        permissions: impl Into<RolePermissions>,
     ) -> Result<Role, Error> {
+        let RolePermissions {
+            permissions,
+            apps: app_permissions,
+        } = permissions.into();
         let result: Result<Role, Error> = async move {
         let now = self.now();
         let district_row = self.load_district(district).await?;
@@ -117,6 +136,11 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .union(role.permissions)
                 .with(Permission::ManageRoles),
         )?;
+        self.require_apps_over(
+            &acting,
+            &app_permissions.clone().union(&role.app_permissions),
+            &Scope::District,
+        )?;
         if role.preset == Some(Preset::SystemAdministrator) {
             return Err(Error::invalid_field(
                 Entity::Role,
@@ -128,16 +152,28 @@ impl<S: Storage + ?Sized> Directory<S> {
             ));
         }
         super::districts::check_version(Entity::Role, id, expected, role.version)?;
-        if permissions == role.permissions {
+        if permissions == role.permissions && app_permissions == role.app_permissions {
             return Ok(role);
         }
-        let change = field(
-            "permissions",
-            Some(role.permissions.to_string()),
-            Some(permissions.to_string()),
-        );
+        let mut changes = Vec::new();
+        if permissions != role.permissions {
+            changes.push(field(
+                "permissions",
+                Some(role.permissions.to_string()),
+                Some(permissions.to_string()),
+            ));
+        }
+        if app_permissions != role.app_permissions {
+            let describe = |a: &AppPermissions| Some(a.describe(&self.apps)).filter(|d| !d.is_empty());
+            changes.push(field(
+                "application permissions",
+                describe(&role.app_permissions),
+                describe(&app_permissions),
+            ));
+        }
         let updated = Role {
             permissions,
+            app_permissions,
             version: expected.next(),
             ..role
         };
@@ -146,7 +182,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             district,
             Subject::Role(id),
             ActivityAction::Updated,
-            vec![change],
+            changes,
             now,
         );
         self.commit(
@@ -190,6 +226,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 role.permissions.with(Permission::ManageRoles),
                 &scope,
             )?;
+            self.require_apps_over(&acting, &role.app_permissions, &scope)?;
             let existing = self.storage.grants(district, Some(holder.id)).await?;
             if existing
                 .iter()
@@ -275,6 +312,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 role.permissions.with(Permission::ManageRoles),
                 &grant.scope,
             )?;
+            self.require_apps_over(&acting, &role.app_permissions, &grant.scope)?;
             self.require_covers(&acting, &holder, &tree).await?;
             // Every grant change bumps the district version below, so the guard's own bump is
             // not needed here.
@@ -439,7 +477,39 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(holders.contains(&user))
     }
 
-    async fn load_role(&self, district: DistrictId, id: RoleId) -> Result<Role, Error> {
+    /// `Invalid` (`unknown_permission`) when `apps` names a permission no registered
+    /// application has; `Forbidden` unless the actor holds every one of them over the whole of
+    /// `scope`: nobody grants an application permission they do not hold.
+    pub(super) fn require_apps_over(
+        &self,
+        acting: &Acting,
+        apps: &AppPermissions,
+        scope: &Scope,
+    ) -> Result<(), Error> {
+        if let Some((app, key)) = apps.unknown(&self.apps).next() {
+            return Err(Error::invalid_field(
+                Entity::Role,
+                InvalidValue::new(
+                    ValidationCode::UnknownPermission,
+                    format!("the application '{app}' has no permission '{key}' registered"),
+                )
+                .at("app_permissions"),
+            ));
+        }
+        let needed = apps.compile(&self.apps);
+        match acting.authority.first_app_missing_over(&needed, scope) {
+            None => Ok(()),
+            Some(index) => Err(self.app_forbidden(
+                index,
+                match scope {
+                    Scope::District => "district-wide",
+                    Scope::OrgUnits(_) => "over every org unit of the scope",
+                },
+            )),
+        }
+    }
+
+    pub(super) async fn load_role(&self, district: DistrictId, id: RoleId) -> Result<Role, Error> {
         self.storage
             .roles(district)
             .await?

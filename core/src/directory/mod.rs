@@ -6,6 +6,9 @@
 
 mod accept;
 mod acting;
+pub(crate) mod app_access;
+mod app_bulk;
+mod authorize;
 mod bulk;
 mod disabled;
 mod districts;
@@ -35,6 +38,8 @@ mod transfer;
 mod user_validation;
 mod users;
 
+pub use app_access::{AppAccess, ApplicationAccess};
+pub use app_bulk::{BulkAccess, UserSelection};
 pub use bulk::{
     BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
     OrgUnitChange, Selection, SkipReason,
@@ -91,6 +96,7 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     tabs: Arc<Vec<Arc<dyn profile::TabProvider>>>,
     transferables: Arc<Vec<Arc<dyn crate::transfer::TransferableKind>>>,
     hashing: crate::password::Hashing,
+    apps: Arc<crate::authz::Applications>,
 }
 
 // By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
@@ -103,6 +109,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             tabs: Arc::clone(&self.tabs),
             transferables: Arc::clone(&self.transferables),
             hashing: self.hashing.clone(),
+            apps: Arc::clone(&self.apps),
         }
     }
 }
@@ -113,6 +120,7 @@ impl<S: ?Sized> std::fmt::Debug for Directory<S> {
             .field("clock", &self.clock)
             .field("ids", &self.ids)
             .field("hashing", &self.hashing)
+            .field("apps", &self.apps)
             .finish_non_exhaustive()
     }
 }
@@ -127,7 +135,22 @@ impl<S: Storage + ?Sized> Directory<S> {
             tabs: Arc::new(Vec::new()),
             transferables: Arc::new(Vec::new()),
             hashing: crate::password::Hashing::default(),
+            apps: Arc::new(crate::authz::Applications::new()),
         }
+    }
+
+    /// The directory knowing the host's `applications`: their permissions may be held by
+    /// roles, checked with [`authorize`](Self::authorize), granted through imports, and
+    /// enabled per user ([`set_application_access`](Self::set_application_access)).
+    #[must_use]
+    pub fn with_applications(mut self, applications: crate::authz::Applications) -> Self {
+        self.apps = Arc::new(applications);
+        self
+    }
+
+    /// The host applications this directory knows.
+    pub fn applications(&self) -> &crate::authz::Applications {
+        &self.apps
     }
 
     /// Runs password hashing (Argon2id: ~19 MiB and tens of milliseconds of CPU each) on

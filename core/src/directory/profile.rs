@@ -305,6 +305,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     });
                 }
             }
+            tabs.extend(self.access_tab(&user).await?);
             self.record_view(&acting, &district_row, &user, "profile", now)
                 .await?;
             Ok(Profile { user, tabs })

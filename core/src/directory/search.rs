@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::actor::Actor;
-use crate::authz::Reach;
+use crate::authz::{AnyPermission, Checkable, Needed, Reach};
 use crate::error::Error;
 use crate::ids::{DistrictId, OrgUnitId};
 use crate::model::OrgTree;
@@ -45,6 +45,13 @@ pub struct UserSearch {
     /// Filtered in core, like the invitation filter, at the same cost.
     #[serde(default)]
     pub import_managed: Option<bool>,
+    /// Only users the actor holds this permission over (a host application's or Homeroom's):
+    /// "users this actor may assign tickets to". Scoped as the storage query: users who are
+    /// members of an org unit where the actor holds both View Users and the permission (or
+    /// anyone they see, when they hold it district-wide).
+    /// Not serialized: an application permission is known only to the host that registered it.
+    #[serde(skip)]
+    pub allowed_to: Option<AnyPermission>,
     /// Continue after this user (from the previous page's `next`).
     pub after: Option<UserCursor>,
     /// Page size, 1 to [`MAX_PAGE_SIZE`](crate::query::MAX_PAGE_SIZE).
@@ -62,6 +69,7 @@ impl Default for UserSearch {
             access: None,
             invitation: None,
             import_managed: None,
+            allowed_to: None,
             after: None,
             limit: 50,
         }
@@ -158,6 +166,13 @@ impl UserSearch {
         }
     }
 
+    /// Only users the actor holds `permission` over.
+    #[must_use]
+    pub fn allowed_to(mut self, permission: impl Checkable) -> Self {
+        self.allowed_to = Some(permission.permission());
+        self
+    }
+
     /// This many per page.
     #[must_use]
     pub fn limit(mut self, limit: u32) -> Self {
@@ -196,9 +211,29 @@ impl<S: Storage + ?Sized> Directory<S> {
             self.load_district(district).await?;
             let now = self.now();
             let (acting, tree) = self.acting(actor, district, now).await?;
-            let Some(query) = scoped_query(&acting, &tree, search)? else {
+            let Some(mut query) = scoped_query(&acting, &tree, search)? else {
                 return Ok(Page::empty());
             };
+            if let Some(permission) = search.allowed_to {
+                let reach = match permission.needed(&self.apps) {
+                    Needed::Homeroom(p) => acting.authority.reach(p),
+                    Needed::App(index) => acting.authority.app_reach(index),
+                    Needed::Unregistered => Reach::Nowhere,
+                };
+                query.scope = match (query.scope.take(), reach) {
+                    (_, Reach::Nowhere) => return Ok(Page::empty()),
+                    (seen, Reach::District) => seen,
+                    (None, Reach::Units(units)) => Some(units),
+                    (Some(seen), Reach::Units(units)) => {
+                        let both: BTreeSet<OrgUnitId> =
+                            seen.intersection(&units).copied().collect();
+                        if both.is_empty() {
+                            return Ok(Page::empty());
+                        }
+                        Some(both)
+                    }
+                };
+            }
             let filter = search.core_filter();
             if filter.is_empty() {
                 Ok(self.storage.search_users(district, &query).await?)

@@ -146,8 +146,12 @@ pub enum IssueCode {
     UnknownOrgUnit,
     /// The row names an org unit by a name several units share.
     AmbiguousOrgUnit,
-    /// The row names a role that does not exist.
+    /// The row names a role that does not exist (or, in an application's column, a role that
+    /// holds none of that application's permissions).
     UnknownRole,
+    /// A `<Application> Group Name` or `<Application> Role` column names an application the
+    /// directory does not know.
+    UnknownApplication,
     /// A protected field (e-mail, username) of an existing user differs in the file; it was kept.
     ProtectedField,
     /// A temporary password was ignored: the user exists already (passwords are protected) or
@@ -206,6 +210,7 @@ impl IssueCode {
             Self::UnknownOrgUnit => "unknown_org_unit",
             Self::AmbiguousOrgUnit => "ambiguous_org_unit",
             Self::UnknownRole => "unknown_role",
+            Self::UnknownApplication => "unknown_application",
             Self::ProtectedField => "protected_field",
             Self::PasswordIgnored => "password_ignored",
             Self::NoEmailForWelcome => "no_email_for_welcome",

@@ -32,6 +32,7 @@
 //! assert_eq!((issue.row, issue.column.as_deref()), (Some(4), Some("Local ID")));
 //! ```
 
+mod app_columns;
 #[cfg(any(feature = "xlsx", feature = "zip"))]
 mod archive;
 mod cells;
@@ -62,6 +63,7 @@ mod xlsx_guard;
 
 use std::io::{Cursor, Read};
 
+pub use app_columns::{AppColumn, application_column};
 pub use csv_reader::read_csv;
 pub use data::{FileInfo, ImportData};
 pub use decode::TextEncoding;

@@ -22,7 +22,10 @@ pub(crate) fn template_rows(
         lookup: &ImportField::from_header,
         label: &ImportField::header,
         required: &options.required,
-        ignored: &|_| false,
+        // Application columns: the planner resolves them against the registry.
+        ignored: &|h| {
+            ImportField::from_header(h).is_none() && super::application_column(h).is_some()
+        },
         missing_hint: "the template's header row shows every column and its spelling",
     };
     let fields = map_headers(&table, &schema, issues)?;

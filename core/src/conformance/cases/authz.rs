@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::support::*;
-use crate::authz::{Grant, Permission, PermissionSet, Role, Scope};
+use crate::authz::{AppPermissions, Grant, Permission, PermissionSet, Role, Scope};
 
 fn viewers() -> PermissionSet {
     [Permission::ViewUsers].into_iter().collect()
@@ -253,4 +253,45 @@ pub(super) async fn roles_and_grants_never_cross_districts(store: Arc<dyn Storag
     )
     .await;
     assert_not_found(&error);
+}
+
+/// A role's host application permissions are stored with it: read back as written, replaced
+/// by an update, and a role without any reads back with none.
+pub(super) async fn role_application_permissions_read_back_and_update(store: Arc<dyn Storage>) {
+    let mut fx = Fixture::new();
+    let district = fx.seed_district(&*store, "Maple Valley").await;
+    let plain = fx.role(district.id, "Plain", viewers());
+    let agents = Role {
+        app_permissions: AppPermissions::new()
+            .with_key("helpdesk", "assign_tickets")
+            .with_key("helpdesk", "close_tickets")
+            .with_key("grading", "grade_assessments"),
+        ..fx.role(district.id, "Agents", viewers())
+    };
+    seed(
+        &*store,
+        [
+            Op::InsertRole(plain.clone()),
+            Op::InsertRole(agents.clone()),
+        ],
+    )
+    .await;
+    let mut expected = vec![plain, agents.clone()];
+    expected.sort_by_key(|r| r.id);
+    assert_eq!(roles(&*store, district.id).await, expected);
+    let narrowed = Role {
+        app_permissions: AppPermissions::new().with_key("grading", "grade_assessments"),
+        version: Version::new(2),
+        ..agents
+    };
+    seed(
+        &*store,
+        [Op::UpdateRole {
+            role: narrowed.clone(),
+            expected: Version::FIRST,
+        }],
+    )
+    .await;
+    let stored = roles(&*store, district.id).await;
+    assert_eq!(stored.iter().find(|r| r.id == narrowed.id), Some(&narrowed));
 }

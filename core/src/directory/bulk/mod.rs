@@ -35,6 +35,8 @@ use crate::model::RecordStatus;
 /// assert!(matches!(seniors, Selection::Matching(_)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// Made once per bulk command and never stored in bulk: boxing the search would only cost callers.
+#[allow(clippy::large_enum_variant)]
 pub enum Selection {
     /// These users. Ids the actor cannot see (or that do not exist) are counted as
     /// [`SkipReason::OutOfReach`], never named.

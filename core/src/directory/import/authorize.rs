@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use super::Approval;
 use super::org_plan::{anchor, cycles, holds_at, new_parents, resolve_anchors};
 use super::plan_types::{ImportPlan, PlannedGrant, RowAction};
-use crate::authz::{Authority, Grant, Permission, PermissionSet, Reach, Role, Scope};
+use crate::authz::{
+    AppSet, Applications, Authority, Grant, Permission, Reach, Role, RoleRights, Scope,
+};
 use crate::directory::last_admin::refuse_leaving_no_system_administrator;
 use crate::directory::org_units::may_manage_at;
 use crate::error::Error;
@@ -41,6 +43,8 @@ pub(crate) struct Applying<'a> {
     pub stored: &'a HashMap<UserId, User>,
     /// When the plan is applied.
     pub now: DateTime<Utc>,
+    /// The host applications the directory knows.
+    pub apps: &'a Applications,
 }
 
 /// Refuses the plan unless the applying actor may make every change in it. `Forbidden` names
@@ -74,7 +78,7 @@ pub(crate) fn authorize_apply(
     let in_units = |permission: Permission, unit: OrgUnitId| {
         holds_at(authority, permission, anchor(at.tree, &anchors, unit))
     };
-    let roles = Role::permissions_by_id(at.roles);
+    let roles = Role::rights_by_id(at.roles, at.apps);
     let mut held: Map<UserId, Vec<Grant>> = Map::default();
     for grant in at.grants {
         held.entry(grant.holder).or_default().push(grant.clone());
@@ -84,7 +88,8 @@ pub(crate) fn authorize_apply(
             return true; // a system actor: no need to compile anyone's authority
         }
         let theirs = held.get(&user.id).map_or(&[][..], Vec::as_slice);
-        authority.covers(&Authority::compile(theirs, &roles, at.tree))
+        // Every application's permissions count, enabled or not: the plan may enable them.
+        authority.covers(&Authority::compile_rights(theirs, &roles, at.tree))
     };
     let stored = |id: UserId| {
         at.stored
@@ -98,7 +103,7 @@ pub(crate) fn authorize_apply(
                 details, grants, ..
             } => {
                 require_units(district_wide, &details.org_units, None, &in_units)?;
-                require_grants(authority, grants, &roles, &in_units)?;
+                require_grants(authority, grants, &roles, &in_units, at.apps)?;
                 if plan.welcome != Welcome::Never && details.email.is_some() {
                     require_welcome(authority, &details.org_units, &in_units)?;
                 }
@@ -119,7 +124,7 @@ pub(crate) fn authorize_apply(
                     Some(&current.details.org_units),
                     &in_units,
                 )?;
-                require_grants(authority, grants, &roles, &in_units)?;
+                require_grants(authority, grants, &roles, &in_units, at.apps)?;
                 if *status != RecordStatus::Active {
                     leaving.insert(*user);
                 }
@@ -272,15 +277,14 @@ fn require_welcome(
 fn require_grants(
     authority: &Authority,
     grants: &[PlannedGrant],
-    roles: &HashMap<RoleId, PermissionSet>,
+    roles: &HashMap<RoleId, RoleRights>,
     in_units: &impl Fn(Permission, OrgUnitId) -> bool,
+    apps: &Applications,
 ) -> Result<(), Error> {
     for grant in grants {
-        let needed = roles
-            .get(&grant.role)
-            .copied()
-            .unwrap_or_default()
-            .with(Permission::ManageRoles);
+        let rights = roles.get(&grant.role).cloned().unwrap_or_default();
+        require_app_grant(authority, &rights.apps, &grant.scope, apps)?;
+        let needed = rights.permissions.with(Permission::ManageRoles);
         let missing = needed.iter().find(|p| match &grant.scope {
             Scope::District => !authority.check_district(*p),
             Scope::OrgUnits(units) => units.iter().any(|u| !in_units(*p, *u)),
@@ -293,4 +297,31 @@ fn require_grants(
         }
     }
     Ok(())
+}
+
+/// The application half of [`require_grants`]: every application permission of the role over
+/// the whole scope (a unit created by this plan counts as held only when held district-wide).
+fn require_app_grant(
+    authority: &Authority,
+    needed: &AppSet,
+    scope: &Scope,
+    apps: &Applications,
+) -> Result<(), Error> {
+    if needed.is_empty() {
+        return Ok(());
+    }
+    // A unit new in this plan has no grants of its own yet, so only district-wide ones
+    // count there: the check below is already that.
+    let missing = authority.first_app_missing_over(needed, scope);
+    match missing.and_then(|index| apps.describe(index)) {
+        Some(info) => Err(Error::forbidden_in_application(
+            info,
+            "over every building of each role this import grants",
+        )),
+        None if missing.is_some() => Err(Error::forbidden(
+            Permission::ManageRoles,
+            "over every building of each role this import grants",
+        )),
+        None => Ok(()),
+    }
 }

@@ -136,6 +136,11 @@ impl<S: Storage + ?Sized> Directory<S> {
             let users = self.all_users(district, progress).await?;
             let roles = self.storage.roles(district).await?;
             let grants = self.storage.grants(district, None).await?;
+            let enabled = if has_application_columns(data) && !self.apps.is_empty() {
+                self.enabled_by_user(district).await?
+            } else {
+                HashMap::new()
+            };
             let current = plan::Current {
                 district: &district_row,
                 tree: &tree,
@@ -143,6 +148,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 users: &users,
                 grants: &grants,
                 authority: &acting.authority,
+                apps: &self.apps,
+                enabled: &enabled,
                 now,
             };
             Ok(plan::plan(data, &current, options, progress))
@@ -227,8 +234,15 @@ impl<S: Storage + ?Sized> Directory<S> {
                 grants: &grants,
                 stored: &stored,
                 now,
+                apps: &self.apps,
             },
         )?;
+        let mut access = HashMap::new();
+        for row in plan.rows.iter().filter(|r| !r.applications.is_empty()) {
+            if let RowAction::Update { user, .. } = &row.action {
+                access.insert(*user, self.access_rows(district, *user).await?);
+            }
+        }
         let passwords = self.hash_temporary_passwords(plan).await?;
         let welcome = self.welcome_batch(plan, district, now).await?;
         let loaded = apply::Loaded {
@@ -238,6 +252,8 @@ impl<S: Storage + ?Sized> Directory<S> {
             stored,
             passwords,
             welcome,
+            apps: &self.apps,
+            access,
         };
         let applied = apply::change_set(plan, loaded, now, &*self.ids)?;
         let ops = applied.changes.len() as u64;
@@ -340,4 +356,14 @@ impl<S: Storage + ?Sized> Directory<S> {
         });
         Ok(users)
     }
+}
+
+/// True when the users file has a `<Application> Group Name` or `<Application> Role` column.
+fn has_application_columns(data: &ImportData) -> bool {
+    data.users.first().is_some_and(|row| {
+        let columns = row.columns();
+        columns.names().iter().enumerate().any(|(i, name)| {
+            columns.field(i).is_none() && crate::import::application_column(name).is_some()
+        })
+    })
 }

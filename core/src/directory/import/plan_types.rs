@@ -70,6 +70,10 @@ pub struct RowPlan {
     pub local_id: Option<compact_str::CompactString>,
     /// What happens.
     pub action: RowAction,
+    /// The host applications the row enables its user for (from `<Application> Group Name`
+    /// and `<Application> Role` columns), by key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<String>,
 }
 
 /// An org unit the plan creates or changes.

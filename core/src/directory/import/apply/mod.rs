@@ -37,6 +37,11 @@ pub(crate) struct Loaded<'a> {
     pub passwords: HashMap<usize, PasswordHash>,
     /// The welcome e-mails to queue for the users the plan creates, if it sends them.
     pub welcome: Option<WelcomeBatch>,
+    /// The host applications, and the stored access rows of every existing user a row enables
+    /// for one.
+    pub apps: &'a crate::authz::Applications,
+    /// See `apps`.
+    pub access: HashMap<UserId, crate::directory::app_access::AccessRows>,
 }
 
 /// Welcome e-mails for an import's new users: when they are due, and the district's template
@@ -141,6 +146,14 @@ pub(crate) fn change_set(
         .saturating_add(1);
     let mut changes = ChangeSet::with_capacity(logged.saturating_mul(2));
     let mut entries = Vec::with_capacity(logged);
+    let access = apps::AccessWrites {
+        apps: loaded.apps,
+        stored: std::mem::take(&mut loaded.access),
+        who: loaded.who,
+        district,
+        batch,
+        now,
+    };
     let log = |subject, action, fields: Vec<FieldChange>| -> ActivityEntry {
         let mut entry = new_entry(ids, loaded.who, district, subject, action, fields, now);
         entry.import_batch = Some(batch);
@@ -225,6 +238,7 @@ pub(crate) fn change_set(
                     });
                 }
                 push_grants(&mut changes, id, grants, loaded.who, district, now, ids);
+                access.push(&mut changes, &mut entries, id, &row.applications, ids)?;
             }
             RowAction::Update {
                 user,
@@ -257,6 +271,7 @@ pub(crate) fn change_set(
                     expected: *expected,
                 });
                 push_grants(&mut changes, *user, grants, loaded.who, district, now, ids);
+                access.push(&mut changes, &mut entries, *user, &row.applications, ids)?;
             }
             RowAction::Unchanged { .. } | RowAction::Error => {}
         }
@@ -356,8 +371,10 @@ fn push_grants(
 }
 
 fn has_grants(row: &RowPlan) -> bool {
-    matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
+    !row.applications.is_empty()
+        || matches!(&row.action, RowAction::Create { grants, .. } | RowAction::Update { grants, .. } if !grants.is_empty())
 }
 
+mod apps;
 #[cfg(test)]
 mod tests;

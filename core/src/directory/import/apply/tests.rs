@@ -50,6 +50,7 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
                 source: RowRef::new("users.csv", i as u32 + 2),
                 local_id: None,
                 action,
+                applications: Vec::new(),
             })
             .collect(),
         org_units: Vec::new(),
@@ -117,6 +118,8 @@ fn apply_welcoming(
         stored: stored.into_iter().map(|u| (u.id, u)).collect(),
         passwords,
         welcome,
+        apps: &crate::authz::Applications::new(),
+        access: HashMap::new(),
     };
     change_set(plan, loaded, at(), &SequentialIds::new(7))
 }

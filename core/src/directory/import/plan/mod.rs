@@ -45,6 +45,11 @@ pub(crate) struct Current<'a> {
     pub users: &'a [std::sync::Arc<User>],
     pub grants: &'a [Grant],
     pub authority: &'a Authority,
+    /// The host applications the directory knows (for application columns).
+    pub apps: &'a crate::authz::Applications,
+    /// The applications each user is enabled for (loaded only when the file has application
+    /// columns).
+    pub enabled: &'a HashMap<UserId, BTreeSet<String>>,
     /// When the plan is made (sign-in locks end).
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -76,11 +81,18 @@ pub(crate) fn plan<'a>(
                 total,
             });
         }
+        planner.row_apps.clear();
         let action = planner.plan_row(row);
+        let applications = if matches!(action, RowAction::Error) {
+            Vec::new()
+        } else {
+            std::mem::take(&mut planner.row_apps)
+        };
         planner.rows.push(RowPlan {
             source: row.source.clone(),
             local_id: row.value(ImportField::LocalId).map(Into::into),
             action,
+            applications,
         });
     }
     // A row the reader flagged is an error row even if its cells planned fine.
@@ -130,6 +142,8 @@ struct Planner<'a> {
     file_emails: Map<String, u32>,
     file_usernames: Map<String, u32>,
     rows: Vec<RowPlan>,
+    /// The applications the row being planned enables its user for.
+    row_apps: Vec<String>,
     deactivations: Vec<Deactivation>,
     issues: Vec<ImportIssue>,
     /// How many of `issues` are errors (kept, not counted, so each row's check is O(1)).
@@ -160,6 +174,7 @@ impl<'a> Planner<'a> {
             file_emails: Map::default(),
             file_usernames: Map::default(),
             rows: Vec::new(),
+            row_apps: Vec::new(),
             deactivations: Vec::new(),
             issues: Vec::new(),
             errors: 0,
@@ -187,6 +202,15 @@ impl<'a> Planner<'a> {
             issue = issue.in_column(column);
         }
         self.errors += usize::from(issue.is_error());
+        self.issues.push(issue);
+    }
+
+    /// An error on `row` in the column headed `column` (one no field names: an application's).
+    fn error_in(&mut self, row: &ImportRow, column: &str, code: IssueCode, message: String) {
+        let issue = ImportIssue::error(code, row.source.file.to_string(), message)
+            .at_row(row.source.row)
+            .in_column(column);
+        self.errors += 1;
         self.issues.push(issue);
     }
 

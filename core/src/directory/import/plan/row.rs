@@ -130,7 +130,11 @@ impl<'a> Planner<'a> {
                         new: Some(status.to_string()),
                     });
                 }
-                if changes.is_empty() && grants.is_empty() && user.import_managed {
+                if changes.is_empty()
+                    && grants.is_empty()
+                    && self.row_apps.is_empty()
+                    && user.import_managed
+                {
                     RowAction::Unchanged { user: user.id }
                 } else if let Some((code, reason)) = self.refuse_change(user, status) {
                     let message = format!(

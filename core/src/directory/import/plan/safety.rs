@@ -4,8 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Current, Map, Planner};
-use crate::authz::PermissionSet;
-use crate::authz::{Authority, Grant, Role};
+use crate::authz::{Authority, Grant, Role, RoleRights};
 use crate::directory::last_admin;
 use crate::ids::{RoleId, UserId};
 use crate::import::IssueCode;
@@ -27,7 +26,8 @@ impl<'a> Planner<'a> {
         let powers = self.powers.get_or_insert_with(|| Powers::of(current));
         if !current.authority.is_unlimited() {
             let held = powers.grants.get(&user.id).map_or(&[][..], Vec::as_slice);
-            let theirs = Authority::compile(held, &powers.roles, current.tree);
+            // Every application's permissions count, enabled or not: an import may enable them.
+            let theirs = Authority::compile_rights(held, &powers.roles, current.tree);
             if !current.authority.covers(&theirs) {
                 return Some((
                     IssueCode::NotPermitted,
@@ -63,7 +63,7 @@ impl<'a> Planner<'a> {
 /// The roles, grants and System Administrators the planner compares an importer with, built
 /// once when the first existing user changes.
 pub(super) struct Powers<'a> {
-    roles: std::collections::HashMap<RoleId, PermissionSet>,
+    roles: std::collections::HashMap<RoleId, RoleRights>,
     grants: Map<UserId, Vec<Grant>>,
     admins: BTreeSet<UserId>,
     admin_users: Map<UserId, &'a User>,
@@ -71,7 +71,7 @@ pub(super) struct Powers<'a> {
 
 impl<'a> Powers<'a> {
     fn of(current: &Current<'a>) -> Self {
-        let roles = Role::permissions_by_id(current.roles);
+        let roles = Role::rights_by_id(current.roles, current.apps);
         let mut grants: Map<UserId, Vec<Grant>> = Map::default();
         for grant in current.grants {
             grants.entry(grant.holder).or_default().push(grant.clone());
