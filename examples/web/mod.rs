@@ -150,10 +150,11 @@ async fn per_request(State(app): State<Arc<App>>, mut request: Request, next: Ne
         request.extensions_mut().insert(session);
         let mut response = next.run(request).await;
         // A handler that rotated the session set its own cookie.
-        if is_new && !response.headers().contains_key(header::SET_COOKIE) {
-            if let Ok(value) = HeaderValue::from_str(&session::set_cookie(&id)) {
-                response.headers_mut().insert(header::SET_COOKIE, value);
-            }
+        if is_new
+            && !response.headers().contains_key(header::SET_COOKIE)
+            && let Ok(value) = HeaderValue::from_str(&session::set_cookie(&id))
+        {
+            response.headers_mut().insert(header::SET_COOKIE, value);
         }
         tracing::Span::current().record("status", response.status().as_u16());
         response
