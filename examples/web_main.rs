@@ -10,9 +10,12 @@ use std::sync::Arc;
 
 use homeroom::Directory;
 use homeroom::system::{RandomIds, SystemClock};
-use homeroom_examples::web::{self, App, BlockingHashes, args, seed};
+use homeroom_examples::web::{self, App, BlockingHashes, args, onboarding, seed};
 use homeroom_sea::SeaStorage;
 use tracing_subscriber::EnvFilter;
+
+/// Where the development mailer writes the outbox's messages.
+const MAIL_DIR: &str = "homeroom-web-mail";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,9 +38,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let directory = Directory::new(storage, Arc::new(SystemClock), ids.clone())
         .with_hash_runner(Arc::new(BlockingHashes), 4);
     let demo = seed::demo_district(&directory).await?;
-    let app = Arc::new(App::new(directory, demo.district, ids)?);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
-    let url = format!("http://{}/", listener.local_addr()?);
+    let base = format!("http://{}", listener.local_addr()?);
+    let url = format!("{base}/");
+    // Invitation links lead to this host's /welcome page.
+    onboarding::set_links(&directory, demo.district, &base).await?;
+    let app = Arc::new(App::new(directory, demo.district, ids)?);
+    // Development mail: the outbox drained every 5 s into a folder (see smtp_mailer for SMTP).
+    let mail = std::path::PathBuf::from(MAIL_DIR);
+    onboarding::drain_every(
+        app.clone(),
+        Arc::new(onboarding::FolderMailer { dir: mail }),
+        std::time::Duration::from_secs(5),
+    );
     println!("Homeroom is ready at {url}");
     println!(
         "District: {} ({})",
@@ -53,6 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed::ADMIN_LOGIN,
         seed::DEMO_PASSWORD
     );
+    println!("Invitation e-mails are written to ./{MAIL_DIR}/");
     println!(
         "(a building administrator, Roosevelt Middle only: {} with the same password)",
         seed::PRINCIPAL_LOGIN

@@ -1,7 +1,7 @@
 //! The `web` host's pages in a real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`), driven over WebDriver with fantoccini: sign in, search, open a profile,
 //! hit a version conflict, upload a file with errors and see them by row and column, fix it and
-//! apply it.
+//! apply it, invite a user and follow the link from the captured e-mail.
 //!
 //! Chromium missing or not starting fails the test (CI installs it in `.ci/run`): a browser
 //! test that skips itself proves nothing. A failing step saves a screenshot of the page under
@@ -99,8 +99,20 @@ async fn see(c: &Client, text: &str) -> Step {
     Err(format!("{url} never showed {text:?}"))
 }
 
+/// The element with this id, waiting (up to 5 s) for the page that has it.
+async fn element(c: &Client, id: &str) -> Result<fantoccini::elements::Element, String> {
+    for _ in 0..50 {
+        if let Ok(found) = c.find(Locator::Id(id)).await {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let url = c.current_url().await.map_err(err)?;
+    Err(format!("{url} has no #{id}"))
+}
+
 async fn fill(c: &Client, id: &str, value: &str) -> Step {
-    let field = c.find(Locator::Id(id)).await.map_err(err)?;
+    let field = element(c, id).await?;
     field.clear().await.map_err(err)?;
     field.send_keys(value).await.map_err(err)
 }
@@ -171,7 +183,7 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
     )
     .map_err(err)?;
     c.goto(&format!("{base}/import")).await.map_err(err)?;
-    let input = c.find(Locator::Id("file")).await.map_err(err)?;
+    let input = element(c, "file").await?;
     input.send_keys(&bad.to_string_lossy()).await.map_err(err)?;
     click(c, "plan").await?;
     see(c, "<td>error</td><td>3</td><td>Email</td>").await?;
@@ -189,7 +201,7 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
     )
     .map_err(err)?;
     c.goto(&format!("{base}/import")).await.map_err(err)?;
-    let input = c.find(Locator::Id("file")).await.map_err(err)?;
+    let input = element(c, "file").await?;
     input.send_keys(&bad.to_string_lossy()).await.map_err(err)?;
     click(c, "plan").await?;
     click(c, "apply").await?;
@@ -197,6 +209,29 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
     if host.find("Somerville").await.len() != 1 {
         return Err("the applied import did not create Mary Somerville".into());
     }
+
+    // Invite Mary, follow the link in the captured e-mail, choose a password: signed in.
+    c.goto(&format!("{base}/users?q=Somerville"))
+        .await
+        .map_err(err)?;
+    c.find(Locator::LinkText("Mary Somerville"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    click(c, "invite").await?;
+    see(c, "Invitation sent.").await?;
+    let links = host.captured_links().await;
+    let [link] = links.as_slice() else {
+        return Err(format!("expected one invitation link, captured {links:?}"));
+    };
+    click(c, "signout").await?;
+    see(c, "Sign in</a> to start").await?;
+    c.goto(link).await.map_err(err)?;
+    fill(c, "new", "marys-own-password-1").await?;
+    click(c, "accept").await?;
+    see(c, "Signed in as Mary Somerville").await?;
     Ok(())
 }
 
@@ -205,6 +240,9 @@ async fn an_admin_signs_in_searches_edits_and_imports_in_chromium() {
     let host = Host::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    web::onboarding::set_links(&host.app.directory, host.district(), &base)
+        .await
+        .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(web::serve(listener, host.router.clone(), async {
         let _ = stopped.await;

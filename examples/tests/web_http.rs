@@ -367,3 +367,65 @@ async fn import_with_errors_shows_them_by_row_and_column_then_applies_when_fixed
     );
     assert_eq!(host.find("Augusta").await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_invitation_link_from_the_captured_email_signs_the_user_in_once() {
+    let host = Host::start().await;
+    homeroom_examples::web::onboarding::set_links(
+        &host.app.directory,
+        host.district(),
+        "http://127.0.0.1:9",
+    )
+    .await
+    .unwrap();
+    let pat = host.user("Pat", "Principal").await;
+    let mut admin = host.signed_in(ADMIN_LOGIN).await;
+    let sent = admin
+        .form(&format!("/users/{}/invite", pat.id), &[], true)
+        .await;
+    assert_eq!(
+        sent.location,
+        Some(format!("/users/{}?notice=invited", pat.id)),
+        "{}",
+        sent.body
+    );
+    let links = host.captured_links().await;
+    assert_eq!(links.len(), 1, "{links:?}");
+    let path = links[0]
+        .strip_prefix("http://127.0.0.1:9")
+        .unwrap()
+        .to_string();
+    assert!(path.starts_with("/welcome?token="), "{path}");
+    let token = path.trim_start_matches("/welcome?token=").to_string();
+
+    let mut newcomer = host.client();
+    let form = newcomer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK, "{path}: {}", form.body);
+    let accepted = newcomer
+        .form(
+            "/welcome",
+            &[("token", &token), ("new", "pats-own-password-1")],
+            true,
+        )
+        .await;
+    assert_eq!(accepted.location.as_deref(), Some("/"), "{}", accepted.body);
+    assert!(
+        newcomer
+            .get("/")
+            .await
+            .body
+            .contains("Signed in as Pat Principal")
+    );
+
+    // The link works once.
+    let mut again = host.client();
+    again.get(&path).await;
+    let reused = again
+        .form(
+            "/welcome",
+            &[("token", &token), ("new", "another-password-2")],
+            true,
+        )
+        .await;
+    assert_eq!(reused.status, StatusCode::GONE, "{}", reused.body);
+}

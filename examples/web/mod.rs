@@ -16,6 +16,7 @@ pub mod api;
 pub mod args;
 pub mod error;
 pub mod import_pages;
+pub mod onboarding;
 pub mod pages;
 pub mod seed;
 pub mod session;
@@ -108,6 +109,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/users/{id}/edit", get(pages::edit_form).post(pages::edit))
         .route("/users/{id}/activity", get(pages::activity))
         .route("/users/{id}/invite", post(pages::invite))
+        .route(
+            "/welcome",
+            get(onboarding::welcome_form).post(onboarding::welcome),
+        )
         .route(
             "/import",
             get(import_pages::form).post(import_pages::upload),

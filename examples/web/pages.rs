@@ -127,11 +127,9 @@ pub async fn sign_in(app: &App, old: &Session, form: &SignInForm) -> Result<Sess
         .directory
         .verify_password(app.district, &form.login, &form.password)
         .await?;
-    let actor = homeroom::Actor::user(app.district, ok.user);
-    let name = match app.directory.user(&actor, app.district, ok.user).await {
-        Ok(user) => user.details.name.display(),
-        Err(_) => form.login.clone(),
-    };
+    let name = name_of(app, ok.user)
+        .await
+        .unwrap_or_else(|| form.login.clone());
     let me = SignedIn {
         district: app.district,
         user: ok.user,
@@ -139,6 +137,13 @@ pub async fn sign_in(app: &App, old: &Session, form: &SignInForm) -> Result<Sess
         must_change: ok.must_change,
     };
     Ok(app.sessions.rotate(&old.id, Some(me)))
+}
+
+/// The signed-in user's own name (their self view; none while they must change their password).
+pub async fn name_of(app: &App, user: homeroom::UserId) -> Option<String> {
+    let actor = homeroom::Actor::user(app.district, user);
+    let me = app.directory.self_view(&actor).await.ok()?;
+    Some(me.user.details.name.display())
 }
 
 /// A redirect that also sets the (new) session cookie.

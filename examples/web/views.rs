@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::error::WebError;
 use super::session::Session;
 
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("home.html", include_str!("templates/home.html")),
     ("signin.html", include_str!("templates/signin.html")),
@@ -22,6 +22,7 @@ const TEMPLATES: [(&str, &str); 11] = [
     ("import.html", include_str!("templates/import.html")),
     ("plan.html", include_str!("templates/plan.html")),
     ("error.html", include_str!("templates/error.html")),
+    ("welcome.html", include_str!("templates/welcome.html")),
 ];
 
 /// The compiled templates.

@@ -82,6 +82,8 @@ impl Host {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // Signing in rotated the session and its token.
+        c.token().await;
         c
     }
 }
@@ -231,5 +233,47 @@ impl Client {
             .body(Body::from(body))
             .unwrap();
         self.send(request).await
+    }
+}
+
+/// A mailer that keeps what it is given: the captured e-mails.
+#[derive(Default)]
+pub struct Captured {
+    pub messages: std::sync::Mutex<Vec<homeroom::messaging::OutboxMessage>>,
+}
+
+#[async_trait::async_trait]
+impl homeroom::messaging::Mailer for Captured {
+    async fn send(
+        &self,
+        message: &homeroom::messaging::OutboxMessage,
+        _key: &str,
+    ) -> Result<(), homeroom::messaging::MailerError> {
+        self.messages.lock().unwrap().push(message.clone());
+        Ok(())
+    }
+}
+
+impl Host {
+    /// Drains the outbox into a [`Captured`] mailer; the links found in the messages sent.
+    pub async fn captured_links(&self) -> Vec<String> {
+        let captured = Captured::default();
+        self.app
+            .directory
+            .drain_outbox(&Actor::system("test"), self.district(), &captured, 50)
+            .await
+            .unwrap();
+        let messages = captured.messages.lock().unwrap();
+        messages
+            .iter()
+            .flat_map(|m| {
+                m.content
+                    .text
+                    .split_whitespace()
+                    .filter(|w| w.starts_with("http://"))
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
