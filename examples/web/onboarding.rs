@@ -24,23 +24,32 @@ use super::session::{Session, SignedIn};
 use super::views::see_other;
 
 /// Points the district's invitation links at `base` (`http://host:port`) + `/welcome?token=`.
+/// Several instances on one database each point them at themselves; the last one wins, and
+/// any of them serves the page.
 pub async fn set_links<S: Storage + ?Sized>(
     directory: &Directory<S>,
     district: DistrictId,
     base: &str,
 ) -> Result<(), Error> {
     let setup = Actor::system("web-setup");
-    let row = directory.district(&setup, district).await?;
     let link = format!("{}/welcome?token=", base.trim_end_matches('/'));
-    if row.settings.onboarding.invitation_link == link {
-        return Ok(());
+    // Instances starting together on one database may race: a lost race is read again.
+    let mut attempts = 0;
+    loop {
+        let row = directory.district(&setup, district).await?;
+        if row.settings.onboarding.invitation_link == link {
+            return Ok(());
+        }
+        let mut settings = row.settings.clone();
+        settings.onboarding.invitation_link = link.clone();
+        match directory
+            .update_district_settings(&setup, district, row.version, settings)
+            .await
+        {
+            Err(e) if e.kind() == homeroom::ErrorKind::Conflict && attempts < 3 => attempts += 1,
+            other => return other.map(|_| ()),
+        }
     }
-    let mut settings = row.settings.clone();
-    settings.onboarding.invitation_link = link;
-    directory
-        .update_district_settings(&setup, district, row.version, settings)
-        .await?;
-    Ok(())
 }
 
 /// A development mailer: each message becomes a text file in a folder.

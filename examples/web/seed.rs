@@ -42,7 +42,19 @@ pub async fn demo_district<S: Storage + ?Sized>(
             created: false,
         });
     }
-    let district = directory.create_district(&setup, DISTRICT).await?.id;
+    let district = match directory.create_district(&setup, DISTRICT).await {
+        Ok(created) => created.id,
+        // Another instance on the same database created it meanwhile: theirs to seed.
+        Err(e) => match directory.district_by_name(&setup, DISTRICT).await {
+            Ok(found) => {
+                return Ok(Demo {
+                    district: found.id,
+                    created: false,
+                });
+            }
+            Err(_) => return Err(e.into()),
+        },
+    };
     let mut buildings = Vec::new();
     for (name, code) in [
         ("Lincoln Elementary", "LES"),

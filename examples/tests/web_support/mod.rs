@@ -23,17 +23,24 @@ pub struct Host {
 impl Host {
     pub async fn start() -> Self {
         let storage: Arc<dyn Storage> = Arc::new(homeroom_memory::MemoryStorage::new());
+        let (host, created) = Self::on(storage).await;
+        assert!(created);
+        host
+    }
+
+    /// A host on `storage`, and whether it seeded the demo district (false: found it).
+    pub async fn on(storage: Arc<dyn Storage>) -> (Self, bool) {
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let ids = Arc::new(RandomIds);
         let directory = Directory::new(storage, clock, ids.clone())
             .with_hash_runner(Arc::new(BlockingHashes), 4);
         let demo = seed::demo_district(&directory).await.unwrap();
-        assert!(demo.created);
         let app = Arc::new(App::new(directory, demo.district, ids).unwrap());
-        Self {
+        let host = Self {
             router: web::router(app.clone()),
             app,
-        }
+        };
+        (host, demo.created)
     }
 
     pub fn district(&self) -> DistrictId {
