@@ -1,7 +1,8 @@
-//! A building administrator in the `web` host: another building's users do not exist for them
-//! through any page or API route, URL tampering included. Every answer about an outsider is the
-//! answer about an id nobody has (404, same code, same page once the id is blanked out), and
-//! nothing is written.
+//! Attacks on the `web` host. A building administrator: another building's users do not exist
+//! for them through any page or API route, URL tampering included (every answer about an
+//! outsider is the answer about an id nobody has: 404, same code, same page once the id is
+//! blanked out; nothing is written). A planted session id is worth nothing after sign-in, a
+//! signed-out session is gone on the server, and what users type is escaped on every page.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -52,7 +53,7 @@ async fn every_route(c: &mut Client, id: &str) -> Vec<(String, StatusCode, Strin
 }
 
 #[tokio::test]
-async fn a_building_admin_cannot_reach_another_buildings_users_by_any_route() {
+async fn attack_building_admin_reaches_another_buildings_users_by_any_route() {
     let host = Host::start().await;
     let outsider = host.user("Ada", "Lovelace").await; // Lincoln Elementary
     let insider = host.user("Grace", "Dijkstra").await; // Roosevelt Middle, Pat's building
@@ -112,4 +113,89 @@ async fn a_building_admin_cannot_reach_another_buildings_users_by_any_route() {
         "nothing written to the outsider"
     );
     assert_eq!(after.details, outsider.details);
+}
+
+#[tokio::test]
+async fn attack_session_fixation_and_reuse_after_sign_out() {
+    let host = Host::start().await;
+    // The attacker gets a session id and plants it in the victim's browser.
+    let mut attacker = host.client();
+    attacker.get("/").await;
+    let planted = attacker.cookie.clone().unwrap();
+    let mut victim = host.client();
+    victim.cookie = Some(planted.clone());
+    victim.get("/signin").await;
+    let r = victim
+        .form(
+            "/signin",
+            &[
+                ("login", ADMIN_LOGIN),
+                ("password", homeroom_examples::web::seed::DEMO_PASSWORD),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/users"));
+    assert_ne!(
+        victim.cookie.as_deref(),
+        Some(planted.as_str()),
+        "a new session id"
+    );
+    // The planted id is not signed in.
+    assert_eq!(
+        attacker.get("/users").await.location.as_deref(),
+        Some("/signin")
+    );
+    assert_eq!(
+        attacker.get("/api/users").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Signed out, the old cookie (kept by someone) no longer opens anything.
+    let signed_in_cookie = victim.cookie.clone();
+    victim.get("/users").await; // the page after signing in carries the new token
+    let out = victim.form("/signout", &[], true).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+    let mut thief = host.client();
+    thief.cookie = signed_in_cookie;
+    assert_eq!(
+        thief.get("/api/users").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn attack_markup_in_a_name_is_shown_as_text() {
+    let host = Host::start().await;
+    let ada = host.user("Ada", "Lovelace").await;
+    let mut admin = host.signed_in(ADMIN_LOGIN).await;
+    let script = "<script>alert(1)</script>";
+    let saved = admin
+        .json(
+            "PUT",
+            &format!("/api/users/{}", ada.id),
+            serde_json::json!({"version": ada.version.get(), "first": script, "last": "\"><img src=x onerror=alert(2)>"}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    for path in [
+        format!("/users/{}", ada.id),
+        format!("/users/{}/edit", ada.id),
+        format!("/users/{}/activity", ada.id),
+        "/users?q=00100".to_string(),
+    ] {
+        let page = admin.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            !page.body.contains("<script>alert"),
+            "{path}: {}",
+            page.body
+        );
+        assert!(!page.body.contains("<img src=x"), "{path}");
+        assert!(
+            page.body.contains("&lt;script&gt;"),
+            "{path}: {}",
+            page.body
+        );
+    }
 }
