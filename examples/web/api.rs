@@ -10,7 +10,7 @@
 //! | `POST /api/session` `{login, password}` | signs in (a new session: new cookie, new token) |
 //! | `DELETE /api/session` | signs out |
 //! | `POST /api/password` `{current, new}` | changes one's own password |
-//! | `GET /api/users?q=&kind=` | searches |
+//! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
 //! | `GET /api/users/{id}` | the profile: the user and the titles of the tabs one may see |
 //! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
 //! | `GET /api/users/{id}/activity` | the activity log, newest first |
@@ -33,9 +33,10 @@ use serde_json::json;
 use super::error::{ApiError, WebError};
 use super::import_pages::{PlanView, apply_pending, plan_upload, report};
 use super::pages::{
-    EditForm, EntryRow, PasswordForm, SearchQuery, SignInForm, UserRow, change_password, save_edit,
-    sign_in, with_cookie,
+    EditForm, EntryRow, PasswordForm, SignInForm, UserRow, change_password, save_edit, sign_in,
+    with_cookie,
 };
+use super::search::{SearchQuery, results};
 use super::session::Session;
 use super::{App, signed_in, user_id};
 
@@ -102,8 +103,7 @@ async fn search(
         .directory
         .search_users(&actor, app.district, &query.search())
         .await?;
-    let users: Vec<UserRow> = page.items.iter().map(UserRow::from).collect();
-    Ok(Json(json!({ "total": page.total, "users": users })))
+    Ok(Json(results(&query, &page)))
 }
 
 async fn profile(

@@ -18,6 +18,7 @@ pub mod error;
 pub mod import_pages;
 pub mod onboarding;
 pub mod pages;
+pub mod search;
 pub mod seed;
 pub mod session;
 pub mod views;
@@ -104,7 +105,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/signin", get(pages::signin_form).post(pages::signin))
         .route("/signout", post(pages::signout))
         .route("/password", get(pages::password_form).post(pages::password))
-        .route("/users", get(pages::users))
+        .route("/users", get(search::users))
         .route("/users/{id}", get(pages::profile))
         .route("/users/{id}/edit", get(pages::edit_form).post(pages::edit))
         .route("/users/{id}/activity", get(pages::activity))

@@ -10,7 +10,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use homeroom::password::Password;
-use homeroom::{ActivityEntry, Permission, User, UserKind, UserSearch, ValidationErrors, Version};
+use homeroom::{ActivityEntry, Permission, User, ValidationErrors, Version};
 use serde::{Deserialize, Serialize};
 
 use super::error::WebError;
@@ -79,9 +79,11 @@ impl From<&ActivityEntry> for EntryRow {
     }
 }
 
-type Page = Result<Response, Response>;
+/// A page, or the page of its error.
+pub type Page = Result<Response, Response>;
 
-fn fail(app: &App, session: &Session) -> impl Fn(WebError) -> Response {
+/// Turns an error into its page.
+pub fn fail(app: &App, session: &Session) -> impl Fn(WebError) -> Response {
     move |e| app.views.error(session, &e)
 }
 
@@ -245,57 +247,6 @@ pub async fn password(
                 .page(status, &s, "Choose your password", "password.html", values)
         }
     }
-}
-
-/// The search's query string.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchQuery {
-    /// Text (name, e-mail, Local ID prefix).
-    #[serde(default)]
-    pub q: String,
-    /// `student`, `staff` or empty.
-    #[serde(default)]
-    pub kind: String,
-}
-
-impl SearchQuery {
-    /// The directory's search for it (first 50; facet counts come with the admin workflow).
-    pub fn search(&self) -> UserSearch {
-        let mut search = if self.q.trim().is_empty() {
-            UserSearch::default()
-        } else {
-            UserSearch::text(self.q.trim())
-        };
-        match self.kind.as_str() {
-            "student" => search = search.kind(UserKind::Student),
-            "staff" => search = search.kind(UserKind::Staff),
-            _ => {}
-        }
-        search.limit(50)
-    }
-}
-
-/// `GET /users`.
-pub async fn users(
-    State(app): State<Arc<App>>,
-    Extension(s): Extension<Session>,
-    Query(query): Query<SearchQuery>,
-) -> Page {
-    let fail = fail(&app, &s);
-    let actor = signed_in(&s).map_err(&fail)?;
-    let page = app
-        .directory
-        .search_users(&actor, app.district, &query.search())
-        .await
-        .map_err(|e| fail(e.into()))?;
-    let rows: Vec<UserRow> = page.items.iter().map(UserRow::from).collect();
-    let values = serde_json::json!({
-        "q": query.q, "kind": query.kind, "kinds": ["student", "staff"],
-        "total": page.total, "users": rows,
-    });
-    Ok(app
-        .views
-        .page(StatusCode::OK, &s, "Users", "users.html", values))
 }
 
 /// The profile page's query string.
