@@ -1,4 +1,4 @@
-//! The demo district `web` starts with: three buildings, a district administrator who can sign
+//! The demo district `web` starts with: three buildings, a system administrator who can sign
 //! in, a building administrator over one building, and students and staff in each.
 
 use homeroom::password::Password;
@@ -8,7 +8,7 @@ use homeroom::{
 
 /// The demo district's name; a database that has it is not seeded again.
 pub const DISTRICT: &str = "Maple Valley USD (demo)";
-/// The demo district administrator's login.
+/// The demo system administrator's login (every permission, district-wide).
 pub const ADMIN_LOGIN: &str = "admin@maplevalley.example";
 /// The demo building administrator's login (Roosevelt Middle only).
 pub const PRINCIPAL_LOGIN: &str = "principal@maplevalley.example";
@@ -84,7 +84,7 @@ pub async fn demo_district<S: Storage + ?Sized>(
             "Dana",
             "Admin",
             ADMIN_LOGIN,
-            Preset::DistrictAdministrator,
+            Preset::SystemAdministrator,
             Scope::District,
         ),
         (
