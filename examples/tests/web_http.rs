@@ -226,6 +226,14 @@ async fn profile_shows_the_tabs_and_edit_conflicts_are_explained() {
     let log = c.get(&format!("/users/{}/activity", ada.id)).await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(log.body.contains("Augusta"), "{}", log.body);
+    // The profile's Activity Log tab shows the same entries.
+    let profile = c.get(&format!("/users/{}", ada.id)).await;
+    assert!(
+        profile.body.contains("3 change(s), newest first."),
+        "{}",
+        profile.body
+    );
+    assert!(profile.body.contains("AUP signed: no."), "{}", profile.body);
     let api_log = c
         .get(&format!("/api/users/{}/activity", ada.id))
         .await

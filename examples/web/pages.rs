@@ -82,6 +82,51 @@ impl From<&ActivityEntry> for EntryRow {
 /// A page, or the page of its error.
 pub type Page = Result<Response, Response>;
 
+/// A profile tab as the page shows it: its title, a line about it, and its entries (the
+/// activity log's).
+#[derive(Clone, Debug, Serialize)]
+pub struct TabView {
+    /// The tab's title.
+    pub title: String,
+    /// One line: AUP and fee for User Information, how many records for a history.
+    pub summary: String,
+    /// The Activity Log tab's first page.
+    pub entries: Vec<EntryRow>,
+}
+
+impl From<&homeroom::profile::Tab> for TabView {
+    fn from(tab: &homeroom::profile::Tab) -> Self {
+        use homeroom::profile::Tab;
+        let yes_no = |b: bool| if b { "yes" } else { "no" };
+        let (summary, entries) = match tab {
+            Tab::UserInformation(info) => (
+                format!(
+                    "AUP signed: {}. Fee paid: {}. Guardians: {}. Devices out: {}. Open incidents: {}.",
+                    yes_no(info.aup_signed),
+                    yes_no(info.fee_paid),
+                    info.guardians.len(),
+                    info.current_checkouts.len(),
+                    info.open_incidents.len()
+                ),
+                Vec::new(),
+            ),
+            Tab::History { page, .. } | Tab::Billing { page, .. } => {
+                (format!("{} record(s).", page.total), Vec::new())
+            }
+            Tab::ActivityLog(page) => (
+                format!("{} change(s), newest first.", page.total),
+                page.items.iter().map(EntryRow::from).collect(),
+            ),
+            _ => (String::new(), Vec::new()),
+        };
+        Self {
+            title: tab.title().to_string(),
+            summary,
+            entries,
+        }
+    }
+}
+
 /// Turns an error into its page.
 pub fn fail(app: &App, session: &Session) -> impl Fn(WebError) -> Response {
     move |e| app.views.error(session, &e)
@@ -282,9 +327,10 @@ pub async fn profile(
         "saved" => "Saved.",
         _ => "",
     };
+    let tabs: Vec<TabView> = profile.tabs.iter().map(TabView::from).collect();
     let values = serde_json::json!({
         "user": UserRow::from(&profile.user),
-        "tabs": profile.titles(),
+        "tabs": tabs,
         "can_edit": actions.contains(Permission::EditUsers),
         "can_log": actions.contains(Permission::ViewActivityLog),
         "can_invite": actions.contains(Permission::ManageInvitations),
