@@ -223,3 +223,22 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_run_on_the_blocking_pool_not_the_async_worker() {
+        let worker = std::thread::current().id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        BlockingHashes
+            .run(Box::new(move || {
+                tx.send(std::thread::current().id()).unwrap()
+            }))
+            .await;
+        assert_ne!(rx.recv().unwrap(), worker);
+    }
+}
