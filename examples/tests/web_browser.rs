@@ -1,7 +1,8 @@
 //! The `web` host's pages in a real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`), driven over WebDriver with fantoccini: sign in, search, open a profile,
 //! hit a version conflict, upload a file with errors and see them by row and column, fix it and
-//! apply it, invite a user and follow the link from the captured e-mail.
+//! apply it, invite a user and follow the link from the captured e-mail; a building
+//! administrator finds another building's student by no list or URL.
 //!
 //! Chromium missing or not starting fails the test (CI installs it in `.ci/run`): a browser
 //! test that skips itself proves nothing. A failing step saves a screenshot of the page under
@@ -118,12 +119,11 @@ async fn fill(c: &Client, id: &str, value: &str) -> Step {
 }
 
 async fn click(c: &Client, id: &str) -> Step {
-    c.find(Locator::Id(id))
-        .await
-        .map_err(err)?
+    let found = element(c, id).await?;
+    found
         .click()
         .await
-        .map_err(err)
+        .map_err(|e| format!("clicking #{id}: {e}"))
 }
 
 async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -> Step {
@@ -232,6 +232,25 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
     fill(c, "new", "marys-own-password-1").await?;
     click(c, "accept").await?;
     see(c, "Signed in as Mary Somerville").await?;
+
+    // A building administrator tampers with URLs: another building's student is not there.
+    click(c, "signout").await?;
+    see(c, "Sign in</a> to start").await?;
+    c.goto(&format!("{base}/signin")).await.map_err(err)?;
+    fill(c, "login", seed::PRINCIPAL_LOGIN).await?;
+    fill(c, "password", seed::DEMO_PASSWORD).await?;
+    click(c, "signin").await?;
+    see(c, "users found").await?;
+    let outsider = host.user("Ada", "Hopper").await; // Washington High
+    if c.source().await.map_err(err)?.contains("Ada Hopper") {
+        return Err("the building admin's list shows another building's student".into());
+    }
+    for path in ["", "/edit", "/activity"] {
+        c.goto(&format!("{base}/users/{}{path}", outsider.id))
+            .await
+            .map_err(err)?;
+        see(c, "<h1>Not found</h1>").await?;
+    }
     Ok(())
 }
 
