@@ -6,6 +6,7 @@
 //! - [`folder_runner`]: `sync_folder`, the folder runner, importing the files dropped in a folder one by one.
 //! - [`email_invites`]: `invite_by_email`, inviting a building's staff and sending the invitations.
 //! - [`smtp_mailer`]: the outbox's `Mailer` over SMTP with lettre (`invite_by_email`).
+//! - [`web`]: `web`, an axum host with an admin UI and a JSON API over a directory.
 //! - [`redb_adapter`]: a storage backend on redb, written as a third party would (`redb_quickstart`).
 
 pub mod email_invites;
@@ -13,3 +14,4 @@ pub mod folder_runner;
 pub mod import_cli;
 pub mod redb_adapter;
 pub mod smtp_mailer;
+pub mod web;

@@ -1,0 +1,183 @@
+//! The JSON API beside the pages, under `/api`: the same commands, JSON in and out, errors as
+//! [`ErrorBody`](super::error::ErrorBody) with the status `docs/errors.md` gives.
+//!
+//! The API shares the pages' cookie session: `GET /api/session` starts one and returns its
+//! CSRF token, which every other method but GET must send as `X-CSRF-Token`.
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /api/session` | `{csrf, user}`: the token, and who is signed in |
+//! | `POST /api/session` `{login, password}` | signs in (a new session: new cookie, new token) |
+//! | `DELETE /api/session` | signs out |
+//! | `POST /api/password` `{current, new}` | changes one's own password |
+//! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
+//! | `GET /api/users/{id}` | the profile: the user and the titles of the tabs one may see |
+//! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
+//! | `GET /api/users/{id}/activity` | the activity log, newest first |
+//! | `POST /api/users/{id}/invitation` | sends the user's invitation |
+//! | `POST /api/import?file=NAME` (the file as the body) | plans an import (dry run) |
+//! | `POST /api/import/apply` | applies the planned import |
+//! | `GET /api/import/report.csv` | its CSV report |
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::{ApiError, WebError};
+use super::import_pages::{PlanView, apply_pending, plan_upload, report};
+use super::pages::{
+    EditForm, EntryRow, PasswordForm, SignInForm, UserRow, change_password, save_edit, sign_in,
+    with_cookie,
+};
+use super::search::{SearchQuery, results};
+use super::session::Session;
+use super::{App, signed_in, user_id};
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+/// The API's routes (nested under `/api`).
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route(
+            "/session",
+            get(session).post(create_session).delete(end_session),
+        )
+        .route("/password", post(password))
+        .route("/users", get(search))
+        .route("/users/{id}", get(profile).put(edit))
+        .route("/users/{id}/activity", get(activity))
+        .route("/users/{id}/invitation", post(invite))
+        .route("/import", post(import_plan))
+        .route("/import/apply", post(import_apply))
+        .route("/import/report.csv", get(report))
+}
+
+fn session_json(s: &Session) -> serde_json::Value {
+    let user = s.signed_in.as_ref().map(
+        |me| json!({ "id": me.user.to_string(), "name": me.name, "must_change": me.must_change }),
+    );
+    json!({ "csrf": s.csrf, "user": user })
+}
+
+async fn session(Extension(s): Extension<Session>) -> Json<serde_json::Value> {
+    Json(session_json(&s))
+}
+
+async fn create_session(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Json(form): Json<SignInForm>,
+) -> Result<Response, ApiError> {
+    let new = sign_in(&app, &s, &form).await?;
+    Ok(with_cookie(Json(session_json(&new)).into_response(), &new))
+}
+
+async fn end_session(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Response {
+    let new = app.sessions.rotate(&s.id, None);
+    with_cookie(Json(session_json(&new)).into_response(), &new)
+}
+
+async fn password(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Json(form): Json<PasswordForm>,
+) -> Result<StatusCode, ApiError> {
+    change_password(&app, &s, &form).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn search(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Query(query): Query<SearchQuery>,
+) -> Answer<serde_json::Value> {
+    let actor = signed_in(&s)?;
+    let page = app
+        .directory
+        .search_users(&actor, app.district, &query.search())
+        .await?;
+    Ok(Json(results(&query, &page)))
+}
+
+async fn profile(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Path(raw): Path<String>,
+) -> Answer<serde_json::Value> {
+    let actor = signed_in(&s)?;
+    let id = user_id(&raw)?;
+    let profile = app.directory.profile(&actor, app.district, id, 10).await?;
+    Ok(Json(
+        json!({ "user": UserRow::from(&profile.user), "tabs": profile.titles() }),
+    ))
+}
+
+async fn edit(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Path(raw): Path<String>,
+    Json(form): Json<EditForm>,
+) -> Answer<UserRow> {
+    let user = save_edit(&app, &s, &raw, &form).await?;
+    Ok(Json(UserRow::from(&user)))
+}
+
+async fn activity(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Path(raw): Path<String>,
+) -> Answer<serde_json::Value> {
+    let actor = signed_in(&s)?;
+    let id = user_id(&raw)?;
+    let log = app
+        .directory
+        .user_activity(&actor, app.district, id, None, 50)
+        .await?;
+    let entries: Vec<EntryRow> = log.items.iter().map(EntryRow::from).collect();
+    Ok(Json(json!({ "total": log.total, "entries": entries })))
+}
+
+async fn invite(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Path(raw): Path<String>,
+) -> Answer<serde_json::Value> {
+    let actor = signed_in(&s)?;
+    let id = user_id(&raw)?;
+    let invitation = app.directory.invite_user(&actor, app.district, id).await?;
+    Ok(Json(
+        json!({ "status": format!("{:?}", invitation.status()) }),
+    ))
+}
+
+/// The import upload's query string.
+#[derive(Debug, Deserialize)]
+struct FileName {
+    file: String,
+}
+
+async fn import_plan(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Query(name): Query<FileName>,
+    body: Bytes,
+) -> Answer<PlanView> {
+    if name.file.trim().is_empty() {
+        return Err(WebError::BadRequest("give the file's name as ?file=".into()).into());
+    }
+    Ok(Json(plan_upload(&app, &s, &name.file, &body).await?))
+}
+
+async fn import_apply(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+) -> Answer<PlanView> {
+    Ok(Json(apply_pending(&app, &s).await?))
+}
