@@ -4,8 +4,9 @@
 //! apply it, invite a user and follow the link from the captured e-mail; a building
 //! administrator finds another building's student by no list or URL.
 //!
-//! Chromium missing or not starting fails the test (CI installs it in `.ci/run`): a browser
-//! test that skips itself proves nothing. A failing step saves a screenshot of the page under
+//! Without `chromedriver` on the PATH the test says so and skips, so `cargo test --workspace`
+//! works on a fresh machine; with `HOMEROOM_REQUIRE_BROWSER=1` (as `.ci/run` sets, after
+//! installing Chromium) a missing or failing Chromium fails it instead, so CI never skips it. A failing step saves a screenshot of the page under
 //! `target/browser-screenshots/`. With `HOMEROOM_SCREENSHOTS=DIR` the search and import plan
 //! pages are also saved there (the README's pictures).
 
@@ -25,6 +26,21 @@ type Step = Result<(), String>;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
+}
+
+/// True when chromedriver is on the PATH. Without it the test skips with a message, unless
+/// `HOMEROOM_REQUIRE_BROWSER=1` asks for the browser (CI), which makes it fail.
+fn browser_available() -> bool {
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("chromedriver").is_file())
+    });
+    let required = std::env::var("HOMEROOM_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    if !found && !required {
+        eprintln!(
+            "skipping the browser test: chromedriver is not installed (apt-get install -y chromium chromium-driver; HOMEROOM_REQUIRE_BROWSER=1 makes this a failure)"
+        );
+    }
+    found || required
 }
 
 /// chromedriver on a free local port, killed when dropped.
@@ -256,6 +272,9 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_signs_in_searches_edits_and_imports_in_chromium() {
+    if !browser_available() {
+        return;
+    }
     let host = Host::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
