@@ -59,7 +59,7 @@ pub use directory::{
     AppAccess, ApplicationAccess, BulkAccess, BulkAction, BulkDelivery, BulkInvitations,
     BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt, Directory,
     DisabledUser, Impersonation, MAX_IMPERSONATION, NewCheckout, NewIncident, NewOrgUnit,
-    OrgUnitChange, Selection, SignIn, SkipReason, UserFacets, UserSearch, UserSelection,
+    OrgUnitChange, Selection, SignIn, SkipReason, UserFacets, UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

@@ -258,7 +258,7 @@ across_backends! {
         let h = h.knowing_apps();
         let s = scene(&h).await;
         let d = &h.directory;
-        let search = UserSelection::Search(Box::new(UserSearch::default().kind(UserKind::Student)));
+        let search = Selection::Matching(UserSearch::default().kind(UserKind::Student));
         let preview = d.enable_application(&h.admin, s.id, "grading", &search, true).await.unwrap();
         assert_eq!(preview.enabled.len(), 2);
         let tab = d.application_access(&h.admin, s.id, s.kid.id).await.unwrap();
@@ -267,7 +267,7 @@ across_backends! {
         assert_eq!(done, preview);
         let again = d.enable_application(&h.admin, s.id, "grading", &search, false).await.unwrap();
         assert_eq!((again.enabled.len(), again.already), (0, 2));
-        let picked = UserSelection::Users(vec![s.kid.id]);
+        let picked = Selection::Users([s.kid.id].into());
         let one = d.enable_application(&h.admin, s.id, "helpdesk", &picked, false).await.unwrap();
         assert_eq!(one.enabled, [s.kid.id]);
     }

@@ -167,7 +167,7 @@ across_backends! {
         // ...but not turn the help desk on for them (that would switch on what Mo lacks),
         forbidden(d.set_application_access(&mo, s.id, s.teacher.id, "helpdesk", true).await);
         let bulk = d
-            .enable_application(&mo, s.id, "helpdesk", &UserSelection::Users(vec![s.teacher.id]), false)
+            .enable_application(&mo, s.id, "helpdesk", &Selection::Users([s.teacher.id].into()), false)
             .await
             .unwrap();
         assert_eq!((bulk.enabled.len(), bulk.skipped), (0, 1));

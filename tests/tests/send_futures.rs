@@ -73,7 +73,7 @@ struct Inputs<'a> {
 /// Every public async command of [`Directory`], over any storage `S`.
 fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
     let (a, district, user) = (i.actor, i.district, i.user);
-    let picked = UserSelection::Users(vec![user]);
+    let picked = Selection::Users([user].into());
     send! {
         // districts
         d.create_district(a, i.text);

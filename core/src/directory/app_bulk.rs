@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::Directory;
-use super::search::{UserSearch, scoped_query};
+use super::bulk::Selection;
+use super::search::scoped_query;
 use crate::actor::Actor;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
@@ -25,29 +26,19 @@ pub struct BulkAccess {
     pub skipped: u64,
 }
 
-/// Which users a bulk access change touches.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UserSelection {
-    /// These users (those out of the actor's reach are ignored, as if they did not exist).
-    Users(Vec<UserId>),
-    /// Every user a search finds (its paging ignored).
-    Search(Box<UserSearch>),
-}
-
-const BATCH: usize = 100;
-
 impl<S: Storage + ?Sized> Directory<S> {
     /// Enables every selected user for `application`, each checked as
     /// [`set_application_access`](Self::set_application_access) checks one and skipped when a
-    /// check fails; with `preview`, writes nothing and reports what it would do. Written a
-    /// hundred users per change set. Unknown application: `Invalid`.
+    /// check fails; with `preview`, writes nothing and reports what it would do. The selection is
+    /// a bulk action's [`Selection`] (ids, or everything a search finds); every change is one
+    /// atomic write. Unknown application: `Invalid`.
     #[tracing::instrument(level = "info", name = "directory::enable_application", skip_all, fields(command = "enable_application", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn enable_application(
         &self,
         actor: &Actor,
         district: DistrictId,
         application: &str,
-        selection: &UserSelection,
+        selection: &Selection,
         preview: bool,
     ) -> Result<BulkAccess, Error> {
         let result: Result<BulkAccess, Error> = async move {
@@ -59,7 +50,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .await?;
             let mut outcome = BulkAccess::default();
             let mut pending = ChangeSet::new();
-            let mut in_batch = 0;
             for user in users {
                 let Ok(user) = self.require_access_change(&acting, user, &tree).await else {
                     outcome.skipped += 1;
@@ -71,19 +61,11 @@ impl<S: Storage + ?Sized> Directory<S> {
                     None => outcome.already += 1,
                     Some((changes, _)) => {
                         outcome.enabled.push(user.id);
-                        if !preview {
-                            pending.extend(changes);
-                            in_batch += 1;
-                            if in_batch == BATCH {
-                                self.commit(std::mem::replace(&mut pending, ChangeSet::new()))
-                                    .await?;
-                                in_batch = 0;
-                            }
-                        }
+                        pending.extend(changes);
                     }
                 }
             }
-            if in_batch > 0 {
+            if !preview && !pending.is_empty() {
                 self.commit(pending).await?;
             }
             Ok(outcome)
@@ -98,17 +80,17 @@ impl<S: Storage + ?Sized> Directory<S> {
         acting: &super::acting::Acting,
         tree: &crate::model::OrgTree,
         district: DistrictId,
-        selection: &UserSelection,
+        selection: &Selection,
     ) -> Result<Vec<User>, Error> {
         match selection {
-            UserSelection::Users(ids) => Ok(self
+            Selection::Users(ids) => Ok(self
                 .storage
-                .users(district, ids)
+                .users(district, &ids.iter().copied().collect::<Vec<_>>())
                 .await?
                 .into_iter()
                 .filter(|u| acting.may_see(u))
                 .collect()),
-            UserSelection::Search(search) => {
+            Selection::Matching(search) => {
                 let mut found = Vec::new();
                 let mut search = search.clone().limit(crate::query::MAX_PAGE_SIZE);
                 search.after = None;

@@ -39,7 +39,7 @@ mod user_validation;
 mod users;
 
 pub use app_access::{AppAccess, ApplicationAccess};
-pub use app_bulk::{BulkAccess, UserSelection};
+pub use app_bulk::BulkAccess;
 pub use bulk::{
     BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
     OrgUnitChange, Selection, SkipReason,
