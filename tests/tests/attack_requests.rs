@@ -123,3 +123,57 @@ across_backends! {
         assert_eq!(d.user(&h.admin, s.id, s.kid.id).await.unwrap().details.phones.home, None);
     }
 }
+
+/// Two first submissions by one user land at once (two tabs, a double click): one opens the
+/// request, the other is a clean `Conflict` — never a storage error — and nothing is lost:
+/// submitting again amends the one open request.
+#[tokio::test]
+async fn racing_first_submissions_open_one_request_and_the_loser_conflicts() {
+    use std::sync::Arc;
+
+    use homeroom_tests::Backend;
+    use homeroom_tests::race::{Gate, Hooked};
+
+    for backend in Backend::ALL {
+        let gate = Arc::new(Hooked::new(backend.storage().await, Gate::default()));
+        let h = Harness::over(*backend, gate.clone()).await;
+        let d = &h.directory;
+        let (id, units) = h.district_with_schools(&["Lincoln"]).await;
+        let district = d.district(&h.admin, id).await.unwrap();
+        let mut settings = district.settings.clone();
+        settings.profile_update_requests = true;
+        d.update_district_settings(&h.admin, id, district.version, settings)
+            .await
+            .unwrap();
+        let kid = h
+            .member(
+                id,
+                UserDetails::new(UserKind::Student, "Kim", "Kid").in_org_unit(units[0].id),
+            )
+            .await;
+        let me = Actor::user(id, kid.id);
+        let phone = |n: &str| {
+            let mut details = kid.details.clone();
+            details.phones.mobile = Some(n.into());
+            details
+        };
+        gate.hook().hold_next_applies(2);
+        let (a, b) = tokio::join!(
+            d.submit_profile_update(&me, id, phone("555-0100")),
+            d.submit_profile_update(&me, id, phone("555-0199")),
+        );
+        let (won, lost) = match (a, b) {
+            (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+            other => panic!("{backend:?}: exactly one must open the request: {other:?}"),
+        };
+        assert_eq!(lost.kind(), ErrorKind::Conflict, "{backend:?}: {lost}");
+        let again = d
+            .submit_profile_update(&me, id, phone("555-0123"))
+            .await
+            .unwrap();
+        assert_eq!(
+            again.id, won.id,
+            "{backend:?}: submitting again amends the open request"
+        );
+    }
+}

@@ -15,7 +15,7 @@ use crate::model::{District, User};
 use crate::requests::{
     REQUEST, RequestStatus, RequestView, UpdateRequest, protected_field, sis_owned_field,
 };
-use crate::storage::{ChangeSet, Entity, Item, Op, Storage};
+use crate::storage::{ChangeSet, Entity, Item, Op, Storage, StorageError};
 use crate::validation::{InvalidValue, ValidationCode, ValidationErrors};
 
 /// The unique key of a user's open request: at most one per user, whatever races.
@@ -175,8 +175,24 @@ impl<S: Storage + ?Sized> Directory<S> {
                 logged,
                 now,
             );
-            self.commit(ChangeSet::new().with(op).with(Op::AppendActivity(entry)))
-                .await?;
+            let written = self
+                .commit(ChangeSet::new().with(op).with(Op::AppendActivity(entry)))
+                .await;
+            match written {
+                // Two first submissions at once: the other one opened the request. A conflict,
+                // as for any write that lost a race; submitting again amends it.
+                Err(Error::Storage(StorageError::AlreadyExists { .. }))
+                    if action == ActivityAction::Created =>
+                {
+                    return Err(Error::Conflict {
+                        entity: Entity::Item,
+                        id: open_key(me),
+                        expected: 0,
+                        found: 1,
+                    });
+                }
+                other => other?,
+            }
             Ok(view(&item, &body, &user))
         }
         .await;
