@@ -39,6 +39,12 @@ async fn preview(c: &mut Client, action: &str, users: &[&User]) -> web_support::
     c.form("/users/bulk/preview", &fields, true).await
 }
 
+/// Confirms a preview page's fingerprint (with the CSRF token when `csrf`).
+async fn confirm(c: &mut Client, fingerprint: &str, csrf: bool) -> web_support::Answer {
+    c.form("/users/bulk/apply", &[("fingerprint", fingerprint)], csrf)
+        .await
+}
+
 #[tokio::test]
 async fn the_search_page_shows_each_filters_count_and_the_api_returns_them() {
     let host = Host::start().await;
@@ -98,13 +104,7 @@ async fn a_bulk_archive_is_previewed_then_applied_and_the_counts_follow() {
         RecordStatus::Active
     );
 
-    let done = c
-        .form(
-            "/users/bulk/apply",
-            &[("fingerprint", &fingerprint(&shown.body))],
-            true,
-        )
-        .await;
+    let done = confirm(&mut c, &fingerprint(&shown.body), true).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(done.body.contains("2 users changed."), "{}", done.body);
     let now = students(&host).await;
@@ -207,7 +207,7 @@ async fn everything_matching_through_the_api_and_a_conflict_when_the_users_moved
 }
 
 #[tokio::test]
-async fn a_building_admins_bulk_selection_never_touches_another_buildings_users() {
+async fn attack_building_admin_bulk_selection_reaches_another_buildings_users() {
     let host = Host::start().await;
     let pat = host.user("Pat", "Principal").await;
     let all = students(&host).await;
@@ -239,13 +239,7 @@ async fn a_building_admins_bulk_selection_never_touches_another_buildings_users(
         shown.body
     );
     assert!(!shown.body.contains(&stranger.id.to_string()));
-    let done = c
-        .form(
-            "/users/bulk/apply",
-            &[("fingerprint", &fingerprint(&shown.body))],
-            true,
-        )
-        .await;
+    let done = confirm(&mut c, &fingerprint(&shown.body), true).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
 
     // Everything matching (all students, as far as Pat sees): only Pat's building.
@@ -260,13 +254,7 @@ async fn a_building_admins_bulk_selection_never_touches_another_buildings_users(
         "{}",
         shown.body
     );
-    let done = c
-        .form(
-            "/users/bulk/apply",
-            &[("fingerprint", &fingerprint(&shown.body))],
-            true,
-        )
-        .await;
+    let done = confirm(&mut c, &fingerprint(&shown.body), true).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     // The facets Pat sees count only their building.
     let page = c.get("/users?kind=student").await;
@@ -285,16 +273,14 @@ async fn a_building_admins_bulk_selection_never_touches_another_buildings_users(
 }
 
 #[tokio::test]
-async fn the_bulk_apply_needs_the_csrf_token_and_the_previewed_fingerprint() {
+async fn attack_bulk_apply_without_the_csrf_token_or_with_another_fingerprint() {
     let host = Host::start().await;
     let mut c = host.signed_in(ADMIN_LOGIN).await;
     let all = students(&host).await;
     let shown = preview(&mut c, "archive", &[&all[0]]).await;
     let print = fingerprint(&shown.body);
 
-    let forged = c
-        .form("/users/bulk/apply", &[("fingerprint", &print)], false)
-        .await;
+    let forged = confirm(&mut c, &print, false).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
     let forged_api = c
         .send(
@@ -312,9 +298,7 @@ async fn the_bulk_apply_needs_the_csrf_token_and_the_previewed_fingerprint() {
         "{}",
         forged_api.body
     );
-    let other = c
-        .form("/users/bulk/apply", &[("fingerprint", "0000")], true)
-        .await;
+    let other = confirm(&mut c, "0000", true).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
     assert!(
         students(&host)
@@ -323,13 +307,9 @@ async fn the_bulk_apply_needs_the_csrf_token_and_the_previewed_fingerprint() {
             .all(|u| u.status == RecordStatus::Active)
     );
 
-    let done = c
-        .form("/users/bulk/apply", &[("fingerprint", &print)], true)
-        .await;
+    let done = confirm(&mut c, &print, true).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     // A preview applies once.
-    let twice = c
-        .form("/users/bulk/apply", &[("fingerprint", &print)], true)
-        .await;
+    let twice = confirm(&mut c, &print, true).await;
     assert_eq!(twice.status, StatusCode::NOT_FOUND, "{}", twice.body);
 }
