@@ -313,3 +313,50 @@ async fn attack_bulk_apply_without_the_csrf_token_or_with_another_fingerprint() 
     let twice = confirm(&mut c, &print, true).await;
     assert_eq!(twice.status, StatusCode::NOT_FOUND, "{}", twice.body);
 }
+
+#[tokio::test]
+async fn the_confirm_page_explains_the_conflict_when_a_user_moved_since_the_preview() {
+    let host = Host::start().await;
+    let mut c = host.signed_in(ADMIN_LOGIN).await;
+    let all = students(&host).await;
+    let (first, second) = (&all[0], &all[1]);
+    let shown = preview(&mut c, "suspend", &[first, second]).await;
+    assert!(
+        shown.body.contains("This changes 2 users."),
+        "{}",
+        shown.body
+    );
+    // Someone edits one of them meanwhile (a new version).
+    host.app
+        .directory
+        .set_status(
+            &Actor::system("test"),
+            host.district(),
+            first.id,
+            first.version,
+            RecordStatus::Inactive,
+        )
+        .await
+        .unwrap();
+    let stale = confirm(&mut c, &fingerprint(&shown.body), true).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(
+        stale.body.contains("Changed by someone else"),
+        "{}",
+        stale.body
+    );
+    assert!(
+        stale
+            .body
+            .contains("the selection changed since the preview"),
+        "{}",
+        stale.body
+    );
+    assert!(
+        students(&host)
+            .await
+            .iter()
+            .all(|u| u.access.kind() == AccessKind::Allowed),
+        "nothing was written"
+    );
+}
