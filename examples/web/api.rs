@@ -11,6 +11,9 @@
 //! | `DELETE /api/session` | signs out |
 //! | `POST /api/password` `{current, new}` | changes one's own password |
 //! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
+//! | `GET /api/users/facets?q=&kind=&status=&access=` | the facet counts of the search (`UserFacets`) |
+//! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access}}` | previews a bulk action: `{action, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
+//! | `POST /api/users/bulk/apply` `{fingerprint}` | applies that preview (409 `conflict` when the users moved since) |
 //! | `GET /api/users/{id}` | the profile: the user and the titles of the tabs one may see |
 //! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
 //! | `GET /api/users/{id}/activity` | the activity log, newest first |
@@ -30,6 +33,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::bulk_pages::{self, BulkView};
 use super::error::{ApiError, WebError};
 use super::import_pages::{PlanView, apply_pending, plan_upload, report};
 use super::pages::{
@@ -51,6 +55,9 @@ pub fn routes() -> Router<Arc<App>> {
         )
         .route("/password", post(password))
         .route("/users", get(search))
+        .route("/users/facets", get(facets))
+        .route("/users/bulk/preview", post(bulk_preview))
+        .route("/users/bulk/apply", post(bulk_apply))
         .route("/users/{id}", get(profile).put(edit))
         .route("/users/{id}/activity", get(activity))
         .route("/users/{id}/invitation", post(invite))
@@ -104,6 +111,59 @@ async fn search(
         .search_users(&actor, app.district, &query.search())
         .await?;
     Ok(Json(results(&query, &page)))
+}
+
+async fn facets(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Query(query): Query<SearchQuery>,
+) -> Answer<homeroom::UserFacets> {
+    let actor = signed_in(&s)?;
+    let facets = app
+        .directory
+        .user_facets(&actor, app.district, &query.filters())
+        .await?;
+    Ok(Json(facets))
+}
+
+/// A bulk preview's request: the action and either the users or a search.
+#[derive(Debug, Deserialize)]
+struct BulkRequest {
+    action: String,
+    #[serde(default)]
+    users: Vec<String>,
+    search: Option<SearchQuery>,
+}
+
+async fn bulk_preview(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Json(request): Json<BulkRequest>,
+) -> Answer<BulkView> {
+    let action = bulk_pages::action(&request.action)?;
+    let selection = match &request.search {
+        Some(query) => homeroom::Selection::Matching(query.filters()),
+        None => bulk_pages::user_ids(request.users.iter().map(String::as_str))?,
+    };
+    Ok(Json(
+        bulk_pages::preview(&app, &s, selection, action).await?,
+    ))
+}
+
+/// A bulk apply's request.
+#[derive(Debug, Deserialize)]
+struct BulkApply {
+    fingerprint: String,
+}
+
+async fn bulk_apply(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    Json(request): Json<BulkApply>,
+) -> Answer<BulkView> {
+    Ok(Json(
+        bulk_pages::apply(&app, &s, &request.fingerprint).await?,
+    ))
 }
 
 async fn profile(

@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod args;
+pub mod bulk_pages;
 pub mod error;
 pub mod import_pages;
 pub mod onboarding;
@@ -106,6 +107,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/signout", post(pages::signout))
         .route("/password", get(pages::password_form).post(pages::password))
         .route("/users", get(search::users))
+        .route("/users/bulk/preview", post(bulk_pages::preview_page))
+        .route("/users/bulk/apply", post(bulk_pages::apply_page))
         .route("/users/{id}", get(pages::profile))
         .route("/users/{id}/edit", get(pages::edit_form).post(pages::edit))
         .route("/users/{id}/activity", get(pages::activity))

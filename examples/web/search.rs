@@ -1,16 +1,18 @@
 //! User search: the page and the query both it and the API read, with keyset paging (the
 //! position after the last user shown travels in the next page's link).
 //!
-//! The filter facets and their counts come with the admin-workflow work: they join here, in
-//! [`SearchQuery::search`] and the page's values.
+//! Beside each filter the page shows its facet counts ([`facet_links`]): "Suspended (12)" is
+//! how many the list shows once Suspended is picked (`Directory::user_facets`).
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use homeroom::{Page as Listing, User, UserCursor, UserKind, UserSearch};
-use serde::Deserialize;
+use homeroom::{
+    AccessKind, Page as Listing, RecordStatus, User, UserCursor, UserFacets, UserKind, UserSearch,
+};
+use serde::{Deserialize, Serialize};
 
 use super::pages::{Page, UserRow, fail};
 use super::session::Session;
@@ -30,6 +32,12 @@ pub struct SearchQuery {
     /// `student`, `staff` or empty.
     #[serde(default)]
     pub kind: String,
+    /// `active`, `inactive`, `archived` or empty (active and inactive).
+    #[serde(default)]
+    pub status: String,
+    /// `allowed`, `suspended`, `locked` or empty.
+    #[serde(default)]
+    pub access: String,
     /// Users per page (at most [`MAX_LIMIT`]).
     pub limit: Option<u32>,
     /// The sort key of the last user of the previous page.
@@ -39,8 +47,8 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    /// The directory's search for it.
-    pub fn search(&self) -> UserSearch {
+    /// The directory's search for it (its filters, no paging).
+    pub fn filters(&self) -> UserSearch {
         let mut search = if self.q.trim().is_empty() {
             UserSearch::default()
         } else {
@@ -51,6 +59,20 @@ impl SearchQuery {
             "staff" => search = search.kind(UserKind::Staff),
             _ => {}
         }
+        if let Some(status) = RecordStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == self.status)
+        {
+            search = search.status(status);
+        }
+        if let Some(access) = ACCESS.into_iter().find(|a| a.as_str() == self.access) {
+            search = search.access(access);
+        }
+        search
+    }
+
+    /// The directory's search for it, with this page's position.
+    pub fn search(&self) -> UserSearch {
         let after = match (&self.after_key, &self.after_id) {
             (Some(key), Some(id)) => id.parse().ok().map(|id| UserCursor {
                 sort_key: key.clone(),
@@ -59,14 +81,25 @@ impl SearchQuery {
             _ => None,
         };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-        search.limit(limit).after(after)
+        self.filters().limit(limit).after(after)
+    }
+
+    /// The query string of these filters (no paging).
+    pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("q", self.q.clone()),
+            ("kind", self.kind.clone()),
+            ("status", self.status.clone()),
+            ("access", self.access.clone()),
+        ]
     }
 
     /// The query string of the page after `cursor`, with the same filters.
     pub fn next(&self, cursor: &UserCursor) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("q", &self.q);
-        query.append_pair("kind", &self.kind);
+        for (name, value) in self.filter_pairs() {
+            query.append_pair(name, &value);
+        }
         if let Some(limit) = self.limit {
             query.append_pair("limit", &limit.to_string());
         }
@@ -74,6 +107,83 @@ impl SearchQuery {
         query.append_pair("after_id", &cursor.id.to_string());
         query.finish()
     }
+}
+
+/// Every kind of access, as the access filter offers them.
+const ACCESS: [AccessKind; 3] = [
+    AccessKind::Allowed,
+    AccessKind::Suspended,
+    AccessKind::Locked,
+];
+
+/// One value of a filter as the page offers it: a link that picks it, with its count.
+#[derive(Clone, Debug, Serialize)]
+pub struct FacetLink {
+    /// The value (`suspended`).
+    pub value: String,
+    /// How many users the list shows once it is picked.
+    pub count: u64,
+    /// The search with it picked (picking the picked value drops it).
+    pub href: String,
+    /// Whether it is picked now.
+    pub picked: bool,
+}
+
+/// The filters' values with their counts, as links: `{kind: [...], status: [...], access: [...]}`.
+pub fn facet_links(query: &SearchQuery, facets: &UserFacets) -> serde_json::Value {
+    let link = |field: &str, value: &str, count: u64| {
+        let picked = query
+            .filter_pairs()
+            .iter()
+            .any(|(name, v)| *name == field && v == value);
+        let mut href = form_urlencoded::Serializer::new(String::new());
+        for (name, v) in query.filter_pairs() {
+            let v = if name == field {
+                if picked {
+                    String::new()
+                } else {
+                    value.to_string()
+                }
+            } else {
+                v
+            };
+            href.append_pair(name, &v);
+        }
+        FacetLink {
+            value: value.to_string(),
+            count,
+            href: format!("/users?{}", href.finish()),
+            picked,
+        }
+    };
+    let kind: Vec<FacetLink> = [UserKind::Student, UserKind::Staff]
+        .into_iter()
+        .map(|k| {
+            let count = facets.kind.get(&k).copied().unwrap_or(0);
+            link("kind", &k.to_string(), count)
+        })
+        .collect();
+    let status: Vec<FacetLink> = RecordStatus::ALL
+        .into_iter()
+        .map(|s| {
+            link(
+                "status",
+                s.as_str(),
+                facets.status.get(&s).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let access: Vec<FacetLink> = ACCESS
+        .into_iter()
+        .map(|a| {
+            link(
+                "access",
+                a.as_str(),
+                facets.access.get(&a).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    serde_json::json!({ "kind": kind, "status": status, "access": access })
 }
 
 /// One page of results, as the page and the API show it.
@@ -96,9 +206,16 @@ pub async fn users(
         .search_users(&actor, app.district, &query.search())
         .await
         .map_err(|e| fail(e.into()))?;
+    let facets = app
+        .directory
+        .user_facets(&actor, app.district, &query.filters())
+        .await
+        .map_err(|e| fail(e.into()))?;
     let found = results(&query, &page);
     let values = serde_json::json!({
-        "q": query.q, "kind": query.kind, "kinds": ["student", "staff"],
+        "q": query.q, "kind": query.kind, "status": query.status, "access": query.access,
+        "kinds": ["student", "staff"], "facets": facet_links(&query, &facets),
+        "actions": super::bulk_pages::ACTIONS,
         "total": page.total, "users": found["users"],
         "next": found["next"].as_str().map(|q| format!("/users?{q}")),
     });

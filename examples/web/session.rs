@@ -59,6 +59,8 @@ pub struct Session {
     pub signed_in: Option<SignedIn>,
     /// The import in progress.
     pub import: Option<PendingImport>,
+    /// The bulk action previewed, waiting for its confirmation.
+    pub bulk: Option<homeroom::BulkPreview>,
 }
 
 /// Every live session, by id.
@@ -92,6 +94,7 @@ impl Sessions {
             csrf: self.token(),
             signed_in: None,
             import: None,
+            bulk: None,
         };
         self.put(session.clone());
         session

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::error::WebError;
 use super::session::Session;
 
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout.html", include_str!("templates/layout.html")),
     ("home.html", include_str!("templates/home.html")),
     ("signin.html", include_str!("templates/signin.html")),
@@ -23,6 +23,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("plan.html", include_str!("templates/plan.html")),
     ("error.html", include_str!("templates/error.html")),
     ("welcome.html", include_str!("templates/welcome.html")),
+    ("bulk.html", include_str!("templates/bulk.html")),
 ];
 
 /// The compiled templates.
