@@ -158,4 +158,35 @@ across_backends! {
         refused(d.search_users(&forged, s.id, &UserSearch::default()).await.unwrap_err(), Refusal::ImpersonationEnded);
         refused(d.self_view(&forged).await.unwrap_err(), Refusal::ImpersonationEnded);
     }
+
+    async fn an_impersonation_lasts_more_than_nothing_and_at_most_four_hours(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        for too in [Duration::zero(), Duration::seconds(-1), MAX_IMPERSONATION + Duration::seconds(1)] {
+            let err = d.start_impersonation(&s.desk, s.id, s.teacher.id, too).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Invalid, "{too:?}: {err}");
+        }
+        let longest = d.start_impersonation(&s.desk, s.id, s.teacher.id, MAX_IMPERSONATION).await.unwrap();
+        assert_eq!(longest.until, h.clock.now() + MAX_IMPERSONATION, "exactly four hours is allowed");
+        // Ending it twice, or after it ran out, is a no-op, not an error.
+        d.end_impersonation(&longest.actor, s.id).await.unwrap();
+        d.end_impersonation(&longest.actor, s.id).await.unwrap();
+        let log = d.user_activity(&h.admin, s.id, s.teacher.id, None, 50).await.unwrap();
+        let ends = log.items.iter().filter(|e| e.action == ActivityAction::ImpersonationEnded).count();
+        assert_eq!(ends, 1, "the second end wrote nothing");
+    }
+
+    async fn attack_a_session_forged_for_another_user_acts_as_nobody(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let session = d.start_impersonation(&s.desk, s.id, s.teacher.id, Duration::minutes(30)).await.unwrap();
+        // A host that keeps actors in a client-side token: the attacker swaps in another user.
+        let json = serde_json::to_string(&session.actor).unwrap();
+        let forged = json.replace(&s.teacher.id.to_string(), &s.student.id.to_string());
+        assert_ne!(json, forged);
+        let forged: Actor = serde_json::from_str(&forged).unwrap();
+        refused(d.search_users(&forged, s.id, &UserSearch::default()).await.unwrap_err(), Refusal::ImpersonationEnded);
+        // The genuine session still works.
+        d.search_users(&session.actor, s.id, &UserSearch::default()).await.unwrap();
+    }
 }
