@@ -17,15 +17,21 @@ struct Scene {
     far: RequestView,
 }
 
-async fn scene(h: &Harness) -> Scene {
+/// Turns on the district's profile-update requests (off by default).
+async fn turn_on_requests(h: &Harness, id: DistrictId) {
     let d = &h.directory;
-    let (id, units) = h.district_with_schools(&["Lincoln", "Roosevelt"]).await;
     let district = d.district(&h.admin, id).await.unwrap();
     let mut settings = district.settings.clone();
     settings.profile_update_requests = true;
     d.update_district_settings(&h.admin, id, district.version, settings)
         .await
         .unwrap();
+}
+
+async fn scene(h: &Harness) -> Scene {
+    let d = &h.directory;
+    let (id, units) = h.district_with_schools(&["Lincoln", "Roosevelt"]).await;
+    turn_on_requests(h, id).await;
     let kid = h
         .member(
             id,
@@ -139,12 +145,7 @@ async fn racing_first_submissions_open_one_request_and_the_loser_conflicts() {
         let h = Harness::over(*backend, gate.clone()).await;
         let d = &h.directory;
         let (id, units) = h.district_with_schools(&["Lincoln"]).await;
-        let district = d.district(&h.admin, id).await.unwrap();
-        let mut settings = district.settings.clone();
-        settings.profile_update_requests = true;
-        d.update_district_settings(&h.admin, id, district.version, settings)
-            .await
-            .unwrap();
+        turn_on_requests(&h, id).await;
         let kid = h
             .member(
                 id,
