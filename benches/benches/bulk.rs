@@ -37,110 +37,29 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use homeroom::conformance::Fixture;
-use homeroom::{
-    Actor, BulkAction, ChangeSet, Directory, District, DistrictId, Grade, ManualClock, Op, OrgUnit,
-    RecordStatus, Selection, SequentialIds, Storage, User, UserId, UserSearch,
-};
-use homeroom_benches::district::{district, schools, uuid};
+use homeroom::Storage;
+use homeroom_benches::district::{district, schools};
 use homeroom_benches::files;
+use homeroom_benches::graduation::{archive_seniors, bare_update, directory, seed_set, students};
 use homeroom_memory::MemoryStorage;
 use homeroom_sea::SeaStorage;
-use homeroom_sea::tables as same;
-use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, Database};
 use tokio::runtime::Runtime;
 
 const SENIORS: usize = 50_000;
 const OTHERS: usize = 10_000;
-
-/// 50 000 grade-12 students and 10 000 in other grades, each in one school.
-fn students(district: DistrictId, schools: &[OrgUnit]) -> Vec<User> {
-    (0..SENIORS + OTHERS)
-        .map(|n| {
-            let mut user = Fixture::new().user(district, &format!("First{n}"), &format!("Last{n}"));
-            user.id = UserId::from_uuid(uuid(1_000_000 + n as u128));
-            let grade = if n < SENIORS { 12 } else { 1 + (n % 11) as u8 };
-            user.details.grade = Some(Grade::Numbered(grade));
-            user.details.org_units.insert(schools[n % schools.len()].id);
-            user
-        })
-        .collect()
-}
-
-fn seed_set(district: &District, schools: &[OrgUnit], users: &[User]) -> ChangeSet {
-    let mut set = ChangeSet::new().with(Op::InsertDistrict(district.clone()));
-    for school in schools {
-        set.push(Op::InsertOrgUnit(school.clone()));
-    }
-    for user in users {
-        set.push(Op::InsertUser(Box::new(user.clone())));
-    }
-    set
-}
 
 fn fresh_file(what: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bulk-bench");
     files::fresh_file(&dir, what).unwrap()
 }
 
-fn directory(storage: Arc<dyn Storage>) -> Directory {
-    let start = Utc.with_ymd_and_hms(2027, 6, 20, 7, 0, 0).single().unwrap();
-    Directory::new(
-        storage,
-        Arc::new(ManualClock::new(start)),
-        Arc::new(SequentialIds::new(99)),
-    )
-}
-
-/// Preview and apply the archive of grade 12; the number archived.
-async fn archive_seniors(directory: &Directory, district: DistrictId) -> u64 {
-    let admin = Actor::system("bench");
-    let seniors = Selection::Matching(UserSearch::default().grade(Grade::Numbered(12)));
-    let preview = directory
-        .preview_bulk(&admin, district, seniors, BulkAction::Archive)
-        .await
-        .unwrap();
-    let done = directory
-        .apply_bulk(&admin, district, &preview)
-        .await
-        .unwrap();
-    done.touched
-}
-
-/// The bare write: each senior's row updated at its version, in one transaction.
-async fn bare_update(db: &DatabaseConnection, seniors: &[User]) {
-    use sea_orm::ActiveValue::Set;
-    let txn = db.begin().await.unwrap();
-    for user in seniors {
-        let mut archived = user.clone();
-        archived.status = RecordStatus::Archived;
-        archived.version = user.version.next();
-        let row = same::users::ActiveModel {
-            version: Set(i64::try_from(archived.version.get()).unwrap()),
-            status: Set(archived.status.as_str().to_owned()),
-            data: Set(serde_json::to_string(&archived).unwrap()),
-            ..Default::default()
-        };
-        let updated = same::users::Entity::update_many()
-            .set(row)
-            .filter(same::users::Column::Id.eq(user.id.as_uuid()))
-            .filter(same::users::Column::Version.eq(i64::try_from(user.version.get()).unwrap()))
-            .exec(&txn)
-            .await
-            .unwrap();
-        assert_eq!(updated.rows_affected, 1);
-    }
-    txn.commit().await.unwrap();
-}
-
 fn bulk(c: &mut Criterion) {
     let runtime = Runtime::new().unwrap();
     let district = district();
     let schools = schools(district.id);
-    let users = students(district.id, &schools);
+    let users = students(district.id, &schools, SENIORS, OTHERS);
     let seed = seed_set(&district, &schools, &users);
     let seniors = &users[..SENIORS];
 
@@ -166,7 +85,7 @@ fn bulk(c: &mut Criterion) {
                 let d = directory(storage.clone());
                 let start = Instant::now();
                 assert_eq!(
-                    runtime.block_on(archive_seniors(&d, district.id)),
+                    runtime.block_on(archive_seniors(&d, district.id)).unwrap(),
                     SENIORS as u64
                 );
                 total += start.elapsed();
@@ -194,7 +113,10 @@ fn bulk(c: &mut Criterion) {
                     .block_on(db.execute_unprepared("PRAGMA synchronous = NORMAL"))
                     .unwrap();
                 let start = Instant::now();
-                runtime.block_on(bare_update(&db, seniors));
+                assert_eq!(
+                    runtime.block_on(bare_update(&db, seniors)).unwrap(),
+                    SENIORS as u64
+                );
                 total += start.elapsed();
                 runtime.block_on(db.close()).unwrap();
                 files::remove(&path);
@@ -212,7 +134,7 @@ fn bulk(c: &mut Criterion) {
                 let d = directory(storage);
                 let start = Instant::now();
                 assert_eq!(
-                    runtime.block_on(archive_seniors(&d, district.id)),
+                    runtime.block_on(archive_seniors(&d, district.id)).unwrap(),
                     SENIORS as u64
                 );
                 total += start.elapsed();

@@ -7,6 +7,7 @@
 pub mod bare;
 pub mod district;
 pub mod files;
+pub mod graduation;
 pub mod roster;
 
 use std::sync::Arc;

@@ -5,14 +5,14 @@
 //! match regardless of the cursor. That is linear in the listing: fine for thousands of rows,
 //! not for millions (see docs/adapters.md for figures).
 
-use homeroom::records::{Record, RecordCounts, RecordKind};
+use homeroom::records::{DeviceKey, Record, RecordCounts, RecordKind};
 use homeroom::storage::{Item, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, DistrictId, ItemId, Page, RecordCursor,
     RecordQuery, StorageError, User, UserCursor, UserId, UserQuery,
 };
 
-use super::rows::{StoredItem, activity_list, item_list, owned_list, record_list};
+use super::rows::{StoredItem, activity_list, device_list, item_list, owned_list, record_list};
 use super::tables::ReadTables;
 
 impl ReadTables {
@@ -64,6 +64,17 @@ impl ReadTables {
             |r| query.is_after_cursor(r),
             RecordCursor::after,
         ))
+    }
+
+    /// The records naming a device, newest first.
+    pub(super) fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        let mut records = self.list::<Record>(district, &device_list(key))?;
+        records.reverse();
+        Ok(records)
     }
 
     /// How many records of each kind a user has: the length of each listing.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use homeroom::activity::Subject;
-use homeroom::records::Record;
+use homeroom::records::{DeviceKey, Record};
 use homeroom::storage::{Item, ItemKind};
 use homeroom::{
     ActivityEntry, District, DistrictId, Entity, Grant, ItemId, OrgUnit, Role, UniqueKey, User,
@@ -48,6 +48,14 @@ pub(super) trait Row: Serialize + DeserializeOwned {
 /// The name of a user's listing of records of one kind.
 pub(super) fn record_list(user: UserId, kind: &str) -> String {
     format!("record:{user}:{kind}")
+}
+
+/// The name of the listing of the records naming a device by this key.
+pub(super) fn device_list(key: &DeviceKey) -> String {
+    match key {
+        DeviceKey::AssetTag(tag) => format!("device:tag:{tag}"),
+        DeviceKey::Serial(serial) => format!("device:serial:{serial}"),
+    }
 }
 
 /// The name of a subject's activity listing.
@@ -217,8 +225,15 @@ impl Row for Record {
         self.version
     }
     fn listings(&self) -> Vec<Listing> {
-        let list = record_list(self.user, self.kind().as_str());
-        vec![(list, time_order(self.at()))]
+        let at = time_order(self.at());
+        let mut lists = vec![(record_list(self.user, self.kind().as_str()), at.clone())];
+        if let Some(device) = self.device() {
+            lists.push((device_list(&DeviceKey::AssetTag(device.key())), at.clone()));
+            if let Some(serial) = device.serial_key() {
+                lists.push((device_list(&DeviceKey::Serial(serial)), at));
+            }
+        }
+        lists
     }
     fn claims(&self) -> Vec<Claim> {
         let device = self.open_device_key();

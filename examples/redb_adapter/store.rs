@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
-use homeroom::records::{Record, RecordCounts};
+use homeroom::records::{DeviceKey, Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
@@ -130,6 +130,14 @@ impl Storage for RedbStorage {
         user: UserId,
     ) -> Result<RecordCounts, StorageError> {
         self.read()?.record_counts(district, user)
+    }
+
+    async fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        self.read()?.device_records(district, key)
     }
 
     async fn open_checkout(

@@ -4,7 +4,7 @@
 //! ops before it vanish with it. That is why `store` may release a row's old keys before
 //! finding a new key taken.
 
-use homeroom::records::RecordKind;
+use homeroom::records::{Record, RecordKind};
 use homeroom::{DistrictId, Entity, Op, StorageError, UniqueKey, User, Version};
 use uuid::Uuid;
 
@@ -49,6 +49,14 @@ impl WriteTables<'_> {
             Op::UpdateRecord { record, expected } => {
                 self.require_user(record.district, record.user.as_uuid())?;
                 self.update(&record, expected)
+            }
+            Op::DeleteRecord {
+                district,
+                id,
+                expected,
+            } => {
+                let current = self.current::<Record>(district, id.as_uuid(), expected)?;
+                self.store(Some(&current), None)
             }
             Op::SetPassword {
                 district,

@@ -323,6 +323,20 @@ impl State {
                 let previous = tenant.put_record(id, Some(record));
                 undo.push(Undo::Record(district, id, previous.map(Box::new)));
             }
+            Op::DeleteRecord {
+                district,
+                id,
+                expected,
+            } => {
+                let tenant = self.tenant_mut(district)?;
+                let current = tenant
+                    .record(id)
+                    .ok_or_else(|| StorageError::not_found(Entity::Record, id))?;
+                StorageError::check_version(Entity::Record, id, expected, current.version.get())?;
+                let previous = tenant.put_record(id, None);
+                self.record_homes.remove(&id);
+                undo.push(Undo::Record(district, id, previous.map(Box::new)));
+            }
             Op::SetPassword {
                 district,
                 user,
@@ -438,9 +452,10 @@ impl State {
                 }
             }
             Undo::Record(district, id, previous) => {
-                if previous.is_none() {
-                    self.record_homes.remove(&id);
-                }
+                match &previous {
+                    Some(_) => self.record_homes.insert(id, district),
+                    None => self.record_homes.remove(&id),
+                };
                 if let Some(tenant) = self.tenants.get_mut(&district) {
                     tenant.put_record(id, previous.map(|r| *r));
                 }

@@ -4,7 +4,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
-use homeroom::records::{Record, RecordCounts};
+use homeroom::records::{DeviceKey, Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
@@ -221,6 +221,19 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .and_then(|t| t.open_checkout(device_key))
             .cloned())
+    }
+
+    #[tracing::instrument(level = "debug", name = "storage::device_records", skip_all, fields(district = %district))]
+    async fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.device_records(key))
+            .unwrap_or_default())
     }
 
     #[tracing::instrument(level = "debug", name = "storage::item", skip_all, fields(district = %district, item = %id))]

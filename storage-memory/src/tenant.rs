@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use homeroom::password::PasswordCredential;
 
 use crate::items::ItemTable;
-use homeroom::records::{Record, RecordCounts, RecordKind};
+use homeroom::records::{DeviceKey, Record, RecordCounts, RecordKind};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
     OrgUnitId, Page, RecordCursor, RecordId, RecordQuery, Role, RoleId, StorageError, Subject,
@@ -54,6 +54,8 @@ pub(crate) struct Tenant {
     records_by_user: HashMap<(UserId, RecordKind), TimeIndex<RecordId>>,
     /// Device key → the open checkout holding it.
     open_devices: HashMap<String, RecordId>,
+    /// A device's asset-tag and serial keys → the records naming it.
+    records_by_device: HashMap<DeviceKey, HashSet<RecordId>>,
     /// User → their password credential (apart from the user row, as the contract asks).
     passwords: HashMap<UserId, PasswordCredential>,
     /// The generic items (invitations, outbox messages, ...).
@@ -418,6 +420,14 @@ impl Tenant {
             if let Some(key) = old.open_device_key() {
                 self.open_devices.remove(&key);
             }
+            for key in device_keys(old) {
+                if let Some(ids) = self.records_by_device.get_mut(&key) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.records_by_device.remove(&key);
+                    }
+                }
+            }
         }
         if let Some(new) = record {
             self.records_by_user
@@ -426,6 +436,9 @@ impl Tenant {
                 .insert((new.at(), id));
             if let Some(key) = new.open_device_key() {
                 self.open_devices.insert(key, id);
+            }
+            for key in device_keys(&new) {
+                self.records_by_device.entry(key).or_default().insert(id);
             }
             self.records.insert(id, new);
         }
@@ -467,6 +480,20 @@ impl Tenant {
                 })
                 .collect(),
         )
+    }
+
+    /// Every record naming the device `key` names, newest first by `(at, id)`.
+    pub(crate) fn device_records(&self, key: &DeviceKey) -> Vec<Record> {
+        let mut found: Vec<Record> = self
+            .records_by_device
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.records.get(id))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| (b.at(), b.id).cmp(&(a.at(), a.id)));
+        found
     }
 
     pub(crate) fn open_checkout(&self, device_key: &str) -> Option<&Record> {
@@ -559,4 +586,14 @@ impl Tenant {
             next,
         }
     }
+}
+
+/// The keys a record is found by through its device: its asset tag and its serial.
+fn device_keys(record: &Record) -> Vec<DeviceKey> {
+    let Some(device) = record.device() else {
+        return Vec::new();
+    };
+    let mut keys = vec![DeviceKey::AssetTag(device.key())];
+    keys.extend(device.serial_key().map(DeviceKey::Serial));
+    keys
 }

@@ -2,7 +2,7 @@
 //! columns derived from it.
 
 use chrono::DateTime;
-use homeroom::records::Record;
+use homeroom::records::{Device, Record};
 use homeroom::storage::{Item, ItemKind};
 use homeroom::{
     ActivityEntry, District, DistrictId, Grant, ItemId, OrgUnit, Role, StorageError, Subject, User,
@@ -98,6 +98,38 @@ pub(crate) const USER_COLUMNS: [&str; 12] = [
 
 /// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
 pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
+    let [
+        id,
+        district,
+        version,
+        local_id,
+        email,
+        username,
+        sort_key,
+        kind,
+        grade,
+        status,
+        access,
+    ] = user_columns(u)?;
+    Ok([
+        id,
+        district,
+        version,
+        local_id,
+        email,
+        username,
+        sort_key,
+        kind,
+        grade,
+        status,
+        access,
+        to_json(u)?.into(),
+    ])
+}
+
+/// A user's row without its JSON (the first eleven of [`USER_COLUMNS`]): what an update
+/// compares to tell which columns change.
+pub(crate) fn user_columns(u: &User) -> Result<[Value; 11], StorageError> {
     let d = &u.details;
     Ok([
         u.id.as_uuid().into(),
@@ -111,7 +143,6 @@ pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
         d.grade.as_ref().map(|g| g.code()).into(),
         u.status.as_str().into(),
         u.access.kind().as_str().into(),
-        to_json(u)?.into(),
     ])
 }
 
@@ -203,6 +234,8 @@ pub(crate) fn record_row(r: &Record) -> Result<record::ActiveModel, StorageError
         at_secs: Set(at.timestamp()),
         at_nanos: Set(i64::from(at.timestamp_subsec_nanos())),
         open_device_key: Set(r.open_device_key()),
+        device_key: Set(r.device().map(Device::key)),
+        device_serial: Set(r.device().and_then(Device::serial_key)),
         version: Set(version(r.version)?),
         data: Set(to_json(r)?),
     })

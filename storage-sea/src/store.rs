@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use homeroom::records::{Record, RecordCounts};
+use homeroom::records::{DeviceKey, Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
@@ -261,6 +261,15 @@ impl Storage for SeaStorage {
         device_key: &str,
     ) -> Result<Option<Record>, StorageError> {
         read::open_checkout(&self.db, district, device_key).await
+    }
+
+    #[tracing::instrument(level = "debug", name = "storage::device_records", skip_all, fields(district = %district))]
+    async fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        read::device_records(&self.db, district, key).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::item", skip_all, fields(district = %district, item = %id))]

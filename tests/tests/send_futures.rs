@@ -137,6 +137,9 @@ fn commands_are_send<S: Storage + ?Sized>(d: &Directory<S>, i: &Inputs<'_>) {
         d.set_ticket_status(a, district, i.record, i.version, TicketStatus::Closed);
         d.add_note(a, district, user, i.text);
         d.edit_note(a, district, i.record, i.version, i.text);
+        d.delete_note(a, district, i.record, i.version);
+        d.device_holders(a, district, records::DeviceKey::asset_tag(i.text));
+        d.incident_subject(a, district, i.record);
         d.enroll_insurance(a, district, user, i.text, i.amount, i.day);
         d.file_claim(a, district, i.record, i.version, i.claim.clone());
         // import

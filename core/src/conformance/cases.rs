@@ -12,6 +12,7 @@ mod activity;
 mod atomicity;
 mod authz;
 mod concurrency;
+mod devices;
 mod districts;
 mod filters;
 mod isolation;
@@ -167,6 +168,11 @@ cases! {
         failed_set_leaves_no_record_behind,
         records_never_cross_districts,
         user_with_records_cannot_be_deleted,
+    ],
+    devices: [
+        device_records_list_every_holder_newest_first,
+        device_records_never_cross_districts,
+        deleted_record_is_gone_and_stale_delete_is_a_conflict,
     ],
     transfers: [
         record_moves_to_another_user_with_its_provenance,

@@ -50,7 +50,10 @@ pub use impersonation::{Impersonation, MAX_IMPERSONATION};
 pub use invite_all::BulkInvitations;
 pub use org_units::NewOrgUnit;
 pub use passwords::SignIn;
-pub use records::{CheckoutReceipt, NewCheckout, NewIncident};
+pub use records::{
+    CheckoutReceipt, DeviceHolder, DeviceHolders, IncidentSubject, NewCheckout, NewIncident,
+    UserLink,
+};
 pub use search::UserSearch;
 
 use std::sync::Arc;

@@ -11,7 +11,7 @@ mod record;
 mod ticket;
 
 pub use checkout::Checkout;
-pub use device::Device;
+pub use device::{Device, DeviceKey};
 pub use incident::{Incident, IncidentKind, IncidentStatus};
 pub use insurance::{Claim, Insurance};
 pub use invoice::{Invoice, InvoiceLine, InvoiceStatus, Payment, checked_sum};

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Checkout, Incident, Insurance, Invoice, Note, Ticket};
+use super::{Checkout, Device, DeviceKey, Incident, Insurance, Invoice, Note, Ticket};
 use crate::activity::ActorRef;
 use crate::ids::{DistrictId, RecordId, UserId, Version};
 
@@ -144,6 +144,22 @@ impl Record {
             RecordBody::Note(n) => n.written_at,
             RecordBody::Insurance(i) => i.enrolled_at,
         }
+    }
+
+    /// The device the record is about: a checkout's, or an incident's or ticket's if it names
+    /// one.
+    pub fn device(&self) -> Option<&Device> {
+        match &self.body {
+            RecordBody::Checkout(c) => Some(&c.device),
+            RecordBody::Incident(i) => i.device.as_ref(),
+            RecordBody::Ticket(t) => t.device.as_ref(),
+            RecordBody::Invoice(_) | RecordBody::Note(_) | RecordBody::Insurance(_) => None,
+        }
+    }
+
+    /// True when the record is about the device `key` names.
+    pub fn names_device(&self, key: &DeviceKey) -> bool {
+        self.device().is_some_and(|d| key.names(d))
     }
 
     /// For a checkout still out, the device key no other open checkout of the district may

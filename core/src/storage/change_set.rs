@@ -2,7 +2,7 @@
 
 use crate::activity::ActivityEntry;
 use crate::authz::{Grant, Role};
-use crate::ids::{DistrictId, GrantId, ItemId, UserId, Version};
+use crate::ids::{DistrictId, GrantId, ItemId, RecordId, UserId, Version};
 use crate::model::{District, OrgUnit, User};
 use crate::password::PasswordCredential;
 use crate::records::Record;
@@ -79,6 +79,16 @@ pub enum Op {
         /// The version it must be stored at now.
         expected: Version,
     },
+    /// Delete a record stored at `expected` (a staff note taken back). Nothing else refers to
+    /// a record in the storage, so nothing else goes with it.
+    DeleteRecord {
+        /// The record's district.
+        district: DistrictId,
+        /// The record.
+        id: RecordId,
+        /// The version it must be stored at now.
+        expected: Version,
+    },
     /// Set (insert or replace) a user's password credential. The user must exist in the
     /// district; deleting the user deletes it.
     SetPassword {
@@ -134,6 +144,7 @@ impl Op {
             Self::InsertRecord(r) | Self::UpdateRecord { record: r, .. } => Some(r.district),
             Self::InsertItem(i) | Self::UpdateItem { item: i, .. } => Some(i.district),
             Self::DeleteGrant { district, .. }
+            | Self::DeleteRecord { district, .. }
             | Self::SetPassword { district, .. }
             | Self::DeleteItem { district, .. } => Some(*district),
         }

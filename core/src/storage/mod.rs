@@ -30,6 +30,8 @@
 //!   `AlreadyExists` (`UniqueKey::ItemKey`) when another item of its district and kind holds
 //!   its [`Item::key`]. `UpdateItem` and `DeleteItem` check the version like user writes;
 //!   deleting a user deletes the items they own, in the same write.
+//! - `DeleteRecord` checks the version like user writes; a deleted checkout that was out frees
+//!   its device, and the record no longer counts against deleting its user.
 //! - Rows that name a district that does not exist fail with `NotFound`.
 //! - Two `apply` calls that race on the same row, from any number of processes sharing the
 //!   database, never both succeed: one wins, the other gets `Conflict` (or `AlreadyExists` for
@@ -72,7 +74,7 @@ use crate::password::PasswordCredential;
 use crate::query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
-use crate::records::{Record, RecordCounts};
+use crate::records::{DeviceKey, Record, RecordCounts};
 
 /// A key that identifies at most one user in a district.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -220,6 +222,16 @@ pub trait Storage: Send + Sync {
         district: DistrictId,
         device_key: &str,
     ) -> Result<Option<Record>, StorageError>;
+
+    /// Every record of the district about the device `key` names ([`Record::names_device`]:
+    /// checkouts, and incidents and tickets that name a device), of any user, newest first by
+    /// `(`[`Record::at`]`, id)`. A device's history is short (a few holders a year), so it
+    /// comes whole.
+    async fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError>;
 
     /// The item with this id in this district.
     async fn item(&self, district: DistrictId, id: ItemId) -> Result<Option<Item>, StorageError>;

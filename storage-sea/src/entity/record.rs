@@ -1,5 +1,6 @@
 //! `hr_records`: the records on users' profiles (checkouts, incidents, invoices, ...), indexed
-//! by user, kind and time; an open checkout's device key is unique per district.
+//! by user, kind and time, and by the device they name; an open checkout's device key is
+//! unique per district.
 
 use sea_orm::entity::prelude::*;
 
@@ -18,6 +19,10 @@ pub struct Model {
     pub at_nanos: i64,
     /// `Record::open_device_key`: set while a checkout is out.
     pub open_device_key: Option<String>,
+    /// `Device::key` of the device the record names (`Record::device`), if any.
+    pub device_key: Option<String>,
+    /// `Device::serial_key` of that device, if it has a serial.
+    pub device_serial: Option<String>,
     pub version: i64,
     pub data: String,
 }

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use homeroom::records::{Record, RecordCounts, RecordKind};
+use homeroom::records::{DeviceKey, Record, RecordCounts, RecordKind};
 use homeroom::{DistrictId, Page, RecordCursor, RecordId, RecordQuery, StorageError, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::{count, decode_one, page_of};
+use super::{count, decode_all, decode_one, page_of};
 use crate::entity::record;
 use crate::error::storage;
 
@@ -125,4 +125,24 @@ pub(crate) async fn open_checkout<C: ConnectionTrait>(
         .filter(record::Column::District.eq(district.as_uuid()))
         .filter(record::Column::OpenDeviceKey.eq(device_key));
     decode_one(db, select, record::Column::Data).await
+}
+
+/// Every record of the district naming the device `key` names, newest first, through the
+/// index on that key.
+pub(crate) async fn device_records<C: ConnectionTrait>(
+    db: &C,
+    district: DistrictId,
+    key: &DeviceKey,
+) -> Result<Vec<Record>, StorageError> {
+    let (column, value) = match key {
+        DeviceKey::AssetTag(tag) => (record::Column::DeviceKey, tag),
+        DeviceKey::Serial(serial) => (record::Column::DeviceSerial, serial),
+    };
+    let select = record::Entity::find()
+        .filter(record::Column::District.eq(district.as_uuid()))
+        .filter(column.eq(value.as_str()))
+        .order_by(record::Column::AtSecs, Order::Desc)
+        .order_by(record::Column::AtNanos, Order::Desc)
+        .order_by(record::Column::Id, Order::Desc);
+    decode_all(db, select, record::Column::Data).await
 }

@@ -7,6 +7,7 @@ use sea_orm::DbErr;
 use crate::error::{DbFailure, classify, unique_key};
 
 /// The row an op was writing, for its error.
+#[derive(Clone)]
 pub(super) struct Blame {
     pub(super) entity: Entity,
     pub(super) id: String,

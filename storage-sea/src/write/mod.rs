@@ -2,11 +2,12 @@
 //!
 //! A set runs in one of two modes:
 //!
-//! - **batched** (sets with several inserts): runs of `InsertUser` ops go to the database as
-//!   multi-row inserts (users, then their terms and memberships), chunked under the
-//!   bind-parameter limit, with no two rows of a chunk sharing a key; activity entries wait
-//!   for the end of the set (nothing reads them back within it). Any other op first sends
-//!   the queued users, then runs on its own.
+//! - **batched** (sets with several inserts or updates): runs of `InsertUser` ops go to the
+//!   database as multi-row inserts (users, then their terms and memberships), chunked under
+//!   the bind-parameter limit, with no two rows of a chunk sharing a key; runs of `UpdateUser`
+//!   ops read their stored rows in one statement, then update each row at its version; activity
+//!   entries wait for the end of the set (nothing reads them back within it). Any other op
+//!   first sends the queued users and updates, then runs on its own.
 //! - **exact**: every op on its own, in order.
 //!
 //! Both give the same rows on success. When a batched run fails on the data (a taken key, a
@@ -25,8 +26,10 @@ mod blame;
 mod items;
 mod others;
 mod records;
+mod rewrite;
 mod rows;
 mod tx;
+mod updates;
 mod users;
 mod writer;
 
@@ -53,7 +56,12 @@ pub(crate) async fn apply(
     }
     let batchable = ops
         .iter()
-        .filter(|op| matches!(op, Op::InsertUser(_) | Op::AppendActivity(_)))
+        .filter(|op| {
+            matches!(
+                op,
+                Op::InsertUser(_) | Op::UpdateUser { .. } | Op::AppendActivity(_)
+            )
+        })
         .count();
     if batchable < 2 {
         return run(db, backend, &ops, Mode::Exact).await;

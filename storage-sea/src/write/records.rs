@@ -3,7 +3,7 @@
 //! racing checkouts of one device get one winner).
 
 use homeroom::records::Record;
-use homeroom::{Entity, StorageError, UniqueKey, Version};
+use homeroom::{DistrictId, Entity, RecordId, StorageError, UniqueKey, Version};
 use sea_orm::ActiveValue::NotSet;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -83,4 +83,36 @@ pub(super) async fn update(tx: &Tx<'_>, r: &Record, expected: Version) -> Result
     } else {
         Err(blame().conflict(0))
     }
+}
+
+/// Deletes a record stored at `expected`.
+pub(super) async fn delete(
+    tx: &Tx<'_>,
+    district: DistrictId,
+    id: RecordId,
+    expected: Version,
+) -> Result<(), StorageError> {
+    let blame = || Blame::row(Entity::Record, id, district).expecting(expected);
+    let deleted = record::Entity::delete_many()
+        .filter(record::Column::Id.eq(id.as_uuid()))
+        .filter(record::Column::District.eq(district.as_uuid()))
+        .filter(record::Column::Version.eq(version(expected)?))
+        .exec(tx.txn)
+        .await
+        .map_err(|e| blame().error(e))?;
+    if deleted.rows_affected == 1 {
+        return Ok(());
+    }
+    // Nothing deleted: say whether the record is missing or at another version.
+    let select = record::Entity::find_by_id(id.as_uuid())
+        .filter(record::Column::District.eq(district.as_uuid()))
+        .select_only()
+        .column(record::Column::Version);
+    let stored = select
+        .into_tuple::<i64>()
+        .one(tx.txn)
+        .await
+        .map_err(storage("cannot read a record"))?
+        .ok_or_else(|| blame().not_found())?;
+    Err(blame().conflict(stored_version(stored)))
 }

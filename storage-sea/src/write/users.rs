@@ -3,17 +3,17 @@
 //! An update or delete first reads the stored row (locked on PostgreSQL), which settles
 //! `NotFound` and `Conflict` and tells which terms and memberships the row had; the update
 //! itself still names the version it expects (`UPDATE ... WHERE id = ? AND district = ? AND
-//! version = ?`). Only the terms and memberships that changed are written.
-
-use std::collections::BTreeSet;
+//! version = ?`, see `rewrite`). Only the columns, terms and memberships that changed are
+//! written. In batched mode, runs of updates read their stored rows together (`updates`).
 
 use homeroom::password::PasswordCredential;
 use homeroom::{DistrictId, Entity, StorageError, User, UserId, Version};
-use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::blame::Blame;
+use super::rewrite::{Added, rewrite};
 use super::rows::insert_models;
 use super::tx::Tx;
 use crate::codec::{from_json, membership_rows, stored_terms, stored_version, term_rows, user_row};
@@ -62,44 +62,9 @@ pub(super) async fn update(tx: &Tx<'_>, u: &User, expected: Version) -> Result<(
         .ok_or_else(|| blame().not_found())?;
     StorageError::check_version(Entity::User, u.id, expected, stored_version(old.0))?;
     let old: User = from_json(&old.1)?;
-
-    let mut row = user_row(u)?;
-    // The id and district are what the row is found by; they are never rewritten.
-    row.id = NotSet;
-    row.district = NotSet;
-    let updated = user::Entity::update_many()
-        .set(row)
-        .filter(user::Column::Id.eq(u.id.as_uuid()))
-        .filter(user::Column::District.eq(u.district.as_uuid()))
-        .filter(user::Column::Version.eq(crate::codec::version(expected)?))
-        .exec(tx.txn)
-        .await
-        .map_err(|e| blame().error(e))?;
-    if updated.rows_affected != 1 {
-        return Err(blame().conflict(0));
-    }
-
-    let (old_terms, new_terms) = (set(stored_terms(&old)), set(stored_terms(u)));
-    let gone: Vec<&String> = old_terms.difference(&new_terms).collect();
-    let added: Vec<String> = new_terms.difference(&old_terms).cloned().collect();
-    delete_terms(tx, u.district, u.id, gone).await?;
-    insert_models(tx.txn, tx.backend, term_rows(u, added))
-        .await
-        .map_err(|e| blame().error(e))?;
-
-    let (old_units, new_units) = (&old.details.org_units, &u.details.org_units);
-    let left: Vec<uuid::Uuid> = old_units
-        .difference(new_units)
-        .map(|o| o.as_uuid())
-        .collect();
-    delete_members(tx, u.district, u.id, left).await?;
-    insert_models(
-        tx.txn,
-        tx.backend,
-        membership_rows(u, new_units.difference(old_units)),
-    )
-    .await
-    .map_err(|e| blame().error(e))
+    let mut added = Added::default();
+    rewrite(tx, &old, u, expected, &mut added).await?;
+    added.flush(tx, &blame()).await
 }
 
 /// Deletes a user stored at `expected`, with its terms and memberships.
@@ -192,7 +157,7 @@ async fn stored(
         .map_err(storage("cannot read a user"))
 }
 
-async fn delete_terms(
+pub(super) async fn delete_terms(
     tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
@@ -210,7 +175,7 @@ async fn delete_terms(
     Ok(())
 }
 
-async fn delete_members(
+pub(super) async fn delete_members(
     tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
@@ -226,8 +191,4 @@ async fn delete_members(
             .map_err(storage("cannot delete a user's memberships"))?;
     }
     Ok(())
-}
-
-fn set(terms: Vec<String>) -> BTreeSet<String> {
-    terms.into_iter().collect()
 }

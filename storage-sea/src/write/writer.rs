@@ -7,6 +7,7 @@ use sea_orm::{DbErr, EntityTrait, QuerySelect};
 
 use super::batch::{PendingActivity, PendingUsers};
 use super::tx::Tx;
+use super::updates::PendingUpdates;
 use super::{items, others, records, users};
 use crate::entity::district;
 use crate::error::{DbFailure, classify, unique_key};
@@ -20,31 +21,46 @@ pub(super) enum Mode {
     Exact,
 }
 
-/// The state of one attempt at a set.
-pub(super) struct Writer<'t> {
+/// The state of one attempt at a set, whose ops live for `'o`.
+pub(super) struct Writer<'t, 'o> {
     tx: Tx<'t>,
     mode: Mode,
     /// Districts known to exist in this transaction (districts are never deleted).
     districts: HashSet<DistrictId>,
     users: PendingUsers,
+    updates: PendingUpdates<'o>,
     activity: PendingActivity,
 }
 
-impl<'t> Writer<'t> {
+impl<'t, 'o> Writer<'t, 'o> {
     pub(super) fn new(tx: Tx<'t>, mode: Mode) -> Self {
         Self {
             tx,
             mode,
             districts: HashSet::new(),
             users: PendingUsers::default(),
+            updates: PendingUpdates::default(),
             activity: PendingActivity::default(),
         }
     }
 
     /// Applies one op (or queues it, in batched mode).
-    pub(super) async fn op(&mut self, op: &Op) -> Result<(), StorageError> {
+    pub(super) async fn op(&mut self, op: &'o Op) -> Result<(), StorageError> {
         match op {
-            Op::InsertUser(user) => return self.insert_user(user).await,
+            Op::InsertUser(user) => {
+                // A queued update may free a key this user takes.
+                self.flush_updates().await?;
+                return self.insert_user(user).await;
+            }
+            Op::UpdateUser { user, expected } if self.mode == Mode::Batched => {
+                // The update may be of a queued insert.
+                self.flush_users().await?;
+                if self.updates.collides(user) || self.updates.is_full(self.tx.backend) {
+                    self.flush_updates().await?;
+                }
+                self.updates.push(user, *expected);
+                return Ok(());
+            }
             Op::AppendActivity(entry) => {
                 self.require_district(entry.district).await?;
                 if self.mode == Mode::Exact {
@@ -57,8 +73,9 @@ impl<'t> Writer<'t> {
             }
             _ => {}
         }
-        // Every other op may read or change what a queued user insert writes.
+        // Every other op may read or change what a queued user insert or update writes.
         self.flush_users().await?;
+        self.flush_updates().await?;
         match op {
             Op::InsertDistrict(d) => {
                 others::insert_district(&self.tx, d).await?;
@@ -104,6 +121,11 @@ impl<'t> Writer<'t> {
             Op::UpdateRecord { record, expected } => {
                 records::update(&self.tx, record, *expected).await
             }
+            Op::DeleteRecord {
+                district,
+                id,
+                expected,
+            } => records::delete(&self.tx, *district, *id, *expected).await,
             Op::SetPassword {
                 district,
                 user,
@@ -129,7 +151,15 @@ impl<'t> Writer<'t> {
     /// Writes whatever is still queued.
     pub(super) async fn finish(&mut self) -> Result<(), StorageError> {
         self.flush_users().await?;
+        self.flush_updates().await?;
         self.flush_activity().await
+    }
+
+    async fn flush_updates(&mut self) -> Result<(), StorageError> {
+        if self.updates.is_empty() {
+            return Ok(());
+        }
+        self.updates.flush(&self.tx).await
     }
 
     async fn insert_user(&mut self, user: &User) -> Result<(), StorageError> {

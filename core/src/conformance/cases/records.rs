@@ -10,7 +10,7 @@ use crate::records::{
     Checkout, Device, Note, Record, RecordBody, RecordKind, Ticket, TicketStatus,
 };
 
-fn checkout(
+pub(super) fn checkout(
     fx: &mut Fixture,
     district: DistrictId,
     user: UserId,
@@ -31,7 +31,7 @@ fn checkout(
     )
 }
 
-fn note(fx: &mut Fixture, district: DistrictId, user: UserId, minutes: i64) -> Record {
+pub(super) fn note(fx: &mut Fixture, district: DistrictId, user: UserId, minutes: i64) -> Record {
     fx.record(
         district,
         user,
@@ -47,7 +47,7 @@ fn note(fx: &mut Fixture, district: DistrictId, user: UserId, minutes: i64) -> R
     )
 }
 
-fn returned(record: &Record, minutes: i64) -> Record {
+pub(super) fn returned(record: &Record, minutes: i64) -> Record {
     let RecordBody::Checkout(mut body) = record.body.clone() else {
         panic!("not a checkout: {record:?}");
     };

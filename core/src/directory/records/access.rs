@@ -70,11 +70,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 loaded
             }
         };
-        if let Some(module) = need.module.filter(|m| !m.enabled(&district_row)) {
-            return Err(Error::refused(
-                Refusal::ModuleDisabled,
-                format!("{} is turned off for {}", module.name(), district_row.name),
-            ));
+        if let Some(module) = need.module {
+            module.require(&district_row)?;
         }
         if need.creates && user.status != RecordStatus::Active {
             return Err(Error::refused(

@@ -47,6 +47,38 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(Some(Op::InsertItem(item)))
     }
 
+    /// The op that removes the note that `author` wrote `record` (none when they wrote it
+    /// about themselves, or it was never recorded).
+    pub(super) async fn authorship_removal(
+        &self,
+        author: Option<UserId>,
+        record: &Record,
+    ) -> Result<Option<Op>, Error> {
+        let Some(author) = author.filter(|a| *a != record.user) else {
+            return Ok(None);
+        };
+        let mut query = ItemQuery::of(AuthoredRecord::KIND)
+            .with_owner(author)
+            .with_status(record.kind().as_str());
+        loop {
+            let page = self.storage.items(record.district, &query).await?;
+            for item in &page.items {
+                let body: AuthoredRecord = item.decode()?;
+                if body.record == record.id {
+                    return Ok(Some(Op::DeleteItem {
+                        district: item.district,
+                        id: item.id,
+                        expected: item.version,
+                    }));
+                }
+            }
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(None),
+            }
+        }
+    }
+
     /// How many records of each kind `author` wrote about other users.
     pub(super) async fn authored_counts(
         &self,

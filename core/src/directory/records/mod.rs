@@ -10,6 +10,7 @@ mod authored;
 mod billing;
 mod checkouts;
 mod deletion;
+mod devices;
 mod incidents;
 mod insurance;
 mod notes;
@@ -18,10 +19,12 @@ mod values;
 mod write;
 
 pub use checkouts::{CheckoutReceipt, NewCheckout};
+pub use devices::{DeviceHolder, DeviceHolders, IncidentSubject, UserLink};
 pub use incidents::NewIncident;
 pub(crate) use write::{shown_amount, summarize};
 
 use super::acting::Acting;
+use crate::error::{Error, Refusal};
 use crate::model::District;
 
 /// Which module a command belongs to.
@@ -44,6 +47,17 @@ impl Module {
             Self::Tickets => m.tickets,
             Self::Insurance => m.insurance,
         }
+    }
+
+    /// `Refused` ([`Refusal::ModuleDisabled`]) unless the module is on in `district`.
+    fn require(self, district: &District) -> Result<(), Error> {
+        if self.enabled(district) {
+            return Ok(());
+        }
+        Err(Error::refused(
+            Refusal::ModuleDisabled,
+            format!("{} is turned off for {}", self.name(), district.name),
+        ))
     }
 
     fn name(self) -> &'static str {

@@ -7,7 +7,7 @@ use super::Context;
 use crate::activity::{ActivityAction, ActivityEntry, FieldChange, Subject};
 use crate::directory::Directory;
 use crate::error::Error;
-use crate::ids::{RecordId, Version};
+use crate::ids::{RecordId, UserId, Version};
 use crate::records::{Record, RecordBody};
 use crate::storage::{ChangeSet, Op, Storage};
 
@@ -66,6 +66,35 @@ impl<S: Storage + ?Sized> Directory<S> {
         )
         .await?;
         Ok(record)
+    }
+
+    /// Deletes `record` (read at its stored version, checked against the caller's by
+    /// [`Directory::existing_record`]) with the log entry "`what` deleted" at `now`, and the
+    /// note of authorship `author` left when they wrote it about someone else.
+    pub(super) async fn write_record_delete(
+        &self,
+        ctx: &Context,
+        record: &Record,
+        author: Option<UserId>,
+        what: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let mut entry = self.record_entry(ctx, record, None, what, ActivityAction::Deleted, now);
+        for change in &mut entry.changes {
+            // What was there, and nothing now.
+            change.old = change.new.take();
+        }
+        let mut changes = ChangeSet::new()
+            .with(Op::DeleteRecord {
+                district: record.district,
+                id: record.id,
+                expected: record.version,
+            })
+            .with(Op::AppendActivity(entry));
+        if let Some(op) = self.authorship_removal(author, record).await? {
+            changes.push(op);
+        }
+        self.commit(changes).await
     }
 
     /// Notes are not summarised in the log (they are staff-only text); other records are.
