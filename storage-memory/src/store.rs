@@ -126,6 +126,19 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::matching_users", skip_all, fields(district = %district))]
+    async fn matching_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| t.matching(query).into_iter().cloned().collect())
+            .unwrap_or_default())
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,

@@ -505,6 +505,20 @@ impl Tenant {
     /// One page of matching users. The candidates come from the narrowest index the query
     /// allows (text prefix, then org membership); only without either are all users walked.
     pub(crate) fn search(&self, query: &UserQuery) -> Page<User, UserCursor> {
+        let matching = self.matching(query);
+        let total = matching.len() as u64;
+        let size = query.page_size();
+        let mut rest = matching.into_iter().filter(|u| query.is_after_cursor(u));
+        let items: Vec<User> = rest.by_ref().take(size).cloned().collect();
+        let next = match (rest.next(), items.last()) {
+            (Some(_), Some(last)) => Some(UserCursor::after(last)),
+            _ => None,
+        };
+        Page { items, total, next }
+    }
+
+    /// Every user matching `query`, in listing order (cursor and limit aside).
+    pub(crate) fn matching(&self, query: &UserQuery) -> Vec<&User> {
         let candidates: Option<HashSet<UserId>> = match &query.text {
             Some(prefix) => Some(self.ids_with_term_prefix(prefix)),
             None => query
@@ -531,15 +545,7 @@ impl Tenant {
                 .filter(|u| query.matches(u))
                 .collect(),
         };
-        let total = matching.len() as u64;
-        let size = query.page_size();
-        let mut rest = matching.into_iter().filter(|u| query.is_after_cursor(u));
-        let items: Vec<User> = rest.by_ref().take(size).cloned().collect();
-        let next = match (rest.next(), items.last()) {
-            (Some(_), Some(last)) => Some(UserCursor::after(last)),
-            _ => None,
-        };
-        Page { items, total, next }
+        matching
     }
 
     fn ids_with_term_prefix(&self, prefix: &str) -> HashSet<UserId> {

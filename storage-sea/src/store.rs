@@ -200,6 +200,17 @@ impl Storage for SeaStorage {
         end(txn, page).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::matching_users", skip_all, fields(district = %district))]
+    async fn matching_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, StorageError> {
+        let txn = self.snapshot().await?;
+        let found = read::matching_users(&txn, district, query).await;
+        end(txn, found).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::activity", skip_all, fields(district = %district))]
     async fn activity(
         &self,

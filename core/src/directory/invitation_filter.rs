@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
 use crate::model::{DisabledUsers, User};
 use crate::onboarding::{INVITATION, InvitationBody, InvitationStatus};
-use crate::query::{MAX_PAGE_SIZE, Page, UserCursor, UserQuery};
+use crate::query::{Page, UserCursor, UserQuery};
 use crate::storage::{ItemQuery, Storage};
 
 /// The conditions of a search core checks itself.
@@ -64,26 +64,13 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
     }
 
-    /// Every user matching `query` (all pages, the cursor ignored), in listing order.
+    /// Every user matching `query` (the cursor and the limit ignored), in listing order.
     pub(super) async fn all_matching(
         &self,
         district: DistrictId,
         query: &UserQuery,
     ) -> Result<Vec<User>, Error> {
-        let mut all = UserQuery {
-            after: None,
-            limit: MAX_PAGE_SIZE,
-            ..query.clone()
-        };
-        let mut users = Vec::new();
-        loop {
-            let page = self.storage.search_users(district, &all).await?;
-            users.extend(page.items);
-            match page.next {
-                Some(next) => all.after = Some(next),
-                None => return Ok(users),
-            }
-        }
+        Ok(self.storage.matching_users(district, query).await?)
     }
 
     /// Every user matching `query` and `filter` (invitations as they read at `now`), in

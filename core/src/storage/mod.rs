@@ -107,7 +107,8 @@ impl UserKey {
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
-/// (only [`district_users`](Storage::district_users) has a default, which is correct but slow).
+/// (only [`district_users`](Storage::district_users) and
+/// [`matching_users`](Storage::matching_users) have defaults, which are correct but slow).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
@@ -154,6 +155,34 @@ pub trait Storage: Send + Sync {
         loop {
             let page = self.search_users(district, &query).await?;
             users.extend(page.items.into_iter().map(Arc::new));
+            match page.next {
+                Some(next) => query.after = Some(next),
+                None => return Ok(users),
+            }
+        }
+    }
+
+    /// Every user of a district that matches `query` ([`UserQuery::matches`]), in listing
+    /// order, the cursor and the limit ignored: what a bulk action or a filtered search plans
+    /// against, read at once rather than page by page (a page's count of every match, repeated
+    /// for each page, costs more than the rows themselves on a large selection).
+    ///
+    /// The default pages through [`Storage::search_users`]; a backend should answer it with one
+    /// read.
+    async fn matching_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, StorageError> {
+        let mut query = UserQuery {
+            after: None,
+            limit: crate::query::MAX_PAGE_SIZE,
+            ..query.clone()
+        };
+        let mut users = Vec::new();
+        loop {
+            let page = self.search_users(district, &query).await?;
+            users.extend(page.items);
             match page.next {
                 Some(next) => query.after = Some(next),
                 None => return Ok(users),

@@ -9,7 +9,7 @@ pub(crate) mod search;
 pub(crate) use activity::activity_page;
 pub(crate) use items::{item, item_by_key, items_page};
 pub(crate) use records::{device_records, open_checkout, record, record_counts, records_page};
-pub(crate) use search::search_users;
+pub(crate) use search::{matching_users, search_users};
 
 use std::sync::Arc;
 

@@ -11,15 +11,18 @@
 
 use std::collections::BTreeSet;
 
+use futures::TryStreamExt;
 use homeroom::{DistrictId, OrgUnitId, Page, StorageError, User, UserCursor, UserQuery};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    QuerySelect, Select, StreamTrait,
 };
 
 use super::{count, page_of};
+use crate::codec::from_json;
 use crate::entity::{membership, user, user_term};
+use crate::error::storage;
 use crate::prefix::upper_bound;
 
 /// One page of the users of `district` that match `query`, with the total count.
@@ -58,13 +61,38 @@ pub(crate) fn page_select(district: DistrictId, query: &UserQuery) -> Option<Sel
     if let Some(after) = &query.after {
         page = page.filter(after_cursor(after));
     }
-    Some(
-        page.order_by(user::Column::SortKey, Order::Asc)
-            .order_by(user::Column::Id, Order::Asc)
-            .limit(u64::try_from(query.page_size() + 1).unwrap_or(u64::MAX))
-            .select_only()
-            .column(user::Column::Data),
-    )
+    Some(in_listing_order(page).limit(u64::try_from(query.page_size() + 1).unwrap_or(u64::MAX)))
+}
+
+/// Every user of `district` matching `query`, in listing order, the cursor and the limit
+/// ignored: one statement, no count, streamed and decoded row by row.
+pub(crate) async fn matching_users<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    district: DistrictId,
+    query: &UserQuery,
+) -> Result<Vec<User>, StorageError> {
+    let Some(condition) = condition(district, query) else {
+        return Ok(Vec::new());
+    };
+    let mut rows = in_listing_order(user::Entity::find().filter(condition))
+        .into_tuple::<String>()
+        .stream(db)
+        .await
+        .map_err(storage("cannot read rows"))?;
+    let mut users = Vec::new();
+    while let Some(data) = rows.try_next().await.map_err(storage("cannot read rows"))? {
+        users.push(from_json::<User>(&data)?);
+    }
+    Ok(users)
+}
+
+/// The `data` of what `select` finds, in `(sort_key, id)` order.
+fn in_listing_order(select: Select<user::Entity>) -> Select<user::Entity> {
+    select
+        .order_by(user::Column::SortKey, Order::Asc)
+        .order_by(user::Column::Id, Order::Asc)
+        .select_only()
+        .column(user::Column::Data)
 }
 
 /// The query's filters as one condition, or `None` when a filter is an empty set (nothing can

@@ -300,7 +300,8 @@ pub(super) async fn search_filters_by_status_and_access(store: Arc<dyn Storage>)
 }
 
 /// Search agrees with [`UserQuery::matches`] and `(sort_key, id)` order over a varied
-/// population and a spread of queries, in one page and page by page.
+/// population and a spread of queries, in one page, page by page and all at once
+/// ([`Storage::matching_users`]).
 pub(super) async fn search_agrees_with_reference_matching(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
     let d = fx.seed_district(&*store, "Maple Valley").await;
@@ -452,5 +453,14 @@ pub(super) async fn search_agrees_with_reference_matching(store: Arc<dyn Storage
             .await;
             assert_eq!(ids(&paged), ids(&expected), "{query:?} with limit {limit}");
         }
+        // All at once: the cursor and the limit are ignored.
+        let after = expected.first().map(UserCursor::after);
+        let all = UserQuery {
+            limit: 1,
+            after,
+            ..query.clone()
+        };
+        let read = store.matching_users(d.id, &all).await.unwrap();
+        assert_eq!(read, expected, "matching_users {query:?}");
     }
 }
