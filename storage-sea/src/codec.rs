@@ -192,6 +192,22 @@ pub(crate) fn membership_rows<'a>(
     })
 }
 
+/// The columns of `hr_activity`, in the order of [`activity_values`].
+pub(crate) const ACTIVITY_COLUMNS: [&str; 6] =
+    ["id", "district", "subject", "at_secs", "at_nanos", "data"];
+
+/// An entry's row as plain values, for multi-row inserts (the same row as [`activity_row`]).
+pub(crate) fn activity_values(e: &ActivityEntry) -> Result<[Value; 6], StorageError> {
+    Ok([
+        e.id.as_uuid().into(),
+        e.district.as_uuid().into(),
+        subject_key(&e.subject)?.into(),
+        e.at.timestamp().into(),
+        i64::from(e.at.timestamp_subsec_nanos()).into(),
+        to_json(e)?.into(),
+    ])
+}
+
 pub(crate) fn activity_row(e: &ActivityEntry) -> Result<activity::ActiveModel, StorageError> {
     Ok(activity::ActiveModel {
         id: Set(e.id.as_uuid()),
@@ -311,6 +327,28 @@ mod tests {
         let row = super::user_row(&ada).unwrap();
         let values = super::user_values(&ada).unwrap();
         for (column, value) in user::Column::iter().zip(values) {
+            assert_eq!(
+                row.get(column).into_value(),
+                Some(value),
+                "{}",
+                column.to_string()
+            );
+        }
+    }
+
+    #[test]
+    fn activity_values_are_the_entity_columns_in_order() {
+        use sea_orm::{ActiveModelTrait, Iden, Iterable};
+
+        use crate::entity::activity;
+
+        let names: Vec<String> = activity::Column::iter().map(|c| c.to_string()).collect();
+        assert_eq!(names, super::ACTIVITY_COLUMNS);
+        let ada = user("Ada", "Lovelace", None);
+        let entry = Fixture::new().activity(ada.district, ada.id, 7);
+        let row = super::activity_row(&entry).unwrap();
+        let values = super::activity_values(&entry).unwrap();
+        for (column, value) in activity::Column::iter().zip(values) {
             assert_eq!(
                 row.get(column).into_value(),
                 Some(value),

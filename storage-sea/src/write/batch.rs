@@ -9,9 +9,9 @@ use homeroom::{ActivityEntry, StorageError, User};
 use sea_orm::{ConnectionTrait, DbErr, Iterable, Value};
 use uuid::Uuid;
 
-use super::rows::{insert_models, insert_rows};
-use crate::codec::{USER_COLUMNS, activity_row, stored_terms, user_values};
-use crate::entity::{activity, user};
+use super::rows::insert_rows;
+use crate::codec::{ACTIVITY_COLUMNS, USER_COLUMNS, activity_values, stored_terms, user_values};
+use crate::entity::user;
 use crate::limits::rows_per_statement;
 use crate::options::Backend;
 
@@ -128,10 +128,11 @@ fn key_hash(kind: u8, district: Uuid, value: &[u8]) -> u64 {
         })
 }
 
-/// Activity entries waiting to be inserted together.
+/// Activity entries waiting to be inserted together, as plain values (one SQL text per chunk
+/// size, no per-cell expression tree).
 #[derive(Default)]
 pub(super) struct PendingActivity {
-    rows: Vec<activity::ActiveModel>,
+    rows: Vec<[Value; 6]>,
     ids: HashSet<Uuid>,
 }
 
@@ -142,12 +143,11 @@ impl PendingActivity {
     }
 
     pub(super) fn is_full(&self, backend: Backend) -> bool {
-        let columns = activity::Column::iter().count();
-        self.rows.len() >= rows_per_statement(backend, columns, 0)
+        self.rows.len() >= rows_per_statement(backend, ACTIVITY_COLUMNS.len(), 0)
     }
 
     pub(super) fn push(&mut self, entry: &ActivityEntry) -> Result<(), StorageError> {
-        self.rows.push(activity_row(entry)?);
+        self.rows.push(activity_values(entry)?);
         self.ids.insert(entry.id.as_uuid());
         Ok(())
     }
@@ -158,6 +158,7 @@ impl PendingActivity {
         backend: Backend,
     ) -> Result<(), DbErr> {
         self.ids.clear();
-        insert_models(db, backend, std::mem::take(&mut self.rows)).await
+        let rows = std::mem::take(&mut self.rows);
+        insert_rows(db, backend, "hr_activity", ACTIVITY_COLUMNS, rows).await
     }
 }

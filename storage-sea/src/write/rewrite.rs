@@ -1,14 +1,16 @@
-//! Rewriting a stored user row: one `UPDATE` that names the version it expects and sets only
-//! the columns whose values change (the version and the JSON always do), so the database
-//! maintains only the indexes over those columns (an archive touches the status index, not
-//! the e-mail, username, Local ID, grade and listing ones); then the search terms and
-//! memberships the row drops are deleted, and those it adds are gathered for a multi-row
-//! insert.
+//! Rewriting stored user rows. Each row sets only the columns whose values change (the
+//! version and the JSON always do), so the database maintains only the indexes over those
+//! columns (an archive touches the status index, not the e-mail, username, Local ID, grade and
+//! listing ones), and names the version it expects. Consecutive rows that change the same
+//! columns, and no unique key, go in one multi-row `UPDATE ... FROM (VALUES ...)`; a row that
+//! changes a unique key goes alone, in its place, so keys are taken and freed in the order of
+//! the ops. Then the search terms and memberships each row drops are deleted, and those it
+//! adds gathered for a multi-row insert.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use homeroom::{StorageError, User, Version};
+use homeroom::{DistrictId, Entity, StorageError, User, Version};
 use sea_orm::sea_query::Values;
 use sea_orm::{ConnectionTrait, Statement, Value};
 use uuid::Uuid;
@@ -18,7 +20,20 @@ use super::rows::insert_rows;
 use super::tx::Tx;
 use super::users::{delete_members, delete_terms};
 use crate::codec::{USER_COLUMNS, stored_terms, to_json, user_columns};
+use crate::limits::rows_per_statement;
 use crate::options::Backend;
+
+/// The index of the version in [`USER_COLUMNS`].
+const VERSION: usize = 2;
+/// The indexes of the unique keys (Local ID, e-mail, username) in [`USER_COLUMNS`].
+const UNIQUE: [usize; 3] = [3, 4, 5];
+
+/// One row's rewrite: `new` over `old`, stored at `expected`.
+pub(super) struct Rewrite<'a> {
+    pub(super) old: User,
+    pub(super) new: &'a User,
+    pub(super) expected: Version,
+}
 
 /// The search terms and memberships rewritten rows add, inserted together afterwards.
 #[derive(Default)]
@@ -27,6 +42,48 @@ pub(super) struct Added {
     terms: Vec<[Value; 3]>,
     /// `(district, org unit, user)`.
     members: Vec<[Value; 3]>,
+}
+
+/// One row as its `UPDATE` binds it: which columns change, and the values.
+struct Row {
+    /// The changed columns (indexes in [`USER_COLUMNS`], the JSON left out: always set).
+    changed: Vec<usize>,
+    /// True when a unique key changes: the row goes alone.
+    alone: bool,
+    /// The values: id, district, expected version, the changed columns, the JSON.
+    values: Vec<Value>,
+}
+
+/// Writes every rewrite of `rows`, in order, then the terms and memberships they drop; what
+/// they add is left in `added`. `Conflict` when a row is no longer at its expected version.
+pub(super) async fn rewrite_all(
+    tx: &Tx<'_>,
+    rows: &[Rewrite<'_>],
+    added: &mut Added,
+) -> Result<(), StorageError> {
+    let mut group: Vec<Row> = Vec::new();
+    let mut first = 0;
+    for (i, rewrite) in rows.iter().enumerate() {
+        let row = bound(rewrite)?;
+        let joins = !row.alone
+            && group.last().is_some_and(|last| {
+                !last.alone
+                    && last.changed == row.changed
+                    && group.len() < per_statement(tx.backend, &row)
+            });
+        if !joins && !group.is_empty() {
+            update(tx, &rows[first..i], std::mem::take(&mut group)).await?;
+            first = i;
+        }
+        group.push(row);
+    }
+    if !group.is_empty() {
+        update(tx, &rows[first..], group).await?;
+    }
+    for rewrite in rows {
+        follow(tx, rewrite, added).await?;
+    }
+    Ok(())
 }
 
 impl Added {
@@ -56,26 +113,56 @@ impl Added {
     }
 }
 
-/// Writes `u` over `old`, which the caller read stored at `expected`: `Conflict` when the
-/// row is no longer at `expected` when the update runs.
-pub(super) async fn rewrite(
-    tx: &Tx<'_>,
-    old: &User,
-    u: &User,
-    expected: Version,
-    added: &mut Added,
-) -> Result<(), StorageError> {
-    let blame = || Blame::user(u).expecting(expected);
-    let (before, after) = (user_columns(old)?, user_columns(u)?);
+/// What `rewrite`'s `UPDATE` binds.
+fn bound(rewrite: &Rewrite<'_>) -> Result<Row, StorageError> {
+    let (before, after) = (user_columns(&rewrite.old)?, user_columns(rewrite.new)?);
     // The id and district are what the row is found by; they are never rewritten.
-    let changed: Vec<usize> = (2..after.len())
+    let changed: Vec<usize> = (VERSION..after.len())
         .filter(|&i| i == VERSION || before[i] != after[i])
         .collect();
-    let mut values: Vec<Value> = changed.iter().map(|&i| after[i].clone()).collect();
-    values.push(to_json(u)?.into());
-    let [id, district, ..] = after;
-    values.extend([id, district, crate::codec::version(expected)?.into()]);
-    let sql = update_text(tx.backend, &changed);
+    let alone = changed.iter().any(|i| UNIQUE.contains(i));
+    let mut values = Vec::with_capacity(changed.len() + 4);
+    values.extend([
+        after[0].clone(),
+        after[1].clone(),
+        crate::codec::version(rewrite.expected)?.into(),
+    ]);
+    values.extend(changed.iter().map(|&i| after[i].clone()));
+    values.push(to_json(rewrite.new)?.into());
+    Ok(Row {
+        changed,
+        alone,
+        values,
+    })
+}
+
+/// How many rows like `row` one statement may carry.
+fn per_statement(backend: Backend, row: &Row) -> usize {
+    rows_per_statement(backend, row.values.len(), 0)
+}
+
+/// One `UPDATE` of `group` (the bound rows of `rewrites`, which all change the same columns).
+async fn update(
+    tx: &Tx<'_>,
+    rewrites: &[Rewrite<'_>],
+    group: Vec<Row>,
+) -> Result<(), StorageError> {
+    let blame = || match rewrites {
+        [one] => Blame::user(one.new).expecting(one.expected),
+        _ => Blame::row(Entity::User, "", district_of(rewrites)),
+    };
+    let n = group.len();
+    let changed = group.first().map(|r| r.changed.clone()).unwrap_or_default();
+    let sql = if n == 1 {
+        update_text(tx.backend, &changed)
+    } else {
+        update_many_text(tx.backend, &changed, n)
+    };
+    let mut values: Vec<Value> = group.into_iter().flat_map(|r| r.values).collect();
+    if n == 1 {
+        // The one-row statement names the row after what it sets.
+        values.rotate_left(3);
+    }
     let updated = tx
         .txn
         .execute_raw(Statement::from_sql_and_values(
@@ -85,10 +172,21 @@ pub(super) async fn rewrite(
         ))
         .await
         .map_err(|e| blame().error(e))?;
-    if updated.rows_affected() != 1 {
+    if updated.rows_affected() != n as u64 {
         return Err(blame().conflict(0));
     }
+    Ok(())
+}
 
+fn district_of(rewrites: &[Rewrite<'_>]) -> DistrictId {
+    rewrites
+        .first()
+        .map_or_else(|| DistrictId::from_uuid(Uuid::nil()), |r| r.new.district)
+}
+
+/// Deletes the terms and memberships `rewrite` drops and gathers those it adds.
+async fn follow(tx: &Tx<'_>, rewrite: &Rewrite<'_>, added: &mut Added) -> Result<(), StorageError> {
+    let (old, u) = (&rewrite.old, rewrite.new);
     let (d, uid) = (u.district.as_uuid(), u.id.as_uuid());
     let old_terms: BTreeSet<String> = stored_terms(old).into_iter().collect();
     let new_terms: BTreeSet<String> = stored_terms(u).into_iter().collect();
@@ -118,39 +216,89 @@ pub(super) async fn rewrite(
     Ok(())
 }
 
-/// The index of the version in [`USER_COLUMNS`].
-const VERSION: usize = 2;
+/// Numbers placeholders in the backend's style.
+struct Placeholders {
+    backend: Backend,
+    n: usize,
+}
 
-/// `UPDATE "hr_users" SET <changed columns>, "data" = ? WHERE "id" = ? AND "district" = ? AND
-/// "version" = ?`, with the backend's placeholders.
-fn update_text(backend: Backend, changed: &[usize]) -> String {
-    let mut sql = String::with_capacity(160);
-    sql.push_str("UPDATE \"hr_users\" SET ");
-    let mut n = 0;
-    let mut placeholder = |sql: &mut String| {
-        n += 1;
-        match backend {
+impl Placeholders {
+    fn push(&mut self, sql: &mut String) {
+        self.n += 1;
+        match self.backend {
             Backend::Sqlite => sql.push('?'),
             Backend::Postgres => {
-                let _ = write!(sql, "${n}");
+                let _ = write!(sql, "${}", self.n);
             }
         }
-    };
-    let data = USER_COLUMNS.len() - 1;
-    for &column in changed.iter().chain([&data]) {
-        let _ = write!(sql, "\"{}\" = ", USER_COLUMNS[column]);
-        placeholder(&mut sql);
-        sql.push_str(", ");
     }
-    sql.truncate(sql.len() - 2);
+}
+
+/// The columns a rewrite sets: the changed ones, then the JSON.
+fn set_columns(changed: &[usize]) -> impl Iterator<Item = &'static str> + '_ {
+    changed
+        .iter()
+        .map(|&i| USER_COLUMNS[i])
+        .chain([USER_COLUMNS[USER_COLUMNS.len() - 1]])
+}
+
+/// `UPDATE "hr_users" SET <changed>, "data" = ? WHERE "id" = ? AND "district" = ? AND
+/// "version" = ?`.
+fn update_text(backend: Backend, changed: &[usize]) -> String {
+    let mut p = Placeholders { backend, n: 0 };
+    let mut sql = String::from("UPDATE \"hr_users\" SET ");
+    for (i, column) in set_columns(changed).enumerate() {
+        let _ = write!(sql, "{}\"{column}\" = ", if i == 0 { "" } else { ", " });
+        p.push(&mut sql);
+    }
     for (i, column) in ["id", "district", "version"].iter().enumerate() {
         let _ = write!(
             sql,
             "{} \"{column}\" = ",
             if i == 0 { " WHERE" } else { " AND" }
         );
-        placeholder(&mut sql);
+        p.push(&mut sql);
     }
+    sql
+}
+
+/// `WITH "v"("id", "district", "expected", <changed>, "data") AS (VALUES (...), ...) UPDATE
+/// "hr_users" SET <changed> = "v".<changed>, "data" = "v"."data" FROM "v" WHERE
+/// "hr_users"."id" = "v"."id" AND "hr_users"."district" = "v"."district" AND
+/// "hr_users"."version" = "v"."expected"`, for `rows` rows.
+fn update_many_text(backend: Backend, changed: &[usize], rows: usize) -> String {
+    let columns: Vec<&str> = ["id", "district", "expected"]
+        .into_iter()
+        .chain(set_columns(changed))
+        .collect();
+    let mut sql = String::with_capacity(128 + rows * columns.len() * 6);
+    sql.push_str("WITH \"v\"(");
+    for (i, column) in columns.iter().enumerate() {
+        let _ = write!(sql, "{}\"{column}\"", if i == 0 { "" } else { ", " });
+    }
+    sql.push_str(") AS (VALUES ");
+    let mut p = Placeholders { backend, n: 0 };
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for i in 0..columns.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            p.push(&mut sql);
+        }
+        sql.push(')');
+    }
+    sql.push_str(") UPDATE \"hr_users\" SET ");
+    for (i, column) in set_columns(changed).enumerate() {
+        let _ = write!(
+            sql,
+            "{}\"{column}\" = \"v\".\"{column}\"",
+            if i == 0 { "" } else { ", " }
+        );
+    }
+    sql.push_str(
+        " FROM \"v\" WHERE \"hr_users\".\"id\" = \"v\".\"id\" AND \"hr_users\".\"district\" = \"v\".\"district\" AND \"hr_users\".\"version\" = \"v\".\"expected\"",
+    );
     sql
 }
 
@@ -159,7 +307,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn updates_set_only_the_changed_columns_and_name_the_version() {
+    fn one_row_sets_only_the_changed_columns_and_names_the_version() {
         assert_eq!(
             update_text(Backend::Sqlite, &[2, 9]),
             r#"UPDATE "hr_users" SET "version" = ?, "status" = ?, "data" = ? WHERE "id" = ? AND "district" = ? AND "version" = ?"#
@@ -167,6 +315,18 @@ mod tests {
         assert_eq!(
             update_text(Backend::Postgres, &[2]),
             r#"UPDATE "hr_users" SET "version" = $1, "data" = $2 WHERE "id" = $3 AND "district" = $4 AND "version" = $5"#
+        );
+    }
+
+    #[test]
+    fn many_rows_update_from_their_values() {
+        assert_eq!(
+            update_many_text(Backend::Postgres, &[2], 2),
+            r#"WITH "v"("id", "district", "expected", "version", "data") AS (VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10)) UPDATE "hr_users" SET "version" = "v"."version", "data" = "v"."data" FROM "v" WHERE "hr_users"."id" = "v"."id" AND "hr_users"."district" = "v"."district" AND "hr_users"."version" = "v"."expected""#
+        );
+        assert!(
+            update_many_text(Backend::Sqlite, &[2, 9], 2)
+                .contains("VALUES (?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?))")
         );
     }
 }

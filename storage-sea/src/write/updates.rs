@@ -1,7 +1,7 @@
 //! The user updates of batched mode: a run of `UpdateUser` ops reads its stored rows in one
-//! statement (not one read per user), then rewrites each row (see `rewrite`: only its changed
-//! columns, at the version expected); the search terms and memberships the run adds follow in
-//! multi-row inserts.
+//! statement (not one read per user), then rewrites them (see `rewrite`: only the changed
+//! columns, at the version expected, many rows per statement); the search terms and
+//! memberships the run adds follow in multi-row inserts.
 //!
 //! A failure about the data (a missing row, a stale version, a taken key) makes the set run
 //! again exactly (see the [module documentation](super)), so the error is the first failing
@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::blame::Blame;
-use super::rewrite::{Added, rewrite};
+use super::rewrite::{Added, Rewrite, rewrite_all};
 use super::tx::Tx;
 use crate::codec::{from_json, stored_version};
 use crate::entity::user;
@@ -62,7 +62,7 @@ impl<'o> PendingUpdates<'o> {
         };
         let blame = Blame::row(Entity::User, "", first.district);
         let mut stored = stored_rows(tx, &rows).await?;
-        let mut added = Added::default();
+        let mut rewrites = Vec::with_capacity(rows.len());
         for (u, expected) in &rows {
             let blame = || Blame::user(u).expecting(*expected);
             let (_, version, data) = stored
@@ -70,9 +70,14 @@ impl<'o> PendingUpdates<'o> {
                 .filter(|(district, ..)| *district == u.district.as_uuid())
                 .ok_or_else(|| blame().not_found())?;
             StorageError::check_version(Entity::User, u.id, *expected, stored_version(version))?;
-            let old: User = from_json(&data)?;
-            rewrite(tx, &old, u, *expected, &mut added).await?;
+            rewrites.push(Rewrite {
+                old: from_json(&data)?,
+                new: u,
+                expected: *expected,
+            });
         }
+        let mut added = Added::default();
+        rewrite_all(tx, &rewrites, &mut added).await?;
         added.flush(tx, &blame).await
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::blame::Blame;
-use super::rewrite::{Added, rewrite};
+use super::rewrite::{Added, Rewrite, rewrite_all};
 use super::rows::insert_models;
 use super::tx::Tx;
 use crate::codec::{from_json, membership_rows, stored_terms, stored_version, term_rows, user_row};
@@ -63,7 +63,12 @@ pub(super) async fn update(tx: &Tx<'_>, u: &User, expected: Version) -> Result<(
     StorageError::check_version(Entity::User, u.id, expected, stored_version(old.0))?;
     let old: User = from_json(&old.1)?;
     let mut added = Added::default();
-    rewrite(tx, &old, u, expected, &mut added).await?;
+    let rewrite = Rewrite {
+        old,
+        new: u,
+        expected,
+    };
+    rewrite_all(tx, std::slice::from_ref(&rewrite), &mut added).await?;
     added.flush(tx, &blame()).await
 }
 
