@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use homeroom::conformance::{Backend, Handle, failures};
 use homeroom::password::PasswordCredential;
-use homeroom::records::{Record, RecordCounts};
+use homeroom::records::{DeviceKey, Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::*;
 use homeroom_memory::{MemoryLeases, MemoryStorage};
@@ -129,6 +129,20 @@ impl Storage for Broken {
         user: UserId,
     ) -> Result<RecordCounts, StorageError> {
         self.inner.record_counts(district, user).await
+    }
+    async fn device_records(
+        &self,
+        district: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        self.inner.device_records(district, key).await
+    }
+    async fn matching_users(
+        &self,
+        district: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, StorageError> {
+        self.inner.matching_users(district, query).await
     }
     async fn open_checkout(
         &self,

@@ -12,7 +12,7 @@ use homeroom::password::PasswordCredential;
 use homeroom::query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
-use homeroom::records::{Record, RecordCounts};
+use homeroom::records::{DeviceKey, Record, RecordCounts};
 use homeroom::storage::{Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityEntry, ChangeSet, District, DistrictId, Grant, ItemId, OrgUnit, RecordId, Role,
@@ -183,6 +183,20 @@ impl<H: BeforeApply> Storage for Hooked<H> {
         user: UserId,
     ) -> Result<RecordCounts, StorageError> {
         self.inner.record_counts(d, user).await
+    }
+    async fn device_records(
+        &self,
+        d: DistrictId,
+        key: &DeviceKey,
+    ) -> Result<Vec<Record>, StorageError> {
+        self.inner.device_records(d, key).await
+    }
+    async fn matching_users(
+        &self,
+        d: DistrictId,
+        query: &UserQuery,
+    ) -> Result<Vec<User>, StorageError> {
+        self.inner.matching_users(d, query).await
     }
     async fn open_checkout(
         &self,

@@ -6,7 +6,7 @@
 
 use chrono::Duration;
 use homeroom::profile::TabKind;
-use homeroom::records::{Device, DeviceKey, IncidentKind, RecordBody};
+use homeroom::records::{Device, DeviceKey, IncidentKind, Record, RecordBody};
 use homeroom::*;
 use homeroom_tests::{Harness, across_backends};
 

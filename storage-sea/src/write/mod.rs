@@ -33,6 +33,8 @@ mod updates;
 mod users;
 mod writer;
 
+#[cfg(test)]
+use homeroom::User;
 use homeroom::{ChangeSet, Op, StorageError, StorageErrorKind};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
@@ -129,4 +131,67 @@ async fn begin(
     db.begin_with_options(options)
         .await
         .map_err(storage("cannot begin a write transaction"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+    use homeroom::conformance::Fixture;
+    use homeroom::{RecordStatus, Storage};
+
+    use super::*;
+    use crate::SeaStorage;
+
+    /// A run of updates (and their log entries) goes through in batched mode itself, not only
+    /// through the exact rerun that a failed batched attempt falls back to.
+    #[tokio::test]
+    async fn batched_updates_succeed_without_the_exact_rerun() {
+        let storage = SeaStorage::connect("sqlite::memory:").await.unwrap();
+        let mut fx = Fixture::new();
+        let district = fx.district("Maple Valley");
+        let users: Vec<User> = (0..5)
+            .map(|n| fx.user(district.id, "Kid", &format!("K{n}")))
+            .collect();
+        let mut seed = vec![Op::InsertDistrict(district.clone())];
+        seed.extend(users.iter().map(|u| Op::InsertUser(Box::new(u.clone()))));
+        storage.apply(seed.into_iter().collect()).await.unwrap();
+        let mut ops = Vec::new();
+        for (n, u) in users.iter().enumerate() {
+            let mut archived = u.clone();
+            archived.status = RecordStatus::Archived;
+            archived.version = u.version.next();
+            if n == 2 {
+                archived.details.email = homeroom::Email::parse("k2@x.org").ok();
+            }
+            ops.push(Op::UpdateUser {
+                user: Box::new(archived),
+                expected: u.version,
+            });
+            ops.push(Op::AppendActivity(fx.activity(district.id, u.id, n as i64)));
+        }
+        run(storage.connection(), storage.backend(), &ops, Mode::Batched)
+            .await
+            .unwrap();
+        let stored = storage
+            .users(district.id, &users.iter().map(|u| u.id).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        assert!(
+            stored
+                .iter()
+                .all(|u| u.status == RecordStatus::Archived && u.version.get() == 2)
+        );
+        // A stale one fails the batched attempt as a conflict.
+        let stale = ops[..2].to_vec();
+        let error = run(
+            storage.connection(),
+            storage.backend(),
+            &stale,
+            Mode::Batched,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), StorageErrorKind::Conflict);
+    }
 }
