@@ -111,6 +111,102 @@ async fn a_large_import_is_stored_whole(store: Arc<dyn Storage>) {
     );
 }
 
+/// A large set of updates (an archive of everyone, some also renamed or moved, one changing
+/// its e-mail to the one another update frees), with their log entries: every row, search term
+/// and membership ends as written, whichever statements carried them.
+async fn many_updates_are_stored_whole(store: Arc<dyn Storage>) {
+    let d = district(2, "Cedar Springs");
+    let (north, south) = (org_unit(d.id, 20, "North"), org_unit(d.id, 21, "South"));
+    let users: Vec<_> = (0..2_500u128)
+        .map(|n| {
+            let mut u = student(d.id, n);
+            u.details.org_units.insert(north.id);
+            u
+        })
+        .collect();
+    let mut seed: ChangeSet = [
+        Op::InsertDistrict(d.clone()),
+        Op::InsertOrgUnit(north.clone()),
+        Op::InsertOrgUnit(south.clone()),
+    ]
+    .into_iter()
+    .collect();
+    for u in &users {
+        seed.push(Op::InsertUser(Box::new(u.clone())));
+    }
+    store.apply(seed).await.expect("seed");
+
+    let freed = users[10].details.email.clone();
+    let updated: Vec<_> = users
+        .iter()
+        .enumerate()
+        .map(|(n, u)| {
+            revised(u, |u| {
+                u.status = homeroom::RecordStatus::Archived;
+                if n % 100 == 3 {
+                    u.details.name.last = format!("Moved{n}");
+                    u.details.org_units = [south.id].into();
+                }
+                if n == 10 {
+                    u.details.email = Email::parse("elsewhere@example.org").ok();
+                }
+                if n == 11 {
+                    u.details.email = freed.clone();
+                }
+            })
+        })
+        .collect();
+    let mut set = ChangeSet::new();
+    for (old, new) in users.iter().zip(&updated) {
+        set.push(Op::UpdateUser {
+            user: Box::new(new.clone()),
+            expected: old.version,
+        });
+        set.push(Op::AppendActivity(activity(
+            d.id,
+            new.id.as_uuid().as_u128() + 7,
+            Subject::User(new.id),
+        )));
+    }
+    store.apply(set).await.expect("the updates");
+
+    let ids: Vec<_> = users.iter().map(|u| u.id).collect();
+    let mut stored = store.users(d.id, &ids).await.expect("read");
+    stored.sort_by_key(|u| u.id);
+    let mut expected = updated.clone();
+    expected.sort_by_key(|u| u.id);
+    assert_eq!(stored, expected);
+    let query = |q: UserQuery| {
+        let store = store.clone();
+        async move { store.search_users(d.id, &q).await.expect("search").total }
+    };
+    let any_status = UserQuery {
+        statuses: Some(homeroom::RecordStatus::ALL.into_iter().collect()),
+        ..UserQuery::default()
+    };
+    let active = UserQuery {
+        statuses: Some([homeroom::RecordStatus::Active].into()),
+        ..UserQuery::default()
+    };
+    assert_eq!(query(active).await, 0, "all archived");
+    let moved = UserQuery {
+        org_units: Some([south.id].into()),
+        ..any_status.clone()
+    };
+    assert_eq!(query(moved).await, 25);
+    let renamed = UserQuery {
+        text: Some("moved10".into()),
+        ..any_status.clone()
+    };
+    assert_eq!(query(renamed).await, 2, "moved103 and moved1003");
+    let email = freed.expect("an e-mail").key();
+    let holder = store
+        .user_by_key(d.id, &UserKey::Email(email))
+        .await
+        .expect("read");
+    assert_eq!(holder.map(|u| u.id), Some(users[11].id));
+}
+
 /// Builds a large set of new users and applies it, expecting it refused.
 async fn refused(store: &dyn Storage, set: ChangeSet) -> StorageError {
     match store.apply(set).await {
@@ -235,6 +331,12 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_stores_many_updates_whole() {
+        let store = support::sqlite_file("bulk-updates").await;
+        many_updates_are_stored_whole(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_failure_deep_in_a_large_set_is_exact() {
         let store = SeaStorage::connect("sqlite::memory:")
             .await
@@ -251,6 +353,12 @@ mod postgres {
     async fn postgres_stores_a_large_import_whole() {
         let store = support::postgres_fresh("bulk_import").await;
         a_large_import_is_stored_whole(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_stores_many_updates_whole() {
+        let store = support::postgres_fresh("bulk_updates").await;
+        many_updates_are_stored_whole(Arc::new(store)).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
