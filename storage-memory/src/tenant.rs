@@ -492,7 +492,7 @@ impl Tenant {
             .filter_map(|id| self.records.get(id))
             .cloned()
             .collect();
-        found.sort_by(|a, b| (b.at(), b.id).cmp(&(a.at(), a.id)));
+        found.sort_by_key(|r| std::cmp::Reverse((r.at(), r.id)));
         found
     }
 
