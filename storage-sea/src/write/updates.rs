@@ -1,7 +1,7 @@
 //! The user updates of batched mode: a run of `UpdateUser` ops reads its stored rows in one
 //! statement (not one read per user), then rewrites them (see `rewrite`: only the changed
-//! columns, at the version expected, many rows per statement); the search terms and
-//! memberships the run adds follow in multi-row inserts.
+//! columns, at the version expected); the search terms and memberships the run adds follow in
+//! multi-row inserts.
 //!
 //! A failure about the data (a missing row, a stale version, a taken key) makes the set run
 //! again exactly (see the [module documentation](super)), so the error is the first failing
