@@ -18,8 +18,9 @@
 //! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
 //! | `GET /api/users/{id}/activity` | the activity log, newest first |
 //! | `POST /api/users/{id}/invitation` | sends the user's invitation |
-//! | `POST /api/import?file=NAME` (the file as the body) | plans an import (dry run) |
-//! | `POST /api/import/apply` | applies the planned import |
+//! | `POST /api/import?file=NAME` (the file as the body) | plans an import (dry run): `{file, counts, issues, has_errors, fingerprint, changed, applied}` |
+//! | `GET /api/import` | the session's import planned again now (`changed` when it is not the plan last shown) |
+//! | `POST /api/import/apply` `{fingerprint}` | plans again and applies when the plan is the one shown (the fingerprint sent, else the one last shown); 409 `changed` otherwise, nothing written |
 //! | `GET /api/import/report.csv` | its CSV report |
 
 use std::sync::Arc;
@@ -35,14 +36,15 @@ use serde_json::json;
 
 use super::bulk_pages::{self, BulkView};
 use super::error::{ApiError, WebError};
-use super::import_pages::{PlanView, apply_pending, plan_upload, report};
+use super::import_pages::report;
+use super::import_review::{PlanView, apply_pending, plan_upload};
 use super::pages::{
     EditForm, EntryRow, PasswordForm, SignInForm, UserRow, change_password, save_edit, sign_in,
-    with_cookie,
+    sign_out, with_cookie,
 };
 use super::search::{SearchQuery, results};
 use super::session::Session;
-use super::{App, signed_in, user_id};
+use super::{App, Client, signed_in, user_id};
 
 type Answer<T> = Result<Json<T>, ApiError>;
 
@@ -61,7 +63,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/users/{id}", get(profile).put(edit))
         .route("/users/{id}/activity", get(activity))
         .route("/users/{id}/invitation", post(invite))
-        .route("/import", post(import_plan))
+        .route("/import", post(import_plan).get(import_plan_again))
         .route("/import/apply", post(import_apply))
         .route("/import/report.csv", get(report))
 }
@@ -80,15 +82,27 @@ async fn session(Extension(s): Extension<Session>) -> Json<serde_json::Value> {
 async fn create_session(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
+    Extension(client): Extension<Client>,
     Json(form): Json<SignInForm>,
 ) -> Result<Response, ApiError> {
-    let new = sign_in(&app, &s, &form).await?;
-    Ok(with_cookie(Json(session_json(&new)).into_response(), &new))
+    let new = sign_in(&app, &s, &form, &client).await?;
+    Ok(with_cookie(
+        &app,
+        Json(session_json(&new)).into_response(),
+        &new,
+    ))
 }
 
-async fn end_session(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Response {
-    let new = app.sessions.rotate(&s.id, None);
-    with_cookie(Json(session_json(&new)).into_response(), &new)
+async fn end_session(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+) -> Result<Response, ApiError> {
+    let new = sign_out(&app, &s).await?;
+    Ok(with_cookie(
+        &app,
+        Json(session_json(&new)).into_response(),
+        &new,
+    ))
 }
 
 async fn password(
@@ -235,9 +249,33 @@ async fn import_plan(
     Ok(Json(plan_upload(&app, &s, &name.file, &body).await?))
 }
 
-async fn import_apply(
+/// An import apply's request: the fingerprint of the plan shown (without it, the plan this
+/// session was shown last).
+#[derive(Debug, Default, Deserialize)]
+struct ImportApply {
+    #[serde(default)]
+    fingerprint: Option<String>,
+}
+
+async fn import_plan_again(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
 ) -> Answer<PlanView> {
-    Ok(Json(apply_pending(&app, &s).await?))
+    Ok(Json(super::import_review::current(&app, &s).await?))
+}
+
+async fn import_apply(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    body: Bytes,
+) -> Answer<PlanView> {
+    let request: ImportApply = if body.iter().all(u8::is_ascii_whitespace) {
+        ImportApply::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| WebError::BadRequest(format!("the request could not be read: {e}")))?
+    };
+    Ok(Json(
+        apply_pending(&app, &s, request.fingerprint.as_deref()).await?,
+    ))
 }

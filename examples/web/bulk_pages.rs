@@ -3,8 +3,10 @@
 //! reach are only a count) and a confirming POST that applies exactly that preview
 //! (`Directory::apply_bulk` refuses with a conflict when the users moved since).
 //!
-//! The preview waits in the session; the confirmation names it by its fingerprint, so a stale
-//! tab cannot apply a newer preview it never showed.
+//! The preview waits in the session (in the database: any instance may take the confirmation)
+//! as its input, the selection and the action, with its fingerprint; the confirmation names it
+//! by that fingerprint, so a stale tab cannot apply a newer preview it never showed, and the
+//! directory plans it again and refuses (409) when that plan is not the one shown.
 
 use std::sync::Arc;
 
@@ -141,23 +143,24 @@ pub async fn preview(
         .preview_bulk(&actor, app.district, selection, action)
         .await?;
     let view = BulkView::preview(&preview);
-    app.sessions.update(&s.id, |s| s.bulk = Some(preview));
+    app.sessions.put_bulk(&s.id, &preview).await?;
     Ok(view)
 }
 
 /// Applies the session's preview, if it is the one with `fingerprint`.
 pub async fn apply(app: &App, s: &Session, fingerprint: &str) -> Result<BulkView, WebError> {
     let actor = signed_in(s)?;
-    let preview = s
-        .bulk
-        .clone()
+    let preview = app
+        .sessions
+        .bulk(&s.id)
+        .await?
         .filter(|p| p.fingerprint == fingerprint)
         .ok_or(WebError::Missing("this preview"))?;
     let outcome = app
         .directory
         .apply_bulk(&actor, app.district, &preview)
         .await?;
-    app.sessions.update(&s.id, |s| s.bulk = None);
+    app.sessions.clear_bulk(&s.id).await?;
     Ok(BulkView::outcome(&preview, &outcome))
 }
 

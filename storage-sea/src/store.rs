@@ -88,8 +88,23 @@ impl SeaStorage {
             .map_err(storage("cannot close the database"))
     }
 
-    /// The pool, for the leases and this crate's tests of query plans.
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
+    /// The connection pool, for a host's own tables beside Homeroom's on the same database
+    /// (the `web` example keeps its sessions there). Clones share the pool. The host owns its
+    /// tables: Homeroom's are all prefixed `hr_`, so any other prefix stays clear of them.
+    ///
+    /// ```
+    /// use sea_orm::ConnectionTrait;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let storage = homeroom_sea::SeaStorage::connect("sqlite::memory:").await?;
+    /// storage
+    ///     .connection()
+    ///     .execute_unprepared("CREATE TABLE host_notes (id INTEGER PRIMARY KEY)")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
 

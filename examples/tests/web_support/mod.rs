@@ -11,36 +11,63 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use homeroom::system::RandomIds;
 use homeroom::{Actor, Directory, DistrictId, ManualClock, Storage, User, UserSearch};
+use homeroom_examples::web::session::Sessions;
 use homeroom_examples::web::{self, App, BlockingHashes, seed};
+use homeroom_sea::SeaStorage;
 use tower::ServiceExt;
 
 /// The host over an in-memory directory with the demo district.
 pub struct Host {
     pub app: Arc<App>,
     pub router: Router,
+    /// The directory's and the sessions' clock.
+    pub clock: Arc<ManualClock>,
 }
 
 impl Host {
+    /// A host over an in-memory directory, its sessions in an in-memory SQLite database.
     pub async fn start() -> Self {
         let storage: Arc<dyn Storage> = Arc::new(homeroom_memory::MemoryStorage::new());
-        let (host, created) = Self::on(storage).await;
+        let sessions = SeaStorage::connect("sqlite::memory:").await.unwrap();
+        let (host, created) = Self::on(storage, sessions.connection().clone()).await;
         assert!(created);
         host
     }
 
-    /// A host on `storage`, and whether it seeded the demo district (false: found it).
-    pub async fn on(storage: Arc<dyn Storage>) -> (Self, bool) {
+    /// A host on `storage` with its sessions on `db`, and whether it seeded the demo district
+    /// (false: found it).
+    pub async fn on(storage: Arc<dyn Storage>, db: sea_orm::DatabaseConnection) -> (Self, bool) {
+        Self::with(storage, db, false).await
+    }
+
+    /// [`Host::on`], with `Secure` session cookies when `secure`.
+    pub async fn with(
+        storage: Arc<dyn Storage>,
+        db: sea_orm::DatabaseConnection,
+        secure: bool,
+    ) -> (Self, bool) {
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let ids = Arc::new(RandomIds);
-        let directory = Directory::new(storage, clock, ids.clone())
+        let directory = Directory::new(storage, clock.clone(), ids.clone())
             .with_hash_runner(Arc::new(BlockingHashes), 4);
         let demo = seed::demo_district(&directory).await.unwrap();
-        let app = Arc::new(App::new(directory, demo.district, ids).unwrap());
+        let sessions = Sessions::open(db, demo.district, ids, clock.clone(), secure)
+            .await
+            .unwrap();
+        let app = Arc::new(App::new(directory, demo.district, sessions).unwrap());
         let host = Self {
             router: web::router(app.clone()),
             app,
+            clock,
         };
         (host, demo.created)
+    }
+
+    /// A host on the SeaORM database `storage` (a SQLite file, PostgreSQL), its sessions in
+    /// the same database.
+    pub async fn on_sea(storage: SeaStorage) -> (Self, bool) {
+        let db = storage.connection().clone();
+        Self::on(Arc::new(storage), db).await
     }
 
     pub fn district(&self) -> DistrictId {

@@ -81,8 +81,8 @@ pub enum Approval {
     Approved,
 }
 
-/// What applying a plan did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What applying a plan did (a record a host may keep: it deserializes too).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImportOutcome {
     /// The batch the activity log entries reference (`None` when nothing was written).
     pub batch: Option<ImportBatchId>,

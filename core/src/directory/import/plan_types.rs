@@ -121,7 +121,7 @@ pub struct GuardTrip {
 }
 
 /// How many rows do what.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PlanCounts {
     /// New users.
     pub created: u64,

@@ -1,0 +1,262 @@
+//! Cookie sessions and CSRF tokens, kept in the database the directory runs on, so several
+//! instances behind one address share them (no sticky sessions).
+//!
+//! A browser gets a session on its first request: a random id (32 bytes from the host's
+//! [`IdGen`], a CSPRNG in `web`) in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` too with
+//! `--secure-cookies`), and a random CSRF token kept with it. The table keeps the id's SHA-256,
+//! never the id. Every request that changes something (any method but GET and HEAD) must carry
+//! the token: in the form field `csrf` (every form has it as a hidden input) or the
+//! `X-CSRF-Token` header (the JSON API; `GET /api/session` hands it out). Signing in and out
+//! starts a new session (new id, new token) and deletes the old row, so a session id planted
+//! before sign-in, or kept after sign-out, is worth nothing.
+//!
+//! Sessions expire server-side ([`ANONYMOUS_TTL`], [`SIGNED_IN_TTL`] from sign-in): an
+//! expired row is refused and deleted; [`Sessions::purge`] deletes the rest.
+//!
+//! A session keeps what it reviews only as input to plan again ([`work`]): an import's file and
+//! options, a bulk action's selection; never a plan.
+
+pub mod limit;
+pub mod tables;
+pub mod work;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use homeroom::{Clock, DistrictId, IdGen, UserId};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+
+use tables::session;
+
+/// The cookie that carries the session id.
+pub const COOKIE: &str = "homeroom_session";
+/// The header the JSON API sends its CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session nobody signed in to lives.
+pub const ANONYMOUS_TTL: Duration = Duration::hours(2);
+/// How long a signed-in session lives from sign-in.
+pub const SIGNED_IN_TTL: Duration = Duration::hours(8);
+
+/// Who is signed in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    /// The district.
+    pub district: DistrictId,
+    /// The user.
+    pub user: UserId,
+    /// Their name, for the page header.
+    pub name: String,
+    /// They signed in with a temporary password and must choose their own first.
+    pub must_change: bool,
+}
+
+/// One browser's session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The session id (the cookie's value; only its hash is stored).
+    pub id: String,
+    /// The CSRF token every changing request must carry.
+    pub csrf: String,
+    /// Who is signed in, if anyone.
+    pub signed_in: Option<SignedIn>,
+}
+
+/// Every session, in the database's `web_sessions` table.
+#[derive(Debug)]
+pub struct Sessions {
+    db: DatabaseConnection,
+    ids: Arc<dyn IdGen>,
+    clock: Arc<dyn Clock>,
+    district: DistrictId,
+    secure: bool,
+}
+
+/// The hex SHA-256 of `text`.
+pub fn sha256_hex(text: &[u8]) -> String {
+    Sha256::digest(text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Sessions {
+    /// The store on `db` (its tables created when missing), for `district`, drawing ids and
+    /// tokens from `ids` and time from `clock`; `secure` adds the `Secure` cookie attribute.
+    pub async fn open(
+        db: DatabaseConnection,
+        district: DistrictId,
+        ids: Arc<dyn IdGen>,
+        clock: Arc<dyn Clock>,
+        secure: bool,
+    ) -> Result<Self, DbErr> {
+        tables::create(&db).await?;
+        Ok(Self {
+            db,
+            ids,
+            clock,
+            district,
+            secure,
+        })
+    }
+
+    fn token(&self) -> String {
+        self.ids
+            .secret_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// A new session, anonymous or signed in.
+    async fn insert(&self, signed_in: Option<SignedIn>) -> Result<Session, DbErr> {
+        let session = Session {
+            id: self.token(),
+            csrf: self.token(),
+            signed_in,
+        };
+        let ttl = if session.signed_in.is_some() {
+            SIGNED_IN_TTL
+        } else {
+            ANONYMOUS_TTL
+        };
+        let me = session.signed_in.as_ref();
+        let row = session::ActiveModel {
+            id_hash: Set(sha256_hex(session.id.as_bytes())),
+            csrf: Set(session.csrf.clone()),
+            user_id: Set(me.map(|m| m.user.to_string())),
+            name: Set(me.map(|m| m.name.clone()).unwrap_or_default()),
+            must_change: Set(me.is_some_and(|m| m.must_change)),
+            expires_at: Set((self.now() + ttl).timestamp()),
+        };
+        session::Entity::insert(row).exec(&self.db).await?;
+        Ok(session)
+    }
+
+    /// A new anonymous session.
+    pub async fn start(&self) -> Result<Session, DbErr> {
+        self.insert(None).await
+    }
+
+    /// The live session with this id (an expired one is deleted and is none).
+    pub async fn get(&self, id: &str) -> Result<Option<Session>, DbErr> {
+        let hash = sha256_hex(id.as_bytes());
+        let Some(row) = session::Entity::find_by_id(hash.clone())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if row.expires_at <= self.now().timestamp() {
+            self.end(id).await?;
+            return Ok(None);
+        }
+        let user = row.user_id.as_deref().and_then(|u| u.parse().ok());
+        Ok(Some(Session {
+            id: id.to_string(),
+            csrf: row.csrf,
+            signed_in: user.map(|user| SignedIn {
+                district: self.district,
+                user,
+                name: row.name,
+                must_change: row.must_change,
+            }),
+        }))
+    }
+
+    /// Ends the session `id`: its row and its pending work are deleted.
+    pub async fn end(&self, id: &str) -> Result<(), DbErr> {
+        let hash = sha256_hex(id.as_bytes());
+        tables::work::Entity::delete_many()
+            .filter(tables::work::Column::Session.eq(hash.clone()))
+            .exec(&self.db)
+            .await?;
+        session::Entity::delete_by_id(hash).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Ends the session `old` and starts a new one for `signed_in` (a new id and token).
+    pub async fn rotate(&self, old: &str, signed_in: Option<SignedIn>) -> Result<Session, DbErr> {
+        self.end(old).await?;
+        self.insert(signed_in).await
+    }
+
+    /// Lifts the must-change flag of the session `id` (the password was changed).
+    pub async fn password_changed(&self, id: &str) -> Result<(), DbErr> {
+        session::Entity::update_many()
+            .col_expr(session::Column::MustChange, Expr::value(false))
+            .filter(session::Column::IdHash.eq(sha256_hex(id.as_bytes())))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes every expired session (with its work) and sign-in failure older than the rate
+    /// limit's window; returns how many sessions went.
+    pub async fn purge(&self) -> Result<u64, DbErr> {
+        let now = self.now().timestamp();
+        let expired: Vec<String> = session::Entity::find()
+            .filter(session::Column::ExpiresAt.lte(now))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| row.id_hash)
+            .collect();
+        for chunk in expired.chunks(500) {
+            tables::work::Entity::delete_many()
+                .filter(tables::work::Column::Session.is_in(chunk.iter().cloned()))
+                .exec(&self.db)
+                .await?;
+            session::Entity::delete_many()
+                .filter(session::Column::IdHash.is_in(chunk.iter().cloned()))
+                .exec(&self.db)
+                .await?;
+        }
+        limit::forget_before(&self.db, now - limit::WINDOW.num_seconds()).await?;
+        Ok(expired.len() as u64)
+    }
+
+    /// The `Set-Cookie` value for a session id.
+    pub fn set_cookie(&self, id: &str) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    }
+
+    /// The connection the tables are on.
+    pub(crate) fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The clock sessions expire by.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// A fresh random id.
+    pub(crate) fn random_id(&self) -> String {
+        self.token()
+    }
+}
+
+/// The session id in a `Cookie` header, if any.
+pub fn cookie_value(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// Compares two tokens in time independent of where they differ.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
