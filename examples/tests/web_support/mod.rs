@@ -102,6 +102,7 @@ impl Host {
             router: self.router.clone(),
             cookie: None,
             csrf: None,
+            peer: None,
         }
     }
 
@@ -127,6 +128,8 @@ impl Host {
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The `Set-Cookie` header, if any.
+    pub set_cookie: Option<String>,
     pub content_type: String,
     pub body: String,
 }
@@ -148,10 +151,22 @@ pub struct Client {
     router: Router,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The client's address, as the server would see it (none: `unknown`).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Client {
+    /// From now on, talks to `host` (another instance), with the same cookie.
+    pub fn switch_to(&mut self, host: &Host) {
+        self.router = host.router.clone();
+    }
+
     pub async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        if let Some(peer) = self.peer {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         if let Some(cookie) = &self.cookie {
             request
                 .headers_mut()
@@ -170,6 +185,7 @@ impl Client {
         };
         let status = response.status();
         let location = text(header::LOCATION);
+        let set_cookie = text(header::SET_COOKIE);
         let content_type = text(header::CONTENT_TYPE).unwrap_or_default();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
@@ -177,6 +193,7 @@ impl Client {
         let answer = Answer {
             status,
             location,
+            set_cookie,
             content_type,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         };
