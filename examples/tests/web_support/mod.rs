@@ -22,6 +22,8 @@ pub struct Host {
     pub router: Router,
     /// The directory's and the sessions' clock.
     pub clock: Arc<ManualClock>,
+    /// The database the sessions are in.
+    pub db: sea_orm::DatabaseConnection,
 }
 
 impl Host {
@@ -51,7 +53,7 @@ impl Host {
         let directory = Directory::new(storage, clock.clone(), ids.clone())
             .with_hash_runner(Arc::new(BlockingHashes), 4);
         let demo = seed::demo_district(&directory).await.unwrap();
-        let sessions = Sessions::open(db, demo.district, ids, clock.clone(), secure)
+        let sessions = Sessions::open(db.clone(), demo.district, ids, clock.clone(), secure)
             .await
             .unwrap();
         let app = Arc::new(App::new(directory, demo.district, sessions).unwrap());
@@ -59,6 +61,7 @@ impl Host {
             router: web::router(app.clone()),
             app,
             clock,
+            db,
         };
         (host, demo.created)
     }
