@@ -58,7 +58,7 @@ async fn the_search_page_shows_each_filters_count_and_the_api_returns_them() {
     // A facet is a link that filters; picked, the others count within it.
     assert!(
         page.body
-            .contains("href=\"&#x2f;users?q=&amp;kind=&amp;status=&amp;access=suspended\"")
+            .contains("href=\"&#x2f;users?q=&amp;kind=&amp;status=&amp;access=suspended&amp;invitation=&amp;managed=\"")
     );
     let staff = c.get("/users?kind=staff").await;
     assert!(staff.body.contains("2 users found"), "{}", staff.body);

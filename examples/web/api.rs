@@ -12,7 +12,8 @@
 //! | `POST /api/password` `{current, new}` | changes one's own password |
 //! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
 //! | `GET /api/users/facets?q=&kind=&status=&access=` | the facet counts of the search (`UserFacets`) |
-//! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access}}` | previews a bulk action: `{action, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
+//! | `GET /api/users/bulk/choices` | what a bulk action may take: `{actions, statuses, unit_changes, units: [{id, path}], templates}` |
+//! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access, invitation, managed}}`; `set_status` takes `to_status`, `org_units` takes `units_change` (`add`, `remove`, `replace`) and `units: [id...]`, `send_message` takes `template` | previews a bulk action: `{action, detail, sample: {subject, text}, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
 //! | `POST /api/users/bulk/apply` `{fingerprint}` | applies that preview (409 `conflict` when the users moved since) |
 //! | `GET /api/users/{id}` | the profile: the user and the titles of the tabs one may see |
 //! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
@@ -34,6 +35,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::bulk_actions::ActionForm;
 use super::bulk_pages::{self, BulkView};
 use super::error::{ApiError, WebError};
 use super::import_pages::report;
@@ -58,6 +60,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/password", post(password))
         .route("/users", get(search))
         .route("/users/facets", get(facets))
+        .route("/users/bulk/choices", get(bulk_choices))
         .route("/users/bulk/preview", post(bulk_preview))
         .route("/users/bulk/apply", post(bulk_apply))
         .route("/users/{id}", get(profile).put(edit))
@@ -140,10 +143,11 @@ async fn facets(
     Ok(Json(facets))
 }
 
-/// A bulk preview's request: the action and either the users or a search.
+/// A bulk preview's request: the action (with its values) and either the users or a search.
 #[derive(Debug, Deserialize)]
 struct BulkRequest {
-    action: String,
+    #[serde(flatten)]
+    action: ActionForm,
     #[serde(default)]
     users: Vec<String>,
     search: Option<SearchQuery>,
@@ -154,7 +158,7 @@ async fn bulk_preview(
     Extension(s): Extension<Session>,
     Json(request): Json<BulkRequest>,
 ) -> Answer<BulkView> {
-    let action = bulk_pages::action(&request.action)?;
+    let action = request.action.action()?;
     let selection = match &request.search {
         Some(query) => homeroom::Selection::Matching(query.filters()),
         None => bulk_pages::user_ids(request.users.iter().map(String::as_str))?,
@@ -162,6 +166,14 @@ async fn bulk_preview(
     Ok(Json(
         bulk_pages::preview(&app, &s, selection, action).await?,
     ))
+}
+
+async fn bulk_choices(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+) -> Answer<super::bulk_actions::Choices> {
+    let actor = signed_in(&s)?;
+    Ok(Json(super::bulk_actions::choices(&app, &actor).await?))
 }
 
 /// A bulk apply's request.

@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod args;
+pub mod bulk_actions;
 pub mod bulk_pages;
 pub mod error;
 pub mod import_pages;
