@@ -9,27 +9,9 @@
 mod web_support;
 
 use axum::http::StatusCode;
-use homeroom::{Actor, RecordStatus, User, UserSearch};
+use homeroom::{Actor, RecordStatus, User};
 use homeroom_examples::web::seed::{ADMIN_LOGIN, PRINCIPAL_LOGIN};
 use web_support::{Client, Host};
-
-fn fingerprint(body: &str) -> String {
-    let at = body.find("name=\"fingerprint\" value=\"").expect(body) + 26;
-    body[at..].split('"').next().unwrap().to_string()
-}
-
-async fn students(host: &Host) -> Vec<User> {
-    let search = UserSearch::default()
-        .kind(homeroom::UserKind::Student)
-        .any_status()
-        .limit(100);
-    host.app
-        .directory
-        .search_users(&Actor::system("test"), host.district(), &search)
-        .await
-        .unwrap()
-        .items
-}
 
 /// The org units' ids by path, as the API offers them.
 async fn units(c: &mut Client) -> Vec<(String, String)> {
@@ -66,7 +48,7 @@ async fn set_status_through_the_page_previews_then_applies() {
         "{}",
         page.body
     );
-    let all = students(&host).await;
+    let all = host.students().await;
     let (a, b) = (all[0].id.to_string(), all[1].id.to_string());
     let fields = [
         ("action", "set_status"),
@@ -89,15 +71,10 @@ async fn set_status_through_the_page_previews_then_applies() {
         "{}",
         shown.body
     );
-    let done = c
-        .form(
-            "/users/bulk/apply",
-            &[("fingerprint", &fingerprint(&shown.body))],
-            true,
-        )
-        .await;
+    let done = c.confirm_bulk(&shown).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    let inactive = students(&host)
+    let inactive = host
+        .students()
         .await
         .iter()
         .filter(|u| u.status == RecordStatus::Inactive)
@@ -128,13 +105,7 @@ async fn run(
     let shown = shown.json();
     assert_eq!(shown["touched"], expect, "{change}: {shown}");
     if expect > 0 {
-        let done = c
-            .json(
-                "POST",
-                "/api/users/bulk/apply",
-                serde_json::json!({"fingerprint": shown["fingerprint"]}),
-            )
-            .await;
+        let done = c.apply_api("users/bulk", &shown).await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     }
     shown
@@ -150,7 +121,8 @@ async fn org_units_are_added_replaced_and_removed_through_the_api() {
         unit(&units, "Lincoln Elementary"),
         unit(&units, "Washington High"),
     );
-    let student = students(&host)
+    let student = host
+        .students()
         .await
         .into_iter()
         .find(|u| u.details.org_units.iter().any(|o| o.to_string() == lincoln))
@@ -207,7 +179,8 @@ async fn attack_building_admin_moves_a_student_into_a_building_they_do_not_run()
     let mut admin = host.signed_in(ADMIN_LOGIN).await;
     let units = units(&mut admin).await;
     let lincoln = unit(&units, "Lincoln Elementary");
-    let theirs = students(&host)
+    let theirs = host
+        .students()
         .await
         .into_iter()
         .find(|u| u.details.org_units.is_subset(&pat.details.org_units))
@@ -261,13 +234,7 @@ async fn send_message_previews_the_message_for_one_recipient_and_the_count() {
         "rendered for one recipient: {sample}"
     );
     assert!(!sample.contains("{{"), "{sample}");
-    let done = c
-        .form(
-            "/users/bulk/apply",
-            &[("fingerprint", &fingerprint(&shown.body))],
-            true,
-        )
-        .await;
+    let done = c.confirm_bulk(&shown).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let captured = web_support::Captured::default();
     host.app

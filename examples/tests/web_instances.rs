@@ -59,13 +59,7 @@ async fn sessions_and_work_move_between_instances(db: &str) {
         "the same plan on B"
     );
     assert_eq!(again["changed"], false);
-    let applied = c
-        .json(
-            "POST",
-            "/api/import/apply",
-            serde_json::json!({ "fingerprint": plan["fingerprint"] }),
-        )
-        .await;
+    let applied = c.apply_api("import", &plan).await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
     assert_eq!(applied.json()["applied"]["counts"]["created"], 1);
     let emmy = a
@@ -93,13 +87,7 @@ async fn sessions_and_work_move_between_instances(db: &str) {
     let shown = shown.json();
     assert_eq!(shown["touched"], 1, "{shown}");
     c.switch_to(&a);
-    let done = c
-        .json(
-            "POST",
-            "/api/users/bulk/apply",
-            serde_json::json!({ "fingerprint": shown["fingerprint"] }),
-        )
-        .await;
+    let done = c.apply_api("users/bulk", &shown).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     let emmy = a.find(&local).await.remove(0);
     assert_eq!(emmy.access.kind(), AccessKind::Suspended);
@@ -121,13 +109,7 @@ async fn sessions_and_work_move_between_instances(db: &str) {
         .await
         .unwrap();
     c.switch_to(&b);
-    let stale = c
-        .json(
-            "POST",
-            "/api/import/apply",
-            serde_json::json!({ "fingerprint": plan["fingerprint"] }),
-        )
-        .await;
+    let stale = c.apply_api("import", &plan).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     assert_eq!(stale.json()["code"], "changed");
     assert!(
@@ -150,13 +132,7 @@ async fn sessions_and_work_move_between_instances(db: &str) {
     assert_eq!(review["changed"], true, "{review}");
     assert_ne!(review["fingerprint"], plan["fingerprint"]);
     c.switch_to(&a);
-    let applied = c
-        .json(
-            "POST",
-            "/api/import/apply",
-            serde_json::json!({ "fingerprint": review["fingerprint"] }),
-        )
-        .await;
+    let applied = c.apply_api("import", &review).await;
     assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
     assert_eq!(a.find(&local).await[0].details.name.first, "Amalie");
 
@@ -217,13 +193,7 @@ async fn the_page_flow_moves_between_instances_too() {
     c.switch_to(&a);
     let shown = c.get("/import/plan").await;
     assert!(shown.body.contains("id=\"apply\""), "{}", shown.body);
-    let print = shown
-        .body
-        .split("name=\"fingerprint\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_string();
+    let print = web_support::fingerprint(&shown.body);
     c.switch_to(&b);
     let applied = c
         .form("/import/apply", &[("fingerprint", &print)], true)

@@ -104,13 +104,7 @@ impl ActionForm {
     /// The action's values read from url-encoded form fields (`action`, `to_status`,
     /// `units_change`, `unit` repeated, `template`).
     pub fn from_fields(fields: &[(String, String)]) -> Self {
-        let field = |name: &str| {
-            fields
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let field = |name: &str| field(fields, name);
         Self {
             action: field("action"),
             to_status: field("to_status"),
@@ -123,6 +117,15 @@ impl ActionForm {
             template: field("template"),
         }
     }
+}
+
+/// The first value of the form field `name`, or empty.
+pub fn field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// One org unit as the form offers it.

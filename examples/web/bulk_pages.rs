@@ -179,13 +179,7 @@ pub async fn preview_page(
 ) -> Page {
     let fail = fail(&app, &s);
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::bulk_actions::field(&fields, name);
     let action = ActionForm::from_fields(&fields).action().map_err(&fail)?;
     let selection = if field("scope") == "matching" {
         let query = SearchQuery {

@@ -79,10 +79,20 @@ impl Host {
 
     /// Every user matching `text`, as the system sees them.
     pub async fn find(&self, text: &str) -> Vec<User> {
-        let search = UserSearch::text(text).limit(100);
+        self.search(UserSearch::text(text)).await
+    }
+
+    /// Every student, as the system sees them (any status).
+    pub async fn students(&self) -> Vec<User> {
+        let search = UserSearch::default().kind(homeroom::UserKind::Student);
+        self.search(search.any_status()).await
+    }
+
+    /// The first hundred users `search` finds, as the system sees them.
+    pub async fn search(&self, search: UserSearch) -> Vec<User> {
         self.app
             .directory
-            .search_users(&Actor::system("test"), self.district(), &search)
+            .search_users(&Actor::system("test"), self.district(), &search.limit(100))
             .await
             .unwrap()
             .items
@@ -158,7 +168,27 @@ pub struct Client {
     pub peer: Option<std::net::SocketAddr>,
 }
 
+/// The value of the hidden `fingerprint` field of a page (a bulk preview, an import plan).
+pub fn fingerprint(body: &str) -> String {
+    let at = body.find("name=\"fingerprint\" value=\"").expect(body) + 26;
+    body[at..].split('"').next().unwrap().to_string()
+}
+
 impl Client {
+    /// Confirms the bulk preview page `shown` (with the CSRF token).
+    pub async fn confirm_bulk(&mut self, shown: &Answer) -> Answer {
+        let print = fingerprint(&shown.body);
+        self.form("/users/bulk/apply", &[("fingerprint", &print)], true)
+            .await
+    }
+
+    /// Applies through the API (`/api/{what}/apply`) the plan or preview whose fingerprint
+    /// `shown` carries.
+    pub async fn apply_api(&mut self, what: &str, shown: &serde_json::Value) -> Answer {
+        let body = serde_json::json!({ "fingerprint": shown["fingerprint"] });
+        self.json("POST", &format!("/api/{what}/apply"), body).await
+    }
+
     /// From now on, talks to `host` (another instance), with the same cookie.
     pub fn switch_to(&mut self, host: &Host) {
         self.router = host.router.clone();
