@@ -25,7 +25,7 @@ pub struct PendingImport {
     pub bytes: Vec<u8>,
     /// The options it is planned with.
     pub options: ImportOptions,
-    /// The fingerprint of the plan last shown ([`plan_fingerprint`](crate::web::import_pages::plan_fingerprint)).
+    /// The fingerprint of the plan last shown ([`plan_fingerprint`](crate::web::import_review::plan_fingerprint)).
     pub fingerprint: String,
     /// What applying it did, once applied.
     pub outcome: Option<ImportOutcome>,
