@@ -1,7 +1,8 @@
 //! Attacks on the `web` host's sessions and sign-in: guessing passwords is limited per account
 //! and client (the same 429 whether the account exists or not, parallel guesses included); a
 //! copy of the session table opens no session (ids are stored hashed); an expired session
-//! opens nothing; the session's pending import applies only as the plan shown; with
+//! opens nothing; cookieless requests write no session, yet an anonymous form still needs its
+//! own token; the session's pending import applies only as the plan shown; with
 //! `--secure-cookies` the cookie is `Secure`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -147,27 +148,62 @@ async fn attack_a_copy_of_the_session_table_opens_no_session() {
 async fn attack_an_expired_session_opens_nothing_and_is_deleted() {
     let host = Host::start().await;
     let mut c = host.signed_in(ADMIN_LOGIN).await;
+    let idle = host.signed_in(ADMIN_LOGIN).await;
     assert_eq!(c.get("/api/users").await.status, StatusCode::OK);
     host.clock
         .advance(session::SIGNED_IN_TTL - chrono::Duration::seconds(5));
     assert_eq!(c.get("/api/users").await.status, StatusCode::OK);
     host.clock.advance(chrono::Duration::seconds(6));
+    let kept = c.cookie.clone();
     assert_eq!(c.get("/api/users").await.status, StatusCode::UNAUTHORIZED);
+    assert_ne!(c.cookie, kept, "a new (anonymous) session in its place");
     let rows = tables::session::Entity::find().all(&host.db).await.unwrap();
-    assert!(
-        rows.iter().all(|r| r.user_id.is_none()),
-        "the expired row is gone; only the new anonymous one is left"
-    );
-    // The purge deletes every expired session, signed in or not.
-    host.clock
-        .advance(session::ANONYMOUS_TTL + chrono::Duration::seconds(1));
-    assert!(host.app.sessions.purge().await.unwrap() >= 1);
+    assert_eq!(rows.len(), 1, "the expired row is gone; the idle one waits");
+    // The purge deletes every expired session.
+    assert_eq!(host.app.sessions.purge().await.unwrap(), 1);
     assert!(
         tables::session::Entity::find()
             .all(&host.db)
             .await
             .unwrap()
             .is_empty()
+    );
+    drop(idle);
+}
+
+#[tokio::test]
+async fn attack_a_flood_of_cookieless_requests_writes_no_session() {
+    let host = Host::start().await;
+    for path in ["/", "/signin", "/api/session", "/api/users", "/users"] {
+        for _ in 0..5 {
+            let r = host.client().get(path).await;
+            assert!(r.set_cookie.is_some(), "{path}");
+        }
+    }
+    let rows = tables::session::Entity::find().all(&host.db).await.unwrap();
+    assert!(rows.is_empty(), "anonymous sessions are cookies only");
+
+    // Still, an anonymous session's form needs its own token: another visitor's is refused,
+    // and so is a malformed session id.
+    let mut attacker = host.client();
+    let theirs = attacker.token().await;
+    let mut victim = host.client();
+    victim.get("/signin").await;
+    victim.csrf = Some(theirs);
+    let fields = [("login", ADMIN_LOGIN), ("password", DEMO_PASSWORD)];
+    let forged = victim.form("/signin", &fields, true).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.body);
+    let mut odd = host.client();
+    odd.cookie = Some(format!("{}=not-a-session", session::COOKIE));
+    let r = odd.get("/").await;
+    assert!(r.set_cookie.is_some(), "a new session for a malformed id");
+    victim.token().await;
+    let signed = victim.form("/signin", &fields, true).await;
+    assert_eq!(
+        signed.location.as_deref(),
+        Some("/users"),
+        "{}",
+        signed.body
     );
 }
 

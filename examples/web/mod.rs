@@ -163,13 +163,7 @@ async fn per_request(State(app): State<Arc<App>>, mut request: Request, next: Ne
             Err(e) => return ApiError(e.into()).into_response(),
         };
         let is_new = existing.is_none();
-        let session = match existing {
-            Some(session) => session,
-            None => match app.sessions.start().await {
-                Ok(session) => session,
-                Err(e) => return ApiError(e.into()).into_response(),
-            },
-        };
+        let session = existing.unwrap_or_else(|| app.sessions.start());
         let client = request
             .extensions()
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

@@ -10,8 +10,11 @@
 //! starts a new session (new id, new token) and deletes the old row, so a session id planted
 //! before sign-in, or kept after sign-out, is worth nothing.
 //!
-//! Sessions expire server-side ([`ANONYMOUS_TTL`], [`SIGNED_IN_TTL`] from sign-in): an
-//! expired row is refused and deleted; [`Sessions::purge`] deletes the rest.
+//! Only a signed-in session has a row. An anonymous one (a visitor before sign-in) is the cookie
+//! alone: its CSRF token is an HMAC of its id under a key every instance shares
+//! (`web_secrets`), so a flood of cookieless requests writes nothing, and sign-in still needs
+//! the token (no login CSRF). Signed-in sessions expire server-side ([`SIGNED_IN_TTL`] from
+//! sign-in): an expired row is refused and deleted; [`Sessions::purge`] deletes the rest.
 //!
 //! A session keeps what it reviews only as input to plan again ([`work`]): an import's file and
 //! options, a bulk action's selection; never a plan.
@@ -34,8 +37,6 @@ use tables::session;
 pub const COOKIE: &str = "homeroom_session";
 /// The header the JSON API sends its CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// How long a session nobody signed in to lives.
-pub const ANONYMOUS_TTL: Duration = Duration::hours(2);
 /// How long a signed-in session lives from sign-in.
 pub const SIGNED_IN_TTL: Duration = Duration::hours(8);
 
@@ -71,14 +72,42 @@ pub struct Sessions {
     clock: Arc<dyn Clock>,
     district: DistrictId,
     secure: bool,
+    /// The key anonymous sessions' CSRF tokens are derived with.
+    csrf_key: Vec<u8>,
 }
 
 /// The hex SHA-256 of `text`.
 pub fn sha256_hex(text: &[u8]) -> String {
-    Sha256::digest(text)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(text))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// HMAC-SHA-256 of `message` under `key` (RFC 2104), hex.
+fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|k| k ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    hex(&Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize())
+}
+
+/// True for a value shaped like a session id (64 hex digits).
+fn is_session_id(id: &str) -> bool {
+    id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 impl Sessions {
@@ -92,12 +121,14 @@ impl Sessions {
         secure: bool,
     ) -> Result<Self, DbErr> {
         tables::create(&db).await?;
+        let csrf_key = shared_key(&db, ids.as_ref()).await?;
         Ok(Self {
             db,
             ids,
             clock,
             district,
             secure,
+            csrf_key,
         })
     }
 
@@ -113,44 +144,51 @@ impl Sessions {
         self.clock.now()
     }
 
-    /// A new session, anonymous or signed in.
-    async fn insert(&self, signed_in: Option<SignedIn>) -> Result<Session, DbErr> {
+    /// The anonymous session with this id: no row, its CSRF token derived from the id.
+    fn anonymous(&self, id: String) -> Session {
+        Session {
+            csrf: hmac_hex(&self.csrf_key, format!("csrf:{id}").as_bytes()),
+            id,
+            signed_in: None,
+        }
+    }
+
+    /// A new signed-in session: its row written.
+    async fn insert(&self, me: SignedIn) -> Result<Session, DbErr> {
         let session = Session {
             id: self.token(),
             csrf: self.token(),
-            signed_in,
+            signed_in: Some(me.clone()),
         };
-        let ttl = if session.signed_in.is_some() {
-            SIGNED_IN_TTL
-        } else {
-            ANONYMOUS_TTL
-        };
-        let me = session.signed_in.as_ref();
         let row = session::ActiveModel {
             id_hash: Set(sha256_hex(session.id.as_bytes())),
             csrf: Set(session.csrf.clone()),
-            user_id: Set(me.map(|m| m.user.to_string())),
-            name: Set(me.map(|m| m.name.clone()).unwrap_or_default()),
-            must_change: Set(me.is_some_and(|m| m.must_change)),
-            expires_at: Set((self.now() + ttl).timestamp()),
+            user_id: Set(Some(me.user.to_string())),
+            name: Set(me.name),
+            must_change: Set(me.must_change),
+            expires_at: Set((self.now() + SIGNED_IN_TTL).timestamp()),
         };
         session::Entity::insert(row).exec(&self.db).await?;
         Ok(session)
     }
 
-    /// A new anonymous session.
-    pub async fn start(&self) -> Result<Session, DbErr> {
-        self.insert(None).await
+    /// A new anonymous session (nothing is written).
+    pub fn start(&self) -> Session {
+        self.anonymous(self.token())
     }
 
-    /// The live session with this id (an expired one is deleted and is none).
+    /// The session with this id: signed in when its row is there and live, anonymous when the
+    /// id has no row; none when the id is malformed or its row expired (deleted now).
     pub async fn get(&self, id: &str) -> Result<Option<Session>, DbErr> {
+        if !is_session_id(id) {
+            return Ok(None);
+        }
         let hash = sha256_hex(id.as_bytes());
         let Some(row) = session::Entity::find_by_id(hash.clone())
             .one(&self.db)
             .await?
         else {
-            return Ok(None);
+            return Ok(Some(self.anonymous(id.to_string())));
         };
         if row.expires_at <= self.now().timestamp() {
             self.end(id).await?;
@@ -183,7 +221,10 @@ impl Sessions {
     /// Ends the session `old` and starts a new one for `signed_in` (a new id and token).
     pub async fn rotate(&self, old: &str, signed_in: Option<SignedIn>) -> Result<Session, DbErr> {
         self.end(old).await?;
-        self.insert(signed_in).await
+        match signed_in {
+            Some(me) => self.insert(me).await,
+            None => Ok(self.start()),
+        }
     }
 
     /// Lifts the must-change flag of the session `id` (the password was changed).
@@ -196,8 +237,8 @@ impl Sessions {
         Ok(())
     }
 
-    /// Deletes every expired session (with its work) and sign-in failure older than the rate
-    /// limit's window; returns how many sessions went.
+    /// Deletes every expired session (with its work) and every sign-in failure older than the
+    /// rate limit's window; returns how many sessions went.
     pub async fn purge(&self) -> Result<u64, DbErr> {
         let now = self.now().timestamp();
         let expired: Vec<String> = session::Entity::find()
@@ -241,6 +282,27 @@ impl Sessions {
     pub(crate) fn random_id(&self) -> String {
         self.token()
     }
+}
+
+/// The key every instance derives anonymous CSRF tokens with: made by the first instance,
+/// read by the others.
+async fn shared_key(db: &DatabaseConnection, ids: &dyn IdGen) -> Result<Vec<u8>, DbErr> {
+    use tables::secret;
+    const NAME: &str = "anonymous_csrf";
+    let row = secret::ActiveModel {
+        name: Set(NAME.into()),
+        value: Set(hex(&ids.secret_bytes())),
+    };
+    // Taken if absent; an instance that lost the race reads the winner's.
+    secret::Entity::insert(row)
+        .on_conflict_do_nothing_on([secret::Column::Name])
+        .exec(db)
+        .await?;
+    let kept = secret::Entity::find_by_id(NAME.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the anonymous CSRF key".into()))?;
+    Ok(kept.value.into_bytes())
 }
 
 /// The session id in a `Cookie` header, if any.

@@ -1,7 +1,7 @@
 //! The host's own tables, beside Homeroom's `hr_` tables on the same database and connection:
 //! `web_sessions` (one row per browser session), `web_session_work` (the import or bulk action
-//! a session is reviewing, as the input to plan it again) and `web_signin_failures` (the
-//! sign-in rate limit). Created with SeaORM from the entities below when missing.
+//! a session is reviewing, as the input to plan it again), `web_signin_failures` (the
+//! sign-in rate limit) and `web_secrets` (the key of anonymous sessions' CSRF tokens). Created with SeaORM from the entities below when missing.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Schema};
 
@@ -25,6 +25,7 @@ pub mod session {
         /// They must choose their own password first.
         pub must_change: bool,
         /// Seconds since the Unix epoch after which the session is gone.
+        #[sea_orm(indexed)]
         pub expires_at: i64,
     }
 
@@ -95,13 +96,37 @@ pub mod failure {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `web_secrets`: the host's secrets, shared by every instance (the key anonymous sessions'
+/// CSRF tokens are derived with).
+pub mod secret {
+    use sea_orm::entity::prelude::*;
+
+    /// One secret.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "web_secrets")]
+    pub struct Model {
+        /// What it is for.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        /// Its value (hex).
+        pub value: String,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Creates the tables (and their indexes) that are missing. Instances starting together may
 /// race on PostgreSQL's catalog: a creation that fails while the table is there after all is
 /// fine.
 pub async fn create(db: &DatabaseConnection) -> Result<(), DbErr> {
     create_one(db, session::Entity).await?;
     create_one(db, work::Entity).await?;
-    create_one(db, failure::Entity).await
+    create_one(db, failure::Entity).await?;
+    create_one(db, secret::Entity).await
 }
 
 async fn create_one<E: EntityTrait + Copy>(
