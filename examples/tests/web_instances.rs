@@ -204,5 +204,48 @@ async fn the_page_flow_moves_between_instances_too() {
         "{}",
         applied.body
     );
-    assert_eq!(a.find(&local).await.len(), 1);
+    let sophie = a.find(&local).await.remove(0);
+    assert_eq!(sophie.details.name.first, "Sophie");
+
+    // An update reviewed on A; someone edits her; applied on B: 409, the plan as it is now.
+    let file = format!("Local ID,First Name,Last Name\n{local},Marie-Sophie,Germain\n");
+    c.upload_page("staff.csv", file.as_bytes(), Some(&token))
+        .await;
+    c.switch_to(&a);
+    let shown = c.get("/import/plan").await;
+    let reviewed = web_support::fingerprint(&shown.body);
+    a.app
+        .directory
+        .set_status(
+            &homeroom::Actor::system("someone else"),
+            a.district(),
+            sophie.id,
+            sophie.version,
+            homeroom::RecordStatus::Inactive,
+        )
+        .await
+        .unwrap();
+    c.switch_to(&b);
+    let stale = c
+        .form("/import/apply", &[("fingerprint", &reviewed)], true)
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("id=\"plan-changed\""), "{}", stale.body);
+    assert_eq!(
+        a.find(&local).await[0].details.name.first,
+        "Sophie",
+        "nothing written"
+    );
+    let now = web_support::fingerprint(&stale.body);
+    assert_ne!(now, reviewed);
+    let applied = c
+        .form("/import/apply", &[("fingerprint", &now)], true)
+        .await;
+    assert_eq!(
+        applied.location.as_deref(),
+        Some("/import/plan"),
+        "{}",
+        applied.body
+    );
+    assert_eq!(a.find(&local).await[0].details.name.first, "Marie-Sophie");
 }

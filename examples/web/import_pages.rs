@@ -95,20 +95,26 @@ fn bad(app: &App, s: &Session, message: &str) -> Response {
 
 /// `GET /import/plan`: the session's import, planned again now.
 pub async fn plan(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Response {
-    let view = match current(&app, &s).await {
+    plan_page(&app, &s, StatusCode::OK).await
+}
+
+/// The plan page with `status`: after a refused apply (409) it shows the plan as it is now,
+/// marked changed, to review again.
+async fn plan_page(app: &App, s: &Session, status: StatusCode) -> Response {
+    let view = match current(app, s).await {
         Ok(view) => view,
         Err(WebError::Missing(_)) => return see_other("/import"),
-        Err(e) => return app.views.error(&s, &e),
+        Err(e) => return app.views.error(s, &e),
     };
     let can_apply = !view.has_errors && view.applied.is_none();
     let title = format!("Import plan: {}", view.file);
     let values = serde_json::json!({
         "file": view.file, "counts": view.counts, "issues": view.issues,
         "applied": view.applied.map(|o| o.counts), "can_apply": can_apply,
-        "fingerprint": view.fingerprint, "changed": view.changed,
+        "fingerprint": view.fingerprint,
+        "changed": view.changed || status == StatusCode::CONFLICT,
     });
-    app.views
-        .page(StatusCode::OK, &s, &title, "plan.html", values)
+    app.views.page(status, s, &title, "plan.html", values)
 }
 
 /// The apply form: the fingerprint of the plan shown (empty: the one the session showed last).
@@ -134,6 +140,8 @@ pub async fn apply(
 ) -> Response {
     match apply_pending(&app, &s, form.shown()).await {
         Ok(_) => see_other("/import/plan"),
+        // Nothing written: the plan as it is now, to review again.
+        Err(WebError::Changed) => plan_page(&app, &s, StatusCode::CONFLICT).await,
         Err(e) => app.views.error(&s, &e),
     }
 }
