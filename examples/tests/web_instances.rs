@@ -15,7 +15,7 @@ mod support;
 mod web_support;
 
 use axum::http::StatusCode;
-use homeroom::{AccessKind, Actor, RecordStatus};
+use homeroom::{AccessKind, RecordStatus};
 use homeroom_examples::web::seed::ADMIN_LOGIN;
 use homeroom_sea::SeaStorage;
 use web_support::Host;
@@ -97,17 +97,7 @@ async fn sessions_and_work_move_between_instances(db: &str) {
     let file = format!("Local ID,First Name,Last Name\n{local},Amalie,Noether\n");
     let plan = c.upload_api("staff.csv", file.as_bytes()).await.json();
     assert_eq!(plan["counts"]["updated"], 1, "{plan}");
-    a.app
-        .directory
-        .set_status(
-            &Actor::system("someone else"),
-            a.district(),
-            emmy.id,
-            emmy.version,
-            RecordStatus::Inactive,
-        )
-        .await
-        .unwrap();
+    a.someone_else_deactivates(&emmy).await;
     c.switch_to(&b);
     let stale = c.apply_api("import", &plan).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
@@ -195,9 +185,7 @@ async fn the_page_flow_moves_between_instances_too() {
     assert!(shown.body.contains("id=\"apply\""), "{}", shown.body);
     let print = web_support::fingerprint(&shown.body);
     c.switch_to(&b);
-    let applied = c
-        .form("/import/apply", &[("fingerprint", &print)], true)
-        .await;
+    let applied = c.apply_import_page(&print).await;
     assert_eq!(
         applied.location.as_deref(),
         Some("/import/plan"),
@@ -214,21 +202,9 @@ async fn the_page_flow_moves_between_instances_too() {
     c.switch_to(&a);
     let shown = c.get("/import/plan").await;
     let reviewed = web_support::fingerprint(&shown.body);
-    a.app
-        .directory
-        .set_status(
-            &homeroom::Actor::system("someone else"),
-            a.district(),
-            sophie.id,
-            sophie.version,
-            homeroom::RecordStatus::Inactive,
-        )
-        .await
-        .unwrap();
+    a.someone_else_deactivates(&sophie).await;
     c.switch_to(&b);
-    let stale = c
-        .form("/import/apply", &[("fingerprint", &reviewed)], true)
-        .await;
+    let stale = c.apply_import_page(&reviewed).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     assert!(stale.body.contains("id=\"plan-changed\""), "{}", stale.body);
     assert_eq!(
@@ -238,9 +214,7 @@ async fn the_page_flow_moves_between_instances_too() {
     );
     let now = web_support::fingerprint(&stale.body);
     assert_ne!(now, reviewed);
-    let applied = c
-        .form("/import/apply", &[("fingerprint", &now)], true)
-        .await;
+    let applied = c.apply_import_page(&now).await;
     assert_eq!(
         applied.location.as_deref(),
         Some("/import/plan"),

@@ -98,6 +98,21 @@ impl Host {
             .items
     }
 
+    /// Someone else makes `user` Inactive: a new version under any plan made before.
+    pub async fn someone_else_deactivates(&self, user: &User) {
+        self.app
+            .directory
+            .set_status(
+                &Actor::system("someone else"),
+                self.district(),
+                user.id,
+                user.version,
+                homeroom::RecordStatus::Inactive,
+            )
+            .await
+            .unwrap();
+    }
+
     /// The one user named `first last`.
     pub async fn user(&self, first: &str, last: &str) -> User {
         let found: Vec<User> = self
@@ -187,6 +202,12 @@ impl Client {
     pub async fn apply_api(&mut self, what: &str, shown: &serde_json::Value) -> Answer {
         let body = serde_json::json!({ "fingerprint": shown["fingerprint"] });
         self.json("POST", &format!("/api/{what}/apply"), body).await
+    }
+
+    /// Applies the import plan page whose fingerprint is `print` (the page form).
+    pub async fn apply_import_page(&mut self, print: &str) -> Answer {
+        self.form("/import/apply", &[("fingerprint", print)], true)
+            .await
     }
 
     /// From now on, talks to `host` (another instance), with the same cookie.
