@@ -2,7 +2,8 @@
 //! [`ErrorBody`](super::error::ErrorBody) with the status `docs/errors.md` gives.
 //!
 //! The API shares the pages' cookie session: `GET /api/session` starts one and returns its
-//! CSRF token, which every other method but GET must send as `X-CSRF-Token`.
+//! CSRF token, which every other method but GET must send as `X-CSRF-Token`. Sign-in answers
+//! 429 `too_many_attempts` past the rate limit ([`session::limit`](super::session::limit)).
 //!
 //! | route | does |
 //! |---|---|
@@ -10,8 +11,8 @@
 //! | `POST /api/session` `{login, password}` | signs in (a new session: new cookie, new token) |
 //! | `DELETE /api/session` | signs out |
 //! | `POST /api/password` `{current, new}` | changes one's own password |
-//! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
-//! | `GET /api/users/facets?q=&kind=&status=&access=` | the facet counts of the search (`UserFacets`) |
+//! | `GET /api/users?q=&kind=&status=&access=&invitation=&managed=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page; `invitation` is `not_sent`, `scheduled`, `sent`, `accepted` or `expired`, `managed` is `yes` or `no` (by an import) |
+//! | `GET /api/users/facets?q=&kind=&status=&access=&invitation=&managed=` | the facet counts of the search (`UserFacets`) |
 //! | `GET /api/users/bulk/choices` | what a bulk action may take: `{actions, statuses, unit_changes, units: [{id, path}], templates}` |
 //! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access, invitation, managed}}`; `set_status` takes `to_status`, `org_units` takes `units_change` (`add`, `remove`, `replace`) and `units: [id...]`, `send_message` takes `template` | previews a bulk action: `{action, detail, sample: {subject, text}, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
 //! | `POST /api/users/bulk/apply` `{fingerprint}` | applies that preview (409 `conflict` when the users moved since) |
