@@ -64,8 +64,7 @@ pub struct Session {
     pub signed_in: Option<SignedIn>,
 }
 
-/// Every session, in the database's `web_sessions` table.
-#[derive(Debug)]
+/// Every session, in the database's `web_sessions` table. `Debug` leaves the key out.
 pub struct Sessions {
     db: DatabaseConnection,
     ids: Arc<dyn IdGen>,
@@ -74,6 +73,15 @@ pub struct Sessions {
     secure: bool,
     /// The key anonymous sessions' CSRF tokens are derived with.
     csrf_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("district", &self.district)
+            .field("secure", &self.secure)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The hex SHA-256 of `text`.
@@ -133,11 +141,7 @@ impl Sessions {
     }
 
     fn token(&self) -> String {
-        self.ids
-            .secret_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&self.ids.secret_bytes())
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -321,4 +325,33 @@ pub fn same_token(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_is_rfc_4231() {
+        // RFC 4231, test cases 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hmac_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hmac_hex(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            ),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn only_session_shaped_ids_are_looked_up() {
+        assert!(is_session_id(&"ab".repeat(32)));
+        assert!(!is_session_id("not-a-session"));
+        assert!(!is_session_id(&"zz".repeat(32)));
+        assert!(!is_session_id(&"ab".repeat(33)));
+    }
 }
