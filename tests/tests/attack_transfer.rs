@@ -135,7 +135,7 @@ across_backends! {
         let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::NotFound);
         // And one the clerk could plan, but with the source's deletion, which needs Delete Users.
-        let deleting = TransferOptions { delete_source: true };
+        let deleting = TransferOptions { delete_source: true, ..TransferOptions::default() };
         let plan = d.plan_transfer(&h.admin, s.id, s.kid.id, s.other_kid.id, deleting).await.unwrap();
         let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Forbidden);

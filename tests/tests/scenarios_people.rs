@@ -62,7 +62,7 @@ across_backends! {
 
         // Transfer Data to Ari, deleting Lee.
         let plan = d
-            .plan_transfer(&office, district, leaving.id, replacement.id, TransferOptions { delete_source: true })
+            .plan_transfer(&office, district, leaving.id, replacement.id, TransferOptions { delete_source: true, ..TransferOptions::default() })
             .await
             .unwrap();
         let summary: Vec<(String, u64)> = plan.groups.iter().map(|g| (g.title.clone(), g.moving)).collect();

@@ -24,6 +24,7 @@ fn out(fx: &mut Fixture, district: DistrictId, user: UserId, tag: &str) -> Recor
 fn moved(record: &Record, to: UserId) -> Record {
     let mut provenance = record.provenance.clone();
     provenance.push(Provenance {
+        moved: crate::records::Moved::Owner,
         from: record.user,
         from_name: "Ada A".into(),
         to,
