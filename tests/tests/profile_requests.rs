@@ -296,7 +296,7 @@ across_backends! {
         assert_eq!(manager.len(), 1);
         assert!(manager[0].1.content.text.contains("Kim Kid"), "{}", manager[0].1.content.text);
         // Nothing again the same day, nor the day after.
-        assert_eq!(d.queue_request_digests(&h.admin, s.id).await.unwrap().queued, 0);
+        assert_eq!(d.queue_request_digests(&h.admin, s.id).await.unwrap().already_queued, 2);
         h.clock.advance(Duration::days(1));
         assert_eq!(d.queue_request_digests(&h.admin, s.id).await.unwrap().queued, 0);
         assert_eq!(messages_to(&h, s.id, s.chief.id).await.len(), 2);

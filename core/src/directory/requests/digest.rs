@@ -79,6 +79,17 @@ impl<S: Storage + ?Sized> Directory<S> {
                         continue;
                     }
                 };
+                // Today's digest already queued: what came since waits for tomorrow's.
+                let key = format!("{DIGEST}:{}:{date}", manager.id);
+                if self
+                    .storage
+                    .item_by_key(district, &OutboxMessage::KIND, &key)
+                    .await?
+                    .is_some()
+                {
+                    report.already_queued += 1;
+                    continue;
+                }
                 let authority = self.held_by(district, manager.id, &tree).await?;
                 let since = self.digest_since(district, manager.id).await?;
                 let theirs: Vec<&Loaded> = fresh
@@ -89,16 +100,6 @@ impl<S: Storage + ?Sized> Directory<S> {
                     .collect();
                 if theirs.is_empty() {
                     report.nothing_new += 1;
-                    continue;
-                }
-                let key = format!("{DIGEST}:{}:{date}", manager.id);
-                if self
-                    .storage
-                    .item_by_key(district, &OutboxMessage::KIND, &key)
-                    .await?
-                    .is_some()
-                {
-                    report.already_queued += 1;
                     continue;
                 }
                 let content = digest_content(&district_row.name, &theirs);
