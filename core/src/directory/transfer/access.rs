@@ -18,7 +18,9 @@ use crate::error::Error;
 use crate::ids::{GrantId, OrgUnitId, Version};
 use crate::model::OrgTree;
 use crate::storage::{ChangeSet, Op, Storage};
-use crate::transfer::{ConflictReason, Move, TransferConflict, TransferKind, TransferPlan};
+use crate::transfer::{
+    ConflictReason, Move, TransferConflict, TransferGroup, TransferKind, TransferPlan,
+};
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Adds to `plan` the org units and grants its options ask for, in `plan.access`.
@@ -52,28 +54,16 @@ impl<S: Storage + ?Sized> Directory<S> {
                 continue;
             };
             let what = describe_grant(role, &grant.scope, &parties.tree);
-            match self.may_give(parties, role, &grant) {
-                Ok(()) => {
-                    grants.moving += 1;
-                    grants.lines.push(what);
-                    plan.moves.push(Move::Grant {
-                        role: grant.role,
-                        scope: grant.scope,
-                    });
-                }
-                Err(why) => {
-                    grants.staying += 1;
-                    plan.conflicts.push(TransferConflict {
-                        kind: TransferKind::Grants,
-                        reason: ConflictReason::GrantEscalates,
-                        message: format!("{what} is not given: {why}"),
-                    });
-                }
-            }
+            let outcome = match self.may_give(parties, role, &grant) {
+                Ok(()) => Ok(Move::Grant {
+                    role: grant.role,
+                    scope: grant.scope,
+                }),
+                Err(why) => Err((ConflictReason::GrantEscalates, why.to_string())),
+            };
+            give_or_refuse(plan, &mut grants, what, outcome);
         }
-        if grants.moving + grants.staying > 0 {
-            plan.access.push(grants);
-        }
+        keep(plan, grants);
         Ok(())
     }
 
@@ -157,21 +147,47 @@ fn plan_org_units(parties: &Parties, plan: &mut TransferPlan) {
     for unit in missing {
         let name = unit_name(&parties.tree, *unit);
         let one = BTreeSet::from([*unit]);
-        if require_over_units(&parties.acting, Permission::EditUsers, &one).is_ok() {
-            units.moving += 1;
-            units.lines.push(name);
-            plan.moves.push(Move::OrgUnit(*unit));
-        } else {
-            units.staying += 1;
+        let outcome = match require_over_units(&parties.acting, Permission::EditUsers, &one) {
+            Ok(()) => Ok(Move::OrgUnit(*unit)),
+            Err(_) => Err((
+                ConflictReason::OrgUnitOutOfReach,
+                "you may not add users to it".to_owned(),
+            )),
+        };
+        give_or_refuse(plan, &mut units, name, outcome);
+    }
+    keep(plan, units);
+}
+
+/// Adds one org unit or grant (`line` names it) to `group`: given, with its move, or refused,
+/// as a conflict saying why.
+fn give_or_refuse(
+    plan: &mut TransferPlan,
+    group: &mut TransferGroup,
+    line: String,
+    outcome: Result<Move, (ConflictReason, String)>,
+) {
+    match outcome {
+        Ok(planned) => {
+            group.moving += 1;
+            group.lines.push(line);
+            plan.moves.push(planned);
+        }
+        Err((reason, why)) => {
+            group.staying += 1;
             plan.conflicts.push(TransferConflict {
-                kind: TransferKind::OrgUnits,
-                reason: ConflictReason::OrgUnitOutOfReach,
-                message: format!("{name} is not given: you may not add users to it"),
+                kind: group.kind.clone(),
+                reason,
+                message: format!("{line} is not given: {why}"),
             });
         }
     }
-    if units.moving + units.staying > 0 {
-        plan.access.push(units);
+}
+
+/// Lists `group` in the plan's access section, unless it has nothing.
+fn keep(plan: &mut TransferPlan, group: TransferGroup) {
+    if group.moving + group.staying > 0 {
+        plan.access.push(group);
     }
 }
 
