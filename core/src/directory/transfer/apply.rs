@@ -24,7 +24,10 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Either user changed since the plan, or any row moved or edited since, is a
     /// [`Conflict`](crate::ErrorKind::Conflict): plan again. Both users' activity logs record
     /// the transfer (an entry per kind, so each tab's permission hides its own), and every
-    /// moved record gains a [`Provenance`] naming where it came from.
+    /// moved record gains a [`Provenance`] naming where it came from. Records the source wrote
+    /// about others get the target as author in the same write (their index items, a note's
+    /// author, a [`Provenance`] of kind [`Moved::Author`]); org units and grants the plan gives
+    /// are checked again for the actor applying it (`Forbidden` when they may not give one).
     ///
     /// With `delete_source`, the source is deleted in the same write; that is refused
     /// ([`Refusal::TransferLeavesData`]) when the plan leaves anything with them.
