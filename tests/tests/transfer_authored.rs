@@ -214,4 +214,27 @@ across_backends! {
         // Ari acts with the grant at once.
         d.add_note(&Actor::user(s.id, ari.id), s.id, s.ada.id, "hello from Ari").await.unwrap();
     }
+
+    async fn authored_work_edited_since_the_plan_is_a_conflict_and_nothing_moves(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, DELETING).await.unwrap();
+        // The help desk moves Lee's ticket on after the plan was made.
+        let ticket = records_about(&h, &s, RecordKind::Ticket).await.remove(0);
+        d.set_ticket_status(&h.admin, s.id, ticket.id, ticket.version, TicketStatus::InProgress).await.unwrap();
+        let error = d.apply_transfer(&h.admin, &plan).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Conflict, "{error}");
+        // Nothing moved: Lee is still there, still the author, still refused deletion.
+        let lee = d.user(&h.admin, s.id, s.lee.id).await.unwrap();
+        for note in records_about(&h, &s, RecordKind::Note).await {
+            let RecordBody::Note(body) = &note.body else { panic!() };
+            assert_eq!(body.author.user, Some(s.lee.id));
+            assert!(note.provenance.is_empty());
+        }
+        let refused = d.delete_user(&h.admin, s.id, lee.id, lee.version).await.unwrap_err();
+        assert_eq!(refused.refusal(), Some(Refusal::AuthoredRecords));
+        // A new plan applies.
+        let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, DELETING).await.unwrap();
+        assert!(d.apply_transfer(&h.admin, &plan).await.unwrap().source_deleted);
+    }
 }
