@@ -186,12 +186,18 @@ across_backends! {
         let ari = d.user(&h.admin, s.id, ari.id).await.unwrap();
         assert!(!ari.details.org_units.contains(&roosevelt));
 
-        // A plan the administrator made, which gives both, is checked again for the clerk.
-        let plan = d.plan_transfer(&h.admin, s.id, lee.id, ari.id, options).await.unwrap();
-        assert_eq!(plan.access_given(), 2);
-        let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::Forbidden, "{error}");
+        // Plans the administrator made, giving the grant or the org unit, are checked again for
+        // the clerk, each on its own.
+        for (org_units, grants) in [(false, true), (true, false)] {
+            let options = TransferOptions { delete_source: false, org_units, grants };
+            let plan = d.plan_transfer(&h.admin, s.id, lee.id, ari.id, options).await.unwrap();
+            assert_eq!(plan.access_given(), 1);
+            let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Forbidden, "{error}");
+        }
         assert!(d.grants_of(&h.admin, s.id, ari.id).await.unwrap().is_empty(), "nothing written");
+        let ari = d.user(&h.admin, s.id, ari.id).await.unwrap();
+        assert!(!ari.details.org_units.contains(&roosevelt), "nothing written");
     }
 
     async fn attack_authored_records_about_users_out_of_reach_are_counted_not_named(h: Harness) {
