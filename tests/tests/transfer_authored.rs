@@ -237,4 +237,23 @@ across_backends! {
         let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, DELETING).await.unwrap();
         assert!(d.apply_transfer(&h.admin, &plan).await.unwrap().source_deleted);
     }
+
+    async fn the_last_system_administrator_is_not_deleted_by_a_transfer_granting_their_role(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        h.grant(s.id, s.lee.id, Preset::SystemAdministrator, Scope::District).await;
+        let options = TransferOptions { delete_source: true, org_units: false, grants: true };
+        let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, options).await.unwrap();
+        assert_eq!(plan.access_given(), 2);
+        // The guard counts the grants stored before the write: grant first, then delete.
+        let error = d.apply_transfer(&h.admin, &plan).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+        assert!(error.to_string().contains("last active System Administrator"), "{error}");
+        assert!(d.grants_of(&h.admin, s.id, s.ari.id).await.unwrap().is_empty(), "nothing written");
+        let keep = TransferOptions { delete_source: false, ..options };
+        let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, keep).await.unwrap();
+        d.apply_transfer(&h.admin, &plan).await.unwrap();
+        let lee = d.user(&h.admin, s.id, s.lee.id).await.unwrap();
+        d.delete_user(&h.admin, s.id, lee.id, lee.version).await.unwrap();
+    }
 }
