@@ -171,6 +171,7 @@ cases! {
     transfers: [
         record_moves_to_another_user_with_its_provenance,
         failed_move_leaves_records_with_their_user,
+        item_given_to_another_owner_outlives_the_old_owner_deleted_with_it,
     ],
     passwords: [
         password_is_read_back_and_replaced,

@@ -221,12 +221,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             let role = self.load_role(district, role).await?;
             check_scope(&scope, &tree)?;
             self.require_covers(&acting, &holder, &tree).await?;
-            require_over(
-                &acting,
-                role.permissions.with(Permission::ManageRoles),
-                &scope,
-            )?;
-            self.require_apps_over(&acting, &role.app_permissions, &scope)?;
+            self.may_grant(&acting, &role, &scope)?;
             let existing = self.storage.grants(district, Some(holder.id)).await?;
             if existing
                 .iter()
@@ -307,12 +302,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .and_then(|u| acting.see(u))
                 .map_err(|_| Error::not_found(Entity::Grant, id))?;
             let role = self.load_role(district, grant.role).await?;
-            require_over(
-                &acting,
-                role.permissions.with(Permission::ManageRoles),
-                &grant.scope,
-            )?;
-            self.require_apps_over(&acting, &role.app_permissions, &grant.scope)?;
+            self.may_grant(&acting, &role, &grant.scope)?;
             self.require_covers(&acting, &holder, &tree).await?;
             // Every grant change bumps the district version below, so the guard's own bump is
             // not needed here.
@@ -477,6 +467,22 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(holders.contains(&user))
     }
 
+    /// `Forbidden` unless the actor may give `role` over `scope`: they hold Manage Roles and
+    /// every permission of the role (application permissions too) over the whole scope.
+    pub(super) fn may_grant(
+        &self,
+        acting: &Acting,
+        role: &Role,
+        scope: &Scope,
+    ) -> Result<(), Error> {
+        require_over(
+            acting,
+            role.permissions.with(Permission::ManageRoles),
+            scope,
+        )?;
+        self.require_apps_over(acting, &role.app_permissions, scope)
+    }
+
     /// `Invalid` (`unknown_permission`) when `apps` names a permission no registered
     /// application has; `Forbidden` unless the actor holds every one of them over the whole of
     /// `scope`: nobody grants an application permission they do not hold.
@@ -595,7 +601,7 @@ fn describe_scope(scope: &Scope, tree: &OrgTree) -> String {
     }
 }
 
-fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
+pub(super) fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
     format!("{} over {}", role.name, describe_scope(scope, tree))
 }
 

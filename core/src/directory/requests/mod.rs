@@ -2,6 +2,7 @@
 //! and restore them (`review.rs`), and a daily digest tells them what is new (`digest.rs`).
 
 mod digest;
+mod digest_mark;
 mod review;
 
 use super::Directory;
