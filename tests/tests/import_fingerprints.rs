@@ -405,6 +405,30 @@ across_backends! {
         assert_eq!(ada.import_fingerprint.map(|f| f.version), Some(ada.version));
     }
 
+    // A building-scoped importer re-imports the district's file: every row carries a matching
+    // fingerprint, but a user out of their reach is still the plain "taken" error that names
+    // nobody, never an unchanged row; the rows in reach are skipped as unchanged.
+    async fn attack_fingerprints_never_skip_the_reach_check(h: Harness) {
+        let district = setup(&h).await;
+        let first = plan(&h, district, ROSTER).await;
+        h.apply_plan(&h.admin, district, &first, Approval::Required).await.unwrap();
+        let d = &h.directory;
+        let lincoln = d.org_tree(&h.admin, district).await.unwrap().units().find(|u| u.name == "Lincoln").unwrap().id;
+        let role = d.create_role(&h.admin, district, "Lincoln Importer", [Permission::ViewUsers, Permission::ImportUsers].into_iter().collect::<PermissionSet>()).await.unwrap();
+        let me = d.create_user(&h.admin, district, UserDetails::new(UserKind::Staff, "Ivan", "Importer").in_org_unit(lincoln)).await.unwrap();
+        d.grant_role(&h.admin, district, me.id, role.id, Scope::unit(lincoln)).await.unwrap();
+        let importer = Actor::user(district, me.id);
+
+        let data = read(ROSTER.as_bytes(), "roster.csv", &ReadOptions::default()).unwrap();
+        let plan = d.plan_import(&importer, district, &data, &ImportOptions::default()).await.unwrap();
+        assert_eq!(plan.rows()[1].action, RowAction::Error, "{:?}", plan.rows());
+        assert_eq!(plan.counts().unchanged, 2);
+        let issues: Vec<&import::ImportIssue> = plan.issues().iter().filter(|i| i.row == Some(3)).collect();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].code.as_str(), "taken");
+        assert!(plan.issues().iter().all(|i| !i.message.contains("Grace") && !i.message.contains("Hopper")));
+    }
+
     // A new building changes what rows are planned under: every row is compared in full
     // again (and found unchanged), so a tree change never hides behind a fingerprint.
     async fn an_org_tree_change_makes_every_row_compare_in_full(h: Harness) {

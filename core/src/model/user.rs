@@ -238,7 +238,7 @@ pub struct User {
     #[serde(default)]
     pub import_managed: bool,
     /// What the import that last created or updated this user saw, so the next sync can skip
-    /// comparing an unchanged row (see [`ImportFingerprint`]). `None` for users no import
+    /// comparing an unchanged row (see [`ImportFingerprint`](super::ImportFingerprint)). `None` for users no import
     /// wrote, and for rows stored before fingerprints existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_fingerprint: Option<super::ImportFingerprint>,
