@@ -71,7 +71,7 @@ pub use query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
 pub use storage::{
-    ChangeSet, Entity, Lease, Leases, Op, Storage, StorageError, StorageErrorKind, UniqueKey,
-    UserKey,
+    ChangeSet, Entity, ImportStamp, Lease, Leases, Op, Storage, StorageError, StorageErrorKind,
+    UniqueKey, UserKey,
 };
 pub use validation::{FieldError, InvalidValue, ValidationCode, ValidationErrors};

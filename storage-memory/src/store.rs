@@ -113,6 +113,22 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::import_stamps", skip_all, fields(district = %district))]
+    async fn import_stamps(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<homeroom::ImportStamp>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| {
+                t.users()
+                    .filter_map(|u| homeroom::ImportStamp::of(u))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,

@@ -77,11 +77,13 @@ pub(crate) fn user_row(u: &User) -> Result<user::ActiveModel, StorageError> {
         status: Set(u.status.as_str().to_owned()),
         access: Set(u.access.kind().as_str().to_owned()),
         data: Set(to_json(u)?),
+        import_managed: Set(u.import_managed),
+        import_fingerprint: Set(u.import_fingerprint.map(|f| f.to_string())),
     })
 }
 
 /// The columns of `hr_users`, in the order of [`user_values`].
-pub(crate) const USER_COLUMNS: [&str; 12] = [
+pub(crate) const USER_COLUMNS: [&str; 14] = [
     "id",
     "district",
     "version",
@@ -94,10 +96,12 @@ pub(crate) const USER_COLUMNS: [&str; 12] = [
     "status",
     "access",
     "data",
+    "import_managed",
+    "import_fingerprint",
 ];
 
 /// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
-pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
+pub(crate) fn user_values(u: &User) -> Result<[Value; 14], StorageError> {
     let d = &u.details;
     Ok([
         u.id.as_uuid().into(),
@@ -112,6 +116,8 @@ pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
         u.status.as_str().into(),
         u.access.kind().as_str().into(),
         to_json(u)?.into(),
+        u.import_managed.into(),
+        u.import_fingerprint.map(|f| f.to_string()).into(),
     ])
 }
 

@@ -195,6 +195,16 @@ impl Storage for SeaStorage {
         end(txn, found).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::import_stamps", skip_all, fields(district = %district))]
+    async fn import_stamps(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<homeroom::ImportStamp>, StorageError> {
+        let txn = self.snapshot().await?;
+        let found = read::import_stamps(&txn, district).await;
+        end(txn, found).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,

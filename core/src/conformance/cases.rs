@@ -21,6 +21,7 @@ mod paging;
 mod passwords;
 mod races;
 mod records;
+mod stamps;
 mod support;
 mod text_search;
 mod transfers;
@@ -69,6 +70,10 @@ cases! {
         update_that_takes_another_users_key_already_exists,
         keys_follow_updates,
         one_set_cannot_insert_the_same_key_twice,
+    ],
+    stamps: [
+        import_stamps_list_managed_users_as_stored,
+        import_stamps_follow_updates,
     ],
     versions: [
         update_with_expected_version_stores_the_row,

@@ -78,6 +78,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 updated_at: now,
                 version: Version::FIRST,
                 import_managed: false,
+                import_fingerprint: None,
             };
             let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
             let entry = self.log_entry(

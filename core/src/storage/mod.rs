@@ -54,11 +54,13 @@ mod change_set;
 mod error;
 mod item;
 mod lease;
+mod stamp;
 
 pub use change_set::{ChangeSet, Op};
 pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
 pub use item::{Item, ItemBody, ItemKind, ItemQuery};
 pub use lease::{Lease, Leases};
+pub use stamp::ImportStamp;
 
 use std::sync::Arc;
 
@@ -105,7 +107,7 @@ impl UserKey {
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
-/// (only [`district_users`](Storage::district_users) has a default, which is correct but slow).
+/// (only [`district_users`](Storage::district_users) and [`import_stamps`](Storage::import_stamps) have defaults, which are correct but slow).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
@@ -157,6 +159,22 @@ pub trait Storage: Send + Sync {
                 None => return Ok(users),
             }
         }
+    }
+
+    /// Every import-managed user of a district ([`User::import_managed`]), whatever their
+    /// status, in any order, as an [`ImportStamp`]: what a sync needs to see which rows are
+    /// unchanged without reading whole users. A SQL backend answers it from columns, without
+    /// decoding a user.
+    ///
+    /// The default filters [`Storage::district_users`]; a backend should answer it with a
+    /// narrower read.
+    async fn import_stamps(&self, district: DistrictId) -> Result<Vec<ImportStamp>, StorageError> {
+        Ok(self
+            .district_users(district)
+            .await?
+            .iter()
+            .filter_map(|u| ImportStamp::of(u))
+            .collect())
     }
 
     /// One page of the users of a district that match a query, with the total count.

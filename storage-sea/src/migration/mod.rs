@@ -10,6 +10,7 @@ mod m0002_records;
 mod m0003_passwords;
 mod m0004_leases;
 mod m0005_items;
+mod m0006_import_fingerprints;
 mod schema;
 
 use sea_orm::DynIden;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_passwords::Migration),
             Box::new(m0004_leases::Migration),
             Box::new(m0005_items::Migration),
+            Box::new(m0006_import_fingerprints::Migration),
         ]
     }
 
