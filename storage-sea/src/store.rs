@@ -189,6 +189,15 @@ impl Storage for SeaStorage {
         read::password(&self.db, district, user).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::acting_stamp", skip_all, fields(district = %district, user = ?actor))]
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<homeroom::storage::ActingStamp>, StorageError> {
+        read::acting_stamp(&self.db, self.backend, district, actor).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,

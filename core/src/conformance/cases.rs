@@ -11,6 +11,7 @@
 mod activity;
 mod atomicity;
 mod authz;
+mod cached_authority;
 mod concurrency;
 mod districts;
 mod filters;
@@ -21,6 +22,7 @@ mod paging;
 mod passwords;
 mod races;
 mod records;
+mod stamps;
 mod support;
 mod text_search;
 mod transfers;
@@ -177,6 +179,14 @@ cases! {
         password_for_a_missing_user_is_not_found,
         password_goes_with_its_user_and_survives_a_failed_set,
         passwords_never_cross_districts,
+    ],
+    stamps: [
+        acting_stamp_reads_the_district_and_the_actor,
+        acting_stamp_sees_the_writes_of_another_handle,
+    ],
+    cached_authority: [
+        cached_authority_follows_grant_role_and_tree_changes_of_another_replica,
+        cached_authority_follows_the_actors_own_changes_on_another_replica,
     ],
     items: [
         item_reads_back_every_attribute,

@@ -279,8 +279,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Profile, Error> {
         let result: Result<Profile, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, user).await?)?;
             let actions = acting.authority.allowed_actions(&user);
             let modules = district_row.settings.modules;
@@ -520,8 +519,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         what: &str,
     ) -> Result<(User, RecordKind), Error> {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
+        let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
         let user = acting.see(self.load_user(district, user).await?)?;
         acting.require(kind.permission(), &user)?;
         let Some(record_kind) = kind.record_kind() else {

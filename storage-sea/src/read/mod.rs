@@ -5,11 +5,13 @@ pub(crate) mod activity;
 pub(crate) mod items;
 pub(crate) mod records;
 pub(crate) mod search;
+pub(crate) mod stamp;
 
 pub(crate) use activity::activity_page;
 pub(crate) use items::{item, item_by_key, items_page};
 pub(crate) use records::{open_checkout, record, record_counts, records_page};
 pub(crate) use search::search_users;
+pub(crate) use stamp::acting_stamp;
 
 use std::sync::Arc;
 
