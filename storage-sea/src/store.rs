@@ -215,9 +215,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &ActivityQuery,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::activity_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::activity_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
@@ -249,9 +248,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &RecordQuery,
     ) -> Result<Page<Record, RecordCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::records_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::records_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]

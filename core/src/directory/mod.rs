@@ -29,6 +29,7 @@ mod org_units;
 mod outbox;
 mod passwords;
 pub mod profile;
+mod profile_tabs;
 mod records;
 mod requests;
 mod resets;
