@@ -52,7 +52,15 @@ impl<S: Storage + ?Sized> Directory<S> {
                 continue;
             }
             let tab = self
-                .tab(kind, user, actions, modules, counts, page_size, &mut everything)
+                .tab(
+                    kind,
+                    user,
+                    actions,
+                    modules,
+                    counts,
+                    page_size,
+                    &mut everything,
+                )
                 .await?;
             tabs.push(tab);
         }
@@ -68,9 +76,10 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<&'a [Record], Error> {
         Ok(match everything.0.entry(kind) {
             Entry::Occupied(kept) => kept.into_mut(),
-            Entry::Vacant(slot) => {
-                slot.insert(self.all_records(user.district, user.id, kind, false).await?)
-            }
+            Entry::Vacant(slot) => slot.insert(
+                self.all_records(user.district, user.id, kind, false)
+                    .await?,
+            ),
         })
     }
 
