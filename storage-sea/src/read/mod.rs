@@ -62,17 +62,27 @@ where
         .all(db)
         .await
         .map_err(storage("cannot read rows"))?;
-    let mut items = rows
+    let items = rows
         .iter()
         .map(|data| from_json::<T>(data))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed(items, size, total, cursor))
+}
+
+/// `items` (up to `size + 1` read) as a page of `size`: the extra one only says more follow.
+fn trimmed<T, K>(
+    mut items: Vec<T>,
+    size: usize,
+    total: u64,
+    cursor: impl Fn(&T) -> K,
+) -> Page<T, K> {
     let more = items.len() > size;
     items.truncate(size);
     let next = match (more, items.last()) {
         (true, Some(last)) => Some(cursor(last)),
         _ => None,
     };
-    Ok(Page { items, total, next })
+    Page { items, total, next }
 }
 
 /// A page as [`page_of`] reads it, with its `total` counted by `count` (a `SELECT COUNT(*)`
@@ -110,17 +120,11 @@ where
             next: None,
         });
     };
-    let mut items = rows
+    let items = rows
         .iter()
         .map(|(data, _)| from_json::<T>(data))
         .collect::<Result<Vec<_>, _>>()?;
-    let more = items.len() > size;
-    items.truncate(size);
-    let next = match (more, items.last()) {
-        (true, Some(last)) => Some(cursor(last)),
-        _ => None,
-    };
-    Ok(Page { items, total, next })
+    Ok(trimmed(items, size, total, cursor))
 }
 
 /// The `data` of every row a select finds, decoded.

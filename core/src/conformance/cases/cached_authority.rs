@@ -12,7 +12,7 @@ use crate::clock::{ManualClock, SequentialIds};
 use crate::directory::{Directory, NewOrgUnit};
 use crate::error::{Error, ErrorKind, Refusal};
 use crate::ids::RoleId;
-use crate::model::{District, UserDetails};
+use crate::model::{District, OrgUnit, UserDetails};
 use crate::password::Password;
 
 /// Two directories, each over its own handle, with ids that never collide.
@@ -61,6 +61,23 @@ async fn person(
     d.create_user(admin, district.id, details).await.unwrap()
 }
 
+/// A district with a school for each of `schools`, made through `d`.
+async fn district_with(d: &Directory, admin: &Actor, schools: &[&str]) -> (District, Vec<OrgUnit>) {
+    let district = d.create_district(admin, "Maple Valley USD").await.unwrap();
+    let mut units = Vec::new();
+    for name in schools {
+        let school = NewOrgUnit::school(*name);
+        units.push(d.create_org_unit(admin, district.id, school).await.unwrap());
+    }
+    (district, units)
+}
+
+/// Ada, staff of `unit`.
+async fn ada_in(d: &Directory, admin: &Actor, district: DistrictId, unit: OrgUnitId) -> User {
+    let ada = UserDetails::new(UserKind::Staff, "Ada", "Lovelace").in_org_unit(unit);
+    d.create_user(admin, district, ada).await.unwrap()
+}
+
 async fn role_version(d: &Directory, admin: &Actor, district: DistrictId, role: RoleId) -> Version {
     let roles = d.roles(admin, district).await.unwrap();
     roles.iter().find(|r| r.id == role).unwrap().version
@@ -76,25 +93,14 @@ pub(super) async fn cached_authority_follows_grant_role_and_tree_changes_of_anot
         other,
         admin,
     } = Pair::new(replicas);
-    let district = other
-        .create_district(&admin, "Maple Valley USD")
-        .await
-        .unwrap();
+    let (district, schools) = district_with(&other, &admin, &["North", "South"]).await;
     let d = district.id;
-    let north = other
-        .create_org_unit(&admin, d, NewOrgUnit::school("North"))
-        .await
-        .unwrap();
-    let south = other
-        .create_org_unit(&admin, d, NewOrgUnit::school("South"))
-        .await
-        .unwrap();
+    let (north, south) = (&schools[0], &schools[1]);
     let lab = other
         .create_org_unit(&admin, d, NewOrgUnit::department("Lab", south.id))
         .await
         .unwrap();
-    let ada = UserDetails::new(UserKind::Staff, "Ada", "Lovelace").in_org_unit(north.id);
-    let ada = other.create_user(&admin, d, ada).await.unwrap();
+    let ada = ada_in(&other, &admin, d, north.id).await;
     let sam = person(&other, &admin, &district, "Sam", north.id).await;
     let lee = person(&other, &admin, &district, "Lee", lab.id).await;
     let role = other
@@ -184,17 +190,10 @@ pub(super) async fn cached_authority_follows_the_actors_own_changes_on_another_r
         other,
         admin,
     } = Pair::new(replicas);
-    let district = other
-        .create_district(&admin, "Maple Valley USD")
-        .await
-        .unwrap();
+    let (district, schools) = district_with(&other, &admin, &["North"]).await;
     let d = district.id;
-    let north = other
-        .create_org_unit(&admin, d, NewOrgUnit::school("North"))
-        .await
-        .unwrap();
-    let ada = UserDetails::new(UserKind::Staff, "Ada", "Lovelace").in_org_unit(north.id);
-    let ada = other.create_user(&admin, d, ada).await.unwrap();
+    let north = &schools[0];
+    let ada = ada_in(&other, &admin, d, north.id).await;
     let sam = person(&other, &admin, &district, "Sam", north.id).await;
     let role = other
         .create_role(&admin, d, "Viewer", viewer())
