@@ -57,9 +57,10 @@ pub use directory::import::{
 pub use directory::profile;
 pub use directory::{
     AppAccess, ApplicationAccess, BulkAccess, BulkAction, BulkDelivery, BulkInvitations,
-    BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt, Directory,
-    DisabledUser, Impersonation, MAX_IMPERSONATION, NewCheckout, NewIncident, NewOrgUnit,
-    OrgUnitChange, Selection, SignIn, SkipReason, UserFacets, UserSearch,
+    BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt,
+    DEFAULT_AUTHORITY_CACHE, Directory, DisabledUser, Impersonation, MAX_IMPERSONATION,
+    NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets,
+    UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{

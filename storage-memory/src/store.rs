@@ -5,7 +5,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
 use homeroom::records::{Record, RecordCounts};
-use homeroom::storage::{Item, ItemKind, ItemQuery};
+use homeroom::storage::{ActingStamp, ActorStamp, Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
     Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
@@ -140,6 +140,31 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .and_then(|t| t.password(user))
             .cloned())
+    }
+
+    #[tracing::instrument(level = "debug", name = "storage::acting_stamp", skip_all, fields(district = %district, user = ?actor))]
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<ActingStamp>, StorageError> {
+        let state = self.read();
+        let Some(row) = state.district(district) else {
+            return Ok(None);
+        };
+        let tenant = state.tenant(district);
+        let actor = actor.and_then(|id| {
+            let tenant = tenant?;
+            let user = tenant.user(id)?;
+            Some(ActorStamp {
+                version: user.version,
+                must_change: tenant.password(id).is_some_and(|c| c.must_change),
+            })
+        });
+        Ok(Some(ActingStamp {
+            district: row.clone(),
+            actor,
+        }))
     }
 
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]

@@ -214,6 +214,15 @@ impl Storage for SeaStorage {
         read::password(&self.db, district, user).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::acting_stamp", skip_all, fields(district = %district, user = ?actor))]
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<homeroom::storage::ActingStamp>, StorageError> {
+        read::acting_stamp(&self.db, self.backend, district, actor).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
     async fn search_users(
         &self,
@@ -231,9 +240,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &ActivityQuery,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::activity_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::activity_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
@@ -265,9 +273,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &RecordQuery,
     ) -> Result<Page<Record, RecordCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::records_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::records_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]

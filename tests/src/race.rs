@@ -179,6 +179,14 @@ impl<H: BeforeApply> Storage for Hooked<H> {
     ) -> Result<Option<PasswordCredential>, StorageError> {
         self.inner.password_credential(d, user).await
     }
+    async fn acting_stamp(
+        &self,
+        d: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<homeroom::storage::ActingStamp>, StorageError> {
+        self.inner.acting_stamp(d, actor).await
+    }
+
     async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
         self.inner.roles(d).await
     }

@@ -8,9 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // the kit fails tests by panicking
 
+mod acting_stamp;
 mod activity;
 mod atomicity;
 mod authz;
+mod cached_authority;
 mod concurrency;
 mod districts;
 mod filters;
@@ -183,6 +185,14 @@ cases! {
         password_for_a_missing_user_is_not_found,
         password_goes_with_its_user_and_survives_a_failed_set,
         passwords_never_cross_districts,
+    ],
+    acting_stamp: [
+        acting_stamp_reads_the_district_and_the_actor,
+        acting_stamp_sees_the_writes_of_another_handle,
+    ],
+    cached_authority: [
+        cached_authority_follows_grant_role_and_tree_changes_of_another_replica,
+        cached_authority_follows_the_actors_own_changes_on_another_replica,
     ],
     items: [
         item_reads_back_every_attribute,

@@ -24,8 +24,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     #[tracing::instrument(level = "info", name = "directory::roles", skip_all, fields(command = "roles", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn roles(&self, actor: &Actor, district: DistrictId) -> Result<Vec<Role>, Error> {
         let result: Result<Vec<Role>, Error> = async move {
-            self.load_district(district).await?;
-            self.acting(actor, district, self.now()).await?;
+            self.acting_in(actor, district, self.now()).await?;
             let mut roles = self.storage.roles(district).await?;
             roles.sort_by_key(|r| Role::name_key(&r.name));
             Ok(roles)
@@ -50,8 +49,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         } = permissions.into();
         let result: Result<Role, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
             self.require_apps_over(&acting, &app_permissions, &Scope::District)?;
@@ -126,8 +124,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         } = permissions.into();
         let result: Result<Role, Error> = async move {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
+        let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
         acting.refuse_if_impersonating()?;
         let role = self.load_role(district, id).await?;
         require_district_wide(
@@ -214,8 +211,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Grant, Error> {
         let result: Result<Grant, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let holder = acting.see(self.load_user(district, holder).await?)?;
             let role = self.load_role(district, role).await?;
@@ -287,8 +283,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result: Result<(), Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let grants = self.storage.grants(district, None).await?;
             let grant = grants

@@ -123,8 +123,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<ImportPlan, Error> {
         let result: Result<ImportPlan, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             if options.sync {
                 acting.require_district(Permission::ImportUsers)?;
             } else if matches!(

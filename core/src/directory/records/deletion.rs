@@ -33,8 +33,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result: Result<(), Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::DeleteUsers, &user)?;
             check_version(Entity::User, id, expected, user.version)?;

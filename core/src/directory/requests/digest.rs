@@ -36,8 +36,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<DigestReport, Error> {
         let result: Result<DigestReport, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::SendMessages)?;
             let mut report = DigestReport::default();
             if !district_row.settings.profile_update_requests {

@@ -44,7 +44,7 @@ fn reserved(kind: &ItemKind) -> bool {
 struct Parties {
     district: District,
     acting: Acting,
-    tree: OrgTree,
+    tree: Arc<OrgTree>,
     from: User,
     to: User,
 }
@@ -72,8 +72,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         options: TransferOptions,
         now: DateTime<Utc>,
     ) -> Result<Parties, Error> {
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
+        let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
         let source = acting.see(self.load_user(district, from).await?)?;
         let target = acting.see(self.load_user(district, to).await?)?;
         if from == to {
