@@ -3,14 +3,14 @@
 //!
 //! ```text
 //! cargo run --example web                                # ./homeroom-web.db on 127.0.0.1:8080
-//! cargo run --example web -- --db postgres://... --listen 0.0.0.0:8080
+//! cargo run --example web -- --db postgres://... --listen 0.0.0.0:8080 --secure-cookies
 //! ```
 
 use std::sync::Arc;
 
 use homeroom::Directory;
 use homeroom::system::{RandomIds, SystemClock};
-use homeroom_examples::web::{self, App, BlockingHashes, args, onboarding, seed};
+use homeroom_examples::web::{self, App, BlockingHashes, args, onboarding, seed, session};
 use homeroom_sea::SeaStorage;
 use tracing_subscriber::EnvFilter;
 
@@ -32,10 +32,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     let storage = SeaStorage::connect(&args.db).await?;
+    // Sessions live in the same database, on the same pool: every instance shares them.
+    let db = storage.connection().clone();
     let ids = Arc::new(RandomIds);
+    let clock = Arc::new(SystemClock);
     // Argon2 runs on the blocking pool, at most 4 hashes at once.
     let storage: Arc<dyn homeroom::Storage> = Arc::new(storage);
-    let directory = Directory::new(storage, Arc::new(SystemClock), ids.clone())
+    let directory = Directory::new(storage, clock.clone(), ids.clone())
         .with_hash_runner(Arc::new(BlockingHashes), 4);
     let demo = seed::demo_district(&directory).await?;
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
@@ -43,7 +46,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = format!("{base}/");
     // Invitation links lead to this host's /welcome page.
     onboarding::set_links(&directory, demo.district, &base).await?;
-    let app = Arc::new(App::new(directory, demo.district, ids)?);
+    let sessions =
+        session::Sessions::open(db, demo.district, ids, clock, args.secure_cookies).await?;
+    let app = Arc::new(App::new(directory, demo.district, sessions)?);
+    web::purge_every(app.clone(), std::time::Duration::from_secs(600));
     // Development mail: the outbox drained every 5 s into a folder (see smtp_mailer for SMTP).
     let mail = std::path::PathBuf::from(MAIL_DIR);
     onboarding::drain_every(

@@ -302,6 +302,7 @@ fn student(n: usize, building: OrgUnitId) -> User {
         updated_at: DateTime::UNIX_EPOCH,
         version: Version::FIRST,
         import_managed: false,
+        import_fingerprint: None,
     }
 }
 

@@ -17,7 +17,11 @@
 //!   with a primary key and nothing else, on a fresh file with the same pragmas.
 //! - **`resync_nochange_memory/N`**: the nightly sync of the same file again into the memory
 //!   store that already holds those users: read, plan (every row unchanged) and apply, which
-//!   writes nothing.
+//!   writes nothing (asserted: zero ops).
+//! - **`resync_nochange_sqlite/N`**: the same against a SQLite file that the file was imported
+//!   into once (outside the clock): with the import fingerprints the plan reads only the
+//!   users' stamps (`Storage::import_stamps`: id, Local ID, status, version, fingerprint),
+//!   never a whole user, and writes nothing (asserted).
 //!
 //! - **`plan_orgs/N`** (N = 10 000, whatever `HOMEROOM_BENCH_ROWS` says): planning, as the
 //!   system, a OneRoster package whose `orgs.csv` creates N new org units (N/5 schools, each
@@ -30,7 +34,7 @@
 //! Only the named work is timed; making fresh stores happens outside the clock. Like every bench
 //! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets:
 //! `plan_apply_memory` ≤ 3× `parse_only`, `plan_apply_sqlite` ≤ 1.7× `raw_insert_many_sqlite`,
-//! `resync_nochange_memory` ≤ 2× `parse_only`.
+//! `resync_nochange_memory` ≤ 2× `parse_only`, `resync_nochange_sqlite` ≤ 8× `parse_only`.
 //!
 //! Run with `cargo bench -p homeroom-benches --bench import`. Set `HOMEROOM_BENCH_ROWS` to run
 //! another size (e.g. `1000000` for the one-off million-row run).
@@ -73,6 +77,18 @@ async fn district(storage: Arc<dyn Storage>) -> (Directory, DistrictId) {
 
 /// The whole pipeline: read the bytes, plan, apply. Returns the users created.
 async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u64 {
+    import_outcome(directory, district, bytes)
+        .await
+        .counts
+        .created
+}
+
+/// [`import`], returning what was written.
+async fn import_outcome(
+    directory: &Directory,
+    district: DistrictId,
+    bytes: &[u8],
+) -> homeroom::ImportOutcome {
     let admin = Actor::system("bench");
     let data = read(bytes, "roster.csv", &ReadOptions::default()).unwrap();
     let options = ImportOptions {
@@ -104,7 +120,7 @@ async fn import(directory: &Directory, district: DistrictId, bytes: &[u8]) -> u6
         .await
         .unwrap();
     leases.release(&lease).await.unwrap();
-    outcome.counts.created
+    outcome
 }
 
 /// Every user of the district, as the import stored them.
@@ -196,9 +212,29 @@ fn import_group(c: &mut Criterion) {
 
     group.bench_function(BenchmarkId::new("resync_nochange_memory", n), |b| {
         b.iter(|| {
-            let created = runtime.block_on(import(&synced, district_id, &bytes));
-            assert_eq!(created, 0);
+            let outcome = runtime.block_on(import_outcome(&synced, district_id, &bytes));
+            assert_eq!((outcome.counts.created, outcome.ops), (0, 0));
         });
+    });
+
+    group.bench_function(BenchmarkId::new("resync_nochange_sqlite", n), |b| {
+        // One SQLite file holding the imported users, made once (not timed); every iteration
+        // syncs the same file into it again and must write nothing.
+        let path = fresh_file("resync");
+        let storage = runtime
+            .block_on(SeaStorage::connect(&files::sqlite_url(&path)))
+            .unwrap();
+        let (directory, district) = runtime.block_on(district(Arc::new(storage)));
+        assert_eq!(
+            runtime.block_on(import(&directory, district, &bytes)),
+            n as u64
+        );
+        b.iter(|| {
+            let outcome = runtime.block_on(import_outcome(&directory, district, &bytes));
+            assert_eq!((outcome.counts.unchanged, outcome.ops), (n as u64, 0));
+        });
+        drop(directory);
+        files::remove(&path);
     });
 
     group.bench_function(BenchmarkId::new("plan_apply_sqlite", n), |b| {

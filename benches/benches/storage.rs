@@ -111,7 +111,7 @@ async fn seed(storage: &dyn Storage, district: &District, schools: &[OrgUnit]) {
 async fn same_rows_insert(db: &DatabaseConnection, users: &[User]) {
     use sea_orm::ActiveValue::Set;
     let txn = db.begin().await.unwrap();
-    for chunk in users.chunks(32_766 / 12) {
+    for chunk in users.chunks(32_766 / 14) {
         let rows = chunk.iter().map(|u| {
             let b = bare::row(u).unwrap();
             same::users::ActiveModel {
@@ -127,6 +127,8 @@ async fn same_rows_insert(db: &DatabaseConnection, users: &[User]) {
                 status: b.status,
                 access: b.access,
                 data: b.data,
+                import_managed: Set(u.import_managed),
+                import_fingerprint: Set(u.import_fingerprint.map(|f| f.to_string())),
             }
         });
         same::users::Entity::insert_many(rows)

@@ -57,10 +57,10 @@ pub use directory::import::{
 pub use directory::profile;
 pub use directory::{
     AppAccess, ApplicationAccess, BulkAccess, BulkAction, BulkDelivery, BulkInvitations,
-    BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt, DeviceHolder,
-    DeviceHolders, Directory, DisabledUser, Impersonation, IncidentSubject, MAX_IMPERSONATION,
-    NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange, Selection, SignIn, SkipReason, UserFacets,
-    UserLink, UserSearch,
+    BulkOperation, BulkOperationView, BulkOutcome, BulkPreview, CheckoutReceipt,
+    DEFAULT_AUTHORITY_CACHE, DeviceHolder, DeviceHolders, Directory, DisabledUser, Impersonation,
+    IncidentSubject, MAX_IMPERSONATION, NewCheckout, NewIncident, NewOrgUnit, OrgUnitChange,
+    Selection, SignIn, SkipReason, UserFacets, UserLink, UserSearch,
 };
 pub use error::{Error, ErrorKind, Refusal};
 pub use ids::{
@@ -72,7 +72,7 @@ pub use query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
 pub use storage::{
-    ChangeSet, Entity, Lease, Leases, Op, Storage, StorageError, StorageErrorKind, UniqueKey,
-    UserKey,
+    ChangeSet, Entity, ImportStamp, Lease, Leases, Op, Storage, StorageError, StorageErrorKind,
+    UniqueKey, UserKey,
 };
 pub use validation::{FieldError, InvalidValue, ValidationCode, ValidationErrors};

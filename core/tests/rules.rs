@@ -118,6 +118,7 @@ fn user(first: &str, last: &str, email: Option<&str>) -> User {
         updated_at: DateTime::UNIX_EPOCH,
         version: Version::FIRST,
         import_managed: false,
+        import_fingerprint: None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! The `web` host's pages in a real headless Chromium (Debian's `chromium` and
 //! `chromium-driver`), driven over WebDriver with fantoccini: sign in, search, open a profile,
 //! hit a version conflict, upload a file with errors and see them by row and column, fix it and
-//! apply it, invite a user and follow the link from the captured e-mail; a building
-//! administrator finds another building's student by no list or URL.
+//! apply it, set a status in bulk (the form shows the chosen action's fields), invite a user
+//! and follow the link from the captured e-mail; a building administrator finds another
+//! building's student by no list or URL.
 //!
 //! Without `chromedriver` on the PATH the test says so and skips, so `cargo test --workspace`
 //! works on a fresh machine; with `HOMEROOM_REQUIRE_BROWSER=1` (as `.ci/run` sets, after
@@ -224,6 +225,41 @@ async fn scenario(c: &Client, host: &Host, base: &str, work: &std::path::Path) -
     see(c, "Applied: 2 created").await?;
     if host.find("Somerville").await.len() != 1 {
         return Err("the applied import did not create Mary Somerville".into());
+    }
+
+    // A bulk action that takes a value: the form shows only the chosen action's fields.
+    c.goto(&format!("{base}/users?q=Byron"))
+        .await
+        .map_err(err)?;
+    see(c, "1 user found").await?;
+    c.find(Locator::Css("input[name=user]"))
+        .await
+        .map_err(err)?
+        .click()
+        .await
+        .map_err(err)?;
+    element(c, "action")
+        .await?
+        .select_by_value("set_status")
+        .await
+        .map_err(err)?;
+    let shown =
+        |id: &'static str| async move { element(c, id).await?.is_displayed().await.map_err(err) };
+    if !shown("to_status").await? || shown("unit").await? {
+        return Err("the bulk form shows another action's fields".into());
+    }
+    element(c, "to_status")
+        .await?
+        .select_by_value("inactive")
+        .await
+        .map_err(err)?;
+    click(c, "bulk-preview").await?;
+    see(c, "This changes 1 user.").await?;
+    click(c, "bulk-apply").await?;
+    see(c, "1 user changed.").await?;
+    let byron = host.find("Byron").await;
+    if byron.first().map(|u| u.status) != Some(homeroom::RecordStatus::Inactive) {
+        return Err(format!("the bulk set status did not apply: {byron:?}"));
     }
 
     // Invite Mary, follow the link in the captured e-mail, choose a password: signed in.

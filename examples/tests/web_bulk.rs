@@ -8,29 +8,9 @@
 mod web_support;
 
 use axum::http::StatusCode;
-use homeroom::{AccessKind, Actor, RecordStatus, User, UserSearch};
+use homeroom::{AccessKind, Actor, RecordStatus, User};
 use homeroom_examples::web::seed::{ADMIN_LOGIN, PRINCIPAL_LOGIN};
-use web_support::{Client, Host};
-
-/// The value of the hidden `fingerprint` field of a preview page.
-fn fingerprint(body: &str) -> String {
-    let at = body.find("name=\"fingerprint\" value=\"").expect(body) + 26;
-    body[at..].split('"').next().unwrap().to_string()
-}
-
-/// Every student, as the system sees them.
-async fn students(host: &Host) -> Vec<User> {
-    let search = UserSearch::default()
-        .kind(homeroom::UserKind::Student)
-        .any_status()
-        .limit(100);
-    host.app
-        .directory
-        .search_users(&Actor::system("test"), host.district(), &search)
-        .await
-        .unwrap()
-        .items
-}
+use web_support::{Client, Host, fingerprint};
 
 async fn preview(c: &mut Client, action: &str, users: &[&User]) -> web_support::Answer {
     let ids: Vec<String> = users.iter().map(|u| u.id.to_string()).collect();
@@ -58,7 +38,7 @@ async fn the_search_page_shows_each_filters_count_and_the_api_returns_them() {
     // A facet is a link that filters; picked, the others count within it.
     assert!(
         page.body
-            .contains("href=\"&#x2f;users?q=&amp;kind=&amp;status=&amp;access=suspended\"")
+            .contains("href=\"&#x2f;users?q=&amp;kind=&amp;status=&amp;access=suspended&amp;invitation=&amp;managed=\"")
     );
     let staff = c.get("/users?kind=staff").await;
     assert!(staff.body.contains("2 users found"), "{}", staff.body);
@@ -86,7 +66,7 @@ async fn the_search_page_shows_each_filters_count_and_the_api_returns_them() {
 async fn a_bulk_archive_is_previewed_then_applied_and_the_counts_follow() {
     let host = Host::start().await;
     let mut c = host.signed_in(ADMIN_LOGIN).await;
-    let all = students(&host).await;
+    let all = host.students().await;
     let (first, second) = (&all[0], &all[1]);
 
     let shown = preview(&mut c, "archive", &[first, second]).await;
@@ -107,7 +87,7 @@ async fn a_bulk_archive_is_previewed_then_applied_and_the_counts_follow() {
     let done = confirm(&mut c, &fingerprint(&shown.body), true).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(done.body.contains("2 users changed."), "{}", done.body);
-    let now = students(&host).await;
+    let now = host.students().await;
     let archived = now
         .iter()
         .filter(|u| u.status == RecordStatus::Archived)
@@ -185,7 +165,7 @@ async fn everything_matching_through_the_api_and_a_conflict_when_the_users_moved
             .count()
     };
     assert_eq!(
-        suspended(&students(&host).await),
+        suspended(&host.students().await),
         1,
         "nothing else was written"
     );
@@ -203,14 +183,14 @@ async fn everything_matching_through_the_api_and_a_conflict_when_the_users_moved
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    assert_eq!(suspended(&students(&host).await) as u64, touched);
+    assert_eq!(suspended(&host.students().await) as u64, touched);
 }
 
 #[tokio::test]
 async fn attack_building_admin_bulk_selection_reaches_another_buildings_users() {
     let host = Host::start().await;
     let pat = host.user("Pat", "Principal").await;
-    let all = students(&host).await;
+    let all = host.students().await;
     let (inside, outside): (Vec<&User>, Vec<&User>) = all
         .iter()
         .partition(|u| u.details.org_units.is_subset(&pat.details.org_units));
@@ -265,7 +245,7 @@ async fn attack_building_admin_bulk_selection_reaches_another_buildings_users() 
         page.body
     );
 
-    for user in students(&host).await {
+    for user in host.students().await {
         let suspended = user.access.kind() == AccessKind::Suspended;
         let theirs = user.details.org_units.is_subset(&pat.details.org_units);
         assert_eq!(suspended, theirs, "{user:?}");
@@ -276,7 +256,7 @@ async fn attack_building_admin_bulk_selection_reaches_another_buildings_users() 
 async fn attack_bulk_apply_without_the_csrf_token_or_with_another_fingerprint() {
     let host = Host::start().await;
     let mut c = host.signed_in(ADMIN_LOGIN).await;
-    let all = students(&host).await;
+    let all = host.students().await;
     let shown = preview(&mut c, "archive", &[&all[0]]).await;
     let print = fingerprint(&shown.body);
 
@@ -301,7 +281,7 @@ async fn attack_bulk_apply_without_the_csrf_token_or_with_another_fingerprint() 
     let other = confirm(&mut c, "0000", true).await;
     assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.body);
     assert!(
-        students(&host)
+        host.students()
             .await
             .iter()
             .all(|u| u.status == RecordStatus::Active)
@@ -318,7 +298,7 @@ async fn attack_bulk_apply_without_the_csrf_token_or_with_another_fingerprint() 
 async fn the_confirm_page_explains_the_conflict_when_a_user_moved_since_the_preview() {
     let host = Host::start().await;
     let mut c = host.signed_in(ADMIN_LOGIN).await;
-    let all = students(&host).await;
+    let all = host.students().await;
     let (first, second) = (&all[0], &all[1]);
     let shown = preview(&mut c, "suspend", &[first, second]).await;
     assert!(
@@ -353,7 +333,7 @@ async fn the_confirm_page_explains_the_conflict_when_a_user_moved_since_the_prev
         stale.body
     );
     assert!(
-        students(&host)
+        host.students()
             .await
             .iter()
             .all(|u| u.access.kind() == AccessKind::Allowed),

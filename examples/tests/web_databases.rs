@@ -12,18 +12,15 @@
 mod support;
 mod web_support;
 
-use std::sync::Arc;
-
 use axum::http::StatusCode;
-use homeroom::Storage;
 use homeroom_examples::web::seed::ADMIN_LOGIN;
 use homeroom_sea::SeaStorage;
 use web_support::Host;
 
 async fn two_instances_side_by_side(db: &str) {
-    let open = || async { Arc::new(SeaStorage::connect(db).await.unwrap()) as Arc<dyn Storage> };
+    let open = || async { SeaStorage::connect(db).await.unwrap() };
     let (a, b) = (open().await, open().await);
-    let ((one, one_seeded), (two, two_seeded)) = tokio::join!(Host::on(a), Host::on(b));
+    let ((one, one_seeded), (two, two_seeded)) = tokio::join!(Host::on_sea(a), Host::on_sea(b));
     assert_eq!(one.district(), two.district(), "one demo district");
     assert!(!(one_seeded && two_seeded), "seeded once");
     // A database kept from an earlier run (PostgreSQL) may have it already.

@@ -465,6 +465,6 @@ async fn search_pages_follow_each_other_without_repeats() {
     assert!(html.body.contains("Next page"), "{}", html.body);
     assert!(
         html.body
-            .contains("kind=student&amp;status=&amp;access=&amp;limit=10&amp;after_key=")
+            .contains("kind=student&amp;status=&amp;access=&amp;invitation=&amp;managed=&amp;limit=10&amp;after_key=")
     );
 }

@@ -2,7 +2,8 @@
 //! [`ErrorBody`](super::error::ErrorBody) with the status `docs/errors.md` gives.
 //!
 //! The API shares the pages' cookie session: `GET /api/session` starts one and returns its
-//! CSRF token, which every other method but GET must send as `X-CSRF-Token`.
+//! CSRF token, which every other method but GET must send as `X-CSRF-Token`. Sign-in answers
+//! 429 `too_many_attempts` past the rate limit ([`session::limit`](super::session::limit)).
 //!
 //! | route | does |
 //! |---|---|
@@ -10,16 +11,18 @@
 //! | `POST /api/session` `{login, password}` | signs in (a new session: new cookie, new token) |
 //! | `DELETE /api/session` | signs out |
 //! | `POST /api/password` `{current, new}` | changes one's own password |
-//! | `GET /api/users?q=&kind=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page |
-//! | `GET /api/users/facets?q=&kind=&status=&access=` | the facet counts of the search (`UserFacets`) |
-//! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access}}` | previews a bulk action: `{action, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
+//! | `GET /api/users?q=&kind=&status=&access=&invitation=&managed=&limit=` | searches: `{total, users, next}`; `next` is the query string of the next page; `invitation` is `not_sent`, `scheduled`, `sent`, `accepted` or `expired`, `managed` is `yes` or `no` (by an import) |
+//! | `GET /api/users/facets?q=&kind=&status=&access=&invitation=&managed=` | the facet counts of the search (`UserFacets`) |
+//! | `GET /api/users/bulk/choices` | what a bulk action may take: `{actions, statuses, unit_changes, units: [{id, path}], templates}` |
+//! | `POST /api/users/bulk/preview` `{action, users: [id...]}` or `{action, search: {q, kind, status, access, invitation, managed}}`; `set_status` takes `to_status`, `org_units` takes `units_change` (`add`, `remove`, `replace`) and `units: [id...]`, `send_message` takes `template` | previews a bulk action: `{action, detail, sample: {subject, text}, touched, skipped: [{reason, label, count}], fingerprint}`, kept in the session |
 //! | `POST /api/users/bulk/apply` `{fingerprint}` | applies that preview (409 `conflict` when the users moved since) |
 //! | `GET /api/users/{id}` | the profile: the user and the titles of the tabs one may see |
 //! | `PUT /api/users/{id}` `{version, first, last, preferred, email, grade}` | edits (409 on a stale version) |
 //! | `GET /api/users/{id}/activity` | the activity log, newest first |
 //! | `POST /api/users/{id}/invitation` | sends the user's invitation |
-//! | `POST /api/import?file=NAME` (the file as the body) | plans an import (dry run) |
-//! | `POST /api/import/apply` | applies the planned import |
+//! | `POST /api/import?file=NAME` (the file as the body) | plans an import (dry run): `{file, counts, issues, has_errors, fingerprint, changed, applied}` |
+//! | `GET /api/import` | the session's import planned again now (`changed` when it is not the plan last shown) |
+//! | `POST /api/import/apply` `{fingerprint}` | plans again and applies when the plan is the one shown (the fingerprint sent, else the one last shown); 409 `changed` otherwise, nothing written |
 //! | `GET /api/import/report.csv` | its CSV report |
 
 use std::sync::Arc;
@@ -33,16 +36,18 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::bulk_actions::ActionForm;
 use super::bulk_pages::{self, BulkView};
 use super::error::{ApiError, WebError};
-use super::import_pages::{PlanView, apply_pending, plan_upload, report};
+use super::import_pages::report;
+use super::import_review::{PlanView, apply_pending, plan_upload};
 use super::pages::{
     EditForm, EntryRow, PasswordForm, SignInForm, UserRow, change_password, save_edit, sign_in,
-    with_cookie,
+    sign_out, with_cookie,
 };
 use super::search::{SearchQuery, results};
 use super::session::Session;
-use super::{App, signed_in, user_id};
+use super::{App, Client, signed_in, user_id};
 
 type Answer<T> = Result<Json<T>, ApiError>;
 
@@ -56,12 +61,13 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/password", post(password))
         .route("/users", get(search))
         .route("/users/facets", get(facets))
+        .route("/users/bulk/choices", get(bulk_choices))
         .route("/users/bulk/preview", post(bulk_preview))
         .route("/users/bulk/apply", post(bulk_apply))
         .route("/users/{id}", get(profile).put(edit))
         .route("/users/{id}/activity", get(activity))
         .route("/users/{id}/invitation", post(invite))
-        .route("/import", post(import_plan))
+        .route("/import", post(import_plan).get(import_plan_again))
         .route("/import/apply", post(import_apply))
         .route("/import/report.csv", get(report))
 }
@@ -80,15 +86,27 @@ async fn session(Extension(s): Extension<Session>) -> Json<serde_json::Value> {
 async fn create_session(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
+    Extension(client): Extension<Client>,
     Json(form): Json<SignInForm>,
 ) -> Result<Response, ApiError> {
-    let new = sign_in(&app, &s, &form).await?;
-    Ok(with_cookie(Json(session_json(&new)).into_response(), &new))
+    let new = sign_in(&app, &s, &form, &client).await?;
+    Ok(with_cookie(
+        &app,
+        Json(session_json(&new)).into_response(),
+        &new,
+    ))
 }
 
-async fn end_session(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Response {
-    let new = app.sessions.rotate(&s.id, None);
-    with_cookie(Json(session_json(&new)).into_response(), &new)
+async fn end_session(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+) -> Result<Response, ApiError> {
+    let new = sign_out(&app, &s).await?;
+    Ok(with_cookie(
+        &app,
+        Json(session_json(&new)).into_response(),
+        &new,
+    ))
 }
 
 async fn password(
@@ -126,10 +144,11 @@ async fn facets(
     Ok(Json(facets))
 }
 
-/// A bulk preview's request: the action and either the users or a search.
+/// A bulk preview's request: the action (with its values) and either the users or a search.
 #[derive(Debug, Deserialize)]
 struct BulkRequest {
-    action: String,
+    #[serde(flatten)]
+    action: ActionForm,
     #[serde(default)]
     users: Vec<String>,
     search: Option<SearchQuery>,
@@ -140,7 +159,7 @@ async fn bulk_preview(
     Extension(s): Extension<Session>,
     Json(request): Json<BulkRequest>,
 ) -> Answer<BulkView> {
-    let action = bulk_pages::action(&request.action)?;
+    let action = request.action.action()?;
     let selection = match &request.search {
         Some(query) => homeroom::Selection::Matching(query.filters()),
         None => bulk_pages::user_ids(request.users.iter().map(String::as_str))?,
@@ -148,6 +167,14 @@ async fn bulk_preview(
     Ok(Json(
         bulk_pages::preview(&app, &s, selection, action).await?,
     ))
+}
+
+async fn bulk_choices(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+) -> Answer<super::bulk_actions::Choices> {
+    let actor = signed_in(&s)?;
+    Ok(Json(super::bulk_actions::choices(&app, &actor).await?))
 }
 
 /// A bulk apply's request.
@@ -235,9 +262,33 @@ async fn import_plan(
     Ok(Json(plan_upload(&app, &s, &name.file, &body).await?))
 }
 
-async fn import_apply(
+/// An import apply's request: the fingerprint of the plan shown (without it, the plan this
+/// session was shown last).
+#[derive(Debug, Default, Deserialize)]
+struct ImportApply {
+    #[serde(default)]
+    fingerprint: Option<String>,
+}
+
+async fn import_plan_again(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
 ) -> Answer<PlanView> {
-    Ok(Json(apply_pending(&app, &s).await?))
+    Ok(Json(super::import_review::current(&app, &s).await?))
+}
+
+async fn import_apply(
+    State(app): State<Arc<App>>,
+    Extension(s): Extension<Session>,
+    body: Bytes,
+) -> Answer<PlanView> {
+    let request: ImportApply = if body.iter().all(u8::is_ascii_whitespace) {
+        ImportApply::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| WebError::BadRequest(format!("the request could not be read: {e}")))?
+    };
+    Ok(Json(
+        apply_pending(&app, &s, request.fingerprint.as_deref()).await?,
+    ))
 }

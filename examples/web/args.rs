@@ -1,4 +1,4 @@
-//! The command line of `web`: `web [--db URL] [--listen ADDR]`.
+//! The command line of `web`: `web [--db URL] [--listen ADDR] [--secure-cookies]`.
 
 use std::net::SocketAddr;
 
@@ -14,6 +14,9 @@ pub struct Args {
     pub db: String,
     /// The address to listen on.
     pub listen: SocketAddr,
+    /// Mark the session cookie `Secure` (the host is served over HTTPS, by itself or behind a
+    /// proxy): browsers then never send it over plain HTTP.
+    pub secure_cookies: bool,
 }
 
 /// Reads the arguments (without the program name).
@@ -23,17 +26,21 @@ pub struct Args {
 /// let args = parse(["--listen", "127.0.0.1:9000"].map(String::from)).unwrap();
 /// assert_eq!(args.listen.port(), 9000);
 /// assert!(args.db.starts_with("sqlite://"));
+/// assert!(!args.secure_cookies);
+/// assert!(parse(["--secure-cookies".to_string()]).unwrap().secure_cookies);
 /// assert!(parse(["--nope".to_string()]).is_err());
 /// ```
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     let mut db = None;
     let mut listen = None;
+    let mut secure_cookies = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--db" => db = Some(value("--db")?),
             "--listen" => listen = Some(value("--listen")?),
+            "--secure-cookies" => secure_cookies = true,
             "-h" | "--help" => return Err(usage()),
             other => return Err(format!("unknown argument {other}\n{}", usage())),
         }
@@ -45,12 +52,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     Ok(Args {
         db: db.unwrap_or_else(|| format!("sqlite://{DEFAULT_FILE}?mode=rwc")),
         listen,
+        secure_cookies,
     })
 }
 
 /// How to call `web`.
 pub fn usage() -> String {
     format!(
-        "usage: web [--db URL] [--listen ADDR]\n  --db      sqlite://FILE?mode=rwc or postgres://... (default: ./{DEFAULT_FILE})\n  --listen  address to serve on (default: {DEFAULT_LISTEN})"
+        "usage: web [--db URL] [--listen ADDR] [--secure-cookies]\n  --db      sqlite://FILE?mode=rwc or postgres://... (default: ./{DEFAULT_FILE})\n  --listen  address to serve on (default: {DEFAULT_LISTEN})\n  --secure-cookies  mark the session cookie Secure (serve over HTTPS, or behind a proxy that does)"
     )
 }

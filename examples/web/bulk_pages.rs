@@ -3,8 +3,10 @@
 //! reach are only a count) and a confirming POST that applies exactly that preview
 //! (`Directory::apply_bulk` refuses with a conflict when the users moved since).
 //!
-//! The preview waits in the session; the confirmation names it by its fingerprint, so a stale
-//! tab cannot apply a newer preview it never showed.
+//! The preview waits in the session (in the database: any instance may take the confirmation)
+//! as its input, the selection and the action, with its fingerprint; the confirmation names it
+//! by that fingerprint, so a stale tab cannot apply a newer preview it never showed, and the
+//! directory plans it again and refuses (409) when that plan is not the one shown.
 
 use std::sync::Arc;
 
@@ -13,6 +15,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use homeroom::{BulkAction, BulkOutcome, BulkPreview, Selection, SkipReason, UserId};
+
+use super::bulk_actions::{ActionForm, detail};
 use serde::Serialize;
 
 use super::error::WebError;
@@ -20,24 +24,6 @@ use super::pages::{Page, fail};
 use super::search::SearchQuery;
 use super::session::Session;
 use super::{App, signed_in};
-
-/// The actions the page offers, by the name a form or the API sends.
-pub const ACTIONS: [&str; 5] = ["archive", "unarchive", "suspend", "unsuspend", "invite"];
-
-/// The action named `name` (one of [`ACTIONS`]).
-pub fn action(name: &str) -> Result<BulkAction, WebError> {
-    match name {
-        "archive" => Ok(BulkAction::Archive),
-        "unarchive" => Ok(BulkAction::Unarchive),
-        "suspend" => Ok(BulkAction::Suspend),
-        "unsuspend" => Ok(BulkAction::Unsuspend),
-        "invite" => Ok(BulkAction::Invite { at: None }),
-        _ => Err(WebError::BadRequest(format!(
-            "unknown action {name:?}: one of {}",
-            ACTIONS.join(", ")
-        ))),
-    }
-}
 
 /// The ids of the users ticked (one that does not parse is refused, not dropped).
 pub fn user_ids<'a>(raw: impl IntoIterator<Item = &'a str>) -> Result<Selection, WebError> {
@@ -76,11 +62,24 @@ fn label(reason: SkipReason) -> &'static str {
     }
 }
 
+/// A message as its first recipient will read it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SampleView {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+}
+
 /// A preview or its outcome, as the page and the API show it.
 #[derive(Clone, Debug, Serialize)]
 pub struct BulkView {
     /// The action's name.
     pub action: String,
+    /// What it does beyond its name ("to inactive", "add Lincoln Elementary").
+    pub detail: String,
+    /// For a message: the message as the first recipient will read it.
+    pub sample: Option<SampleView>,
     /// How many users are (or were) changed.
     pub touched: u64,
     /// How many are left alone, by reason.
@@ -106,10 +105,15 @@ fn skip_rows(skipped: &std::collections::BTreeMap<SkipReason, u64>) -> Vec<SkipR
 }
 
 impl BulkView {
-    /// The view of a preview.
-    pub fn preview(preview: &BulkPreview) -> Self {
+    /// The view of a preview (org units named by their path in `tree`).
+    pub fn preview(preview: &BulkPreview, tree: Option<&homeroom::OrgTree>) -> Self {
         Self {
             action: preview.action.name().to_string(),
+            detail: detail(&preview.action, tree),
+            sample: preview.sample.as_ref().map(|m| SampleView {
+                subject: m.subject.clone(),
+                text: m.text.clone(),
+            }),
             touched: preview.touched,
             skipped: skip_rows(&preview.skipped),
             fingerprint: preview.fingerprint.clone(),
@@ -123,7 +127,7 @@ impl BulkView {
             touched: outcome.touched,
             skipped: skip_rows(&outcome.skipped),
             applied: true,
-            ..Self::preview(preview)
+            ..Self::preview(preview, None)
         }
     }
 }
@@ -140,24 +144,29 @@ pub async fn preview(
         .directory
         .preview_bulk(&actor, app.district, selection, action)
         .await?;
-    let view = BulkView::preview(&preview);
-    app.sessions.update(&s.id, |s| s.bulk = Some(preview));
+    let tree = match &preview.action {
+        BulkAction::ChangeOrgUnits(_) => app.directory.org_tree(&actor, app.district).await.ok(),
+        _ => None,
+    };
+    let view = BulkView::preview(&preview, tree.as_ref());
+    app.sessions.put_bulk(&s.id, &preview).await?;
     Ok(view)
 }
 
 /// Applies the session's preview, if it is the one with `fingerprint`.
 pub async fn apply(app: &App, s: &Session, fingerprint: &str) -> Result<BulkView, WebError> {
     let actor = signed_in(s)?;
-    let preview = s
-        .bulk
-        .clone()
+    let preview = app
+        .sessions
+        .bulk(&s.id)
+        .await?
         .filter(|p| p.fingerprint == fingerprint)
         .ok_or(WebError::Missing("this preview"))?;
     let outcome = app
         .directory
         .apply_bulk(&actor, app.district, &preview)
         .await?;
-    app.sessions.update(&s.id, |s| s.bulk = None);
+    app.sessions.clear_bulk(&s.id).await?;
     Ok(BulkView::outcome(&preview, &outcome))
 }
 
@@ -170,20 +179,16 @@ pub async fn preview_page(
 ) -> Page {
     let fail = fail(&app, &s);
     let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let action = action(&field("action")).map_err(&fail)?;
+    let field = |name: &str| super::bulk_actions::field(&fields, name);
+    let action = ActionForm::from_fields(&fields).action().map_err(&fail)?;
     let selection = if field("scope") == "matching" {
         let query = SearchQuery {
             q: field("q"),
             kind: field("kind"),
             status: field("status"),
             access: field("access"),
+            invitation: field("invitation"),
+            managed: field("managed"),
             ..SearchQuery::default()
         };
         Selection::Matching(query.filters())

@@ -25,6 +25,13 @@ pub enum WebError {
     BadRequest(String),
     /// Nothing here (no import planned in this session, an unknown route parameter).
     Missing(&'static str),
+    /// The plan made again at apply is not the one the admin was shown: nothing was written.
+    Changed,
+    /// Too many failed sign-ins for this account from this client (the same whether the
+    /// account exists or not).
+    TooManyAttempts,
+    /// The session tables failed.
+    Store(sea_orm::DbErr),
 }
 
 impl From<Error> for WebError {
@@ -33,11 +40,18 @@ impl From<Error> for WebError {
     }
 }
 
+impl From<sea_orm::DbErr> for WebError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Store(error)
+    }
+}
+
 /// The JSON body of every error: a stable `code` to branch on, a sentence, the field errors.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     /// `not_found`, `forbidden`, `invalid`, `conflict`, `unavailable`, `storage`, a refusal's
-    /// code (`sign_in_failed`, ...), or `signed_out`, `csrf`, `bad_request`.
+    /// code (`sign_in_failed`, ...), or `signed_out`, `csrf`, `bad_request`, `changed`,
+    /// `too_many_attempts`.
     pub code: String,
     /// For a person.
     pub message: String,
@@ -145,6 +159,35 @@ impl WebError {
                 StatusCode::NOT_FOUND,
                 body("not_found", format!("{what} was not found")),
             ),
+            Self::Changed => (
+                StatusCode::CONFLICT,
+                body(
+                    "changed",
+                    "the data changed since you reviewed it; review again (nothing was written)"
+                        .into(),
+                ),
+            ),
+            Self::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                body(
+                    "too_many_attempts",
+                    format!(
+                        "too many failed sign-ins; wait {} minutes and try again",
+                        super::session::limit::WINDOW.num_minutes()
+                    ),
+                ),
+            ),
+            Self::Store(error) => {
+                // Logged, never shown: the text may name the database.
+                tracing::error!(error = %error, "session store failure");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    body(
+                        "unavailable",
+                        "sessions are unavailable; try again later".into(),
+                    ),
+                )
+            }
         }
     }
 

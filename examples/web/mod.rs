@@ -5,7 +5,8 @@
 //! cargo run --example web -- --db postgres://... --listen 0.0.0.0:8080
 //! ```
 //!
-//! - [`App`]: the directory (any [`Storage`]), the district this host serves, sessions, templates.
+//! - [`App`]: the directory (any [`Storage`]), the district this host serves, sessions (in
+//!   the database, [`session`]), templates.
 //! - [`router`]: the pages ([`pages`], [`import_pages`]) and the JSON API ([`api`]), behind one
 //!   middleware that gives each request a tracing span, a session, and refuses a changing
 //!   request without the session's CSRF token.
@@ -14,9 +15,11 @@
 
 pub mod api;
 pub mod args;
+pub mod bulk_actions;
 pub mod bulk_pages;
 pub mod error;
 pub mod import_pages;
+pub mod import_review;
 pub mod onboarding;
 pub mod pages;
 pub mod search;
@@ -34,7 +37,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use homeroom::password::HashRunner;
-use homeroom::{Actor, Directory, DistrictId, IdGen, Storage};
+use homeroom::{Actor, Directory, DistrictId, Storage};
 use tracing::Instrument;
 
 use error::{ApiError, WebError};
@@ -62,27 +65,32 @@ pub struct App {
     pub directory: Directory<dyn Storage>,
     /// The district this host serves.
     pub district: DistrictId,
-    /// Live sessions.
+    /// The sessions, in the database ([`session::Sessions::open`]).
     pub sessions: session::Sessions,
     /// Templates.
     pub views: views::Views,
 }
 
 impl App {
-    /// A host over `directory` for `district`, drawing session ids from `ids`.
+    /// A host over `directory` for `district`, with its sessions in `sessions`.
     pub fn new(
         directory: Directory<dyn Storage>,
         district: DistrictId,
-        ids: Arc<dyn IdGen>,
+        sessions: session::Sessions,
     ) -> Result<Self, minijinja::Error> {
         Ok(Self {
             directory,
             district,
-            sessions: session::Sessions::new(ids),
+            sessions,
             views: views::Views::new()?,
         })
     }
 }
+
+/// The client a request came from (its address), for the sign-in rate limit; `unknown` when
+/// the server was not told (a router called directly).
+#[derive(Clone, Debug)]
+pub struct Client(pub String);
 
 /// The signed-in actor of a session, or why there is none (signed out, or must choose a
 /// password first: the directory would refuse them everything else anyway).
@@ -140,14 +148,27 @@ async fn per_request(State(app): State<Arc<App>>, mut request: Request, next: Ne
         status = tracing::field::Empty,
     );
     async move {
-        let existing = request
+        let cookie = request
             .headers()
             .get(header::COOKIE)
             .and_then(|v| v.to_str().ok())
             .and_then(session::cookie_value)
-            .and_then(|id| app.sessions.get(id));
+            .map(str::to_string);
+        let existing = match cookie {
+            Some(id) => app.sessions.get(&id).await,
+            None => Ok(None),
+        };
+        let existing = match existing {
+            Ok(found) => found,
+            Err(e) => return ApiError(e.into()).into_response(),
+        };
         let is_new = existing.is_none();
         let session = existing.unwrap_or_else(|| app.sessions.start());
+        let client = request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+        request.extensions_mut().insert(Client(client));
         let changing = !matches!(*request.method(), Method::GET | Method::HEAD);
         if changing {
             match csrf_checked(&session, request).await {
@@ -161,7 +182,7 @@ async fn per_request(State(app): State<Arc<App>>, mut request: Request, next: Ne
         // A handler that rotated the session set its own cookie.
         if is_new
             && !response.headers().contains_key(header::SET_COOKIE)
-            && let Ok(value) = HeaderValue::from_str(&session::set_cookie(&id))
+            && let Ok(value) = HeaderValue::from_str(&app.sessions.set_cookie(&id))
         {
             response.headers_mut().insert(header::SET_COOKIE, value);
         }
@@ -216,15 +237,31 @@ async fn csrf_checked(session: &Session, request: Request) -> Result<Request, We
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight.
+/// flight. Each request knows its client's address ([`Client`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Deletes expired sessions (and old sign-in failures) every `every`, for as long as the host
+/// runs.
+pub fn purge_every(app: Arc<App>, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.sessions.purge().await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
 }
 
 #[cfg(test)]

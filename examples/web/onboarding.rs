@@ -156,8 +156,10 @@ pub async fn welcome(
                 name,
                 must_change: false,
             };
-            let new = app.sessions.rotate(&s.id, Some(me));
-            with_cookie(see_other("/"), &new)
+            match app.sessions.rotate(&s.id, Some(me)).await {
+                Ok(new) => with_cookie(&app, see_other("/"), &new),
+                Err(e) => app.views.error(&s, &e.into()),
+            }
         }
         Err(e) => {
             let (status, body) = e.parts();

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::error::WebError;
 use super::session::{self, Session, SignedIn};
 use super::views::see_other;
-use super::{App, signed_in, user_id};
+use super::{App, Client, signed_in, user_id};
 
 /// A user as a list or a profile shows them.
 #[derive(Clone, Debug, Serialize)]
@@ -169,11 +169,25 @@ pub struct SignInForm {
 }
 
 /// Checks a login and password; on success a new session (id and CSRF token) for the user.
-pub async fn sign_in(app: &App, old: &Session, form: &SignInForm) -> Result<Session, WebError> {
+/// Past the rate limit for this account from `client`, refused without checking the password
+/// ([`WebError::TooManyAttempts`], whether the account exists or not).
+pub async fn sign_in(
+    app: &App,
+    old: &Session,
+    form: &SignInForm,
+    client: &Client,
+) -> Result<Session, WebError> {
+    let key = session::limit::key(&form.login, &client.0);
+    let attempt = app
+        .sessions
+        .attempt(&key)
+        .await?
+        .ok_or(WebError::TooManyAttempts)?;
     let ok = app
         .directory
         .verify_password(app.district, &form.login, &form.password)
         .await?;
+    app.sessions.attempt_succeeded(attempt).await?;
     let name = name_of(app, ok.user)
         .await
         .unwrap_or_else(|| form.login.clone());
@@ -183,7 +197,7 @@ pub async fn sign_in(app: &App, old: &Session, form: &SignInForm) -> Result<Sess
         name,
         must_change: ok.must_change,
     };
-    Ok(app.sessions.rotate(&old.id, Some(me)))
+    Ok(app.sessions.rotate(&old.id, Some(me)).await?)
 }
 
 /// The signed-in user's own name (their self view; none while they must change their password).
@@ -193,9 +207,9 @@ pub async fn name_of(app: &App, user: homeroom::UserId) -> Option<String> {
     Some(me.user.details.name.display())
 }
 
-/// A redirect that also sets the (new) session cookie.
-pub fn with_cookie(mut response: Response, session: &Session) -> Response {
-    if let Ok(value) = session::set_cookie(&session.id).parse() {
+/// A response that also sets the (new) session cookie.
+pub fn with_cookie(app: &App, mut response: Response, session: &Session) -> Response {
+    if let Ok(value) = app.sessions.set_cookie(&session.id).parse() {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
@@ -205,30 +219,40 @@ pub fn with_cookie(mut response: Response, session: &Session) -> Response {
 pub async fn signin(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
+    Extension(client): Extension<Client>,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    match sign_in(&app, &s, &form).await {
+    match sign_in(&app, &s, &form, &client).await {
         Ok(new) => {
             let to = if new.signed_in.as_ref().is_some_and(|m| m.must_change) {
                 "/password"
             } else {
                 "/users"
             };
-            with_cookie(see_other(to), &new)
+            with_cookie(&app, see_other(to), &new)
         }
-        Err(WebError::Directory(e)) if e.refusal().is_some() => {
-            let status = super::error::status_of(&e);
-            let values = serde_json::json!({ "error": e.to_string(), "login": form.login });
+        // A refused sign-in (or too many) shows on the form again.
+        Err(e)
+            if matches!(&e, WebError::TooManyAttempts)
+                || matches!(&e, WebError::Directory(d) if d.refusal().is_some()) =>
+        {
+            let (status, body) = e.parts();
+            let values = serde_json::json!({ "error": body.message, "login": form.login });
             app.views.page(status, &s, "Sign in", "signin.html", values)
         }
         Err(e) => app.views.error(&s, &e),
     }
 }
 
+/// Signs the session out: its row and work deleted, a new anonymous session in its place.
+pub async fn sign_out(app: &App, s: &Session) -> Result<Session, WebError> {
+    Ok(app.sessions.rotate(&s.id, None).await?)
+}
+
 /// `POST /signout`: a new anonymous session.
-pub async fn signout(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Response {
-    let new = app.sessions.rotate(&s.id, None);
-    with_cookie(see_other("/"), &new)
+pub async fn signout(State(app): State<Arc<App>>, Extension(s): Extension<Session>) -> Page {
+    let new = sign_out(&app, &s).await.map_err(fail(&app, &s))?;
+    Ok(with_cookie(&app, see_other("/"), &new))
 }
 
 /// `GET /password`.
@@ -268,11 +292,7 @@ pub async fn change_password(app: &App, s: &Session, form: &PasswordForm) -> Res
     app.directory
         .change_own_password(&actor, me.district, &form.current, &new)
         .await?;
-    app.sessions.update(&s.id, |s| {
-        if let Some(me) = s.signed_in.as_mut() {
-            me.must_change = false;
-        }
-    });
+    app.sessions.password_changed(&s.id).await?;
     Ok(())
 }
 

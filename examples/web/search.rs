@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use homeroom::onboarding::InvitationStatus;
 use homeroom::{
     AccessKind, Page as Listing, RecordStatus, User, UserCursor, UserFacets, UserKind, UserSearch,
 };
@@ -38,6 +39,13 @@ pub struct SearchQuery {
     /// `allowed`, `suspended`, `locked` or empty.
     #[serde(default)]
     pub access: String,
+    /// The invitation's status: `not_sent`, `scheduled`, `sent`, `accepted`, `expired` or
+    /// empty.
+    #[serde(default)]
+    pub invitation: String,
+    /// `yes` (managed by an import), `no`, or empty.
+    #[serde(default)]
+    pub managed: String,
     /// Users per page (at most [`MAX_LIMIT`]).
     pub limit: Option<u32>,
     /// The sort key of the last user of the previous page.
@@ -68,6 +76,17 @@ impl SearchQuery {
         if let Some(access) = ACCESS.into_iter().find(|a| a.as_str() == self.access) {
             search = search.access(access);
         }
+        if let Some(invitation) = InvitationStatus::ALL
+            .into_iter()
+            .find(|i| i.as_str() == self.invitation)
+        {
+            search = search.invitation(invitation);
+        }
+        match self.managed.as_str() {
+            "yes" => search = search.import_managed(true),
+            "no" => search = search.import_managed(false),
+            _ => {}
+        }
         search
     }
 
@@ -91,6 +110,8 @@ impl SearchQuery {
             ("kind", self.kind.clone()),
             ("status", self.status.clone()),
             ("access", self.access.clone()),
+            ("invitation", self.invitation.clone()),
+            ("managed", self.managed.clone()),
         ]
     }
 
@@ -129,7 +150,8 @@ pub struct FacetLink {
     pub picked: bool,
 }
 
-/// The filters' values with their counts, as links: `{kind: [...], status: [...], access: [...]}`.
+/// The filters' values with their counts, as links: `{kind: [...], status: [...], access:
+/// [...], invitation: [...], managed: [...]}`.
 pub fn facet_links(query: &SearchQuery, facets: &UserFacets) -> serde_json::Value {
     let link = |field: &str, value: &str, count: u64| {
         let picked = query
@@ -183,7 +205,27 @@ pub fn facet_links(query: &SearchQuery, facets: &UserFacets) -> serde_json::Valu
             )
         })
         .collect();
-    serde_json::json!({ "kind": kind, "status": status, "access": access })
+    let invitation: Vec<FacetLink> = InvitationStatus::ALL
+        .into_iter()
+        .map(|i| {
+            link(
+                "invitation",
+                i.as_str(),
+                facets.invitation.get(&i).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    let managed: Vec<FacetLink> = [("yes", true), ("no", false)]
+        .into_iter()
+        .map(|(name, managed)| {
+            let count = facets.import_managed.get(&managed).copied().unwrap_or(0);
+            link("managed", name, count)
+        })
+        .collect();
+    serde_json::json!({
+        "kind": kind, "status": status, "access": access, "invitation": invitation,
+        "managed": managed,
+    })
 }
 
 /// One page of results, as the page and the API show it.
@@ -212,10 +254,14 @@ pub async fn users(
         .await
         .map_err(|e| fail(e.into()))?;
     let found = results(&query, &page);
+    let choices = super::bulk_actions::choices(&app, &actor)
+        .await
+        .map_err(&fail)?;
     let values = serde_json::json!({
         "q": query.q, "kind": query.kind, "status": query.status, "access": query.access,
+        "invitation": query.invitation, "managed": query.managed,
         "kinds": ["student", "staff"], "facets": facet_links(&query, &facets),
-        "actions": super::bulk_pages::ACTIONS,
+        "choices": choices,
         "total": page.total, "users": found["users"],
         "next": found["next"].as_str().map(|q| format!("/users?{q}")),
     });

@@ -5,7 +5,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
 use homeroom::records::{DeviceKey, Record, RecordCounts};
-use homeroom::storage::{Item, ItemKind, ItemQuery};
+use homeroom::storage::{ActingStamp, ActorStamp, Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
     Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
@@ -113,6 +113,22 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::import_stamps", skip_all, fields(district = %district))]
+    async fn import_stamps(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<homeroom::ImportStamp>, StorageError> {
+        Ok(self
+            .read()
+            .tenant(district)
+            .map(|t| {
+                t.users()
+                    .filter_map(|u| homeroom::ImportStamp::of(u))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,
@@ -137,6 +153,31 @@ impl Storage for MemoryStorage {
             .tenant(district)
             .map(|t| t.matching(query).into_iter().cloned().collect())
             .unwrap_or_default())
+    }
+
+    #[tracing::instrument(level = "debug", name = "storage::acting_stamp", skip_all, fields(district = %district, user = ?actor))]
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<ActingStamp>, StorageError> {
+        let state = self.read();
+        let Some(row) = state.district(district) else {
+            return Ok(None);
+        };
+        let tenant = state.tenant(district);
+        let actor = actor.and_then(|id| {
+            let tenant = tenant?;
+            let user = tenant.user(id)?;
+            Some(ActorStamp {
+                version: user.version,
+                must_change: tenant.password(id).is_some_and(|c| c.must_change),
+            })
+        });
+        Ok(Some(ActingStamp {
+            district: row.clone(),
+            actor,
+        }))
     }
 
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]

@@ -77,11 +77,13 @@ pub(crate) fn user_row(u: &User) -> Result<user::ActiveModel, StorageError> {
         status: Set(u.status.as_str().to_owned()),
         access: Set(u.access.kind().as_str().to_owned()),
         data: Set(to_json(u)?),
+        import_managed: Set(u.import_managed),
+        import_fingerprint: Set(u.import_fingerprint.map(|f| f.to_string())),
     })
 }
 
 /// The columns of `hr_users`, in the order of [`user_values`].
-pub(crate) const USER_COLUMNS: [&str; 12] = [
+pub(crate) const USER_COLUMNS: [&str; 14] = [
     "id",
     "district",
     "version",
@@ -93,11 +95,13 @@ pub(crate) const USER_COLUMNS: [&str; 12] = [
     "grade",
     "status",
     "access",
+    "import_managed",
+    "import_fingerprint",
     "data",
 ];
 
 /// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
-pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
+pub(crate) fn user_values(u: &User) -> Result<[Value; 14], StorageError> {
     let [
         id,
         district,
@@ -110,6 +114,8 @@ pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
         grade,
         status,
         access,
+        import_managed,
+        import_fingerprint,
     ] = user_columns(u)?;
     Ok([
         id,
@@ -123,13 +129,15 @@ pub(crate) fn user_values(u: &User) -> Result<[Value; 12], StorageError> {
         grade,
         status,
         access,
+        import_managed,
+        import_fingerprint,
         to_json(u)?.into(),
     ])
 }
 
-/// A user's row without its JSON (the first eleven of [`USER_COLUMNS`]): what an update
-/// compares to tell which columns change.
-pub(crate) fn user_columns(u: &User) -> Result<[Value; 11], StorageError> {
+/// A user's row without its JSON (every column of [`USER_COLUMNS`] but the last): what an
+/// update compares to tell which columns change.
+pub(crate) fn user_columns(u: &User) -> Result<[Value; 13], StorageError> {
     let d = &u.details;
     Ok([
         u.id.as_uuid().into(),
@@ -143,6 +151,8 @@ pub(crate) fn user_columns(u: &User) -> Result<[Value; 11], StorageError> {
         d.grade.as_ref().map(|g| g.code()).into(),
         u.status.as_str().into(),
         u.access.kind().as_str().into(),
+        u.import_managed.into(),
+        u.import_fingerprint.map(|f| f.to_string()).into(),
     ])
 }
 

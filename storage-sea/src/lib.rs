@@ -58,7 +58,8 @@
 //! Database errors become [`homeroom::StorageError`] kinds: a unique violation is
 //! `AlreadyExists` with the key that collided, a stale version is `Conflict`, a missing row or
 //! district is `NotFound`, and connection loss, pool timeouts and `SQLITE_BUSY` are
-//! `Unavailable`. No SeaORM or sqlx type appears in this crate's API.
+//! `Unavailable`. No SeaORM or sqlx type appears in this crate's API but one:
+//! [`SeaStorage::connection`] hands a host the pool for its own tables on the same database.
 //!
 //! # Testing
 //!

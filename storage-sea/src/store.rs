@@ -88,8 +88,23 @@ impl SeaStorage {
             .map_err(storage("cannot close the database"))
     }
 
-    /// The pool, for the leases and this crate's tests of query plans.
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
+    /// The connection pool, for a host's own tables beside Homeroom's on the same database
+    /// (the `web` example keeps its sessions there). Clones share the pool. The host owns its
+    /// tables: Homeroom's are all prefixed `hr_`, so any other prefix stays clear of them.
+    ///
+    /// ```
+    /// use sea_orm::ConnectionTrait;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let storage = homeroom_sea::SeaStorage::connect("sqlite::memory:").await?;
+    /// storage
+    ///     .connection()
+    ///     .execute_unprepared("CREATE TABLE host_notes (id INTEGER PRIMARY KEY)")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
 
@@ -180,6 +195,16 @@ impl Storage for SeaStorage {
         end(txn, found).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::import_stamps", skip_all, fields(district = %district))]
+    async fn import_stamps(
+        &self,
+        district: DistrictId,
+    ) -> Result<Vec<homeroom::ImportStamp>, StorageError> {
+        let txn = self.snapshot().await?;
+        let found = read::import_stamps(&txn, district).await;
+        end(txn, found).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::password_credential", skip_all, fields(district = %district, user = %user))]
     async fn password_credential(
         &self,
@@ -187,6 +212,15 @@ impl Storage for SeaStorage {
         user: UserId,
     ) -> Result<Option<homeroom::password::PasswordCredential>, StorageError> {
         read::password(&self.db, district, user).await
+    }
+
+    #[tracing::instrument(level = "debug", name = "storage::acting_stamp", skip_all, fields(district = %district, user = ?actor))]
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<homeroom::storage::ActingStamp>, StorageError> {
+        read::acting_stamp(&self.db, self.backend, district, actor).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::search_users", skip_all, fields(district = %district))]
@@ -217,9 +251,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &ActivityQuery,
     ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::activity_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::activity_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::roles", skip_all, fields(district = %district))]
@@ -251,9 +284,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &RecordQuery,
     ) -> Result<Page<Record, RecordCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::records_page(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::records_page(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::record_counts", skip_all, fields(district = %district, user = %user))]

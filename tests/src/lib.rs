@@ -20,6 +20,10 @@ pub enum Backend {
     Memory,
     /// `homeroom-sea` on an in-memory SQLite database.
     Sqlite,
+    /// `homeroom-sea` on PostgreSQL, each store in a fresh schema of its own (see
+    /// [`postgres`]). Not in [`Backend::ALL`]: [`across_backends!`] runs it only when a server
+    /// is configured.
+    Postgres,
 }
 
 impl Backend {
@@ -35,6 +39,7 @@ impl Backend {
                 Ok(storage) => Arc::new(storage),
                 Err(error) => panic!("cannot open an in-memory SQLite database: {error}"),
             },
+            Backend::Postgres => Arc::new(postgres::fresh_store().await),
         }
     }
 }
@@ -74,6 +79,21 @@ impl Harness {
     pub async fn over(backend: Backend, storage: Arc<dyn Storage>) -> Self {
         let clock = Arc::new(ManualClock::new(Self::start()));
         Self::reading(backend, storage, clock.clone(), clock)
+    }
+
+    /// A harness over a fresh PostgreSQL schema, or `None` (after saying why) when no server
+    /// is configured and `HOMEROOM_REQUIRE_POSTGRES=1` is not set; with it set, a missing
+    /// server fails the test instead of skipping it, as in CI.
+    #[allow(clippy::panic)] // test harness: a required server that is missing fails the test
+    pub async fn postgres() -> Option<Self> {
+        if let Some(why) = postgres::missing() {
+            if postgres::required() {
+                panic!("HOMEROOM_REQUIRE_POSTGRES=1 but {why}");
+            }
+            eprintln!("skipped on PostgreSQL: {why}");
+            return None;
+        }
+        Some(Self::new(Backend::Postgres).await)
     }
 
     /// A harness over a fresh store of `backend` whose directory knows the two test
@@ -246,7 +266,9 @@ pub(crate) fn set_up<T>(result: Result<T, Error>) -> T {
 }
 
 /// Runs an async test body over every backend: each `async fn name(h: Harness) { ... }` becomes
-/// a module `name` with one `#[tokio::test]` per backend (`name::memory`, `name::sqlite`).
+/// a module `name` with one `#[tokio::test]` per backend (`name::memory`, `name::sqlite`,
+/// `name::postgres`; the last skips when no PostgreSQL server is configured, see
+/// [`Harness::postgres`]).
 #[macro_export]
 macro_rules! across_backends {
     ($(async fn $name:ident($h:ident: Harness) $body:block)*) => {
@@ -266,9 +288,79 @@ macro_rules! across_backends {
                 async fn sqlite() {
                     body($crate::Harness::new($crate::Backend::Sqlite).await).await;
                 }
+
+                #[tokio::test]
+                async fn postgres() {
+                    if let Some(harness) = $crate::Harness::postgres().await {
+                        body(harness).await;
+                    }
+                }
             }
         )*
     };
+}
+
+/// The PostgreSQL server the tests may run on: `HOMEROOM_TEST_POSTGRES_URL`, or the standard
+/// `PG*` variables (as `pg_virtualenv` sets them).
+pub mod postgres {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use homeroom_sea::{SeaOptions, SeaStorage};
+
+    const NAMES: [&str; 3] = ["HOMEROOM_TEST_POSTGRES_URL", "PGHOST", "PGDATABASE"];
+
+    /// Why no test can run on PostgreSQL, when no server is configured.
+    pub fn missing() -> Option<&'static str> {
+        let configured = NAMES
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        (!configured).then_some(
+            "no PostgreSQL server configured (set HOMEROOM_TEST_POSTGRES_URL, or run under \
+             pg_virtualenv, which sets PGHOST and PGDATABASE)",
+        )
+    }
+
+    /// Whether PostgreSQL runs are required (`HOMEROOM_REQUIRE_POSTGRES=1`, as CI sets it).
+    pub fn required() -> bool {
+        std::env::var("HOMEROOM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+    }
+
+    fn url() -> String {
+        std::env::var("HOMEROOM_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| "postgres://".to_owned())
+    }
+
+    /// A store in a schema no other store of any test process uses (named by process id and
+    /// a counter, and dropped first in case an earlier process with the same id left it).
+    #[allow(clippy::panic)] // test harness: a server that cannot be used fails the test
+    pub async fn fresh_store() -> SeaStorage {
+        use sea_orm::ConnectionTrait;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let schema = format!(
+            "hr_e2e_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let url = url();
+        let admin = sea_orm::Database::connect(url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {url}: {e}"));
+        if let Err(e) = admin
+            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .await
+        {
+            panic!("cannot drop schema {schema}: {e}");
+        }
+        let _ = admin.close().await;
+        let options = SeaOptions::new(url)
+            .schema(schema.clone())
+            .max_connections(4);
+        SeaStorage::connect_with(options)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open PostgreSQL schema {schema}: {e}"))
+    }
 }
 
 /// The README's usage snippet, compiled and run as a doctest so it cannot rot.

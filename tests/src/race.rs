@@ -31,6 +31,8 @@ pub trait BeforeApply: Send + Sync {
 pub struct Hooked<H> {
     inner: Arc<dyn Storage>,
     hook: H,
+    /// Calls of `district_users`, the read of every whole user of a district.
+    district_user_reads: AtomicUsize,
 }
 
 impl<H> std::fmt::Debug for Hooked<H> {
@@ -42,7 +44,16 @@ impl<H> std::fmt::Debug for Hooked<H> {
 impl<H: BeforeApply> Hooked<H> {
     /// `inner`, with `hook` before every write.
     pub fn new(inner: Arc<dyn Storage>, hook: H) -> Self {
-        Self { inner, hook }
+        Self {
+            inner,
+            hook,
+            district_user_reads: AtomicUsize::new(0),
+        }
+    }
+
+    /// How many times every whole user of a district was read (`district_users`).
+    pub fn district_user_reads(&self) -> usize {
+        self.district_user_reads.load(Ordering::SeqCst)
     }
 
     /// The hook, to arm it.
@@ -138,7 +149,14 @@ impl<H: BeforeApply> Storage for Hooked<H> {
         self.inner.users(d, ids).await
     }
     async fn district_users(&self, d: DistrictId) -> Result<Vec<Arc<User>>, StorageError> {
+        self.district_user_reads.fetch_add(1, Ordering::SeqCst);
         self.inner.district_users(d).await
+    }
+    async fn import_stamps(
+        &self,
+        d: DistrictId,
+    ) -> Result<Vec<homeroom::ImportStamp>, StorageError> {
+        self.inner.import_stamps(d).await
     }
     async fn search_users(
         &self,
@@ -161,6 +179,14 @@ impl<H: BeforeApply> Storage for Hooked<H> {
     ) -> Result<Option<PasswordCredential>, StorageError> {
         self.inner.password_credential(d, user).await
     }
+    async fn acting_stamp(
+        &self,
+        d: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<homeroom::storage::ActingStamp>, StorageError> {
+        self.inner.acting_stamp(d, actor).await
+    }
+
     async fn roles(&self, d: DistrictId) -> Result<Vec<Role>, StorageError> {
         self.inner.roles(d).await
     }

@@ -1,19 +1,21 @@
 //! Attacks through data transfer: reaching users out of reach, taking data off someone more
-//! powerful, replaying a plan as a weaker actor, and a host kind that names the directory's own
-//! rows. Run over every backend.
+//! powerful, replaying a plan as a weaker actor, a host kind that names the directory's own
+//! rows, giving grants and org units the actor could not give, and naming what the source
+//! wrote about users out of reach. Run over every backend.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use std::sync::Arc;
 
 use homeroom::records::RecordKind;
 use homeroom::storage::{Item, ItemKind};
-use homeroom::transfer::{TransferOptions, TransferableKind};
+use homeroom::transfer::{ConflictReason, TransferOptions, TransferableKind};
 use homeroom::*;
 use homeroom_tests::{Harness, across_backends};
 
 struct Scene {
     id: DistrictId,
     lincoln: OrgUnitId,
+    roosevelt: OrgUnitId,
     /// Holds View Users and Transfer Data over Lincoln only.
     clerk: Actor,
     kid: User,
@@ -72,6 +74,7 @@ async fn scene(h: &Harness) -> Scene {
     Scene {
         id,
         lincoln,
+        roosevelt,
         clerk: Actor::user(id, clerk.id),
         kid,
         other_kid,
@@ -135,7 +138,7 @@ across_backends! {
         let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::NotFound);
         // And one the clerk could plan, but with the source's deletion, which needs Delete Users.
-        let deleting = TransferOptions { delete_source: true };
+        let deleting = TransferOptions { delete_source: true, ..TransferOptions::default() };
         let plan = d.plan_transfer(&h.admin, s.id, s.kid.id, s.other_kid.id, deleting).await.unwrap();
         let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Forbidden);
@@ -160,5 +163,79 @@ across_backends! {
         let plan = d.plan_transfer(&h.admin, s.id, invited.id, s.other_kid.id, TransferOptions::default()).await.unwrap();
         assert_eq!(plan.moving(), 0);
         assert!(plan.groups.is_empty());
+    }
+
+    async fn attack_grants_escalation_via_transfer_is_refused(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        let roosevelt = s.roosevelt;
+        // Lee holds a role over Lincoln and belongs to Roosevelt too; Ari only to Lincoln.
+        let lee = h.member(s.id, UserDetails::new(UserKind::Staff, "Lee", "Leaving").in_org_unit(s.lincoln).in_org_unit(roosevelt)).await;
+        h.grant(s.id, lee.id, Preset::User, Scope::unit(s.lincoln)).await;
+        let ari = h.member(s.id, UserDetails::new(UserKind::Staff, "Ari", "Arriving").in_org_unit(s.lincoln)).await;
+        let options = TransferOptions { delete_source: false, org_units: true, grants: true };
+
+        // The clerk holds neither Manage Roles nor Edit Users: both are conflicts, nothing given.
+        let plan = d.plan_transfer(&s.clerk, s.id, lee.id, ari.id, options).await.unwrap();
+        let reasons: Vec<ConflictReason> = plan.conflicts.iter().map(|c| c.reason).collect();
+        assert_eq!(reasons, vec![ConflictReason::OrgUnitOutOfReach, ConflictReason::GrantEscalates]);
+        assert_eq!(plan.access_given(), 0);
+        let report = d.apply_transfer(&s.clerk, &plan).await.unwrap();
+        assert_eq!(report.access, 0);
+        assert!(d.grants_of(&h.admin, s.id, ari.id).await.unwrap().is_empty());
+        let ari = d.user(&h.admin, s.id, ari.id).await.unwrap();
+        assert!(!ari.details.org_units.contains(&roosevelt));
+
+        // Plans the administrator made, giving the grant or the org unit, are checked again for
+        // the clerk, each on its own.
+        for (org_units, grants) in [(false, true), (true, false)] {
+            let options = TransferOptions { delete_source: false, org_units, grants };
+            let plan = d.plan_transfer(&h.admin, s.id, lee.id, ari.id, options).await.unwrap();
+            assert_eq!(plan.access_given(), 1);
+            let error = d.apply_transfer(&s.clerk, &plan).await.unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Forbidden, "{error}");
+        }
+        assert!(d.grants_of(&h.admin, s.id, ari.id).await.unwrap().is_empty(), "nothing written");
+        let ari = d.user(&h.admin, s.id, ari.id).await.unwrap();
+        assert!(!ari.details.org_units.contains(&roosevelt), "nothing written");
+    }
+
+    async fn attack_authored_records_about_users_out_of_reach_are_counted_not_named(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        let roosevelt = s.roosevelt;
+        // Lee, a technician in both schools, wrote about Kim (Lincoln) and Eve (Roosevelt),
+        // then lost both roles.
+        let lee = h.member(s.id, UserDetails::new(UserKind::Staff, "Lee", "Leaving").in_org_unit(s.lincoln)).await;
+        h.grant(s.id, lee.id, Preset::Technician, Scope::unit(s.lincoln)).await;
+        h.grant(s.id, lee.id, Preset::Technician, Scope::unit(roosevelt)).await;
+        let as_lee = Actor::user(s.id, lee.id);
+        d.add_note(&as_lee, s.id, s.kid.id, "kid note").await.unwrap();
+        let far = d.add_note(&as_lee, s.id, s.elsewhere.id, "far secret").await.unwrap();
+        for grant in d.grants_of(&h.admin, s.id, lee.id).await.unwrap() {
+            d.revoke_grant(&h.admin, s.id, grant.id).await.unwrap();
+        }
+        let ari = h.member(s.id, UserDetails::new(UserKind::Staff, "Ari", "Arriving").in_org_unit(s.lincoln)).await;
+        // An offboarding officer over Lincoln, who may read notes there.
+        let permissions: homeroom::PermissionSet =
+            [Permission::ViewUsers, Permission::TransferData, Permission::UserNotes].into_iter().collect();
+        let role = d.create_role(&h.admin, s.id, "Offboarding", permissions).await.unwrap();
+        let officer = h.member(s.id, UserDetails::new(UserKind::Staff, "Olu", "Officer").in_org_unit(s.lincoln)).await;
+        d.grant_role(&h.admin, s.id, officer.id, role.id, Scope::unit(s.lincoln)).await.unwrap();
+        let officer = Actor::user(s.id, officer.id);
+
+        let plan = d.plan_transfer(&officer, s.id, lee.id, ari.id, TransferOptions::default()).await.unwrap();
+        assert_eq!(plan.authored.len(), 1);
+        let notes = &plan.authored[0];
+        assert_eq!((notes.moving, notes.described), (2, false));
+        assert_eq!(notes.lines, vec!["kid note about Kim Kid".to_owned()]);
+        let shown = format!("{:?} {:?}", plan.authored, plan.conflicts);
+        assert!(!shown.contains("Eve") && !shown.contains("far secret"), "{shown}");
+        // Both move: the note about Eve is Ari's now, though the officer never saw it.
+        d.apply_transfer(&officer, &plan).await.unwrap();
+        let moved = d.storage().record(s.id, far.id).await.unwrap().unwrap();
+        let homeroom::records::RecordBody::Note(note) = &moved.body else { panic!() };
+        assert_eq!(note.author.user, Some(ari.id));
+        assert_eq!(moved.user, s.elsewhere.id);
     }
 }

@@ -247,6 +247,7 @@ across_backends! {
         assert!(messages_to(&h, s.id, s.manager.id).await.is_empty());
 
         // Again the same day, with a new request: still one each (the chief's key is taken).
+        h.clock.advance(Duration::minutes(1));
         d.submit_profile_update(&me(&s, &s.kid), s.id, with_mobile(&s.kid, "555-0100")).await.unwrap();
         let report = d.queue_request_digests(&h.admin, s.id).await.unwrap();
         assert_eq!((report.queued, report.already_queued), (1, 1));
@@ -271,5 +272,33 @@ across_backends! {
         let error = d.queue_request_digests(&me(&s, &s.manager), s.id).await.unwrap_err();
         assert_eq!(error.kind(), ErrorKind::Forbidden);
         let _ = s.lincoln;
+    }
+
+    async fn a_skipped_day_is_caught_up_on_the_next_run(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h, true).await;
+        d.submit_profile_update(&me(&s, &s.far_kid), s.id, with_mobile(&s.far_kid, "555-0200")).await.unwrap();
+        let report = d.queue_request_digests(&h.admin, s.id).await.unwrap();
+        assert_eq!((report.queued, report.nothing_new), (1, 1));
+        // Kim asks an hour later; the next day's run never happens.
+        h.clock.advance(Duration::hours(1));
+        d.submit_profile_update(&me(&s, &s.kid), s.id, with_mobile(&s.kid, "555-0100")).await.unwrap();
+        h.clock.advance(Duration::hours(46));
+        // Two days on, Kim's request (46 hours old) is in both managers' digests; Eve's, in
+        // the chief's first digest already, is not repeated.
+        let report = d.queue_request_digests(&h.admin, s.id).await.unwrap();
+        assert_eq!(report.queued, 2);
+        let chief = messages_to(&h, s.id, s.chief.id).await;
+        assert_eq!(chief.len(), 2);
+        let text = &chief[1].1.content.text;
+        assert!(text.contains("Kim Kid") && !text.contains("Eve Far"), "{text}");
+        let manager = messages_to(&h, s.id, s.manager.id).await;
+        assert_eq!(manager.len(), 1);
+        assert!(manager[0].1.content.text.contains("Kim Kid"), "{}", manager[0].1.content.text);
+        // Nothing again the same day, nor the day after.
+        assert_eq!(d.queue_request_digests(&h.admin, s.id).await.unwrap().already_queued, 2);
+        h.clock.advance(Duration::days(1));
+        assert_eq!(d.queue_request_digests(&h.admin, s.id).await.unwrap().queued, 0);
+        assert_eq!(messages_to(&h, s.id, s.chief.id).await.len(), 2);
     }
 }

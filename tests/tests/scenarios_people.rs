@@ -40,7 +40,12 @@ across_backends! {
         let d = &h.directory;
         let (district, roosevelt, office) = school(&h).await;
         let leaving = h.member(district, teacher("Lee", roosevelt)).await;
+        h.grant(district, leaving.id, Preset::Technician, Scope::unit(roosevelt)).await;
         let replacement = h.member(district, teacher("Ari", roosevelt)).await;
+        let mut pupil = UserDetails::new(UserKind::Student, "Sam", "Pupil").in_org_unit(roosevelt);
+        pupil.aup_signed = true;
+        pupil.fee_paid = true;
+        let pupil = h.member(district, pupil).await;
         // Lee has a laptop out, an incident about it, and notes on their record.
         let laptop = NewCheckout { device: Device::tagged("STAFF-12"), loaner: false, condition: Some("good".into()) };
         d.checkout_device(&office, district, leaving.id, laptop).await.unwrap();
@@ -54,22 +59,40 @@ across_backends! {
         d.record_incident(&office, district, leaving.id, incident).await.unwrap();
         d.add_note(&office, district, leaving.id, "room 204 keys").await.unwrap();
         d.add_note(&office, district, leaving.id, "gradebook handed over").await.unwrap();
+        // And Lee wrote about a pupil: a note, an incident, a class laptop handed out.
+        let as_lee = Actor::user(district, leaving.id);
+        let lee_note = d.add_note(&as_lee, district, pupil.id, "sits near the door").await.unwrap();
+        let lost = NewIncident {
+            kind: IncidentKind::Loss,
+            description: "charger lost on the trip".into(),
+            occurred_on: chrono::NaiveDate::from_ymd_opt(2027, 1, 20).unwrap(),
+            device: None,
+            repair_cost: None,
+        };
+        d.record_incident(&as_lee, district, pupil.id, lost).await.unwrap();
+        let class_laptop = NewCheckout { device: Device::tagged("CLASS-3"), loaner: true, condition: None };
+        d.checkout_device(&as_lee, district, pupil.id, class_laptop).await.unwrap();
 
         // Deleting Lee is refused, pointing at the transfer.
+        let leaving = d.user(&office, district, leaving.id).await.unwrap();
         let refused = d.delete_user(&office, district, leaving.id, leaving.version).await.unwrap_err();
         assert_eq!(refused.refusal(), Some(Refusal::HasHistory));
         assert!(refused.to_string().contains("transfer"), "{refused}");
 
-        // Transfer Data to Ari, deleting Lee.
+        // Transfer Data to Ari, with Lee's role, deleting Lee.
+        let options = TransferOptions { delete_source: true, org_units: true, grants: true };
         let plan = d
-            .plan_transfer(&office, district, leaving.id, replacement.id, TransferOptions { delete_source: true })
+            .plan_transfer(&office, district, leaving.id, replacement.id, options)
             .await
             .unwrap();
         let summary: Vec<(String, u64)> = plan.groups.iter().map(|g| (g.title.clone(), g.moving)).collect();
         assert_eq!(summary, vec![("checkouts".into(), 1), ("incidents".into(), 1), ("notes".into(), 2)]);
+        let authored: Vec<(String, u64)> = plan.authored.iter().map(|g| (g.title.clone(), g.moving)).collect();
+        assert_eq!(authored, vec![("checkouts written".into(), 1), ("incidents written".into(), 1), ("notes written".into(), 1)]);
         assert!(plan.leaves_nothing());
+        assert_eq!(plan.access_given(), 1, "Technician over Roosevelt; Ari is in Roosevelt already");
         let report = d.apply_transfer(&office, &plan).await.unwrap();
-        assert_eq!(report, TransferReport { moved: 4, source_deleted: true });
+        assert_eq!(report, TransferReport { moved: 4, authored: 3, access: 1, source_deleted: true });
 
         // Lee is gone; Ari holds the laptop, the incident and the notes, each saying where it came from.
         assert_eq!(d.user(&office, district, leaving.id).await.unwrap_err().kind(), ErrorKind::NotFound);
@@ -82,8 +105,17 @@ across_backends! {
         assert_eq!((counts.of(RecordKind::Checkout), counts.of(RecordKind::Incident), counts.of(RecordKind::Note)), (1, 1, 2));
         let log = d.user_activity(&office, district, replacement.id, None, 50).await.unwrap();
         let received: Vec<_> = log.items.iter().filter(|e| e.action == ActivityAction::DataTransferred).collect();
-        assert_eq!(received.len(), 3);
+        assert_eq!(received.len(), 7, "three kinds owned, three written, the grant");
         assert!(received.iter().all(|e| e.changes[0].old.as_deref() == Some("from Lee Teacher")));
+        // What Lee wrote about Sam stays on Sam's profile, written by Ari now.
+        let note = d.storage().record(district, lee_note.id).await.unwrap().unwrap();
+        let RecordBody::Note(body) = &note.body else { panic!() };
+        assert_eq!((note.user, body.author.user), (pupil.id, Some(replacement.id)));
+        let class = d.storage().open_checkout(district, "class-3").await.unwrap().unwrap();
+        assert_eq!(class.user, pupil.id);
+        assert_eq!(class.provenance.last().map(|p| p.moved), Some(Moved::Author));
+        // Ari carries on as Lee did: the same role, over the same school.
+        d.add_note(&Actor::user(district, replacement.id), district, pupil.id, "moved to the front").await.unwrap();
     }
 
     async fn scenario_parent_phone_change_from_request_to_digest_to_done(h: Harness) {

@@ -1,6 +1,6 @@
 //! Property tests of data transfer: a transfer then its reverse gives every record back its
-//! owner, and nothing is lost or duplicated, whichever write fails on the way (a storage
-//! that fails on purpose).
+//! owner and every record the source wrote about others back its author, and nothing is lost
+//! or duplicated, whichever write fails on the way (a storage that fails on purpose).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::collections::BTreeMap;
@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use homeroom::records::*;
+use homeroom::storage::{ItemKind, ItemQuery};
 use homeroom::transfer::TransferOptions;
 use homeroom::*;
 use homeroom_tests::race::{BeforeApply, Hooked};
@@ -41,17 +42,40 @@ struct Holdings {
     tickets: usize,
     incidents: usize,
     checkouts: usize,
+    /// Notes this user writes about the bystander.
+    written: usize,
 }
 
 fn holdings() -> impl Strategy<Value = Holdings> {
-    (0..4usize, 0..3usize, 0..3usize, 0..3usize).prop_map(
-        |(notes, tickets, incidents, checkouts)| Holdings {
+    (0..4usize, 0..3usize, 0..3usize, 0..3usize, 0..3usize).prop_map(
+        |(notes, tickets, incidents, checkouts, written)| Holdings {
             notes,
             tickets,
             incidents,
             checkouts,
+            written,
         },
     )
+}
+
+/// The note author's user, for a note; `None` for other records and system-written notes.
+fn author(record: &Record) -> Option<UserId> {
+    match &record.body {
+        RecordBody::Note(note) => note.author.user,
+        _ => None,
+    }
+}
+
+/// How many `authored_record` index items `user` owns.
+async fn index_of(h: &Harness, district: DistrictId, user: UserId) -> usize {
+    let query = ItemQuery::of(ItemKind::from_stored("authored_record")).with_owner(user);
+    h.directory
+        .storage()
+        .items(district, &query)
+        .await
+        .unwrap()
+        .items
+        .len()
 }
 
 async fn give(h: &Harness, district: DistrictId, user: UserId, what: &Holdings, tag: &str) {
@@ -97,8 +121,12 @@ async fn give(h: &Harness, district: DistrictId, user: UserId, what: &Holdings, 
     }
 }
 
-/// Every record of the district's three users, by id: its owner.
-async fn owners(h: &Harness, district: DistrictId, users: &[UserId]) -> BTreeMap<RecordId, UserId> {
+/// Every record of the district's three users, by id: its owner and (for a note) its author.
+async fn owners(
+    h: &Harness,
+    district: DistrictId,
+    users: &[UserId],
+) -> BTreeMap<RecordId, (UserId, Option<UserId>)> {
     let mut all = BTreeMap::new();
     for user in users {
         for kind in RecordKind::ALL {
@@ -119,7 +147,8 @@ async fn owners(h: &Harness, district: DistrictId, users: &[UserId]) -> BTreeMap
                 .unwrap();
             for record in page.items {
                 assert!(
-                    all.insert(record.id, record.user).is_none(),
+                    all.insert(record.id, (record.user, author(&record)))
+                        .is_none(),
                     "a record listed twice"
                 );
             }
@@ -153,15 +182,31 @@ async fn transfer_through_a_fault(
         "a failed write moved something"
     );
     // The same plan still applies: nothing it read has changed.
+    let index = (
+        index_of(h, district, from).await,
+        index_of(h, district, to).await,
+    );
     let report = d.apply_transfer(&h.admin, &plan).await.unwrap();
     let after = owners(h, district, everyone).await;
     prop_assert_eq!(after.len(), before.len(), "records lost or duplicated");
-    let moved = before.iter().filter(|(_, owner)| **owner == from).count() as u64;
+    let moved = before
+        .iter()
+        .filter(|(_, (owner, _))| *owner == from)
+        .count() as u64;
     prop_assert_eq!(report.moved, moved);
-    for (id, owner) in &before {
-        let expected = if *owner == from { to } else { *owner };
+    let written = before
+        .values()
+        .filter(|(_, author)| *author == Some(from))
+        .count();
+    prop_assert_eq!(report.authored, written as u64);
+    let swap = |user: UserId| if user == from { to } else { user };
+    for (id, (owner, author)) in &before {
+        let expected = (swap(*owner), author.map(swap));
         prop_assert_eq!(after.get(id), Some(&expected));
     }
+    // The authorship index went with it: nothing left with the source, none duplicated.
+    prop_assert_eq!(index_of(h, district, from).await, 0);
+    prop_assert_eq!(index_of(h, district, to).await, index.0 + index.1);
     Ok(())
 }
 
@@ -189,6 +234,11 @@ proptest! {
             let (a, b, c) = (people[0], people[1], people[2]);
             give(&h, district, a, &source, "A").await;
             give(&h, district, c, &bystander, "C").await;
+            // A wrote about the bystander, as a technician.
+            h.grant(district, a, Preset::Technician, Scope::District).await;
+            for i in 0..source.written {
+                h.directory.add_note(&Actor::user(district, a), district, c, &format!("about C {i}")).await.unwrap();
+            }
             let start = owners(&h, district, &people).await;
 
             transfer_through_a_fault(&h, &fault, district, (a, b), &people).await?;

@@ -61,9 +61,13 @@ fn incident() -> NewIncident {
 
 const PLAIN: TransferOptions = TransferOptions {
     delete_source: false,
+    org_units: false,
+    grants: false,
 };
 const DELETING: TransferOptions = TransferOptions {
     delete_source: true,
+    org_units: false,
+    grants: false,
 };
 
 /// A host's per-user rows: an LMS's transcripts.
@@ -120,7 +124,7 @@ across_backends! {
         assert_eq!(records_of(&h, s.id, s.from.id).await.of(RecordKind::Checkout), 1);
 
         let report = d.apply_transfer(&h.admin, &plan).await.unwrap();
-        assert_eq!(report, TransferReport { moved: 4, source_deleted: false });
+        assert_eq!(report, TransferReport { moved: 4, authored: 0, access: 0, source_deleted: false });
         assert!(records_of(&h, s.id, s.from.id).await.is_empty());
         let theirs = records_of(&h, s.id, s.to.id).await;
         for kind in [RecordKind::Checkout, RecordKind::Incident, RecordKind::Invoice, RecordKind::Note] {

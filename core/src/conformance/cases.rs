@@ -8,9 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // the kit fails tests by panicking
 
+mod acting_stamp;
 mod activity;
 mod atomicity;
 mod authz;
+mod cached_authority;
 mod concurrency;
 mod devices;
 mod districts;
@@ -22,6 +24,7 @@ mod paging;
 mod passwords;
 mod races;
 mod records;
+mod stamps;
 mod support;
 mod text_search;
 mod transfers;
@@ -70,6 +73,10 @@ cases! {
         update_that_takes_another_users_key_already_exists,
         keys_follow_updates,
         one_set_cannot_insert_the_same_key_twice,
+    ],
+    stamps: [
+        import_stamps_list_managed_users_as_stored,
+        import_stamps_follow_updates,
     ],
     versions: [
         update_with_expected_version_stores_the_row,
@@ -177,12 +184,21 @@ cases! {
     transfers: [
         record_moves_to_another_user_with_its_provenance,
         failed_move_leaves_records_with_their_user,
+        item_given_to_another_owner_outlives_the_old_owner_deleted_with_it,
     ],
     passwords: [
         password_is_read_back_and_replaced,
         password_for_a_missing_user_is_not_found,
         password_goes_with_its_user_and_survives_a_failed_set,
         passwords_never_cross_districts,
+    ],
+    acting_stamp: [
+        acting_stamp_reads_the_district_and_the_actor,
+        acting_stamp_sees_the_writes_of_another_handle,
+    ],
+    cached_authority: [
+        cached_authority_follows_grant_role_and_tree_changes_of_another_replica,
+        cached_authority_follows_the_actors_own_changes_on_another_replica,
     ],
     items: [
         item_reads_back_every_attribute,

@@ -100,6 +100,7 @@ impl Fixture {
             updated_at: Self::time(0),
             version: Version::FIRST,
             import_managed: false,
+            import_fingerprint: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Who is acting in a command, and with what authority.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -9,7 +10,7 @@ use crate::actor::{Actor, ActorKind};
 use crate::authz::{Authority, Permission, Reach};
 use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, OrgUnitId, UserId};
-use crate::model::{OrgTree, RecordStatus, User};
+use crate::model::{District, OrgTree, User};
 use crate::storage::{Entity, Storage};
 
 use super::Directory;
@@ -24,6 +25,14 @@ pub(crate) struct Acting {
     /// True when one user acts as another: credentials, grants and new impersonations are
     /// then refused.
     pub(crate) impersonating: bool,
+}
+
+/// The refusal of every command but changing one's password, while it is temporary.
+pub(super) fn must_change_refusal() -> Error {
+    Error::refused(
+        Refusal::PasswordChangeRequired,
+        "choose a new password first: the one you signed in with is temporary",
+    )
 }
 
 /// The refusal of a command no impersonation may run.
@@ -117,10 +126,26 @@ impl<S: Storage + ?Sized> Directory<S> {
         actor: &Actor,
         district: DistrictId,
         now: DateTime<Utc>,
-    ) -> Result<(Acting, OrgTree), Error> {
-        let tree = self.load_tree(district).await?;
-        let acting = self.resolve(actor, district, &tree, now, true).await?;
+    ) -> Result<(Acting, Arc<OrgTree>), Error> {
+        if self.authority_cache.is_none() {
+            let tree = self.load_tree(district).await?;
+            let acting = self.resolve(actor, district, &tree, now, true).await?;
+            return Ok((acting, Arc::new(tree)));
+        }
+        let (_, acting, tree) = self.resolve_in(actor, district, now, true).await?;
         Ok((acting, tree))
+    }
+
+    /// [`acting`](Self::acting) with the district row: what a command that reads the
+    /// district's settings calls instead of loading the district first (one read fewer with
+    /// the cache, the same reads without it).
+    pub(crate) async fn acting_in(
+        &self,
+        actor: &Actor,
+        district: DistrictId,
+        now: DateTime<Utc>,
+    ) -> Result<(District, Acting, Arc<OrgTree>), Error> {
+        self.resolve_in(actor, district, now, true).await
     }
 
     /// [`acting`](Self::acting) for the one command a user who must change their password may
@@ -131,8 +156,12 @@ impl<S: Storage + ?Sized> Directory<S> {
         district: DistrictId,
         now: DateTime<Utc>,
     ) -> Result<Acting, Error> {
-        let tree = self.load_tree(district).await?;
-        self.resolve(actor, district, &tree, now, false).await
+        if self.authority_cache.is_none() {
+            let tree = self.load_tree(district).await?;
+            return self.resolve(actor, district, &tree, now, false).await;
+        }
+        let (_, acting, _) = self.resolve_in(actor, district, now, false).await?;
+        Ok(acting)
     }
 
     /// `PasswordChangeRequired` when `user`'s password is temporary (`must_change`). One read
@@ -144,15 +173,12 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let credential = self.storage.password_credential(district, user).await?;
         if credential.is_some_and(|c| c.must_change) {
-            return Err(Error::refused(
-                Refusal::PasswordChangeRequired,
-                "choose a new password first: the one you signed in with is temporary",
-            ));
+            return Err(must_change_refusal());
         }
         Ok(())
     }
 
-    async fn resolve(
+    pub(super) async fn resolve(
         &self,
         actor: &Actor,
         district: DistrictId,
@@ -211,8 +237,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         now: DateTime<Utc>,
         check_must_change: bool,
     ) -> Result<Authority, Error> {
-        let may_act = me.status == RecordStatus::Active && me.access.permits_sign_in(now);
-        if !may_act {
+        if !super::acting_cached::may_act(me, now) {
             return Ok(Authority::none());
         }
         if check_must_change {

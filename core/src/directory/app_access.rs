@@ -312,7 +312,22 @@ impl<S: Storage + ?Sized> Directory<S> {
         let grants = self.storage.grants(district, Some(user)).await?;
         let roles = Role::rights_by_id(&self.storage.roles(district).await?, &self.apps);
         let authority = Authority::compile_rights(&grants, &roles, tree);
-        if every_application || !authority.has_app_permissions() {
+        if every_application {
+            return Ok(authority);
+        }
+        self.enabled_only(district, user, authority).await
+    }
+
+    /// `authority` (what `user`'s grants give) keeping application permissions only for the
+    /// applications `user` is enabled for: one read of their access rows, and none when it
+    /// holds no application permission.
+    pub(super) async fn enabled_only(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        authority: Authority,
+    ) -> Result<Authority, Error> {
+        if !authority.has_app_permissions() {
             return Ok(authority);
         }
         let enabled = self.enabled_applications(district, user).await?;

@@ -90,8 +90,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         wanted: bool,
     ) -> Result<(Page<User, UserCursor>, DateTime<Utc>, DisabledUsers), Error> {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
+        let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
         let rule = district_row.settings.disabled;
         let Some(query) = scoped_query(&acting, &tree, search)? else {
             return Ok((Page::empty(), now, rule));

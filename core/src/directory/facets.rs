@@ -120,8 +120,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<UserFacets, Error> {
         let result: Result<UserFacets, Error> = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (_, acting, tree) = self.acting_in(actor, district, now).await?;
             // The widest search the facets need: the text and the actor's scope only.
             let widest = UserSearch {
                 text: search.text.clone(),

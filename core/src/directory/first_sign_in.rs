@@ -26,8 +26,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<bool, Error> {
         let result: Result<bool, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let target = acting.see(self.load_user(district, user).await?)?;
             acting.require(Permission::EditUsers, &target)?;

@@ -24,8 +24,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     #[tracing::instrument(level = "info", name = "directory::roles", skip_all, fields(command = "roles", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn roles(&self, actor: &Actor, district: DistrictId) -> Result<Vec<Role>, Error> {
         let result: Result<Vec<Role>, Error> = async move {
-            self.load_district(district).await?;
-            self.acting(actor, district, self.now()).await?;
+            self.acting_in(actor, district, self.now()).await?;
             let mut roles = self.storage.roles(district).await?;
             roles.sort_by_key(|r| Role::name_key(&r.name));
             Ok(roles)
@@ -50,8 +49,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         } = permissions.into();
         let result: Result<Role, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             require_district_wide(&acting, permissions.with(Permission::ManageRoles))?;
             self.require_apps_over(&acting, &app_permissions, &Scope::District)?;
@@ -126,8 +124,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         } = permissions.into();
         let result: Result<Role, Error> = async move {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
+        let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
         acting.refuse_if_impersonating()?;
         let role = self.load_role(district, id).await?;
         require_district_wide(
@@ -214,19 +211,13 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Grant, Error> {
         let result: Result<Grant, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let holder = acting.see(self.load_user(district, holder).await?)?;
             let role = self.load_role(district, role).await?;
             check_scope(&scope, &tree)?;
             self.require_covers(&acting, &holder, &tree).await?;
-            require_over(
-                &acting,
-                role.permissions.with(Permission::ManageRoles),
-                &scope,
-            )?;
-            self.require_apps_over(&acting, &role.app_permissions, &scope)?;
+            self.may_grant(&acting, &role, &scope)?;
             let existing = self.storage.grants(district, Some(holder.id)).await?;
             if existing
                 .iter()
@@ -292,8 +283,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result: Result<(), Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let grants = self.storage.grants(district, None).await?;
             let grant = grants
@@ -307,12 +297,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .and_then(|u| acting.see(u))
                 .map_err(|_| Error::not_found(Entity::Grant, id))?;
             let role = self.load_role(district, grant.role).await?;
-            require_over(
-                &acting,
-                role.permissions.with(Permission::ManageRoles),
-                &grant.scope,
-            )?;
-            self.require_apps_over(&acting, &role.app_permissions, &grant.scope)?;
+            self.may_grant(&acting, &role, &grant.scope)?;
             self.require_covers(&acting, &holder, &tree).await?;
             // Every grant change bumps the district version below, so the guard's own bump is
             // not needed here.
@@ -477,6 +462,22 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(holders.contains(&user))
     }
 
+    /// `Forbidden` unless the actor may give `role` over `scope`: they hold Manage Roles and
+    /// every permission of the role (application permissions too) over the whole scope.
+    pub(super) fn may_grant(
+        &self,
+        acting: &Acting,
+        role: &Role,
+        scope: &Scope,
+    ) -> Result<(), Error> {
+        require_over(
+            acting,
+            role.permissions.with(Permission::ManageRoles),
+            scope,
+        )?;
+        self.require_apps_over(acting, &role.app_permissions, scope)
+    }
+
     /// `Invalid` (`unknown_permission`) when `apps` names a permission no registered
     /// application has; `Forbidden` unless the actor holds every one of them over the whole of
     /// `scope`: nobody grants an application permission they do not hold.
@@ -595,7 +596,7 @@ fn describe_scope(scope: &Scope, tree: &OrgTree) -> String {
     }
 }
 
-fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
+pub(super) fn describe_grant(role: &Role, scope: &Scope, tree: &OrgTree) -> String {
     format!("{} over {}", role.name, describe_scope(scope, tree))
 }
 

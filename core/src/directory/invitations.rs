@@ -159,8 +159,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Invitation, Error> {
         let result: Result<Invitation, Error> = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (_, acting, _) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, user).await?)?;
             let stored = self.stored_invitation(district, user.id).await?;
             Ok(Invitation {
@@ -182,8 +181,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         step: &Step,
     ) -> Result<Invitation, Error> {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
+        let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
         let target = acting.see(self.load_user(district, user).await?)?;
         self.may_invite(&acting, &target, &tree).await?;
         let stored = self.stored_invitation(district, user).await?;

@@ -53,8 +53,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<BulkInvitations, Error> {
         let result: Result<BulkInvitations, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let (found, invitable) = self
                 .invitable(&acting, &tree, &district_row, search, now)
                 .await?;
@@ -95,8 +94,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<u64, Error> {
         let result: Result<u64, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let (_, invitable) = self
                 .invitable(&acting, &tree, &district_row, search, now)
                 .await?;

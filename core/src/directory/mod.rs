@@ -6,8 +6,10 @@
 
 mod accept;
 mod acting;
+mod acting_cached;
 pub(crate) mod app_access;
 mod app_bulk;
+mod authority_cache;
 mod authorize;
 mod bulk;
 mod disabled;
@@ -27,6 +29,7 @@ mod org_units;
 mod outbox;
 mod passwords;
 pub mod profile;
+mod profile_tabs;
 mod records;
 mod requests;
 mod resets;
@@ -40,6 +43,7 @@ mod users;
 
 pub use app_access::{AppAccess, ApplicationAccess};
 pub use app_bulk::BulkAccess;
+pub use authority_cache::DEFAULT_AUTHORITY_CACHE;
 pub use bulk::{
     BulkAction, BulkDelivery, BulkOperation, BulkOperationView, BulkOutcome, BulkPreview,
     OrgUnitChange, Selection, SkipReason,
@@ -100,6 +104,8 @@ pub struct Directory<S: ?Sized = dyn Storage> {
     transferables: Arc<Vec<Arc<dyn crate::transfer::TransferableKind>>>,
     hashing: crate::password::Hashing,
     apps: Arc<crate::authz::Applications>,
+    /// Compiled authority of recent actors (`None`: resolved afresh every command).
+    authority_cache: Option<Arc<authority_cache::AuthorityCache>>,
 }
 
 // By hand: deriving would demand `S: Clone + Debug`, which `dyn Storage` is not.
@@ -113,6 +119,7 @@ impl<S: ?Sized> Clone for Directory<S> {
             transferables: Arc::clone(&self.transferables),
             hashing: self.hashing.clone(),
             apps: Arc::clone(&self.apps),
+            authority_cache: self.authority_cache.clone(),
         }
     }
 }
@@ -139,7 +146,38 @@ impl<S: Storage + ?Sized> Directory<S> {
             transferables: Arc::new(Vec::new()),
             hashing: crate::password::Hashing::default(),
             apps: Arc::new(crate::authz::Applications::new()),
+            authority_cache: authority_cache::AuthorityCache::new(DEFAULT_AUTHORITY_CACHE)
+                .map(Arc::new),
         }
+    }
+
+    /// Keeps the compiled authority of up to `actors` recent actors (and the org tree and
+    /// roles of as many districts), each for the district version and the actor's version it
+    /// was read at, so a command normally reads one small stamp
+    /// ([`Storage::acting_stamp`]) instead of the tree, the roles, the actor and their
+    /// grants. A role, grant or org-tree change moves the district's version and any change
+    /// of the actor moves theirs, so a change takes effect on the very next command, made
+    /// through this directory or any other on the same database. Zero turns the cache off:
+    /// every command then reads everything afresh. On by default, with
+    /// [`DEFAULT_AUTHORITY_CACHE`] actors.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use homeroom::{Directory, ManualClock, SequentialIds};
+    /// use homeroom_memory::MemoryStorage;
+    ///
+    /// let uncached = Directory::new(
+    ///     Arc::new(MemoryStorage::new()),
+    ///     Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH)),
+    ///     Arc::new(SequentialIds::new(1)),
+    /// )
+    /// .with_authority_cache(0);
+    /// # let _ = uncached;
+    /// ```
+    #[must_use]
+    pub fn with_authority_cache(mut self, actors: usize) -> Self {
+        self.authority_cache = authority_cache::AuthorityCache::new(actors).map(Arc::new);
+        self
     }
 
     /// The directory knowing the host's `applications`: their permissions may be held by
@@ -148,6 +186,11 @@ impl<S: Storage + ?Sized> Directory<S> {
     #[must_use]
     pub fn with_applications(mut self, applications: crate::authz::Applications) -> Self {
         self.apps = Arc::new(applications);
+        // Roles' rights depend on the catalog: what a clone without it compiled is not ours.
+        if let Some(cache) = &self.authority_cache {
+            self.authority_cache =
+                authority_cache::AuthorityCache::new(cache.capacity()).map(Arc::new);
+        }
         self
     }
 

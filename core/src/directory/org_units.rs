@@ -91,8 +91,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<OrgUnit, Error> {
         let result: Result<OrgUnit, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             require_manage_at(&acting, new.parent)?;
             let mut errors = ValidationErrors::new();
             let name = errors.check("name", required_name(&new.name));
@@ -159,9 +158,8 @@ impl<S: Storage + ?Sized> Directory<S> {
     #[tracing::instrument(level = "info", name = "directory::org_tree", skip_all, fields(command = "org_tree", district = %district, actor = %actor.trace_label(), outcome = tracing::field::Empty))]
     pub async fn org_tree(&self, actor: &Actor, district: DistrictId) -> Result<OrgTree, Error> {
         let result: Result<OrgTree, Error> = async move {
-            self.load_district(district).await?;
-            let (_, tree) = self.acting(actor, district, self.now()).await?;
-            Ok(tree)
+            let (_, _, tree) = self.acting_in(actor, district, self.now()).await?;
+            Ok(std::sync::Arc::unwrap_or_clone(tree))
         }
         .await;
         crate::directory::traced::outcome(result)
@@ -179,8 +177,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<OrgUnit, Error> {
         let result: Result<OrgUnit, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let current = load_unit(&tree, id)?;
             require_manage_at(&acting, Some(id))?;
             check_version(Entity::OrgUnit, id, expected, current.version)?;
@@ -223,8 +220,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<OrgUnit, Error> {
         let result: Result<OrgUnit, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let current = load_unit(&tree, id)?;
             require_manage_at(&acting, Some(id))?;
             require_manage_at(&acting, new_parent)?;

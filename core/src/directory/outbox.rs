@@ -92,8 +92,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<DrainReport, Error> {
         let result = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (_, acting, _) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::SendMessages)?;
             let mut report = DrainReport::default();
             for item in self.due_messages(district, now, limit).await? {

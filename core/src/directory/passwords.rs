@@ -72,8 +72,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result: Result<(), Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.refuse_if_impersonating()?;
             let target = acting.see(self.load_user(district, user).await?)?;
             acting.require(Permission::EditUsers, &target)?;

@@ -279,20 +279,14 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Profile, Error> {
         let result: Result<Profile, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, user).await?)?;
             let actions = acting.authority.allowed_actions(&user);
             let modules = district_row.settings.modules;
             let counts = self.storage.record_counts(district, user.id).await?;
-            let mut tabs = Vec::new();
-            for kind in TabKind::ALL {
-                let has_data = kind.record_kind().is_none_or(|k| counts.of(k) > 0);
-                if !kind.visible(actions, modules, has_data) {
-                    continue;
-                }
-                tabs.push(self.tab(kind, &user, actions, modules, page_size).await?);
-            }
+            let mut tabs = self
+                .built_in_tabs(&user, actions, modules, &counts, page_size)
+                .await?;
             for provider in self.tabs.iter() {
                 if !actions.contains(provider.permission()) {
                     continue;
@@ -432,82 +426,6 @@ impl<S: Storage + ?Sized> Directory<S> {
         crate::directory::traced::outcome(result)
     }
 
-    async fn tab(
-        &self,
-        kind: TabKind,
-        user: &User,
-        actions: PermissionSet,
-        modules: Modules,
-        page_size: u32,
-    ) -> Result<Tab, Error> {
-        let district = user.district;
-        let first_page = |record_kind| RecordQuery {
-            user: user.id,
-            kind: record_kind,
-            open_only: false,
-            after: None,
-            limit: page_size,
-        };
-        Ok(match kind {
-            TabKind::UserInformation => {
-                let current_checkouts = if modules.checkouts {
-                    self.all_records(district, user.id, RecordKind::Checkout, true)
-                        .await?
-                } else {
-                    Vec::new()
-                };
-                let open_incidents = if TabKind::IncidentHistory.visible(actions, modules, true) {
-                    let mut incidents = self
-                        .all_records(district, user.id, RecordKind::Incident, false)
-                        .await?;
-                    incidents.retain(|r| matches!(&r.body, RecordBody::Incident(i) if i.is_open()));
-                    incidents
-                } else {
-                    Vec::new()
-                };
-                Tab::UserInformation(UserInformation {
-                    current_checkouts,
-                    open_incidents,
-                    guardians: user.details.guardians.clone(),
-                    aup_signed: user.details.aup_signed,
-                    fee_paid: user.details.fee_paid,
-                    actions,
-                })
-            }
-            TabKind::BillingHistory => {
-                let page = self
-                    .storage
-                    .records(district, &first_page(RecordKind::Invoice))
-                    .await?;
-                let all = self
-                    .all_records(district, user.id, RecordKind::Invoice, false)
-                    .await?;
-                Tab::Billing {
-                    page,
-                    balance: balance(&all),
-                }
-            }
-            TabKind::ActivityLog => {
-                let query = ActivityQuery {
-                    subject: Subject::User(user.id),
-                    after: None,
-                    limit: page_size,
-                };
-                Tab::ActivityLog(self.storage.activity(district, &query).await?)
-            }
-            other => {
-                let record_kind = other.record_kind().unwrap_or(RecordKind::Note);
-                Tab::History {
-                    kind: other,
-                    page: self
-                        .storage
-                        .records(district, &first_page(record_kind))
-                        .await?,
-                }
-            }
-        })
-    }
-
     /// Checks a history tab may be read by the actor and returns the user and record kind.
     /// The user and record kind of a history tab the actor may read; the read is recorded
     /// in the disclosure log as `what`.
@@ -520,8 +438,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         what: &str,
     ) -> Result<(User, RecordKind), Error> {
         let now = self.now();
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
+        let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
         let user = acting.see(self.load_user(district, user).await?)?;
         acting.require(kind.permission(), &user)?;
         let Some(record_kind) = kind.record_kind() else {
@@ -597,7 +514,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 
 /// The exact amount owed over these invoices; `None` when the amounts are too large to add
 /// up (a corrupt row), so the profile still opens.
-fn balance(invoices: &[Record]) -> Option<Decimal> {
+pub(super) fn balance(invoices: &[Record]) -> Option<Decimal> {
     invoices
         .iter()
         .filter_map(|r| match &r.body {

@@ -51,8 +51,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<ItemId, Error> {
         let result = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             let target = acting.see(self.load_user(district, user).await?)?;
             acting.require(Permission::SendMessages, &target)?;
             if matches!(

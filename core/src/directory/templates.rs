@@ -52,8 +52,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (_, acting, _) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::ManageSettings)?;
             template.validate().map_err(|errors| Error::Invalid {
                 entity: Entity::Item,
@@ -115,8 +114,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<bool, Error> {
         let result = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (_, acting, _) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::ManageSettings)?;
             let Some(saved) = self
                 .storage
@@ -157,8 +155,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Vec<MessageTemplate>, Error> {
         let result = async move {
             let now = self.now();
-            self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (_, acting, _) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::SendMessages)?;
             let mut query = ItemQuery::of(MessageTemplate::KIND);
             let mut templates = Vec::new();
@@ -191,8 +188,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<RenderedMessage, Error> {
         let result = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             let target = acting.see(self.load_user(district, user).await?)?;
             self.render_message(&district_row, &target, purpose, PREVIEW_LINK)
                 .await

@@ -53,8 +53,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let details = normalize_details(details, &district_row, &tree)
                 .map_err(|e| Error::invalid(Entity::User, e))?;
             let missing = missing_identity(&details, &district_row);
@@ -78,6 +77,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 updated_at: now,
                 version: Version::FIRST,
                 import_managed: false,
+                import_fingerprint: None,
             };
             let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
             let entry = self.log_entry(
@@ -131,8 +131,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, id).await?)?;
             self.record_view(&acting, &district_row, &user, "user details", now)
                 .await?;
@@ -174,8 +173,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let current = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::EditUsers, &current)?;
             check_version(Entity::User, id, expected, current.version)?;
@@ -253,8 +251,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let current = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::ManageUsers, &current)?;
             check_version(Entity::User, id, expected, current.version)?;
@@ -300,8 +297,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<User, Error> {
         let result: Result<User, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let current = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::ManageUsers, &current)?;
             check_version(Entity::User, id, expected, current.version)?;
@@ -350,8 +346,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         limit: u32,
     ) -> Result<Page<crate::ActivityEntry, ActivityCursor>, Error> {
         let result: Result<Page<crate::ActivityEntry, ActivityCursor>, Error> = async move {
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, self.now()).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, self.now()).await?;
             let user = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::ViewActivityLog, &user)?;
             let query = ActivityQuery {

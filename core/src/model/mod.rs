@@ -2,6 +2,7 @@
 
 mod disabled;
 mod district;
+mod fingerprint;
 mod grade;
 mod identifiers;
 mod org_unit;
@@ -11,6 +12,7 @@ mod user;
 
 pub use disabled::{DisabledReason, DisabledUsers, LastGrantLocks, NewUserIdentity};
 pub use district::{CheckoutPolicy, District, DistrictSettings, Modules, OnboardingSettings};
+pub use fingerprint::{BadFingerprint, FingerprintHash, FingerprintHasher, ImportFingerprint};
 pub use grade::Grade;
 pub use identifiers::{Email, LocalId, Username};
 pub use org_unit::{OrgTree, OrgUnit, OrgUnitKind};

@@ -237,6 +237,11 @@ pub struct User {
     /// stops listing them. Users created by hand are never deactivated by a sync.
     #[serde(default)]
     pub import_managed: bool,
+    /// What the import that last created or updated this user saw, so the next sync can skip
+    /// comparing an unchanged row (see [`ImportFingerprint`](super::ImportFingerprint)). `None` for users no import
+    /// wrote, and for rows stored before fingerprints existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_fingerprint: Option<super::ImportFingerprint>,
 }
 
 impl User {
@@ -261,7 +266,8 @@ impl User {
     /// # let details = UserDetails::new(UserKind::Student, "Ada", "Lovelace").with_local_id("S-9").unwrap();
     /// # let user = User { id: UserId::from_uuid(uuid::Uuid::nil()), district: DistrictId::from_uuid(uuid::Uuid::nil()),
     /// #   details, status: RecordStatus::Active, access: Access::Allowed, created_at: chrono::DateTime::UNIX_EPOCH,
-    /// #   updated_at: chrono::DateTime::UNIX_EPOCH, version: Version::FIRST, import_managed: false };
+    /// #   updated_at: chrono::DateTime::UNIX_EPOCH, version: Version::FIRST, import_managed: false,
+    /// #   import_fingerprint: None };
     /// assert!(user.search_terms().contains(&"ada lovelace".to_string()));
     /// assert!(user.search_terms().contains(&"s-9".to_string()));
     /// ```

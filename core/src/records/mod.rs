@@ -16,5 +16,5 @@ pub use incident::{Incident, IncidentKind, IncidentStatus};
 pub use insurance::{Claim, Insurance};
 pub use invoice::{Invoice, InvoiceLine, InvoiceStatus, Payment, checked_sum};
 pub use note::Note;
-pub use record::{Provenance, Record, RecordBody, RecordCounts, RecordKind};
+pub use record::{Moved, Provenance, Record, RecordBody, RecordCounts, RecordKind};
 pub use ticket::{Ticket, TicketStatus};

@@ -105,14 +105,34 @@ pub struct Record {
     pub provenance: Vec<Provenance>,
 }
 
+/// What a data transfer moved of a record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moved {
+    /// The record itself: it belongs to another user now.
+    #[default]
+    Owner,
+    /// Only its authorship: the record stays on its user's profile, written by someone else now.
+    Author,
+}
+
+impl Moved {
+    fn is_owner(&self) -> bool {
+        *self == Self::Owner
+    }
+}
+
 /// One move of a record from one user to another by a data transfer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {
-    /// The user it belonged to before.
+    /// What moved: the record (its owner) or its authorship.
+    #[serde(default, skip_serializing_if = "Moved::is_owner")]
+    pub moved: Moved,
+    /// The user it belonged to (or who wrote it) before.
     pub from: UserId,
     /// Their name then, as people read it.
     pub from_name: String,
-    /// The user it went to.
+    /// The user it went to (or who is its author now).
     pub to: UserId,
     /// Who moved it.
     pub by: ActorRef,

@@ -52,15 +52,19 @@
 //! **Errors** are [`StorageError`]s with a [`kind`](StorageError::kind); no database type
 //! appears in the interface.
 
+mod acting_stamp;
 mod change_set;
 mod error;
 mod item;
 mod lease;
+mod stamp;
 
+pub use acting_stamp::{ActingStamp, ActorStamp};
 pub use change_set::{ChangeSet, Op};
 pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
 pub use item::{Item, ItemBody, ItemKind, ItemQuery};
 pub use lease::{Lease, Leases};
+pub use stamp::ImportStamp;
 
 use std::sync::Arc;
 
@@ -107,8 +111,9 @@ impl UserKey {
 /// Where Homeroom keeps its rows. Implement this to plug in a database.
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
-/// (only [`district_users`](Storage::district_users) and
-/// [`matching_users`](Storage::matching_users) have defaults, which are correct but slow).
+/// (only [`district_users`](Storage::district_users), [`matching_users`](Storage::matching_users),
+/// [`import_stamps`](Storage::import_stamps) and [`acting_stamp`](Storage::acting_stamp) have
+/// defaults, which are correct but slower than one read).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
@@ -190,6 +195,22 @@ pub trait Storage: Send + Sync {
         }
     }
 
+    /// Every import-managed user of a district ([`User::import_managed`]), whatever their
+    /// status, in any order, as an [`ImportStamp`]: what a sync needs to see which rows are
+    /// unchanged without reading whole users. A SQL backend answers it from columns, without
+    /// decoding a user.
+    ///
+    /// The default filters [`Storage::district_users`]; a backend should answer it with a
+    /// narrower read.
+    async fn import_stamps(&self, district: DistrictId) -> Result<Vec<ImportStamp>, StorageError> {
+        Ok(self
+            .district_users(district)
+            .await?
+            .iter()
+            .filter_map(|u| ImportStamp::of(u))
+            .collect())
+    }
+
     /// One page of the users of a district that match a query, with the total count.
     async fn search_users(
         &self,
@@ -211,6 +232,39 @@ pub trait Storage: Send + Sync {
         district: DistrictId,
         user: UserId,
     ) -> Result<Option<PasswordCredential>, StorageError>;
+
+    /// The district as stored now and, when `actor` is given and exists in it, that user's
+    /// version and whether their password is temporary; `None` when the district does not
+    /// exist. Every command reads it first (see [`ActingStamp`]), so it should be one read.
+    ///
+    /// The default reads the district, the user and their credential in turn; a backend whose
+    /// reads cross a network should answer it with one statement.
+    async fn acting_stamp(
+        &self,
+        district: DistrictId,
+        actor: Option<UserId>,
+    ) -> Result<Option<ActingStamp>, StorageError> {
+        let Some(row) = self.district(district).await? else {
+            return Ok(None);
+        };
+        let actor = match actor {
+            Some(id) => match self.user(district, id).await? {
+                Some(user) => Some(ActorStamp {
+                    version: user.version,
+                    must_change: self
+                        .password_credential(district, id)
+                        .await?
+                        .is_some_and(|c| c.must_change),
+                }),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(Some(ActingStamp {
+            district: row,
+            actor,
+        }))
+    }
 
     /// Every role of a district, in any order.
     async fn roles(&self, district: DistrictId) -> Result<Vec<Role>, StorageError>;

@@ -13,7 +13,8 @@ pub use host::TransferableKind;
 
 use std::fmt;
 
-use crate::ids::{DistrictId, UserId, Version};
+use crate::authz::Scope;
+use crate::ids::{DistrictId, OrgUnitId, RoleId, UserId, Version};
 use crate::records::{Record, RecordKind};
 use crate::storage::{Item, ItemKind};
 
@@ -24,6 +25,12 @@ pub enum TransferKind {
     Record(RecordKind),
     /// A kind a host registered ([`TransferableKind`]).
     Host(ItemKind),
+    /// Records of this kind the source wrote about other users: their authorship moves.
+    Authored(RecordKind),
+    /// The source's org-unit memberships, given to the target.
+    OrgUnits,
+    /// The source's grants, given to the target.
+    Grants,
 }
 
 impl fmt::Display for TransferKind {
@@ -31,16 +38,32 @@ impl fmt::Display for TransferKind {
         match self {
             Self::Record(kind) => f.write_str(kind.as_str()),
             Self::Host(kind) => f.write_str(kind.as_str()),
+            Self::Authored(kind) => write!(f, "authored {kind}"),
+            Self::OrgUnits => f.write_str("org units"),
+            Self::Grants => f.write_str("grants"),
         }
     }
 }
 
 /// What to do besides moving the data.
+///
+/// ```
+/// use homeroom::transfer::TransferOptions;
+/// let options = TransferOptions { delete_source: true, ..TransferOptions::default() };
+/// assert!(!options.org_units && !options.grants);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TransferOptions {
     /// Delete the source user in the same write, once nothing is left with them (needs Delete
     /// Users over them, and that they hold no more than the actor).
     pub delete_source: bool,
+    /// Give the target the source's org-unit memberships (each only where the actor holds
+    /// Edit Users over the unit; the others are conflicts). The source keeps theirs.
+    pub org_units: bool,
+    /// Give the target the source's grants (each only when the actor holds Manage Roles and
+    /// everything the role gives over its whole scope: nobody grants more than they hold; the
+    /// others are conflicts). The source keeps theirs unless deleted.
+    pub grants: bool,
 }
 
 /// Why a record stays with the source instead of moving.
@@ -53,6 +76,11 @@ pub enum ConflictReason {
     TargetAlreadyInsured,
     /// A host's kind said so ([`TransferableKind::conflict`]).
     Host,
+    /// An org unit the actor may not add users to (no Edit Users over it).
+    OrgUnitOutOfReach,
+    /// A grant the actor could not give themselves: they lack Manage Roles or a permission of
+    /// the role over its whole scope, or they act as someone else.
+    GrantEscalates,
 }
 
 /// One record that will not move, and why.
@@ -97,6 +125,14 @@ pub struct TransferPlan {
     pub to: UserId,
     /// What moves and stays, one group per kind the source has.
     pub groups: Vec<TransferGroup>,
+    /// Records the source wrote about other users, one group per kind
+    /// ([`TransferKind::Authored`]): their authorship moves to the target. Records about users
+    /// the actor may not see (or whose tab they may not see) are counted, not described.
+    pub authored: Vec<TransferGroup>,
+    /// With the `org_units` or `grants` options: what the target is given
+    /// ([`TransferKind::OrgUnits`], [`TransferKind::Grants`]); refused ones are `staying` and
+    /// listed in `conflicts`.
+    pub access: Vec<TransferGroup>,
     /// The records that stay, and why.
     pub conflicts: Vec<TransferConflict>,
     /// The options it was planned with.
@@ -111,15 +147,37 @@ pub struct TransferPlan {
 pub(crate) enum Move {
     Record(Box<Record>),
     Item(Box<Item>),
+    /// An `authored_record` index item of the source, and the record it names (`None` when
+    /// the record is gone: the stale index item is deleted).
+    Authored {
+        index: Box<Item>,
+        record: Option<Box<Record>>,
+    },
+    OrgUnit(OrgUnitId),
+    Grant {
+        role: RoleId,
+        scope: Scope,
+    },
 }
 
 impl TransferPlan {
-    /// How many rows move.
+    /// How many rows the source owns that move (records and host rows).
     pub fn moving(&self) -> u64 {
         self.groups.iter().map(|g| g.moving).sum()
     }
 
-    /// How many rows stay with the source.
+    /// How many records the source wrote about others whose authorship moves.
+    pub fn authored_moving(&self) -> u64 {
+        self.authored.iter().map(|g| g.moving).sum()
+    }
+
+    /// How many org units and grants the target is given.
+    pub fn access_given(&self) -> u64 {
+        self.access.iter().map(|g| g.moving).sum()
+    }
+
+    /// How many rows the source owns that stay with them. Refused org units and grants are
+    /// not counted: they are the source's rights, deleted with them.
     pub fn staying(&self) -> u64 {
         self.groups.iter().map(|g| g.staying).sum()
     }
@@ -133,8 +191,12 @@ impl TransferPlan {
 /// What an applied transfer did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransferReport {
-    /// Rows moved.
+    /// Rows the source owned that moved (records and host rows).
     pub moved: u64,
+    /// Records the source wrote about others whose authorship moved to the target.
+    pub authored: u64,
+    /// Org units and grants the target was given.
+    pub access: u64,
     /// Whether the source user was deleted.
     pub source_deleted: bool,
 }

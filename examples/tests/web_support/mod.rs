@@ -11,36 +11,66 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use homeroom::system::RandomIds;
 use homeroom::{Actor, Directory, DistrictId, ManualClock, Storage, User, UserSearch};
+use homeroom_examples::web::session::Sessions;
 use homeroom_examples::web::{self, App, BlockingHashes, seed};
+use homeroom_sea::SeaStorage;
 use tower::ServiceExt;
 
 /// The host over an in-memory directory with the demo district.
 pub struct Host {
     pub app: Arc<App>,
     pub router: Router,
+    /// The directory's and the sessions' clock.
+    pub clock: Arc<ManualClock>,
+    /// The database the sessions are in.
+    pub db: sea_orm::DatabaseConnection,
 }
 
 impl Host {
+    /// A host over an in-memory directory, its sessions in an in-memory SQLite database.
     pub async fn start() -> Self {
         let storage: Arc<dyn Storage> = Arc::new(homeroom_memory::MemoryStorage::new());
-        let (host, created) = Self::on(storage).await;
+        let sessions = SeaStorage::connect("sqlite::memory:").await.unwrap();
+        let (host, created) = Self::on(storage, sessions.connection().clone()).await;
         assert!(created);
         host
     }
 
-    /// A host on `storage`, and whether it seeded the demo district (false: found it).
-    pub async fn on(storage: Arc<dyn Storage>) -> (Self, bool) {
+    /// A host on `storage` with its sessions on `db`, and whether it seeded the demo district
+    /// (false: found it).
+    pub async fn on(storage: Arc<dyn Storage>, db: sea_orm::DatabaseConnection) -> (Self, bool) {
+        Self::with(storage, db, false).await
+    }
+
+    /// [`Host::on`], with `Secure` session cookies when `secure`.
+    pub async fn with(
+        storage: Arc<dyn Storage>,
+        db: sea_orm::DatabaseConnection,
+        secure: bool,
+    ) -> (Self, bool) {
         let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let ids = Arc::new(RandomIds);
-        let directory = Directory::new(storage, clock, ids.clone())
+        let directory = Directory::new(storage, clock.clone(), ids.clone())
             .with_hash_runner(Arc::new(BlockingHashes), 4);
         let demo = seed::demo_district(&directory).await.unwrap();
-        let app = Arc::new(App::new(directory, demo.district, ids).unwrap());
+        let sessions = Sessions::open(db.clone(), demo.district, ids, clock.clone(), secure)
+            .await
+            .unwrap();
+        let app = Arc::new(App::new(directory, demo.district, sessions).unwrap());
         let host = Self {
             router: web::router(app.clone()),
             app,
+            clock,
+            db,
         };
         (host, demo.created)
+    }
+
+    /// A host on the SeaORM database `storage` (a SQLite file, PostgreSQL), its sessions in
+    /// the same database.
+    pub async fn on_sea(storage: SeaStorage) -> (Self, bool) {
+        let db = storage.connection().clone();
+        Self::on(Arc::new(storage), db).await
     }
 
     pub fn district(&self) -> DistrictId {
@@ -49,13 +79,38 @@ impl Host {
 
     /// Every user matching `text`, as the system sees them.
     pub async fn find(&self, text: &str) -> Vec<User> {
-        let search = UserSearch::text(text).limit(100);
+        self.search(UserSearch::text(text)).await
+    }
+
+    /// Every student, as the system sees them (any status).
+    pub async fn students(&self) -> Vec<User> {
+        let search = UserSearch::default().kind(homeroom::UserKind::Student);
+        self.search(search.any_status()).await
+    }
+
+    /// The first hundred users `search` finds, as the system sees them.
+    pub async fn search(&self, search: UserSearch) -> Vec<User> {
         self.app
             .directory
-            .search_users(&Actor::system("test"), self.district(), &search)
+            .search_users(&Actor::system("test"), self.district(), &search.limit(100))
             .await
             .unwrap()
             .items
+    }
+
+    /// Someone else makes `user` Inactive: a new version under any plan made before.
+    pub async fn someone_else_deactivates(&self, user: &User) {
+        self.app
+            .directory
+            .set_status(
+                &Actor::system("someone else"),
+                self.district(),
+                user.id,
+                user.version,
+                homeroom::RecordStatus::Inactive,
+            )
+            .await
+            .unwrap();
     }
 
     /// The one user named `first last`.
@@ -75,6 +130,7 @@ impl Host {
             router: self.router.clone(),
             cookie: None,
             csrf: None,
+            peer: None,
         }
     }
 
@@ -100,6 +156,8 @@ impl Host {
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The `Set-Cookie` header, if any.
+    pub set_cookie: Option<String>,
     pub content_type: String,
     pub body: String,
 }
@@ -121,10 +179,48 @@ pub struct Client {
     router: Router,
     pub cookie: Option<String>,
     pub csrf: Option<String>,
+    /// The client's address, as the server would see it (none: `unknown`).
+    pub peer: Option<std::net::SocketAddr>,
+}
+
+/// The value of the hidden `fingerprint` field of a page (a bulk preview, an import plan).
+pub fn fingerprint(body: &str) -> String {
+    let at = body.find("name=\"fingerprint\" value=\"").expect(body) + 26;
+    body[at..].split('"').next().unwrap().to_string()
 }
 
 impl Client {
+    /// Confirms the bulk preview page `shown` (with the CSRF token).
+    pub async fn confirm_bulk(&mut self, shown: &Answer) -> Answer {
+        let print = fingerprint(&shown.body);
+        self.form("/users/bulk/apply", &[("fingerprint", &print)], true)
+            .await
+    }
+
+    /// Applies through the API (`/api/{what}/apply`) the plan or preview whose fingerprint
+    /// `shown` carries.
+    pub async fn apply_api(&mut self, what: &str, shown: &serde_json::Value) -> Answer {
+        let body = serde_json::json!({ "fingerprint": shown["fingerprint"] });
+        self.json("POST", &format!("/api/{what}/apply"), body).await
+    }
+
+    /// Applies the import plan page whose fingerprint is `print` (the page form).
+    pub async fn apply_import_page(&mut self, print: &str) -> Answer {
+        self.form("/import/apply", &[("fingerprint", print)], true)
+            .await
+    }
+
+    /// From now on, talks to `host` (another instance), with the same cookie.
+    pub fn switch_to(&mut self, host: &Host) {
+        self.router = host.router.clone();
+    }
+
     pub async fn send(&mut self, mut request: Request<Body>) -> Answer {
+        if let Some(peer) = self.peer {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         if let Some(cookie) = &self.cookie {
             request
                 .headers_mut()
@@ -143,6 +239,7 @@ impl Client {
         };
         let status = response.status();
         let location = text(header::LOCATION);
+        let set_cookie = text(header::SET_COOKIE);
         let content_type = text(header::CONTENT_TYPE).unwrap_or_default();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
@@ -150,6 +247,7 @@ impl Client {
         let answer = Answer {
             status,
             location,
+            set_cookie,
             content_type,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         };

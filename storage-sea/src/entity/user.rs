@@ -31,6 +31,10 @@ pub struct Model {
     pub access: String,
     /// The user, whole, as JSON.
     pub data: String,
+    /// `User::import_managed`.
+    pub import_managed: bool,
+    /// `User::import_fingerprint`, as `ImportFingerprint`'s `Display` writes it.
+    pub import_fingerprint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,7 +10,8 @@ mod m0002_records;
 mod m0003_passwords;
 mod m0004_leases;
 mod m0005_items;
-mod m0006_record_devices;
+mod m0006_import_fingerprints;
+mod m0007_record_devices;
 mod schema;
 
 use sea_orm::DynIden;
@@ -28,7 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_passwords::Migration),
             Box::new(m0004_leases::Migration),
             Box::new(m0005_items::Migration),
-            Box::new(m0006_record_devices::Migration),
+            Box::new(m0006_import_fingerprints::Migration),
+            Box::new(m0007_record_devices::Migration),
         ]
     }
 

@@ -7,7 +7,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::{count, page_of};
+use super::counted_page_of;
 use crate::codec::subject_key;
 use crate::entity::activity;
 
@@ -17,9 +17,14 @@ pub(crate) async fn activity_page<C: ConnectionTrait>(
     district: DistrictId,
     query: &ActivityQuery,
 ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-    let total = count(db, count_select(district, query)?).await?;
-    let page = page_select(district, query)?;
-    page_of(db, page, query.page_size(), total, ActivityCursor::after).await
+    counted_page_of(
+        db,
+        page_select(district, query)?,
+        count_select(district, query)?,
+        query.page_size(),
+        ActivityCursor::after,
+    )
+    .await
 }
 
 fn of_subject(

@@ -1,15 +1,20 @@
-//! The reads of the `Storage` trait. Each reads only the `data` column, through the index
+//! The reads of the `Storage` trait. Each (but `import_stamps`, which reads five narrow
+//! columns) reads only the `data` column, through the index
 //! that covers its filter, and decodes the domain rows from it.
 
 pub(crate) mod activity;
 pub(crate) mod items;
 pub(crate) mod records;
 pub(crate) mod search;
+pub(crate) mod stamp;
+pub(crate) mod stamps;
 
 pub(crate) use activity::activity_page;
 pub(crate) use items::{item, item_by_key, items_page};
 pub(crate) use records::{device_records, open_checkout, record, record_counts, records_page};
 pub(crate) use search::{matching_users, search_users};
+pub(crate) use stamp::acting_stamp;
+pub(crate) use stamps::import_stamps;
 
 use std::sync::Arc;
 
@@ -60,17 +65,69 @@ where
         .all(db)
         .await
         .map_err(storage("cannot read rows"))?;
-    let mut items = rows
+    let items = rows
         .iter()
         .map(|data| from_json::<T>(data))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed(items, size, total, cursor))
+}
+
+/// `items` (up to `size + 1` read) as a page of `size`: the extra one only says more follow.
+fn trimmed<T, K>(
+    mut items: Vec<T>,
+    size: usize,
+    total: u64,
+    cursor: impl Fn(&T) -> K,
+) -> Page<T, K> {
     let more = items.len() > size;
     items.truncate(size);
     let next = match (more, items.last()) {
         (true, Some(last)) => Some(cursor(last)),
         _ => None,
     };
-    Ok(Page { items, total, next })
+    Page { items, total, next }
+}
+
+/// A page as [`page_of`] reads it, with its `total` counted by `count` (a `SELECT COUNT(*)`
+/// of every matching row, cursor or not) inside the same statement: one round trip, and the
+/// page and its total from one snapshot without a transaction around them. An empty page
+/// (rare: past the end, or nothing matches) counts on its own.
+async fn counted_page_of<E, T, K, C>(
+    db: &C,
+    select: Select<E>,
+    count_select: Select<E>,
+    size: usize,
+    cursor: impl Fn(&T) -> K,
+) -> Result<Page<T, K>, StorageError>
+where
+    E: EntityTrait,
+    T: serde::de::DeserializeOwned,
+    C: ConnectionTrait,
+{
+    use sea_orm::QueryTrait;
+    let total = sea_orm::sea_query::Expr::SubQuery(
+        None,
+        Box::new(count_select.clone().into_query().into()),
+    );
+    let rows: Vec<(String, i64)> = select
+        .expr_as(total, "total")
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await
+        .map_err(storage("cannot read rows"))?;
+    let Some(total) = rows.first().map(|(_, n)| u64::try_from(*n).unwrap_or(0)) else {
+        let total = count(db, count_select).await?;
+        return Ok(Page {
+            items: Vec::new(),
+            total,
+            next: None,
+        });
+    };
+    let items = rows
+        .iter()
+        .map(|(data, _)| from_json::<T>(data))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed(items, size, total, cursor))
 }
 
 /// The `data` of every row a select finds, decoded.

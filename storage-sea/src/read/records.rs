@@ -10,7 +10,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::{count, decode_all, decode_one, page_of};
+use super::{counted_page_of, decode_all, decode_one};
 use crate::entity::record;
 use crate::error::storage;
 
@@ -30,12 +30,11 @@ pub(crate) async fn records_page<C: ConnectionTrait>(
     district: DistrictId,
     query: &RecordQuery,
 ) -> Result<Page<Record, RecordCursor>, StorageError> {
-    let total = count(db, count_select(district, query)).await?;
-    page_of(
+    counted_page_of(
         db,
         page_select(district, query),
+        count_select(district, query),
         query.page_size(),
-        total,
         RecordCursor::after,
     )
     .await

@@ -19,7 +19,7 @@ use crate::options::Backend;
 /// terms and memberships, which follow in statements of their own.
 #[derive(Default)]
 pub(super) struct PendingUsers {
-    users: Vec<[Value; 12]>,
+    users: Vec<[Value; USER_COLUMNS.len()]>,
     /// `(district, term, user)`: the terms table's key.
     terms: Vec<(Uuid, String, Uuid)>,
     /// `(district, org unit, user)`: the memberships table's key.

@@ -1,6 +1,7 @@
 //! Records moving between users (a data transfer): an update may name another user of the
 //! district, who must exist; the record then lists and counts under them, keeps its open-device
-//! key and its provenance, and the first user can be deleted in the same write.
+//! key and its provenance, and the first user can be deleted in the same write; an item (an
+//! authorship index entry) given to another owner outlives its old owner deleted in that write.
 
 use super::support::*;
 use crate::query::RecordQuery;
@@ -24,6 +25,7 @@ fn out(fx: &mut Fixture, district: DistrictId, user: UserId, tag: &str) -> Recor
 fn moved(record: &Record, to: UserId) -> Record {
     let mut provenance = record.provenance.clone();
     provenance.push(Provenance {
+        moved: crate::records::Moved::Owner,
         from: record.user,
         from_name: "Ada A".into(),
         to,
@@ -152,5 +154,67 @@ pub(super) async fn failed_move_leaves_records_with_their_user(store: Arc<dyn St
     assert_eq!(
         store.record(district.id, first.id).await.unwrap(),
         Some(first)
+    );
+}
+
+pub(super) async fn item_given_to_another_owner_outlives_the_old_owner_deleted_with_it(
+    store: Arc<dyn Storage>,
+) {
+    use crate::storage::{ItemKind, ItemQuery};
+    const INDEX: ItemKind = ItemKind::from_static("authored_record");
+    let mut fx = Fixture::new();
+    let district = fx.seed_district(&*store, "Maple Valley").await;
+    let ada = fx.user(district.id, "Ada", "A");
+    let bo = fx.user(district.id, "Bo", "B");
+    seed_users(&*store, [&ada, &bo]).await;
+    let given = fx.item(district.id, INDEX, "given").with_owner(ada.id);
+    let dropped = fx.item(district.id, INDEX, "dropped").with_owner(ada.id);
+    seed(
+        &*store,
+        [
+            Op::InsertItem(given.clone()),
+            Op::InsertItem(dropped.clone()),
+        ],
+    )
+    .await;
+    // One write: the first item goes to Bo, the second is deleted, then Ada is deleted.
+    let to_bo = crate::storage::Item {
+        owner: Some(bo.id),
+        version: given.version.next(),
+        ..given.clone()
+    };
+    seed(
+        &*store,
+        [
+            Op::UpdateItem {
+                item: to_bo.clone(),
+                expected: given.version,
+            },
+            Op::DeleteItem {
+                district: district.id,
+                id: dropped.id,
+                expected: dropped.version,
+            },
+            delete(&ada),
+        ],
+    )
+    .await;
+    assert!(user(&*store, district.id, ada.id).await.is_none());
+    assert_eq!(
+        store.item(district.id, given.id).await.unwrap(),
+        Some(to_bo.clone()),
+        "an item given away before its old owner's deletion stays, with its new owner"
+    );
+    assert_eq!(store.item(district.id, dropped.id).await.unwrap(), None);
+    let of = |owner: UserId| ItemQuery::of(INDEX).with_owner(owner);
+    let bos = store.items(district.id, &of(bo.id)).await.unwrap();
+    assert_eq!(bos.items, vec![to_bo]);
+    assert!(
+        store
+            .items(district.id, &of(ada.id))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
     );
 }

@@ -73,6 +73,12 @@ pub(super) async fn insert_user_then_read_every_field(store: Arc<dyn Storage>) {
     details.aup_signed = true;
     details.fee_paid = true;
     details.sso_subject = Some("google-oauth2|1234567890".into());
+    full.import_managed = true;
+    full.import_fingerprint = Some(crate::model::ImportFingerprint {
+        row: crate::model::FingerprintHash::of([b"row".as_slice()]),
+        context: crate::model::FingerprintHash::of([b"context".as_slice()]),
+        version: Version::FIRST,
+    });
     full.created_at = Fixture::time(-60 * 24 * 30);
     full.updated_at = Fixture::time(5);
 

@@ -54,8 +54,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<BulkPreview, Error> {
         let result: Result<BulkPreview, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let plan = self
                 .plan_bulk(&acting, &tree, &district_row, &selection, &action, now)
                 .await?;
@@ -99,8 +98,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<BulkOutcome, Error> {
         let result: Result<BulkOutcome, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let plan = self
                 .plan_bulk(
                     &acting,

@@ -81,8 +81,8 @@ pub enum Approval {
     Approved,
 }
 
-/// What applying a plan did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What applying a plan did (a record a host may keep: it deserializes too).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImportOutcome {
     /// The batch the activity log entries reference (`None` when nothing was written).
     pub batch: Option<ImportBatchId>,
@@ -123,8 +123,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<ImportPlan, Error> {
         let result: Result<ImportPlan, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             if options.sync {
                 acting.require_district(Permission::ImportUsers)?;
             } else if matches!(
@@ -132,6 +131,20 @@ impl<S: Storage + ?Sized> Directory<S> {
                 crate::Reach::Nowhere
             ) {
                 return Err(Error::forbidden(Permission::ImportUsers, "in any building"));
+            }
+            let context = plan::fingerprint::context_hash(&district_row, &tree, options);
+            if let Some(context) = context
+                && reaches_everyone(&acting.authority)
+                && !options.full_compare
+            {
+                // The nightly sync that changes nothing is decided from the light read alone.
+                let stamps = self.storage.import_stamps(district).await?;
+                if let Some(plan) =
+                    plan::skip::unchanged_plan(data, &stamps, &district_row, context, options)
+                {
+                    progress(ImportProgress::Finished);
+                    return Ok(plan);
+                }
             }
             let users = self.all_users(district, progress).await?;
             let roles = self.storage.roles(district).await?;
@@ -151,6 +164,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 apps: &self.apps,
                 enabled: &enabled,
                 now,
+                context,
             };
             Ok(plan::plan(data, &current, options, progress))
         }
@@ -356,6 +370,14 @@ impl<S: Storage + ?Sized> Directory<S> {
         });
         Ok(users)
     }
+}
+
+/// True when `authority` views and imports every user of the district (a row skipped by
+/// fingerprint is never checked against the importer's reach).
+fn reaches_everyone(authority: &crate::authz::Authority) -> bool {
+    [Permission::ViewUsers, Permission::ImportUsers]
+        .into_iter()
+        .all(|p| matches!(authority.reach(p), crate::Reach::District))
 }
 
 /// True when the users file has a `<Application> Group Name` or `<Application> Role` column.

@@ -74,6 +74,10 @@ pub struct RowPlan {
     /// and `<Application> Role` columns), by key.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub applications: Vec<String>,
+    /// The row's fingerprint, stored with the user it creates or updates (none for other
+    /// rows, and for rows that may not be skipped by fingerprint or have an issue).
+    #[serde(skip)]
+    pub(crate) fingerprint: Option<crate::model::FingerprintHash>,
 }
 
 /// An org unit the plan creates or changes.
@@ -121,7 +125,7 @@ pub struct GuardTrip {
 }
 
 /// How many rows do what.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PlanCounts {
     /// New users.
     pub created: u64,
@@ -168,6 +172,10 @@ pub struct ImportPlan {
     pub(crate) issues: Vec<ImportIssue>,
     pub(crate) held: Vec<GuardTrip>,
     pub(crate) counts: PlanCounts,
+    /// What its rows were planned under, stored in the fingerprints it leaves (`None`: it
+    /// leaves none).
+    #[serde(skip)]
+    pub(crate) context: Option<crate::model::FingerprintHash>,
 }
 
 impl ImportPlan {

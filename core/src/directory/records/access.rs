@@ -55,8 +55,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         need: Need,
         now: DateTime<Utc>,
     ) -> Result<Context, Error> {
-        let district_row = self.load_district(district).await?;
-        let (acting, _) = self.acting(actor, district, now).await?;
+        let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
         let loaded = self.load_user(district, user).await?;
         let user = match need.permission {
             Some(permission) => {

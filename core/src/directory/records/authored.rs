@@ -2,6 +2,8 @@
 //! `authored_record` item owned by its author, so deleting the author can be refused with the
 //! list of what they wrote (their work must keep its author) without a storage read by author.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use crate::directory::Directory;
@@ -12,10 +14,13 @@ use crate::storage::{Item, ItemBody, ItemKind, ItemQuery, Op, Storage};
 
 /// One record a user wrote about another.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct AuthoredRecord {
-    record: RecordId,
-    kind: RecordKind,
-    about: UserId,
+pub(in crate::directory) struct AuthoredRecord {
+    /// The record.
+    pub(in crate::directory) record: RecordId,
+    /// Its kind.
+    pub(in crate::directory) kind: RecordKind,
+    /// The user it is about.
+    pub(in crate::directory) about: UserId,
 }
 
 impl ItemBody for AuthoredRecord {
@@ -79,24 +84,41 @@ impl<S: Storage + ?Sized> Directory<S> {
         }
     }
 
-    /// How many records of each kind `author` wrote about other users.
+    /// Every `authored_record` index item `author` owns, with its body.
+    pub(in crate::directory) async fn authored_items(
+        &self,
+        district: DistrictId,
+        author: UserId,
+    ) -> Result<Vec<(Item, AuthoredRecord)>, Error> {
+        let items = self
+            .all_items(
+                district,
+                ItemQuery::of(AuthoredRecord::KIND).with_owner(author),
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|item| {
+                let body: AuthoredRecord = item.decode()?;
+                Ok((item, body))
+            })
+            .collect()
+    }
+
+    /// How many records of each kind `author` wrote about other users, less those whose index
+    /// items are in `moving` (a transfer re-pointing them in the same write).
     pub(super) async fn authored_counts(
         &self,
         district: DistrictId,
         author: UserId,
+        moving: &BTreeSet<ItemId>,
     ) -> Result<RecordCounts, Error> {
         let mut counts = RecordCounts::default();
-        let mut query = ItemQuery::of(AuthoredRecord::KIND).with_owner(author);
-        loop {
-            let page = self.storage.items(district, &query).await?;
-            for item in &page.items {
-                let body: AuthoredRecord = item.decode()?;
+        for (item, body) in self.authored_items(district, author).await? {
+            if !moving.contains(&item.id) {
                 *counts.0.entry(body.kind).or_default() += 1;
             }
-            match page.next {
-                Some(next) => query.after = Some(next),
-                None => return Ok(counts),
-            }
         }
+        Ok(counts)
     }
 }

@@ -1,5 +1,7 @@
 //! Deleting a user, which any record of their history blocks.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 
 use crate::activity::{ActivityAction, FieldChange, Subject};
@@ -9,7 +11,7 @@ use crate::directory::Directory;
 use crate::directory::acting::Acting;
 use crate::directory::districts::check_version;
 use crate::error::Error;
-use crate::ids::{DistrictId, UserId, Version};
+use crate::ids::{DistrictId, ItemId, UserId, Version};
 use crate::model::{District, User};
 use crate::storage::{ChangeSet, Entity, Op, Storage};
 
@@ -31,8 +33,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<(), Error> {
         let result: Result<(), Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let user = acting.see(self.load_user(district, id).await?)?;
             acting.require(Permission::DeleteUsers, &user)?;
             check_version(Entity::User, id, expected, user.version)?;
@@ -42,7 +43,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 return Err(Error::HasHistory { user: id, records });
             }
             let changes = self
-                .deletion_ops(&acting, &district_row, &user, now)
+                .deletion_ops(&acting, &district_row, &user, &BTreeSet::new(), now)
                 .await?;
             self.commit_deletion(changes, district, id).await
         }
@@ -52,14 +53,19 @@ impl<S: Storage + ?Sized> Directory<S> {
 
     /// The ops that delete `user` (checked by the caller: in reach, Delete Users, covered):
     /// the last-administrator guard, their grants, the row, and the log entry, stamped `now`.
+    /// `re_pointed` are the `authored_record` items the same write gives another author (a
+    /// transfer's); any other authored record refuses the deletion.
     pub(in crate::directory) async fn deletion_ops(
         &self,
         acting: &Acting,
         district: &District,
         user: &User,
+        re_pointed: &BTreeSet<ItemId>,
         now: DateTime<Utc>,
     ) -> Result<ChangeSet, Error> {
-        let written = self.authored_counts(district.id, user.id).await?;
+        let written = self
+            .authored_counts(district.id, user.id, re_pointed)
+            .await?;
         if !written.is_empty() {
             return Err(Error::AuthoredRecords {
                 user: user.id,

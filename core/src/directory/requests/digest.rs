@@ -3,8 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Duration;
-
 use super::review::{Loaded, handles};
 use crate::activity::{ActivityAction, FieldChange, Subject};
 use crate::actor::Actor;
@@ -22,8 +20,9 @@ const DIGEST: &str = "profile_update_digest";
 
 impl<S: Storage + ?Sized> Directory<S> {
     /// Queues today's digest of new profile-update requests for every users manager (a holder
-    /// of Manage Profile-Update Requests anywhere) who has requests sent in the last 24 hours
-    /// among the users they handle. Run once a day by the host's scheduler (needs Send Messages
+    /// of Manage Profile-Update Requests anywhere) who has requests among the users they
+    /// handle, still New and sent since their last digest (for their first, every New one):
+    /// a day the digest did not run is caught up on the next run. Run once a day by the host's scheduler (needs Send Messages
     /// district-wide; a system actor has it). At most one digest per manager per day, however
     /// often it runs: each carries the key `profile_update_digest:<manager>:<date>`, unique
     /// in the outbox. No digest when there is nothing new, when the district does not take
@@ -37,22 +36,17 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<DigestReport, Error> {
         let result: Result<DigestReport, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             acting.require_district(Permission::SendMessages)?;
             let mut report = DigestReport::default();
             if !district_row.settings.profile_update_requests {
                 return Ok(report);
             }
-            let since = now - Duration::days(1);
             let fresh: Vec<Loaded> = self
                 .all_requests(district)
                 .await?
                 .into_iter()
-                .filter(|(item, body, _)| {
-                    item.status.as_deref() == Some(RequestStatus::New.as_str())
-                        && body.submitted_at > since
-                })
+                .filter(|(item, _, _)| item.status.as_deref() == Some(RequestStatus::New.as_str()))
                 .collect();
             let roles = Role::permissions_by_id(&self.storage.roles(district).await?);
             let holders: BTreeSet<_> = self
@@ -84,15 +78,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                         continue;
                     }
                 };
-                let authority = self.held_by(district, manager.id, &tree).await?;
-                let theirs: Vec<&Loaded> = fresh
-                    .iter()
-                    .filter(|(_, _, user)| handles(&authority, user))
-                    .collect();
-                if theirs.is_empty() {
-                    report.nothing_new += 1;
-                    continue;
-                }
+                // Today's digest already queued: what came since waits for tomorrow's.
                 let key = format!("{DIGEST}:{}:{date}", manager.id);
                 if self
                     .storage
@@ -101,6 +87,18 @@ impl<S: Storage + ?Sized> Directory<S> {
                     .is_some()
                 {
                     report.already_queued += 1;
+                    continue;
+                }
+                let authority = self.held_by(district, manager.id, &tree).await?;
+                let since = self.digest_since(district, manager.id).await?;
+                let theirs: Vec<&Loaded> = fresh
+                    .iter()
+                    .filter(|(_, body, user)| {
+                        since.includes(body.submitted_at) && handles(&authority, user)
+                    })
+                    .collect();
+                if theirs.is_empty() {
+                    report.nothing_new += 1;
                     continue;
                 }
                 let content = digest_content(&district_row.name, &theirs);
@@ -115,6 +113,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                     )?
                     .with_key(key);
                 changes.push(Op::InsertItem(item));
+                changes.push(self.digest_mark_op(district, manager.id, since, now)?);
                 changes.push(Op::AppendActivity(self.log_entry(
                     &acting.who,
                     district,
@@ -142,7 +141,7 @@ impl<S: Storage + ?Sized> Directory<S> {
 /// The digest's text: who asked, and for which fields (never the values: a digest is e-mail).
 fn digest_content(district: &str, requests: &[&Loaded]) -> RenderedMessage {
     let mut text = format!(
-        "New profile-update requests in {district} since yesterday: {}.\n\n",
+        "New profile-update requests in {district} since your last digest: {}.\n\n",
         requests.len()
     );
     for (_, body, user) in requests {

@@ -2,6 +2,7 @@
 //! and restore them (`review.rs`), and a daily digest tells them what is new (`digest.rs`).
 
 mod digest;
+mod digest_mark;
 mod review;
 
 use super::Directory;
@@ -106,8 +107,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<RequestView, Error> {
         let result: Result<RequestView, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let Some(me) = actor.user_id() else {
                 return Err(Error::invalid_field(
                     Entity::Item,

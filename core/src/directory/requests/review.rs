@@ -41,8 +41,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<RequestList, Error> {
         let result: Result<RequestList, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, _) = self.acting(actor, district, now).await?;
+            let (district_row, acting, _) = self.acting_in(actor, district, now).await?;
             if acting
                 .authority
                 .reach(Permission::ManageProfileUpdateRequests)
@@ -115,8 +114,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<RequestView, Error> {
         let result: Result<RequestView, Error> = async move {
             let now = self.now();
-            let district_row = self.load_district(district).await?;
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
             let (mut item, mut body, user) = self.request_to_handle(&acting, district, id, expected).await?;
             if item.status.as_deref() != Some(RequestStatus::New.as_str()) {
                 return Err(transition("this request is already marked as done"));

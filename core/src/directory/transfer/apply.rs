@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::authored::{index_op, re_author, re_pointed};
 use super::{Parties, unchanged};
 use crate::activity::{ActivityAction, ActivityEntry, FieldChange, Subject};
 use crate::actor::Actor;
 use crate::directory::Directory;
 use crate::error::{Error, Refusal};
-use crate::records::{Provenance, Record};
+use crate::ids::{RecordId, Version};
+use crate::records::{Moved, Provenance, Record};
 use crate::storage::{ChangeSet, Item, Op, Storage};
 use crate::transfer::{Move, TransferKind, TransferPlan, TransferReport};
 
@@ -22,7 +24,10 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// Either user changed since the plan, or any row moved or edited since, is a
     /// [`Conflict`](crate::ErrorKind::Conflict): plan again. Both users' activity logs record
     /// the transfer (an entry per kind, so each tab's permission hides its own), and every
-    /// moved record gains a [`Provenance`] naming where it came from.
+    /// moved record gains a [`Provenance`] naming where it came from. Records the source wrote
+    /// about others get the target as author in the same write (their index items, a note's
+    /// author, a [`Provenance`] of kind [`Moved::Author`]); org units and grants the plan gives
+    /// are checked again for the actor applying it (`Forbidden` when they may not give one).
     ///
     /// With `delete_source`, the source is deleted in the same write; that is refused
     /// ([`Refusal::TransferLeavesData`]) when the plan leaves anything with them.
@@ -51,18 +56,27 @@ impl<S: Storage + ?Sized> Directory<S> {
                 ));
             }
             let mut changes = self.transfer_ops(&parties, plan, now)?;
+            changes.extend(self.access_ops(&parties, plan, now).await?);
             if deleting {
                 let deletion = self
-                    .deletion_ops(&parties.acting, &parties.district, &parties.from, now)
+                    .deletion_ops(
+                        &parties.acting,
+                        &parties.district,
+                        &parties.from,
+                        &re_pointed(plan),
+                        now,
+                    )
                     .await?;
                 changes.extend(deletion);
-                self.commit_deletion(changes, plan.district, plan.from)
+                self.commit_deletion(one_district_bump(changes), plan.district, plan.from)
                     .await?;
             } else {
                 self.commit(changes).await?;
             }
             Ok(TransferReport {
                 moved: plan.moving(),
+                authored: plan.authored_moving(),
+                access: plan.access_given(),
                 source_deleted: deleting,
             })
         }
@@ -70,7 +84,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         crate::directory::traced::outcome(result)
     }
 
-    /// The moves of `plan` and the log entries on both users, stamped `now`.
+    /// The moves of `plan` (records, host rows, authorship) and the log entries on both
+    /// users, stamped `now`. A record both moved and re-authored is written once.
     fn transfer_ops(
         &self,
         parties: &Parties,
@@ -79,45 +94,77 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<ChangeSet, Error> {
         let mut changes = ChangeSet::new();
         let provenance = Provenance {
+            moved: Moved::Owner,
             from: parties.from.id,
             from_name: parties.from.details.name.display(),
             to: parties.to.id,
             by: parties.acting.who.clone(),
             at: now,
         };
+        let to_name = parties.to.details.name.display();
+        // Each record written once, as it ends up, at the version the plan read.
+        let mut records: BTreeMap<RecordId, (Record, Version)> = BTreeMap::new();
         for planned in &plan.moves {
             match planned {
-                Move::Record(record) => changes.push(Op::UpdateRecord {
-                    record: moved_record(record, &provenance),
-                    expected: record.version,
-                }),
+                Move::Record(record) => {
+                    records.insert(
+                        record.id,
+                        (moved_record(record, &provenance), record.version),
+                    );
+                }
                 Move::Item(item) => changes.push(Op::UpdateItem {
                     item: moved_item(item, parties.to.id),
                     expected: item.version,
                 }),
+                Move::Authored { .. } | Move::OrgUnit(_) | Move::Grant { .. } => {}
             }
         }
-        let mut moving: BTreeMap<&TransferKind, (u64, &str)> = BTreeMap::new();
-        for group in plan.groups.iter().filter(|g| g.moving > 0) {
-            moving.insert(&group.kind, (group.moving, &group.title));
+        for planned in &plan.moves {
+            let Move::Authored { index, record } = planned else {
+                continue;
+            };
+            let Some(record) = record else {
+                changes.push(index_op(index, None, parties.to.id));
+                continue;
+            };
+            let (written, _) = records
+                .entry(record.id)
+                .or_insert_with(|| (next_version(record), record.version));
+            re_author(written, &provenance, &to_name);
+            changes.push(index_op(index, Some(written), parties.to.id));
         }
-        let to_name = parties.to.details.name.display();
-        for (kind, (count, title)) in moving {
-            let what = format!("{count} {title}");
+        for (record, expected) in records.into_values() {
+            changes.push(Op::UpdateRecord { record, expected });
+        }
+        for group in plan
+            .groups
+            .iter()
+            .chain(&plan.authored)
+            .chain(&plan.access)
+            .filter(|g| g.moving > 0)
+        {
+            let mut what = format!("{} {}", group.moving, group.title);
+            if matches!(group.kind, TransferKind::OrgUnits | TransferKind::Grants) {
+                what = format!("{what}: {}", group.lines.join(", "));
+            }
             let sent = FieldChange {
-                field: format!("transferred {kind}").into(),
+                field: format!("transferred {}", group.kind).into(),
                 old: Some(what.clone()),
                 new: Some(format!("to {to_name}")),
             };
             let received = FieldChange {
-                field: format!("transferred {kind}").into(),
+                field: format!("transferred {}", group.kind).into(),
                 old: Some(format!("from {}", provenance.from_name)),
                 new: Some(what),
             };
             for (user, change) in [(parties.from.id, sent), (parties.to.id, received)] {
-                changes.push(Op::AppendActivity(
-                    self.transfer_entry(parties, user, kind, change, now),
-                ));
+                changes.push(Op::AppendActivity(self.transfer_entry(
+                    parties,
+                    user,
+                    &group.kind,
+                    change,
+                    now,
+                )));
             }
         }
         Ok(changes)
@@ -139,20 +186,43 @@ impl<S: Storage + ?Sized> Directory<S> {
             vec![change],
             now,
         );
-        if let TransferKind::Record(record) = kind {
+        if let TransferKind::Record(record) | TransferKind::Authored(record) = kind {
             entry.record = Some(*record);
         }
         entry
     }
 }
 
+/// `record` one version on, otherwise as it is.
+fn next_version(record: &Record) -> Record {
+    let mut next = record.clone();
+    next.version = record.version.next();
+    next
+}
+
 /// `record` as it is after the move: the target's, one version on, with where it came from.
 fn moved_record(record: &Record, provenance: &Provenance) -> Record {
-    let mut moved = record.clone();
+    let mut moved = next_version(record);
     moved.user = provenance.to;
-    moved.version = record.version.next();
     moved.provenance.push(provenance.clone());
     moved
+}
+
+/// `changes` with only its first district version bump: granting and deleting an
+/// administrator in one write each ask for one, at the same expected version.
+fn one_district_bump(changes: ChangeSet) -> ChangeSet {
+    let mut bumped = false;
+    let mut kept = ChangeSet::new();
+    for op in changes.into_ops() {
+        if matches!(op, Op::UpdateDistrict { .. }) {
+            if bumped {
+                continue;
+            }
+            bumped = true;
+        }
+        kept.push(op);
+    }
+    kept
 }
 
 /// `item` as it is after the move: the target's, one version on.

@@ -2,7 +2,9 @@
 //! decides, kind by kind, what moves and what stays (`plan.rs`, pure); [`Directory::apply_transfer`]
 //! writes exactly that plan in one change set (`apply.rs`).
 
+mod access;
 mod apply;
+mod authored;
 mod plan;
 
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use crate::actor::Actor;
 use crate::authz::Permission;
 use crate::error::Error;
 use crate::ids::{DistrictId, UserId};
-use crate::model::{District, User};
+use crate::model::{District, OrgTree, User};
 use crate::storage::{Entity, Item, ItemKind, ItemQuery, Storage};
 use crate::transfer::{TransferOptions, TransferableKind};
 use crate::validation::{InvalidValue, ValidationCode};
@@ -30,6 +32,11 @@ fn reserved(kind: &ItemKind) -> bool {
             | "outbox_message"
             | "message_template"
             | "profile_update_request"
+            | "profile_update_digest_mark"
+            | "authored_record"
+            | "bulk_operation"
+            | "app_access"
+            | "impersonation"
     )
 }
 
@@ -37,6 +44,7 @@ fn reserved(kind: &ItemKind) -> bool {
 struct Parties {
     district: District,
     acting: Acting,
+    tree: Arc<OrgTree>,
     from: User,
     to: User,
 }
@@ -64,8 +72,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         options: TransferOptions,
         now: DateTime<Utc>,
     ) -> Result<Parties, Error> {
-        let district_row = self.load_district(district).await?;
-        let (acting, tree) = self.acting(actor, district, now).await?;
+        let (district_row, acting, tree) = self.acting_in(actor, district, now).await?;
         let source = acting.see(self.load_user(district, from).await?)?;
         let target = acting.see(self.load_user(district, to).await?)?;
         if from == to {
@@ -88,6 +95,7 @@ impl<S: Storage + ?Sized> Directory<S> {
         Ok(Parties {
             district: district_row,
             acting,
+            tree,
             from: source,
             to: target,
         })

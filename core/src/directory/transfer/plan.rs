@@ -19,7 +19,11 @@ use crate::transfer::{
 impl<S: Storage + ?Sized> Directory<S> {
     /// Plans moving everything `from` owns to `to`: every record (checkouts, incidents,
     /// invoices with their payments, tickets, notes, insurance) and every row of the kinds the
-    /// host registered ([`with_transferable`](Self::with_transferable)). Needs Transfer Data
+    /// host registered ([`with_transferable`](Self::with_transferable)), and the authorship of
+    /// every record `from` wrote about other users (`plan.authored`: counted by kind, described
+    /// only when the actor may see the user it is about and its tab). With the `org_units` and
+    /// `grants` options, the target is also given the source's memberships and grants the actor
+    /// could give themselves (`plan.access`; the others are conflicts). Needs Transfer Data
     /// over both users, and that the actor holds everything each of them holds; with
     /// `delete_source`, Delete Users over `from` too. Writes nothing.
     ///
@@ -45,7 +49,7 @@ impl<S: Storage + ?Sized> Directory<S> {
     /// let arriving = directory.create_user(&admin, district, UserDetails::new(UserKind::Staff, "Ari", "Arriving")).await?;
     /// directory.add_note(&admin, district, leaving.id, "keys returned").await?;
     ///
-    /// let options = TransferOptions { delete_source: true };
+    /// let options = TransferOptions { delete_source: true, ..TransferOptions::default() };
     /// let plan = directory.plan_transfer(&admin, district, leaving.id, arriving.id, options).await?;
     /// assert_eq!(plan.moving(), 1);
     /// let report = directory.apply_transfer(&admin, &plan).await?;
@@ -86,6 +90,8 @@ impl<S: Storage + ?Sized> Directory<S> {
             from,
             to,
             groups: Vec::new(),
+            authored: Vec::new(),
+            access: Vec::new(),
             conflicts: Vec::new(),
             options,
             from_version: parties.from.version,
@@ -118,6 +124,8 @@ impl<S: Storage + ?Sized> Directory<S> {
                 && parties.acting.authority.check(permission, &parties.to);
             plan_items(&mut plan, &*host, items, &target_has, described);
         }
+        self.plan_authored(parties, &mut plan).await?;
+        self.plan_access(parties, &mut plan).await?;
         Ok(plan)
     }
 }
@@ -213,7 +221,8 @@ fn plan_items(
     plan.groups.push(group);
 }
 
-fn group(kind: TransferKind, title: &str, described: bool) -> TransferGroup {
+/// An empty group of `kind`.
+pub(super) fn group(kind: TransferKind, title: &str, described: bool) -> TransferGroup {
     TransferGroup {
         kind,
         title: title.to_owned(),

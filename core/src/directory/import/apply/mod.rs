@@ -16,7 +16,7 @@ use crate::directory::new_entry;
 use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, GrantId, ImportBatchId, ItemId, UserId, Version};
 use crate::messaging::{MessagePurpose, MessageTemplate};
-use crate::model::{Access, District, OrgTree, OrgUnit, RecordStatus, User};
+use crate::model::{Access, District, ImportFingerprint, OrgTree, OrgUnit, RecordStatus, User};
 use crate::password::{PasswordCredential, PasswordHash};
 use crate::storage::{ChangeSet, Entity, Op};
 
@@ -214,6 +214,7 @@ pub(crate) fn change_set(
                     updated_at: now,
                     version: Version::FIRST,
                     import_managed: true,
+                    import_fingerprint: fingerprint(plan, row, Version::FIRST),
                 };
                 let fields = crate::activity::created_fields(user.details.field_values());
                 let id = user.id;
@@ -257,6 +258,7 @@ pub(crate) fn change_set(
                     updated_at: now,
                     version: expected.next(),
                     import_managed: true,
+                    import_fingerprint: fingerprint(plan, row, expected.next()),
                     ..current
                 };
                 if !fields.is_empty() {
@@ -368,6 +370,15 @@ fn push_grants(
             version: Version::FIRST,
         }));
     }
+}
+
+/// The fingerprint `row` leaves on the user it writes at `version`, if it may leave one.
+fn fingerprint(plan: &ImportPlan, row: &RowPlan, version: Version) -> Option<ImportFingerprint> {
+    Some(ImportFingerprint {
+        row: row.fingerprint?,
+        context: plan.context?,
+        version,
+    })
 }
 
 fn has_grants(row: &RowPlan) -> bool {

@@ -51,6 +51,7 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
                 local_id: None,
                 action,
                 applications: Vec::new(),
+                fingerprint: None,
             })
             .collect(),
         org_units: Vec::new(),
@@ -58,6 +59,7 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
         issues: Vec::new(),
         held: Vec::new(),
         counts,
+        context: None,
     }
 }
 
@@ -81,6 +83,7 @@ fn stored(first: &str, n: u128) -> User {
         updated_at: at() - chrono::Duration::days(30),
         version: Version::FIRST,
         import_managed: true,
+        import_fingerprint: None,
     }
 }
 

@@ -4,15 +4,18 @@
 //! The [`Planner`] holds what planning has seen so far; its work is split by concern: `row`
 //! (matching a row to a user and deciding its action), `cells`, `credentials`, `units`,
 //! `grants`, `safety` (who may change whom), `deactivations` and `guards` (a sync's), and
-//! `unchanged` (the nightly sync's fast path).
+//! `unchanged` and `fingerprint` (the nightly sync's fast paths), `skip` (a whole plan of
+//! unchanged rows from fingerprints alone).
 
 mod cells;
 mod credentials;
 mod deactivations;
+pub(crate) mod fingerprint;
 mod grants;
 mod guards;
 mod row;
 mod safety;
+pub(crate) mod skip;
 mod unchanged;
 mod units;
 mod welcome;
@@ -52,6 +55,8 @@ pub(crate) struct Current<'a> {
     pub enabled: &'a HashMap<UserId, BTreeSet<String>>,
     /// When the plan is made (sign-in locks end).
     pub now: chrono::DateTime<chrono::Utc>,
+    /// What rows are planned under ([`fingerprint::context_hash`]); `None`: no fingerprints.
+    pub context: Option<crate::model::FingerprintHash>,
 }
 
 /// Plans `data` against `current`. Deterministic: the same input gives the same plan.
@@ -82,17 +87,24 @@ pub(crate) fn plan<'a>(
             });
         }
         planner.row_apps.clear();
+        planner.row_print = None;
         let action = planner.plan_row(row);
         let applications = if matches!(action, RowAction::Error) {
             Vec::new()
         } else {
             std::mem::take(&mut planner.row_apps)
         };
+        // Only a row that writes its user leaves a fingerprint.
+        let fingerprint = match action {
+            RowAction::Create { .. } | RowAction::Update { .. } => planner.row_print,
+            RowAction::Unchanged { .. } | RowAction::Error => None,
+        };
         planner.rows.push(RowPlan {
             source: row.source.clone(),
             local_id: row.value(ImportField::LocalId).map(Into::into),
             action,
             applications,
+            fingerprint,
         });
     }
     // A row the reader flagged is an error row even if its cells planned fine.
@@ -112,6 +124,7 @@ pub(crate) fn plan<'a>(
     if options.sync {
         planner.plan_deactivations();
     }
+    forget_prints_of_rows_with_issues(&mut planner.rows, &planner.issues);
     planner.finish()
 }
 
@@ -144,6 +157,8 @@ struct Planner<'a> {
     rows: Vec<RowPlan>,
     /// The applications the row being planned enables its user for.
     row_apps: Vec<String>,
+    /// The fingerprint of the row being planned, when it may have one.
+    row_print: Option<crate::model::FingerprintHash>,
     deactivations: Vec<Deactivation>,
     issues: Vec<ImportIssue>,
     /// How many of `issues` are errors (kept, not counted, so each row's check is O(1)).
@@ -175,6 +190,7 @@ impl<'a> Planner<'a> {
             file_usernames: Map::default(),
             rows: Vec::new(),
             row_apps: Vec::new(),
+            row_print: None,
             deactivations: Vec::new(),
             issues: Vec::new(),
             errors: 0,
@@ -255,9 +271,7 @@ impl<'a> Planner<'a> {
         };
         let held = guards::held(counts, managed, self.options.guard);
         let mut issues = self.issues;
-        issues.sort_by(|a, b| {
-            (&a.file, a.row, a.column.is_none()).cmp(&(&b.file, b.row, b.column.is_none()))
-        });
+        sort_issues(&mut issues);
         ImportPlan {
             district: self.current.district.id,
             district_version: self.current.district.version,
@@ -270,6 +284,31 @@ impl<'a> Planner<'a> {
             issues,
             held,
             counts,
+            context: self.current.context,
+        }
+    }
+}
+
+/// Issues by file, row, and a row's cell issues before its row-wide ones (stable otherwise).
+fn sort_issues(issues: &mut [ImportIssue]) {
+    issues.sort_by(|a, b| {
+        (&a.file, a.row, a.column.is_none()).cmp(&(&b.file, b.row, b.column.is_none()))
+    });
+}
+
+/// A row with any issue, even a warning, leaves no fingerprint: planned again it would warn
+/// again, which a skipped row cannot.
+fn forget_prints_of_rows_with_issues(rows: &mut [RowPlan], issues: &[ImportIssue]) {
+    let noted: BTreeSet<(&str, u32)> = issues
+        .iter()
+        .filter_map(|i| i.row.map(|r| (i.file.as_str(), r)))
+        .collect();
+    if noted.is_empty() {
+        return;
+    }
+    for row in rows {
+        if noted.contains(&(&*row.source.file, row.source.row)) {
+            row.fingerprint = None;
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::hash_map::Entry;
 
 use super::Planner;
 use super::cells::field_for_path;
+use super::fingerprint;
 use super::unchanged::row_matches;
 use crate::activity::{FieldChange, diff_fields};
 use crate::authz::Permission;
@@ -61,6 +62,27 @@ impl<'a> Planner<'a> {
             return RowAction::Error;
         }
 
+        let context = self.current.context;
+        if let Some(context) = context
+            && fingerprint::eligible(row)
+        {
+            let print = fingerprint::row_hash(row);
+            self.row_print = Some(print);
+            if let Some(user) = existing
+                && !self.options.full_compare
+                && user.import_managed
+                && fingerprint::matches(
+                    user.import_fingerprint.as_ref(),
+                    print,
+                    context,
+                    user.version,
+                )
+            {
+                // The row that last wrote this user, under the same options and tree, and
+                // nobody has changed the user since.
+                return RowAction::Unchanged { user: user.id };
+            }
+        }
         if let Some(user) = existing
             && row_matches(row, user, &self.resolved_units)
         {

@@ -1,0 +1,68 @@
+//! `import_stamps`: a sync's light read of the users it manages, from five columns of
+//! `hr_users`; the `data` column (the whole user as JSON) is never read or decoded.
+
+use futures::TryStreamExt;
+use homeroom::{DistrictId, ImportFingerprint, ImportStamp, RecordStatus, StorageError, UserId};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, StreamTrait};
+
+use crate::codec::stored_version;
+use crate::entity::user;
+use crate::error::storage;
+
+/// The district's import-managed users as stamps, streamed row by row.
+pub(crate) async fn import_stamps<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+    d: DistrictId,
+) -> Result<Vec<ImportStamp>, StorageError> {
+    type Row = (uuid::Uuid, Option<String>, String, i64, Option<String>);
+    let mut rows = user::Entity::find()
+        .filter(user::Column::District.eq(d.as_uuid()))
+        .filter(user::Column::ImportManaged.eq(true))
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::LocalId)
+        .column(user::Column::Status)
+        .column(user::Column::Version)
+        .column(user::Column::ImportFingerprint)
+        .into_tuple::<Row>()
+        .stream(db)
+        .await
+        .map_err(storage("cannot read rows"))?;
+    let mut stamps = Vec::new();
+    while let Some((id, local_id, status, version, fingerprint)) =
+        rows.try_next().await.map_err(storage("cannot read rows"))?
+    {
+        let fingerprint = fingerprint
+            .map(|f| f.parse::<ImportFingerprint>())
+            .transpose()
+            .map_err(|e| StorageError::backend("cannot decode a stored fingerprint", e))?;
+        stamps.push(ImportStamp {
+            id: UserId::from_uuid(id),
+            local_id: local_id.map(Into::into),
+            status: decode_status(&status)?,
+            version: homeroom::Version::new(stored_version(version)),
+            fingerprint,
+        });
+    }
+    Ok(stamps)
+}
+
+/// A status column's value (`RecordStatus::as_str`).
+fn decode_status(text: &str) -> Result<RecordStatus, StorageError> {
+    RecordStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| StorageError::backend("cannot decode a stored status", UnknownStatus))
+}
+
+/// A status column holding a value no `RecordStatus` writes.
+#[derive(Debug)]
+struct UnknownStatus;
+
+impl std::fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unknown status")
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
