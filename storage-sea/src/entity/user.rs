@@ -29,12 +29,12 @@ pub struct Model {
     pub status: String,
     /// `AccessKind::as_str`.
     pub access: String,
-    /// The user, whole, as JSON.
-    pub data: String,
     /// `User::import_managed`.
     pub import_managed: bool,
     /// `User::import_fingerprint`, as `ImportFingerprint`'s `Display` writes it.
     pub import_fingerprint: Option<String>,
+    /// The user, whole, as JSON (last: an update sets it with whichever columns changed).
+    pub data: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
