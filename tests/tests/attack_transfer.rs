@@ -200,6 +200,38 @@ across_backends! {
         assert!(!ari.details.org_units.contains(&roosevelt), "nothing written");
     }
 
+    async fn attack_grants_are_not_given_by_a_transfer_made_while_impersonating(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // Two System Administrators: Ann may impersonate Ben, who holds no more than she does.
+        let admin = |first: &str| UserDetails::new(UserKind::Staff, first, "Admin").in_org_unit(s.lincoln);
+        let ann = h.member(s.id, admin("Ann")).await;
+        let ben = h.member(s.id, admin("Ben")).await;
+        for who in [ann.id, ben.id] {
+            h.grant(s.id, who, Preset::SystemAdministrator, Scope::District).await;
+        }
+        let lee = h.member(s.id, UserDetails::new(UserKind::Staff, "Lee", "Leaving").in_org_unit(s.lincoln)).await;
+        h.grant(s.id, lee.id, Preset::User, Scope::unit(s.lincoln)).await;
+        let ari = h.member(s.id, UserDetails::new(UserKind::Staff, "Ari", "Arriving").in_org_unit(s.lincoln)).await;
+        let options = TransferOptions { delete_source: false, org_units: false, grants: true };
+
+        // Ben himself could give Lee's grant to Ari...
+        let as_ben = Actor::user(s.id, ben.id);
+        let own = d.plan_transfer(&as_ben, s.id, lee.id, ari.id, options).await.unwrap();
+        assert_eq!(own.access_given(), 1);
+        // ...but Ann acting as Ben may not: grants are never given under impersonation.
+        let session = d.start_impersonation(&Actor::user(s.id, ann.id), s.id, ben.id, chrono::Duration::minutes(30)).await.unwrap();
+        let plan = d.plan_transfer(&session.actor, s.id, lee.id, ari.id, options).await.unwrap();
+        assert_eq!(plan.access_given(), 0);
+        let reasons: Vec<ConflictReason> = plan.conflicts.iter().map(|c| c.reason).collect();
+        assert_eq!(reasons, vec![ConflictReason::GrantEscalates]);
+        // Ben's own plan, applied by Ann acting as Ben, is refused (not while impersonating)
+        // and writes nothing.
+        let error = d.apply_transfer(&session.actor, &own).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Refused, "{error}");
+        assert!(d.grants_of(&h.admin, s.id, ari.id).await.unwrap().is_empty(), "nothing written");
+    }
+
     async fn attack_authored_records_about_users_out_of_reach_are_counted_not_named(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
