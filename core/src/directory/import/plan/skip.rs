@@ -44,7 +44,8 @@ pub(crate) fn unchanged_plan(
         let local_id = LocalId::check(row.get(ImportField::LocalId).unwrap_or("")).ok()?;
         let at = *by_local_id.get(local_id)?;
         let (stamp, seen) = (stamps.get(at)?, listed.get_mut(at)?);
-        if !fingerprint::eligible(row) {
+        // A Local ID on two rows is an error the full plan reports.
+        if *seen || !fingerprint::eligible(row) {
             return None;
         }
         *seen = true;
