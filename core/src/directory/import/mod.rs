@@ -16,6 +16,7 @@
 
 mod apply;
 mod authorize;
+mod batch_rows;
 mod options;
 mod org_plan;
 mod plan;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::batch_rows::BatchRowsWriter;
 use super::plan_types::{ImportPlan, PlannedGrant, RowAction, RowPlan};
 use super::{Approval, ImportOutcome};
 use crate::activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
@@ -154,6 +155,7 @@ pub(crate) fn change_set(
         batch,
         now,
     };
+    let mut kept = BatchRowsWriter::new(district, batch);
     let log = |subject, action, fields: Vec<FieldChange>| -> ActivityEntry {
         let mut entry = new_entry(ids, loaded.who, district, subject, action, fields, now);
         entry.import_batch = Some(batch);
@@ -216,9 +218,14 @@ pub(crate) fn change_set(
                     import_managed: true,
                     import_fingerprint: fingerprint(plan, row, Version::FIRST),
                 };
-                let fields = crate::activity::created_fields(user.details.field_values());
                 let id = user.id;
-                entries.push(log(Subject::User(id), ActivityAction::Created, fields));
+                let (reference, full) = kept.push(position, &row.source, &user.details, ids)?;
+                if let Some(op) = full {
+                    changes.push(op);
+                }
+                let mut entry = log(Subject::User(id), ActivityAction::Created, Vec::new());
+                entry.import_row = Some(reference);
+                entries.push(entry);
                 let welcome = match &loaded.welcome {
                     Some(batch) => welcome_op(batch, loaded.district, &user, ids)?,
                     None => None,
@@ -277,6 +284,9 @@ pub(crate) fn change_set(
             }
             RowAction::Unchanged { .. } | RowAction::Error => {}
         }
+    }
+    if let Some(op) = kept.flush(ids)? {
+        changes.push(op);
     }
     for gone in &plan.deactivations {
         let Some(current) = loaded.stored.remove(&gone.user) else {
