@@ -120,3 +120,33 @@ across_backends! {
         assert_eq!(stored[0].changes, vec![FieldChange { field: "name.last".into(), old: Some("Family1".into()), new: Some("Renamed".into()) }]);
     }
 }
+
+across_backends! {
+    // The apply streams its change set in chunks of 5 000 rows inside one transaction; a row of
+    // a later chunk that fails (its Local ID taken between plan and apply) leaves nothing of the
+    // earlier chunks: no user, no batch rows, no entry.
+    async fn a_failure_in_a_later_chunk_leaves_nothing_of_the_import(h: Harness) {
+        let (district, units) = h.district_with_schools(&["Lincoln Middle"]).await;
+        let data = read(roster(5_200).as_bytes(), "roster.csv", &ReadOptions::default()).unwrap();
+        let plan = h.directory.plan_import(&h.admin, district, &data, &ImportOptions::default()).await.unwrap();
+        assert_eq!(plan.counts().created, 5_200);
+        let mut racer = UserDetails::new(UserKind::Student, "Rae", "Racer").in_org_unit(units[0].id);
+        racer.local_id = Some(LocalId::parse("S05100").unwrap());
+        let racer = h.member(district, racer).await;
+        let error = h.apply_plan(&h.admin, district, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Invalid, "{error}");
+        assert!(error.to_string().contains("S05100"), "{error}");
+        let everyone = h.directory.search_users(&h.admin, district, &UserSearch::default().any_status()).await.unwrap();
+        assert_eq!(everyone.total, 1, "only the racer: nothing of the first chunk stayed");
+        assert_eq!(everyone.items[0].id, racer.id);
+        let kept = h.directory.storage().items(district, &homeroom::storage::ItemQuery::of(homeroom::storage::ItemKind::from_static("import_rows"))).await.unwrap();
+        assert_eq!(kept.total, 0, "no batch rows");
+        // The same plan, planned again without the clash, goes through.
+        let data = read(roster(5_200).replace("S05100,", "S99999,").as_bytes(), "roster.csv", &ReadOptions::default()).unwrap();
+        let plan = h.directory.plan_import(&h.admin, district, &data, &ImportOptions::default()).await.unwrap();
+        let outcome = h.apply_plan(&h.admin, district, &plan, Approval::Required).await.unwrap();
+        assert_eq!(outcome.counts.created, 5_200);
+        let kept = h.directory.storage().items(district, &homeroom::storage::ItemQuery::of(homeroom::storage::ItemKind::from_static("import_rows"))).await.unwrap();
+        assert_eq!(kept.total, 6, "one item per 1 000 rows created");
+    }
+}
