@@ -116,7 +116,8 @@ impl UserKey {
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
 /// (only [`district_users`](Storage::district_users), [`matching_users`](Storage::matching_users),
 /// [`import_stamps`](Storage::import_stamps) and [`acting_stamp`](Storage::acting_stamp) have
-/// defaults, which are correct but slower than one read).
+/// defaults, which are correct but slower than one read; [`apply_chunked`](Storage::apply_chunked)
+/// has one that holds the whole set).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
