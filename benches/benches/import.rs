@@ -32,9 +32,21 @@
 //!   units: hashed look-ups and a tree that grows unit by unit.
 //!
 //! Only the named work is timed; making fresh stores happens outside the clock. Like every bench
-//! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets:
-//! `plan_apply_memory` ≤ 3× `parse_only`, `plan_apply_sqlite` ≤ 1.7× `raw_insert_many_sqlite`,
+//! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets (issue #16):
+//! `plan_apply_memory` ≤ 15× `parse_only`, `plan_apply_sqlite` ≤ 2× `raw_insert_many_sqlite`,
 //! `resync_nochange_memory` ≤ 2× `parse_only`, `resync_nochange_sqlite` ≤ 8× `parse_only`.
+//!
+//! - **`plan_apply_postgres/N`** and **`raw_copy_postgres/N`** (built with `--features
+//!   postgres`; run when a server is configured, as for the command bench): the import into a
+//!   fresh `homeroom-sea` schema on PostgreSQL, against a bare `COPY ... FROM STDIN` (CSV, one
+//!   transaction) of the same users' twelve columns into a table with only a primary key.
+//!   Target: ≤ 3×.
+//!
+//! - **`plan_apply_postgres/N`** and **`raw_copy_postgres/N`** (built with `--features
+//!   postgres`; run when a server is configured, as for the command bench): the import into a
+//!   fresh `homeroom-sea` schema on PostgreSQL, against a bare `COPY ... FROM STDIN` (CSV, one
+//!   transaction) of the same users' twelve columns into a table with only a primary key.
+//!   Target: ≤ 3×.
 //!
 //! Run with `cargo bench -p homeroom-benches --bench import`. Set `HOMEROOM_BENCH_ROWS` to run
 //! another size (e.g. `1000000` for the one-off million-row run).
@@ -283,7 +295,145 @@ fn import_group(c: &mut Criterion) {
             )
         });
     });
+    #[cfg(feature = "postgres")]
+    if let Some(url) = postgres::url() {
+        postgres::bench(&mut group, &runtime, &url, &bytes, &users);
+    }
     group.finish();
+}
+
+/// `plan_apply_postgres/N` and `raw_copy_postgres/N`: built with `--features postgres`, run
+/// when `HOMEROOM_BENCH_POSTGRES_URL` is set or under `pg_virtualenv` (as the command bench).
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use criterion::measurement::WallTime;
+    use homeroom::{Email, Grade, Username};
+    use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+    /// The server to bench on, if one is configured.
+    pub(super) fn url() -> Option<String> {
+        if let Ok(url) = std::env::var("HOMEROOM_BENCH_POSTGRES_URL")
+            && !url.is_empty()
+        {
+            return Some(url);
+        }
+        let configured = ["PGHOST", "PGDATABASE"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        configured.then(|| "postgres://".to_owned())
+    }
+
+    /// A `homeroom-sea` store in a schema of its own, emptied first.
+    async fn fresh_store(url: &str) -> SeaStorage {
+        const SCHEMA: &str = "hr_bench_import";
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{SCHEMA}\" CASCADE"))
+            .await
+            .unwrap();
+        let _ = db.close().await;
+        SeaStorage::connect_with(homeroom_sea::SeaOptions::new(url).schema(SCHEMA))
+            .await
+            .unwrap()
+    }
+
+    /// The bare table (the twelve columns `homeroom-sea` keeps per user, a primary key and
+    /// nothing else), fresh.
+    async fn fresh_bare(url: &str) -> DatabaseConnection {
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        for statement in [
+            "DROP TABLE IF EXISTS hr_bench_bare_users",
+            "CREATE TABLE hr_bench_bare_users (id uuid NOT NULL PRIMARY KEY, \
+             district uuid NOT NULL, version bigint NOT NULL, local_id text, email_key text, \
+             username_key text, sort_key text NOT NULL, kind text NOT NULL, grade text, \
+             status text NOT NULL, access text NOT NULL, data text NOT NULL)",
+        ] {
+            db.execute_unprepared(statement).await.unwrap();
+        }
+        db
+    }
+
+    /// The bare write: the users' rows as CSV, sent with one `COPY ... FROM STDIN` in one
+    /// transaction (rows built inside the clock, as `raw_insert_many_sqlite` builds its).
+    async fn copy(db: &DatabaseConnection, users: &[User]) {
+        let mut out = csv::Writer::from_writer(Vec::with_capacity(users.len() * 1024));
+        for u in users {
+            let d = &u.details;
+            let opt = |v: Option<String>| v.unwrap_or_default();
+            // An empty unquoted CSV field is NULL; required text is never empty here.
+            out.write_record([
+                u.id.as_uuid().to_string(),
+                u.district.as_uuid().to_string(),
+                u.version.get().to_string(),
+                opt(d.local_id.as_ref().map(|l| l.as_str().to_owned())),
+                opt(d.email.as_ref().map(Email::key)),
+                opt(d.username.as_ref().map(Username::key)),
+                u.sort_key(),
+                d.kind.as_str().to_owned(),
+                opt(d.grade.as_ref().map(Grade::code)),
+                u.status.as_str().to_owned(),
+                u.access.kind().as_str().to_owned(),
+                serde_json::to_string(u).unwrap(),
+            ])
+            .unwrap();
+        }
+        let bytes = out.into_inner().unwrap();
+        let pool = db.get_postgres_connection_pool();
+        let mut txn = pool.begin().await.unwrap();
+        let mut copy = txn
+            .copy_in_raw("COPY hr_bench_bare_users FROM STDIN (FORMAT csv)")
+            .await
+            .unwrap();
+        copy.send(bytes).await.unwrap();
+        assert_eq!(copy.finish().await.unwrap(), users.len() as u64);
+        txn.commit().await.unwrap();
+    }
+
+    pub(super) fn bench(
+        group: &mut criterion::BenchmarkGroup<'_, WallTime>,
+        runtime: &Runtime,
+        url: &str,
+        bytes: &[u8],
+        users: &[User],
+    ) {
+        let n = users.len();
+        group.bench_function(BenchmarkId::new("plan_apply_postgres", n), |b| {
+            b.iter_custom(|iterations| {
+                timed(
+                    runtime,
+                    iterations,
+                    || {
+                        let storage = runtime.block_on(fresh_store(url));
+                        runtime.block_on(district(Arc::new(storage)))
+                    },
+                    |(directory, district)| {
+                        let start = Instant::now();
+                        let created = runtime.block_on(import(&directory, district, bytes));
+                        let took = start.elapsed();
+                        assert_eq!(created, n as u64);
+                        drop(directory);
+                        took
+                    },
+                )
+            });
+        });
+        group.bench_function(BenchmarkId::new("raw_copy_postgres", n), |b| {
+            b.iter_custom(|iterations| {
+                timed(
+                    runtime,
+                    iterations,
+                    || runtime.block_on(fresh_bare(url)),
+                    |db| {
+                        let start = Instant::now();
+                        runtime.block_on(copy(&db, users));
+                        let took = start.elapsed();
+                        runtime.block_on(db.close()).unwrap();
+                        took
+                    },
+                )
+            });
+        });
+    }
 }
 
 /// Org units an org-planning case creates.

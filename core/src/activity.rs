@@ -224,6 +224,11 @@ pub struct ActivityEntry {
     /// The import or sync that made the change, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_batch: Option<ImportBatchId>,
+    /// The row of [`import_batch`](Self::import_batch) that created the subject, when an import
+    /// created it. The batch keeps the values it applied once; such an entry is stored without
+    /// its field list, and reading the log fills [`changes`](Self::changes) back from the batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_row: Option<ImportRowRef>,
     /// The bulk operation that made the change, if one did: the id of its stored record,
     /// which [`Directory::bulk_operation`](crate::Directory::bulk_operation) reads back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +242,34 @@ pub struct ActivityEntry {
     /// who made it and when is shown. Never stored; set when the log is read.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub details_hidden: bool,
+}
+
+/// Which row of an import batch an entry's values live in: "created by import B, file F, row N".
+///
+/// ```
+/// use homeroom::activity::ImportRowRef;
+/// let row = ImportRowRef { index: 0, row: 2, file: Some("students.csv".into()) };
+/// assert_eq!(row.to_string(), "students.csv, row 2");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRowRef {
+    /// The row's position among the rows of the batch's plan (where the batch keeps it).
+    pub index: u32,
+    /// The row number in the file (spreadsheet numbering).
+    pub row: u32,
+    /// The file's name: not stored with the entry, filled in from the batch when the log is
+    /// read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+impl fmt::Display for ImportRowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}, row {}", self.row),
+            None => write!(f, "row {}", self.row),
+        }
+    }
 }
 
 impl ActivityEntry {

@@ -2,7 +2,7 @@
 
 use homeroom::password::PasswordCredential;
 use homeroom::records::Record;
-use homeroom::storage::Item;
+use homeroom::storage::{ChangeChunks, Item};
 use homeroom::{
     ActivityId, District, DistrictId, Entity, Grant, GrantId, ItemId, Op, OrgUnit, OrgUnitId,
     RecordId, Role, RoleId, StorageError, UniqueKey, User, UserId,
@@ -61,6 +61,48 @@ impl State {
     /// Applies every op in order, or, on the first failure, undoes the ones already applied and
     /// returns that failure.
     pub(crate) fn apply(&mut self, ops: Vec<Op>) -> Result<(), StorageError> {
+        let mut undo = Vec::with_capacity(ops.len());
+        let outcome = self.apply_part(ops, &mut undo);
+        self.settle(outcome, undo)
+    }
+
+    /// Applies the chunks of one set in order, all or nothing (`Storage::apply_chunked`).
+    pub(crate) fn apply_chunks(
+        &mut self,
+        chunks: &mut dyn ChangeChunks,
+    ) -> Result<(), StorageError> {
+        let mut undo = Vec::new();
+        let outcome = loop {
+            match chunks.next_chunk() {
+                Ok(Some(chunk)) => {
+                    if let Err(error) = self.apply_part(chunk.into_ops(), &mut undo) {
+                        break Err(error);
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(error) => break Err(error),
+            }
+        };
+        self.settle(outcome, undo)
+    }
+
+    /// Reverts every step of `undo` when `outcome` is an error.
+    fn settle(
+        &mut self,
+        outcome: Result<(), StorageError>,
+        mut undo: Vec<Undo>,
+    ) -> Result<(), StorageError> {
+        if outcome.is_err() {
+            while let Some(step) = undo.pop() {
+                self.revert(step);
+            }
+        }
+        outcome
+    }
+
+    /// Applies `ops`, one part of a set, recording in `undo` how to take each back; stops at
+    /// the first that fails (the caller reverts).
+    fn apply_part(&mut self, ops: Vec<Op>, undo: &mut Vec<Undo>) -> Result<(), StorageError> {
         let user_writes = ops
             .iter()
             .filter(|op| {
@@ -91,14 +133,9 @@ impl State {
                 }
             }
         }
-        let mut undo = Vec::with_capacity(ops.len());
+        undo.reserve(ops.len());
         for op in ops {
-            if let Err(error) = self.apply_op(op, &mut undo) {
-                while let Some(step) = undo.pop() {
-                    self.revert(step);
-                }
-                return Err(error);
-            }
+            self.apply_op(op, undo)?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use async_trait::async_trait;
 use homeroom::password::PasswordCredential;
 use homeroom::records::{DeviceKey, Record, RecordCounts};
-use homeroom::storage::{ActingStamp, ActorStamp, Item, ItemKind, ItemQuery};
+use homeroom::storage::{ActingStamp, ActorStamp, ChangeChunks, Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
     Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
@@ -328,5 +328,12 @@ impl Storage for MemoryStorage {
     #[tracing::instrument(level = "debug", name = "storage::apply", skip_all, fields(district = ?changes.ops().first().and_then(Op::district), ops = changes.len()))]
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         self.write().apply(changes.into_ops())
+    }
+
+    /// Each chunk is applied as it comes, under the one write lock, and every chunk is taken
+    /// back if a later one fails.
+    #[tracing::instrument(level = "debug", name = "storage::apply_chunked", skip_all)]
+    async fn apply_chunked(&self, chunks: &mut dyn ChangeChunks) -> Result<(), StorageError> {
+        self.write().apply_chunks(chunks)
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use homeroom::records::{DeviceKey, Record, RecordCounts};
-use homeroom::storage::{Item, ItemKind, ItemQuery};
+use homeroom::storage::{ChangeChunks, Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityQuery, ChangeSet, District, DistrictId, Grant, ItemId,
     Op, OrgUnit, Page, RecordCursor, RecordId, RecordQuery, Role, Storage, StorageError, User,
@@ -348,5 +348,16 @@ impl Storage for SeaStorage {
             None => None,
         };
         write::apply(&self.db, self.backend, changes).await
+    }
+
+    /// One transaction; each chunk is written as it comes, under a savepoint (see
+    /// `write::apply_chunked`).
+    #[tracing::instrument(level = "debug", name = "storage::apply_chunked", skip_all)]
+    async fn apply_chunked(&self, chunks: &mut dyn ChangeChunks) -> Result<(), StorageError> {
+        let _turn = match &self.write_turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
+        write::apply_chunked(&self.db, self.backend, chunks).await
     }
 }

@@ -13,7 +13,7 @@ use homeroom::query::{
     ActivityCursor, ActivityQuery, Page, RecordCursor, RecordQuery, UserCursor, UserQuery,
 };
 use homeroom::records::{DeviceKey, Record, RecordCounts};
-use homeroom::storage::{Item, ItemKind, ItemQuery};
+use homeroom::storage::{ChangeChunks, Item, ItemKind, ItemQuery};
 use homeroom::{
     ActivityEntry, ChangeSet, District, DistrictId, Grant, ItemId, OrgUnit, RecordId, Role,
     Storage, StorageError, User, UserId, UserKey,
@@ -252,5 +252,10 @@ impl<H: BeforeApply> Storage for Hooked<H> {
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError> {
         self.hook.before_apply().await?;
         self.inner.apply(changes).await
+    }
+
+    async fn apply_chunked(&self, chunks: &mut dyn ChangeChunks) -> Result<(), StorageError> {
+        self.hook.before_apply().await?;
+        self.inner.apply_chunked(chunks).await
     }
 }

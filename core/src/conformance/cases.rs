@@ -13,6 +13,7 @@ mod activity;
 mod atomicity;
 mod authz;
 mod cached_authority;
+mod chunks;
 mod concurrency;
 mod devices;
 mod districts;
@@ -93,6 +94,11 @@ cases! {
         failed_set_leaves_nothing_behind_on_stale_version,
         failed_set_does_not_create_its_district,
         first_failing_op_decides_the_error,
+    ],
+    chunks: [
+        chunked_set_applies_every_chunk_in_order,
+        chunked_set_leaves_nothing_when_a_later_chunk_fails,
+        chunked_set_leaves_nothing_when_a_chunk_cannot_be_produced,
     ],
     isolation: [
         users_are_invisible_from_other_districts,

@@ -135,6 +135,7 @@ impl Fixture {
             action: ActivityAction::Updated,
             changes: Vec::new(),
             import_batch: None,
+            import_row: None,
             bulk_operation: None,
             record: None,
             details_hidden: false,

@@ -300,6 +300,7 @@ pub(crate) fn new_entry(
         action,
         changes,
         import_batch: None,
+        import_row: None,
         bulk_operation: None,
         record: None,
         details_hidden: false,

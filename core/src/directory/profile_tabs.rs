@@ -165,7 +165,10 @@ impl<S: Storage + ?Sized> Directory<S> {
                     after: None,
                     limit: page_size,
                 };
-                Tab::ActivityLog(self.storage.activity(user.district, &query).await?)
+                let mut page = self.storage.activity(user.district, &query).await?;
+                self.resolve_import_rows(user.district, &mut page.items)
+                    .await?;
+                Tab::ActivityLog(page)
             }
             other => {
                 let record_kind = other.record_kind().unwrap_or(RecordKind::Note);

@@ -355,6 +355,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 limit,
             };
             let mut page = self.storage.activity(district, &query).await?;
+            self.resolve_import_rows(district, &mut page.items).await?;
             let actions = acting.authority.allowed_actions(&user);
             let modules = district_row.settings.modules;
             for entry in &mut page.items {

@@ -6,7 +6,8 @@
 //! status rules live in core). Every backend must behave identically, and the
 //! [conformance kit](crate::conformance) is the judge. In detail:
 //!
-//! **Writes.** [`Storage::apply`] is the only write. It applies a [`ChangeSet`]'s ops in order,
+//! **Writes.** [`Storage::apply`] is the only write ([`Storage::apply_chunked`] is the same
+//! write, its set handed over a chunk at a time). It applies a [`ChangeSet`]'s ops in order,
 //! all or nothing: if any op fails, no op of the set is visible to any reader, ever, and the
 //! error of the first failing op is returned.
 //!
@@ -54,6 +55,7 @@
 
 mod acting_stamp;
 mod change_set;
+mod chunks;
 mod error;
 mod item;
 mod lease;
@@ -61,6 +63,7 @@ mod stamp;
 
 pub use acting_stamp::{ActingStamp, ActorStamp};
 pub use change_set::{ChangeSet, Op};
+pub use chunks::{ChangeChunks, ChunkList};
 pub use error::{Entity, StorageError, StorageErrorKind, UniqueKey};
 pub use item::{Item, ItemBody, ItemKind, ItemQuery};
 pub use lease::{Lease, Leases};
@@ -113,7 +116,8 @@ impl UserKey {
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
 /// (only [`district_users`](Storage::district_users), [`matching_users`](Storage::matching_users),
 /// [`import_stamps`](Storage::import_stamps) and [`acting_stamp`](Storage::acting_stamp) have
-/// defaults, which are correct but slower than one read).
+/// defaults, which are correct but slower than one read; [`apply_chunked`](Storage::apply_chunked)
+/// has one that holds the whole set).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
@@ -337,4 +341,19 @@ pub trait Storage: Send + Sync {
 
     /// Applies every op of the set, or none of them. See the [module documentation](self).
     async fn apply(&self, changes: ChangeSet) -> Result<(), StorageError>;
+
+    /// Applies the set `chunks` produces, or none of it, exactly as [`Storage::apply`] applies
+    /// the whole set at once: ops in order, all or nothing, the first failing op's error. A
+    /// chunk that fails to be produced fails the write likewise. Large writes (an import) use
+    /// it so the whole set is never held in memory at once.
+    ///
+    /// The default gathers every chunk and calls [`Storage::apply`]: correct, but holding the
+    /// whole set. A backend should write each chunk as it comes, inside one transaction.
+    async fn apply_chunked(&self, chunks: &mut dyn ChangeChunks) -> Result<(), StorageError> {
+        let mut all = ChangeSet::new();
+        while let Some(chunk) = chunks.next_chunk()? {
+            all.extend(chunk);
+        }
+        self.apply(all).await
+    }
 }

@@ -35,6 +35,7 @@ mod writer;
 
 #[cfg(test)]
 use homeroom::User;
+use homeroom::storage::ChangeChunks;
 use homeroom::{ChangeSet, Op, StorageError, StorageErrorKind};
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
@@ -56,22 +57,119 @@ pub(crate) async fn apply(
     if ops.is_empty() {
         return Ok(());
     }
-    let batchable = ops
-        .iter()
-        .filter(|op| {
-            matches!(
-                op,
-                Op::InsertUser(_) | Op::UpdateUser { .. } | Op::AppendActivity(_)
-            )
-        })
-        .count();
-    if batchable < 2 {
+    if batchable(&ops) < 2 {
         return run(db, backend, &ops, Mode::Exact).await;
     }
     match run(db, backend, &ops, Mode::Batched).await {
         Err(error) if is_about_the_data(&error) => run(db, backend, &ops, Mode::Exact).await,
         outcome => outcome,
     }
+}
+
+/// Applies the set `chunks` produces in one transaction, writing each chunk as it comes: the
+/// set is never held whole. Each chunk runs under a savepoint, batched when it has several
+/// batchable ops; when a batched chunk fails on the data, the savepoint is rolled back and the
+/// chunk run again exactly, so the error is the first failing op's, as for [`apply`] (every
+/// earlier chunk succeeded). A chunk that cannot be produced, or any failure, rolls back the
+/// whole transaction.
+pub(crate) async fn apply_chunked(
+    db: &DatabaseConnection,
+    backend: Backend,
+    chunks: &mut dyn ChangeChunks,
+) -> Result<(), StorageError> {
+    let txn = begin(db, backend).await?;
+    let mut outcome = Ok(());
+    loop {
+        let chunk = match chunks.next_chunk() {
+            Ok(Some(chunk)) => chunk.into_ops(),
+            Ok(None) => break,
+            Err(error) => {
+                outcome = Err(error);
+                break;
+            }
+        };
+        if let Err(error) = chunk_in(&txn, backend, &chunk).await {
+            outcome = Err(error);
+            break;
+        }
+    }
+    match outcome {
+        Ok(()) => txn
+            .commit()
+            .await
+            .map_err(storage("cannot commit the change set")),
+        Err(error) => {
+            // As in `run`: the error is what the caller needs.
+            let _ = txn.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+/// One chunk of a chunked set, under a savepoint of `txn`: batched first when worth it, run
+/// exactly again when the batched attempt fails on the data.
+async fn chunk_in(
+    txn: &DatabaseTransaction,
+    backend: Backend,
+    ops: &[Op],
+) -> Result<(), StorageError> {
+    if batchable(ops) >= 2 {
+        match in_savepoint(txn, backend, ops, Mode::Batched).await {
+            Err(error) if is_about_the_data(&error) => {}
+            outcome => return outcome,
+        }
+    }
+    in_savepoint(txn, backend, ops, Mode::Exact).await
+}
+
+/// Runs `ops` in `mode` under a savepoint of `txn`, released on success and rolled back on
+/// failure (the outer transaction stays usable, on PostgreSQL too).
+async fn in_savepoint(
+    txn: &DatabaseTransaction,
+    backend: Backend,
+    ops: &[Op],
+    mode: Mode,
+) -> Result<(), StorageError> {
+    let savepoint = txn
+        .begin()
+        .await
+        .map_err(storage("cannot open a savepoint"))?;
+    match write_ops(&savepoint, backend, ops, mode).await {
+        Ok(()) => savepoint
+            .commit()
+            .await
+            .map_err(storage("cannot release a savepoint")),
+        Err(error) => {
+            let _ = savepoint.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+/// How many ops of `ops` the batched mode groups.
+fn batchable(ops: &[Op]) -> usize {
+    ops.iter()
+        .filter(|op| {
+            matches!(
+                op,
+                Op::InsertUser(_) | Op::UpdateUser { .. } | Op::AppendActivity(_)
+            )
+        })
+        .count()
+}
+
+/// Every op through one writer in `txn`, then the writer's queued rows.
+async fn write_ops(
+    txn: &DatabaseTransaction,
+    backend: Backend,
+    ops: &[Op],
+    mode: Mode,
+) -> Result<(), StorageError> {
+    let mut writer = Writer::new(Tx::new(txn, backend), mode);
+    for op in ops {
+        writer.op(op).await?;
+    }
+    writer.finish().await
 }
 
 /// Errors an exact run may place differently (or not meet at all).
@@ -90,18 +188,7 @@ async fn run(
     mode: Mode,
 ) -> Result<(), StorageError> {
     let txn = begin(db, backend).await?;
-    let mut writer = Writer::new(Tx::new(&txn, backend), mode);
-    let mut outcome = Ok(());
-    for op in ops {
-        outcome = writer.op(op).await;
-        if outcome.is_err() {
-            break;
-        }
-    }
-    if outcome.is_ok() {
-        outcome = writer.finish().await;
-    }
-    match outcome {
+    match write_ops(&txn, backend, ops, mode).await {
         Ok(()) => txn
             .commit()
             .await

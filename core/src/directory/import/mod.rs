@@ -16,6 +16,7 @@
 
 mod apply;
 mod authorize;
+mod batch_rows;
 mod options;
 mod org_plan;
 mod plan;
@@ -269,15 +270,17 @@ impl<S: Storage + ?Sized> Directory<S> {
             apps: &self.apps,
             access,
         };
-        let applied = apply::change_set(plan, loaded, now, &*self.ids)?;
-        let ops = applied.changes.len() as u64;
-        progress(ImportProgress::Writing { ops });
         if let Some(lease) = lease {
             lease.confirm().await?;
         }
-        self.commit(applied.changes).await?;
+        // The change set is built a chunk at a time while storage writes it, in one
+        // transaction: see `apply::ApplyStream`.
+        let mut stream = apply::ApplyStream::new(plan, loaded, now, &*self.ids, Some(progress));
+        if let Err(error) = self.storage.apply_chunked(&mut stream).await {
+            return Err(stream.take_error().unwrap_or_else(|| error.into()));
+        }
         progress(ImportProgress::Finished);
-        Ok(apply::outcome(plan, Some(applied.batch), ops))
+        Ok(apply::outcome(plan, Some(stream.batch()), stream.ops()))
     }
 
     /// The users the plan updates or deactivates, and the System Administrators (whom the

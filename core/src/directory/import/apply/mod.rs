@@ -8,16 +8,15 @@ use chrono::{DateTime, Utc};
 
 use super::plan_types::{ImportPlan, PlannedGrant, RowAction, RowPlan};
 use super::{Approval, ImportOutcome};
-use crate::activity::{ActivityAction, ActivityEntry, ActorRef, FieldChange, Subject};
+use crate::activity::ActorRef;
 use crate::authz::Grant;
 use crate::clock::IdGen;
 use crate::directory::messages::{outbox_op, render_for};
-use crate::directory::new_entry;
 use crate::error::{Error, Refusal};
 use crate::ids::{DistrictId, GrantId, ImportBatchId, ItemId, UserId, Version};
 use crate::messaging::{MessagePurpose, MessageTemplate};
-use crate::model::{Access, District, ImportFingerprint, OrgTree, OrgUnit, RecordStatus, User};
-use crate::password::{PasswordCredential, PasswordHash};
+use crate::model::{District, ImportFingerprint, OrgTree, User};
+use crate::password::PasswordHash;
 use crate::storage::{ChangeSet, Entity, Op};
 
 /// What applying a plan needs from storage and the applying actor, loaded (and authorized)
@@ -54,6 +53,7 @@ pub(crate) struct WelcomeBatch {
 }
 
 /// The change set that applies `plan`, and the import batch its log entries belong to.
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct Applied {
     /// Every op, in one atomic write.
@@ -124,216 +124,27 @@ pub(crate) fn outcome(plan: &ImportPlan, batch: Option<ImportBatchId>, ops: u64)
     }
 }
 
-/// The ops that apply `plan` at `now`, with ids from `ids`: org units (parents first, as
-/// planned), then each row's user, password and grants, then deactivations, the district's
-/// version bump, and an activity entry per change plus one for the batch.
+/// The ops that apply `plan` at `now`, with ids from `ids`, gathered into one set: what
+/// [`ApplyStream`] hands to storage chunk by chunk (see there for their order).
 ///
 /// Fails with `NotFound` when `loaded` lacks a unit or user the plan changes (changed since
 /// loading; the caller plans again).
+#[cfg(test)]
 pub(crate) fn change_set(
     plan: &ImportPlan,
-    mut loaded: Loaded<'_>,
+    loaded: Loaded<'_>,
     now: DateTime<Utc>,
     ids: &dyn IdGen,
 ) -> Result<Applied, Error> {
-    let district = loaded.district.id;
-    let batch = ImportBatchId::from_uuid(ids.next_uuid());
-    // An op and an activity entry per user or unit changed, and the batch's entry.
-    let c = plan.counts;
-    let logged = usize::try_from(c.created + c.updated + c.deactivated)
-        .unwrap_or(0)
-        .saturating_add(plan.org_units.len())
-        .saturating_add(1);
-    let mut changes = ChangeSet::with_capacity(logged.saturating_mul(2));
-    let mut entries = Vec::with_capacity(logged);
-    let access = apps::AccessWrites {
-        apps: loaded.apps,
-        stored: std::mem::take(&mut loaded.access),
-        who: loaded.who,
-        district,
-        batch,
-        now,
-    };
-    let log = |subject, action, fields: Vec<FieldChange>| -> ActivityEntry {
-        let mut entry = new_entry(ids, loaded.who, district, subject, action, fields, now);
-        entry.import_batch = Some(batch);
-        entry
-    };
-    // New units come before their children: the planner ordered them.
-    for unit in &plan.org_units {
-        let created_at = match (unit.expected, loaded.tree.get(unit.id)) {
-            (None, _) => now,
-            (Some(_), Some(existing)) => existing.created_at,
-            (Some(_), None) => return Err(Error::not_found(Entity::OrgUnit, unit.id)),
-        };
-        let row = OrgUnit {
-            id: unit.id,
-            district,
-            parent: unit.parent,
-            name: unit.name.clone(),
-            code: unit.code.clone(),
-            kind: unit.kind,
-            created_at,
-            version: unit.expected.map_or(Version::FIRST, Version::next),
-        };
-        let field = FieldChange {
-            field: "name".into(),
-            old: None,
-            new: Some(unit.name.clone()),
-        };
-        let subject = Subject::OrgUnit(unit.id);
-        match unit.expected {
-            None => {
-                entries.push(log(subject, ActivityAction::Created, vec![field]));
-                changes.push(Op::InsertOrgUnit(row));
-            }
-            Some(expected) => {
-                entries.push(log(subject, ActivityAction::Updated, vec![field]));
-                changes.push(Op::UpdateOrgUnit {
-                    org_unit: row,
-                    expected,
-                });
-            }
-        }
+    let mut stream = ApplyStream::new(plan, loaded, now, ids, None);
+    let mut changes = ChangeSet::new();
+    while let Some(chunk) = stream.next()? {
+        changes.extend(chunk);
     }
-    for (position, row) in plan.rows.iter().enumerate() {
-        match &row.action {
-            RowAction::Create {
-                details,
-                status,
-                grants,
-                ..
-            } => {
-                let user = User {
-                    id: UserId::from_uuid(ids.next_uuid()),
-                    district,
-                    details: (**details).clone(),
-                    status: *status,
-                    access: Access::Allowed,
-                    created_at: now,
-                    updated_at: now,
-                    version: Version::FIRST,
-                    import_managed: true,
-                    import_fingerprint: fingerprint(plan, row, Version::FIRST),
-                };
-                let fields = crate::activity::created_fields(user.details.field_values());
-                let id = user.id;
-                entries.push(log(Subject::User(id), ActivityAction::Created, fields));
-                let welcome = match &loaded.welcome {
-                    Some(batch) => welcome_op(batch, loaded.district, &user, ids)?,
-                    None => None,
-                };
-                changes.push(Op::InsertUser(Box::new(user)));
-                if let Some(op) = welcome {
-                    changes.push(op);
-                }
-                if let Some(hash) = loaded.passwords.remove(&position) {
-                    changes.push(Op::SetPassword {
-                        district,
-                        user: id,
-                        credential: PasswordCredential {
-                            hash,
-                            must_change: plan.temporary_passwords_must_change,
-                            set_at: now,
-                        },
-                    });
-                }
-                push_grants(&mut changes, id, grants, loaded.who, district, now, ids);
-                access.push(&mut changes, &mut entries, id, &row.applications, ids)?;
-            }
-            RowAction::Update {
-                user,
-                expected,
-                details,
-                status,
-                changes: fields,
-                grants,
-            } => {
-                let Some(current) = loaded.stored.remove(user) else {
-                    return Err(Error::not_found(Entity::User, user));
-                };
-                let updated = User {
-                    details: (**details).clone(),
-                    status: *status,
-                    updated_at: now,
-                    version: expected.next(),
-                    import_managed: true,
-                    import_fingerprint: fingerprint(plan, row, expected.next()),
-                    ..current
-                };
-                if !fields.is_empty() {
-                    entries.push(log(
-                        Subject::User(*user),
-                        ActivityAction::Updated,
-                        fields.clone(),
-                    ));
-                }
-                changes.push(Op::UpdateUser {
-                    user: Box::new(updated),
-                    expected: *expected,
-                });
-                push_grants(&mut changes, *user, grants, loaded.who, district, now, ids);
-                access.push(&mut changes, &mut entries, *user, &row.applications, ids)?;
-            }
-            RowAction::Unchanged { .. } | RowAction::Error => {}
-        }
-    }
-    for gone in &plan.deactivations {
-        let Some(current) = loaded.stored.remove(&gone.user) else {
-            return Err(Error::not_found(Entity::User, gone.user));
-        };
-        let field = FieldChange {
-            field: "status".into(),
-            old: Some(current.status.to_string()),
-            new: Some(RecordStatus::Inactive.to_string()),
-        };
-        entries.push(log(
-            Subject::User(gone.user),
-            ActivityAction::StatusChanged,
-            vec![field],
-        ));
-        changes.push(Op::UpdateUser {
-            user: Box::new(User {
-                status: RecordStatus::Inactive,
-                updated_at: now,
-                version: gone.expected.next(),
-                ..current
-            }),
-            expected: gone.expected,
-        });
-    }
-    // The district's version, as planned: a role, grant or org-unit change committed since
-    // (or racing this write) makes the whole import fail with a conflict. Grants and org
-    // units written here move it in turn.
-    changes.push(Op::UpdateDistrict {
-        district: District {
-            version: plan.district_version.next(),
-            ..loaded.district.clone()
-        },
-        expected: plan.district_version,
-    });
-    let summary = [
-        ("created", c.created),
-        ("updated", c.updated),
-        ("unchanged", c.unchanged),
-        ("deactivated", c.deactivated),
-    ]
-    .into_iter()
-    .map(|(field, n)| FieldChange {
-        field: field.into(),
-        old: None,
-        new: Some(n.to_string()),
+    Ok(Applied {
+        changes,
+        batch: stream.batch(),
     })
-    .collect();
-    entries.push(log(
-        Subject::ImportBatch(batch),
-        ActivityAction::Created,
-        summary,
-    ));
-    for entry in entries {
-        changes.push(Op::AppendActivity(entry));
-    }
-    Ok(Applied { changes, batch })
 }
 
 /// The outbox op that welcomes `user` (none without an e-mail address).
@@ -387,5 +198,8 @@ fn has_grants(row: &RowPlan) -> bool {
 }
 
 mod apps;
+mod stream;
+
+pub(crate) use stream::ApplyStream;
 #[cfg(test)]
 mod tests;

@@ -4,11 +4,15 @@ use chrono::TimeZone;
 use uuid::Uuid;
 
 use super::*;
+use crate::activity::{ActivityEntry, FieldChange, Subject};
 use crate::clock::SequentialIds;
 use crate::directory::import::plan_types::{Deactivation, GuardTrip, PlanCounts};
 use crate::import::RowRef;
+use crate::model::{Access, RecordStatus};
 use crate::model::{DistrictSettings, UserDetails, UserKind};
 use crate::password::Password;
+use crate::password::PasswordCredential;
+use crate::storage::ItemBody;
 
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
@@ -350,7 +354,9 @@ fn welcomes_are_queued_with_the_new_users_due_when_asked_from_the_districts_temp
     let queued: Vec<&crate::storage::Item> = ops
         .iter()
         .filter_map(|op| match op {
-            Op::InsertItem(item) => Some(item),
+            Op::InsertItem(item) if item.kind == crate::messaging::OutboxMessage::KIND => {
+                Some(item)
+            }
             _ => None,
         })
         .collect();
@@ -369,6 +375,6 @@ fn welcomes_are_queued_with_the_new_users_due_when_asked_from_the_districts_temp
             .changes
             .ops()
             .iter()
-            .any(|op| matches!(op, Op::InsertItem(_)))
+            .any(|op| matches!(op, Op::InsertItem(item) if item.kind == crate::messaging::OutboxMessage::KIND))
     );
 }
