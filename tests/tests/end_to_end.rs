@@ -38,6 +38,7 @@ mod district_rules;
 mod facets;
 mod impersonation;
 mod import;
+mod import_audit;
 mod import_fingerprints;
 mod import_guardians;
 mod import_properties;
