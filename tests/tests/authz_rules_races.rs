@@ -80,6 +80,20 @@ fn exactly_one_wins<A: std::fmt::Debug, B: std::fmt::Debug>(
     x.is_ok()
 }
 
+/// Both commands, run at once. The store holds each write until both have arrived, so if one
+/// command decides not to write (refused, or a change it wrongly thinks empty) the other would
+/// wait forever: that fails the test instead.
+async fn at_once<A, B>(
+    x: impl std::future::Future<Output = A>,
+    y: impl std::future::Future<Output = B>,
+) -> (A, B) {
+    let both = async { tokio::join!(x, y) };
+    match tokio::time::timeout(std::time::Duration::from_secs(20), both).await {
+        Ok(pair) => pair,
+        Err(_) => panic!("one of the two racing commands never wrote, so neither finished"),
+    }
+}
+
 fn with_notes() -> PermissionSet {
     PermissionSet::EMPTY
         .with(Permission::ViewUsers)
@@ -96,10 +110,10 @@ across_backends! {
         let r = race(h).await;
         let d = &r.h.directory;
         r.gate.hook().hold_next_applies(2);
-        let (x, y) = tokio::join!(
+        let (x, y) = at_once(
             d.revoke_grant(&r.ann, r.id, r.ben_grant.id),
             d.revoke_grant(&r.ben, r.id, r.ann_grant.id),
-        );
+        ).await;
         let ann_won = exactly_one_wins(&x, &y);
         let mut left: Vec<GrantId> = Vec::new();
         for admin in [&r.ann, &r.ben] {
@@ -115,10 +129,10 @@ across_backends! {
         let r = race(h).await;
         let d = &r.h.directory;
         r.gate.hook().hold_next_applies(2);
-        let (x, y) = tokio::join!(
+        let (x, y) = at_once(
             d.grant_role(&r.ann, r.id, r.kid.id, r.one.id, Scope::District),
             d.grant_role(&r.ben, r.id, r.kid.id, r.two.id, Scope::District),
-        );
+        ).await;
         let ann_won = exactly_one_wins(&x, &y);
         let held: Vec<RoleId> = d.grants_of(&r.h.admin, r.id, r.kid.id).await.unwrap().into_iter().map(|g| g.role).collect();
         assert_eq!(held, [if ann_won { r.one.id } else { r.two.id }]);
@@ -128,10 +142,10 @@ across_backends! {
         let r = race(h).await;
         let d = &r.h.directory;
         r.gate.hook().hold_next_applies(2);
-        let (x, y) = tokio::join!(
+        let (x, y) = at_once(
             d.set_role_permissions(&r.ann, r.id, r.one.id, r.one.version, with_notes()),
             d.set_role_permissions(&r.ben, r.id, r.two.id, r.two.version, with_notes()),
-        );
+        ).await;
         let ann_won = exactly_one_wins(&x, &y);
         let (winner, loser) = if ann_won { (&r.one, &r.two) } else { (&r.two, &r.one) };
         let (winner, loser) = (stored_role(&r, winner.id).await, stored_role(&r, loser.id).await);
@@ -145,10 +159,10 @@ across_backends! {
         let r = race(h).await;
         let d = &r.h.directory;
         r.gate.hook().hold_next_applies(2);
-        let (x, y) = tokio::join!(
+        let (x, y) = at_once(
             d.set_role_permissions(&r.ann, r.id, r.one.id, r.one.version, with_notes()),
             d.grant_role(&r.ben, r.id, r.kid.id, r.one.id, Scope::District),
-        );
+        ).await;
         let edit_won = exactly_one_wins(&x, &y);
         let held = d.grants_of(&r.h.admin, r.id, r.kid.id).await.unwrap();
         let one = stored_role(&r, r.one.id).await;
