@@ -30,6 +30,8 @@ mod attack_transfer;
 mod authorization;
 mod authz_properties;
 mod authz_rules;
+mod authz_rules_guarded;
+mod authz_rules_races;
 mod bulk;
 mod clock_reads;
 mod device_lookup;
