@@ -19,13 +19,14 @@ use sea_orm::{
     QuerySelect, Select, StreamTrait,
 };
 
-use super::{count, page_of};
+use super::counted_page_of;
 use crate::codec::from_json;
 use crate::entity::{membership, user, user_term};
 use crate::error::storage;
 use crate::prefix::upper_bound;
 
-/// One page of the users of `district` that match `query`, with the total count.
+/// One page of the users of `district` that match `query`, with the total count, in one
+/// statement (the total a scalar subquery evaluated once): one round trip, one snapshot.
 pub(crate) async fn search_users<C: ConnectionTrait>(
     db: &C,
     district: DistrictId,
@@ -36,8 +37,7 @@ pub(crate) async fn search_users<C: ConnectionTrait>(
     else {
         return Ok(Page::empty());
     };
-    let total = count(db, counting).await?;
-    page_of(db, page, query.page_size(), total, UserCursor::after).await
+    counted_page_of(db, page, counting, query.page_size(), UserCursor::after).await
 }
 
 /// `SELECT COUNT(*)` of every match, cursor and limit aside (`None`: nothing can match).
