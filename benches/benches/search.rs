@@ -385,32 +385,13 @@ fn bench(
     group.finish();
 }
 
-/// The PostgreSQL server to bench on, if one is configured.
-#[cfg(feature = "postgres")]
-fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("HOMEROOM_BENCH_POSTGRES_URL")
-        && !url.is_empty()
-    {
-        return Some(url);
-    }
-    let configured = ["PGHOST", "PGDATABASE"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-    configured.then(|| "postgres://".to_owned())
-}
-
 #[cfg(feature = "postgres")]
 async fn fresh_postgres(url: &str, users: usize) -> (SeaStorage, Scene) {
-    const SCHEMA: &str = "hr_bench_search";
-    let db = sea_orm::Database::connect(url).await.unwrap();
-    db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{SCHEMA}\" CASCADE"))
-        .await
-        .unwrap();
-    let _ = db.close().await;
-    let storage = SeaStorage::connect_with(homeroom_sea::SeaOptions::new(url).schema(SCHEMA))
+    let storage = homeroom_benches::postgres::fresh(url, "hr_bench_search")
         .await
         .unwrap();
     let scene = generate(Arc::new(storage.clone()), users).await;
+    // Autovacuum would analyze the new rows within the minute; do not wait for it.
     storage
         .connection()
         .execute_unprepared("ANALYZE")
@@ -434,7 +415,7 @@ fn search(c: &mut Criterion) {
     let db = sqlite.connection().clone();
     bench(c, "sqlite", &runtime, Arc::new(sqlite), Some(&db), &scene);
     #[cfg(feature = "postgres")]
-    if let Some(url) = postgres_url() {
+    if let Some(url) = homeroom_benches::postgres::url() {
         let (postgres, scene) = runtime.block_on(fresh_postgres(&url, users));
         let db = postgres.connection().clone();
         bench(
