@@ -146,34 +146,6 @@ fn bench(
     });
 }
 
-/// The PostgreSQL server to bench on, if one is configured.
-#[cfg(feature = "postgres")]
-fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("HOMEROOM_BENCH_POSTGRES_URL")
-        && !url.is_empty()
-    {
-        return Some(url);
-    }
-    let configured = ["PGHOST", "PGDATABASE"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-    configured.then(|| "postgres://".to_owned())
-}
-
-#[cfg(feature = "postgres")]
-async fn fresh_postgres(url: &str) -> SeaStorage {
-    use sea_orm::ConnectionTrait;
-    const SCHEMA: &str = "hr_bench_command";
-    let db = sea_orm::Database::connect(url).await.unwrap();
-    db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{SCHEMA}\" CASCADE"))
-        .await
-        .unwrap();
-    let _ = db.close().await;
-    SeaStorage::connect_with(homeroom_sea::SeaOptions::new(url).schema(SCHEMA))
-        .await
-        .unwrap()
-}
-
 fn command(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -188,8 +160,10 @@ fn command(c: &mut Criterion) {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
     #[cfg(feature = "postgres")]
-    if let Some(url) = postgres_url() {
-        let postgres = runtime.block_on(fresh_postgres(&url));
+    if let Some(url) = homeroom_benches::postgres::url() {
+        let postgres = runtime
+            .block_on(homeroom_benches::postgres::fresh(&url, "hr_bench_command"))
+            .unwrap();
         bench(c, "postgres", &runtime, Arc::new(postgres));
     }
 }

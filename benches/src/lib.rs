@@ -8,6 +8,8 @@ pub mod bare;
 pub mod district;
 pub mod files;
 pub mod graduation;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod roster;
 
 use std::sync::Arc;

@@ -14,6 +14,9 @@ use crate::ids::{ActivityId, OrgUnitId, RecordId, UserId};
 use crate::model::{AccessKind, Grade, RecordStatus, User, UserKind};
 use crate::records::{Record, RecordKind};
 
+mod prefix;
+pub use prefix::prefix_upper_bound;
+
 /// The largest page a query returns; larger requests are cut to it.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -109,15 +112,21 @@ impl UserQuery {
     /// True when `user` satisfies every filter (paging aside). This is the reference meaning of
     /// a query; a backend may compute it any way it likes but must agree with it.
     pub fn matches(&self, user: &User) -> bool {
-        let any_of = |set: &Option<BTreeSet<OrgUnitId>>| {
-            set.as_ref()
-                .is_none_or(|set| user.details.org_units.iter().any(|o| set.contains(o)))
-        };
         self.text.as_ref().is_none_or(|prefix| {
             user.search_terms()
                 .iter()
                 .any(|term| term.starts_with(prefix.as_str()))
-        }) && self.kind.is_none_or(|kind| user.details.kind == kind)
+        }) && self.matches_besides_text(user)
+    }
+
+    /// True when `user` satisfies every filter but the text (paging aside): what a backend
+    /// checks on users it found through their search terms.
+    pub fn matches_besides_text(&self, user: &User) -> bool {
+        let any_of = |set: &Option<BTreeSet<OrgUnitId>>| {
+            set.as_ref()
+                .is_none_or(|set| user.details.org_units.iter().any(|o| set.contains(o)))
+        };
+        self.kind.is_none_or(|kind| user.details.kind == kind)
             && self
                 .grade
                 .as_ref()

@@ -27,6 +27,7 @@
 
 mod items;
 mod lease;
+mod search;
 mod state;
 mod store;
 mod tenant;

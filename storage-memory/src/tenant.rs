@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use homeroom::password::PasswordCredential;
 
 use crate::items::ItemTable;
+use crate::search::{self, SearchIndex};
 use homeroom::records::{DeviceKey, Record, RecordCounts, RecordKind};
 use homeroom::{
     ActivityCursor, ActivityEntry, ActivityId, ActivityQuery, Entity, Grant, GrantId, OrgUnit,
@@ -60,49 +61,6 @@ pub(crate) struct Tenant {
     passwords: HashMap<UserId, PasswordCredential>,
     /// The generic items (invitations, outbox messages, ...).
     pub(crate) items: ItemTable,
-}
-
-/// The indexes a listing or text search walks. Kept up to date by single changes once built;
-/// a bulk change (an import of thousands) drops it instead, and the next search builds it in
-/// one sorted pass, which costs a fraction of keeping two trees in step user by user.
-#[derive(Debug, Default)]
-struct SearchIndex {
-    /// Every user in listing order.
-    order: BTreeSet<(String, UserId)>,
-    /// `(search term, user)`, walked from a prefix for text search.
-    terms: BTreeSet<(String, UserId)>,
-}
-
-impl SearchIndex {
-    fn build<'u>(users: impl Iterator<Item = &'u Arc<User>>) -> Self {
-        let mut order = Vec::new();
-        let mut terms = Vec::new();
-        for user in users {
-            order.push((user.sort_key(), user.id));
-            terms.extend(user.search_terms().into_iter().map(|t| (t, user.id)));
-        }
-        // Sorted input lets the trees be built in bulk.
-        order.sort_unstable();
-        terms.sort_unstable();
-        Self {
-            order: order.into_iter().collect(),
-            terms: terms.into_iter().collect(),
-        }
-    }
-
-    fn remove(&mut self, user: &User) {
-        self.order.remove(&(user.sort_key(), user.id));
-        for term in user.search_terms() {
-            self.terms.remove(&(term, user.id));
-        }
-    }
-
-    fn insert(&mut self, user: &User) {
-        self.order.insert((user.sort_key(), user.id));
-        for term in user.search_terms() {
-            self.terms.insert((term, user.id));
-        }
-    }
 }
 
 /// The unique keys of a user, as `(key kind, normalised value)`.
@@ -226,7 +184,7 @@ impl Tenant {
         id: UserId,
         user: Option<(User, Vec<(UniqueKey, String)>)>,
     ) -> Option<User> {
-        let previous = self.users.swap_remove(&id).map(Arc::unwrap_or_clone);
+        let previous = self.users.swap_remove(&id);
         if let Some(old) = &previous {
             for (key, value) in user_keys(old) {
                 if let Some(index) = self.key_index(key) {
@@ -242,7 +200,10 @@ impl Tenant {
                 }
             }
         }
+        // After the search index let go of it: the row is usually moved out, not copied.
+        let previous = previous.map(Arc::unwrap_or_clone);
         if let Some((new, keys)) = user {
+            let new = Arc::new(new);
             for (key, value) in keys {
                 if let Some(index) = self.key_index(key) {
                     index.insert(value, id);
@@ -254,7 +215,7 @@ impl Tenant {
             for unit in &new.details.org_units {
                 self.members.entry(*unit).or_default().insert(id);
             }
-            self.users.insert(id, Arc::new(new));
+            self.users.insert(id, new);
         }
         previous
     }
@@ -505,66 +466,14 @@ impl Tenant {
     /// One page of matching users. The candidates come from the narrowest index the query
     /// allows (text prefix, then org membership); only without either are all users walked.
     pub(crate) fn search(&self, query: &UserQuery) -> Page<User, UserCursor> {
-        let matching = self.matching(query);
-        let total = matching.len() as u64;
-        let size = query.page_size();
-        let mut rest = matching.into_iter().filter(|u| query.is_after_cursor(u));
-        let items: Vec<User> = rest.by_ref().take(size).cloned().collect();
-        let next = match (rest.next(), items.last()) {
-            (Some(_), Some(last)) => Some(UserCursor::after(last)),
-            _ => None,
-        };
-        Page { items, total, next }
+        let users = |id: UserId| self.users.get(&id).map(|u| &**u);
+        search::page(self.search_index(), &users, &self.members, query)
     }
 
     /// Every user matching `query`, in listing order (cursor and limit aside).
     pub(crate) fn matching(&self, query: &UserQuery) -> Vec<&User> {
-        let candidates: Option<HashSet<UserId>> = match &query.text {
-            Some(prefix) => Some(self.ids_with_term_prefix(prefix)),
-            None => query
-                .org_units
-                .as_ref()
-                .or(query.scope.as_ref())
-                .map(|units| self.members_of(units)),
-        };
-        let matching: Vec<&User> = match candidates {
-            Some(ids) => {
-                let mut users: Vec<&User> = ids
-                    .iter()
-                    .filter_map(|id| self.users.get(id).map(|u| &**u))
-                    .filter(|u| query.matches(u))
-                    .collect();
-                users.sort_by_cached_key(|u| (u.sort_key(), u.id));
-                users
-            }
-            None => self
-                .search_index()
-                .order
-                .iter()
-                .filter_map(|(_, id)| self.users.get(id).map(|u| &**u))
-                .filter(|u| query.matches(u))
-                .collect(),
-        };
-        matching
-    }
-
-    fn ids_with_term_prefix(&self, prefix: &str) -> HashSet<UserId> {
-        let start = (prefix.to_owned(), UserId::from_uuid(uuid::Uuid::nil()));
-        self.search_index()
-            .terms
-            .range(start..)
-            .take_while(|(term, _)| term.starts_with(prefix))
-            .map(|(_, id)| *id)
-            .collect()
-    }
-
-    fn members_of(&self, units: &BTreeSet<OrgUnitId>) -> HashSet<UserId> {
-        units
-            .iter()
-            .filter_map(|unit| self.members.get(unit))
-            .flatten()
-            .copied()
-            .collect()
+        let users = |id: UserId| self.users.get(&id).map(|u| &**u);
+        search::matching(self.search_index(), &users, &self.members, query)
     }
 
     /// One page of a subject's log, newest first.

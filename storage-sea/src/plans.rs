@@ -311,6 +311,44 @@ async fn text_and_membership_filters_drive_the_search() {
     );
 }
 
+/// Beside a text prefix, a scope is a probe per match, never a walk of the scope's members (a
+/// building of a million-user district holds tens of thousands).
+#[tokio::test]
+async fn a_scoped_text_search_is_led_by_the_text() {
+    let storage = SeaStorage::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    let q = UserQuery {
+        text: Some("ada".into()),
+        scope: Some([unit()].into()),
+        ..query()
+    };
+    for statement in [
+        build(search::page_select(district(), &q).expect("query")),
+        build(search::count_select(district(), &q).expect("query")),
+    ] {
+        let lines = plan(&storage, statement).await;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("hr_user_terms") && l.contains("term>? AND term<?")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("hr_user_org_units")
+                && l.contains("PRIMARY KEY")
+                && l.contains("user_id=?")),
+            "{lines:#?}"
+        );
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.contains("hr_user_org_units") && l.ends_with("org_unit_id=?)")),
+            "{lines:#?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn records_are_read_through_the_user_index() {
     let storage = SeaStorage::connect("sqlite::memory:")

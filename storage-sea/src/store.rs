@@ -229,9 +229,8 @@ impl Storage for SeaStorage {
         district: DistrictId,
         query: &UserQuery,
     ) -> Result<Page<User, UserCursor>, StorageError> {
-        let txn = self.snapshot().await?;
-        let page = read::search_users(&txn, district, query).await;
-        end(txn, page).await
+        // One statement (page and total together): no snapshot transaction needed.
+        read::search_users(&self.db, district, query).await
     }
 
     #[tracing::instrument(level = "debug", name = "storage::matching_users", skip_all, fields(district = %district))]

@@ -208,9 +208,9 @@ impl<S: Storage + ?Sized> Directory<S> {
         search: &UserSearch,
     ) -> Result<Page<User, UserCursor>, Error> {
         let result: Result<Page<User, UserCursor>, Error> = async move {
-            self.load_district(district).await?;
             let now = self.now();
-            let (acting, tree) = self.acting(actor, district, now).await?;
+            // The district row comes with the authority (one stamp read with the cache).
+            let (_, acting, tree) = self.acting_in(actor, district, now).await?;
             let Some(mut query) = scoped_query(&acting, &tree, search)? else {
                 return Ok(Page::empty());
             };

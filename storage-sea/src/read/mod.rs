@@ -46,32 +46,6 @@ async fn count<E: EntityTrait, C: ConnectionTrait>(
     Ok(n.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
 }
 
-/// A page of rows in the order `select` lists them: it yields the `data` of up to `size + 1`
-/// rows; the extra one only says that more follow.
-async fn page_of<E, T, K, C>(
-    db: &C,
-    select: Select<E>,
-    size: usize,
-    total: u64,
-    cursor: impl Fn(&T) -> K,
-) -> Result<Page<T, K>, StorageError>
-where
-    E: EntityTrait,
-    T: serde::de::DeserializeOwned,
-    C: ConnectionTrait,
-{
-    let rows: Vec<String> = select
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .map_err(storage("cannot read rows"))?;
-    let items = rows
-        .iter()
-        .map(|data| from_json::<T>(data))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(trimmed(items, size, total, cursor))
-}
-
 /// `items` (up to `size + 1` read) as a page of `size`: the extra one only says more follow.
 fn trimmed<T, K>(
     mut items: Vec<T>,
@@ -88,7 +62,8 @@ fn trimmed<T, K>(
     Page { items, total, next }
 }
 
-/// A page as [`page_of`] reads it, with its `total` counted by `count` (a `SELECT COUNT(*)`
+/// A page of rows in the order `select` lists them (the `data` of up to `size + 1` rows;
+/// the extra one only says that more follow), with its `total` counted by `count` (a `SELECT COUNT(*)`
 /// of every matching row, cursor or not) inside the same statement: one round trip, and the
 /// page and its total from one snapshot without a transaction around them. An empty page
 /// (rare: past the end, or nothing matches) counts on its own.

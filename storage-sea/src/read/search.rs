@@ -4,7 +4,9 @@
 //! - text: `id IN (SELECT user_id FROM hr_user_terms WHERE district = ? AND term >= ? AND
 //!   term < ?)`, a range of the terms table's primary key (see [`crate::prefix`]);
 //! - org units and scope: `id IN (SELECT user_id FROM hr_user_org_units WHERE district = ? AND
-//!   org_unit_id IN (...))`, primary-key lookups;
+//!   org_unit_id IN (...))`, primary-key lookups; beside a text prefix, `EXISTS (... AND
+//!   user_id = hr_users.id)` instead, one primary-key probe per match of the text, so the text
+//!   leads (given two lists, SQLite may walk every member of a building instead);
 //! - kind, grade, status, access: columns of `hr_users` (status and grade indexed with the
 //!   listing order);
 //! - order and cursor: `(sort_key, id) > (?, ?) ORDER BY sort_key, id`, the listing index.
@@ -19,13 +21,14 @@ use sea_orm::{
     QuerySelect, Select, StreamTrait,
 };
 
-use super::{count, page_of};
+use super::counted_page_of;
 use crate::codec::from_json;
 use crate::entity::{membership, user, user_term};
 use crate::error::storage;
 use crate::prefix::upper_bound;
 
-/// One page of the users of `district` that match `query`, with the total count.
+/// One page of the users of `district` that match `query`, with the total count, in one
+/// statement (the total a scalar subquery evaluated once): one round trip, one snapshot.
 pub(crate) async fn search_users<C: ConnectionTrait>(
     db: &C,
     district: DistrictId,
@@ -36,8 +39,7 @@ pub(crate) async fn search_users<C: ConnectionTrait>(
     else {
         return Ok(Page::empty());
     };
-    let total = count(db, counting).await?;
-    page_of(db, page, query.page_size(), total, UserCursor::after).await
+    counted_page_of(db, page, counting, query.page_size(), UserCursor::after).await
 }
 
 /// `SELECT COUNT(*)` of every match, cursor and limit aside (`None`: nothing can match).
@@ -108,7 +110,13 @@ fn condition(district: DistrictId, query: &UserQuery) -> Option<Condition> {
         if units.is_empty() {
             return None;
         }
-        all = all.add(user::Column::Id.in_subquery(members_of(district, units)));
+        all = all.add(if query.text.is_some() {
+            // The text's matches lead; each is checked by one primary-key probe. (As a list,
+            // the planner may walk every member of the units instead: a whole building.)
+            Expr::exists(member_of(district, units))
+        } else {
+            user::Column::Id.in_subquery(members_of(district, units))
+        });
         candidates = true;
     }
     if !candidates {
@@ -153,6 +161,16 @@ fn members_of(district: DistrictId, units: &BTreeSet<OrgUnitId>) -> SelectStatem
         .from(membership::Entity)
         .and_where(membership::Column::District.eq(district.as_uuid()))
         .and_where(membership::Column::OrgUnitId.is_in(units.iter().map(|u| u.as_uuid())))
+        .take()
+}
+
+/// A row when the outer user belongs to one of `units` (for `EXISTS`).
+fn member_of(district: DistrictId, units: &BTreeSet<OrgUnitId>) -> SelectStatement {
+    members_of(district, units)
+        .and_where(
+            Expr::col((membership::Entity, membership::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
         .take()
 }
 
