@@ -298,6 +298,44 @@ pub trait Storage: Send + Sync {
         user: UserId,
     ) -> Result<RecordCounts, StorageError>;
 
+    /// Every record of a user, of every kind, in any order, when they have at most `limit`;
+    /// `None` when they have more. What a profile shows (counts, open checkouts, each tab's
+    /// first page, the balance over every invoice), read at once instead of kind by kind; a
+    /// caller falls back to [`Storage::records`] for a longer history.
+    ///
+    /// The default counts the records and pages through each kind; a backend should answer it
+    /// with one read.
+    async fn user_records(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Option<Vec<Record>>, StorageError> {
+        let counts = self.record_counts(district, user).await?;
+        if counts.0.values().sum::<u64>() > limit as u64 {
+            return Ok(None);
+        }
+        let mut all = Vec::new();
+        for &kind in counts.0.keys() {
+            let mut query = RecordQuery {
+                user,
+                kind,
+                open_only: false,
+                after: None,
+                limit: crate::query::MAX_PAGE_SIZE,
+            };
+            loop {
+                let page = self.records(district, &query).await?;
+                all.extend(page.items);
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        Ok(Some(all))
+    }
+
     /// The open checkout of the device with this [`Device::key`](crate::records::Device::key),
     /// if it is out.
     async fn open_checkout(
