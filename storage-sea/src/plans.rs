@@ -343,15 +343,25 @@ async fn import_stamps_are_read_from_their_covering_index() {
     let storage = SeaStorage::connect("sqlite::memory:")
         .await
         .expect("connect");
-    let lines = plan(&storage, build(crate::read::stamps_select(district()))).await;
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("SEARCH hr_users USING COVERING INDEX")
-                && l.contains("ix_hr_users_import_stamps")
-                && l.contains("district=? AND import_managed=?")),
-        "{lines:#?}"
+    let joined = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        crate::read::stamps::joined_sql(),
+        [district().as_uuid().into(), true.into()],
     );
+    for statement in [
+        build(crate::read::stamps::stamps_select(district())),
+        joined,
+    ] {
+        let lines = plan(&storage, statement).await;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("SEARCH hr_users USING COVERING INDEX")
+                    && l.contains("ix_hr_users_import_stamps")
+                    && l.contains("district=? AND import_managed=?")),
+            "{lines:#?}"
+        );
+    }
 }
 
 #[tokio::test]

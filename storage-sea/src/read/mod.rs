@@ -16,7 +16,7 @@ pub(crate) use records::{
 };
 pub(crate) use search::{matching_users, search_users};
 pub(crate) use stamp::acting_stamp;
-pub(crate) use stamps::{import_stamps, stamps_select};
+pub(crate) use stamps::import_stamps;
 
 use std::sync::Arc;
 
