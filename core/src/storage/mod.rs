@@ -112,8 +112,9 @@ impl UserKey {
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
 /// (only [`district_users`](Storage::district_users), [`matching_users`](Storage::matching_users),
-/// [`import_stamps`](Storage::import_stamps) and [`acting_stamp`](Storage::acting_stamp) have
-/// defaults, which are correct but slower than one read).
+/// [`import_stamps`](Storage::import_stamps), [`acting_stamp`](Storage::acting_stamp) and
+/// [`user_records`](Storage::user_records) have defaults, which are correct but slower than
+/// one read).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
