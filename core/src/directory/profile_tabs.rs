@@ -37,7 +37,7 @@ impl Everything {
             by_kind.entry(record.kind()).or_default().push(record);
         }
         for list in by_kind.values_mut() {
-            list.sort_unstable_by(|a, b| (b.at(), b.id).cmp(&(a.at(), a.id)));
+            list.sort_unstable_by_key(|r| std::cmp::Reverse((r.at(), r.id)));
         }
         let counts = by_kind
             .iter()
