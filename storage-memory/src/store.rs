@@ -264,6 +264,19 @@ impl Storage for MemoryStorage {
             .unwrap_or_default())
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user_records", skip_all, fields(district = %district, user = %user))]
+    async fn user_records(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Option<Vec<Record>>, StorageError> {
+        Ok(match self.read().tenant(district) {
+            Some(tenant) => tenant.user_records(user, limit),
+            None => Some(Vec::new()),
+        })
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::open_checkout", skip_all, fields(district = %district, device = %device_key))]
     async fn open_checkout(
         &self,

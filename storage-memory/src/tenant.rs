@@ -428,6 +428,23 @@ impl Tenant {
         Page { items, total, next }
     }
 
+    /// Every record of `user`, or `None` when they have more than `limit`.
+    pub(crate) fn user_records(&self, user: UserId, limit: usize) -> Option<Vec<Record>> {
+        let indexes: Vec<&TimeIndex<RecordId>> = RecordKind::ALL
+            .into_iter()
+            .filter_map(|kind| self.records_by_user.get(&(user, kind)))
+            .collect();
+        if indexes.iter().map(|index| index.len()).sum::<usize>() > limit {
+            return None;
+        }
+        let ids = indexes.into_iter().flat_map(|index| index.iter());
+        Some(
+            ids.filter_map(|(_, id)| self.records.get(id))
+                .cloned()
+                .collect(),
+        )
+    }
+
     pub(crate) fn record_counts(&self, user: UserId) -> RecordCounts {
         RecordCounts(
             RecordKind::ALL

@@ -375,3 +375,44 @@ async fn records_are_read_through_the_user_index() {
         }
     }
 }
+
+#[tokio::test]
+async fn import_stamps_are_read_from_their_covering_index() {
+    let storage = SeaStorage::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    let joined = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        crate::read::stamps::joined_sql(),
+        [district().as_uuid().into(), true.into()],
+    );
+    for statement in [
+        build(crate::read::stamps::stamps_select(district())),
+        joined,
+    ] {
+        let lines = plan(&storage, statement).await;
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("SEARCH hr_users USING COVERING INDEX")
+                    && l.contains("ix_hr_users_import_stamps")
+                    && l.contains("district=? AND import_managed=?")),
+            "{lines:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_profile_reads_every_record_of_its_user_through_the_user_index() {
+    let storage = SeaStorage::connect("sqlite::memory:")
+        .await
+        .expect("connect");
+    let select = records::user_records_select(district(), user_id(), 500);
+    let lines = plan(&storage, build(select)).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("ix_hr_records_user") && l.contains("district=? AND user_id=?")),
+        "{lines:#?}"
+    );
+}

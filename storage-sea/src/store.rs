@@ -296,6 +296,16 @@ impl Storage for SeaStorage {
         read::record_counts(&self.db, district, user).await
     }
 
+    #[tracing::instrument(level = "debug", name = "storage::user_records", skip_all, fields(district = %district, user = %user))]
+    async fn user_records(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Option<Vec<homeroom::records::Record>>, StorageError> {
+        read::user_records(&self.db, district, user, limit).await
+    }
+
     #[tracing::instrument(level = "debug", name = "storage::open_checkout", skip_all, fields(district = %district, device = %device_key))]
     async fn open_checkout(
         &self,

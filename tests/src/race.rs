@@ -210,6 +210,14 @@ impl<H: BeforeApply> Storage for Hooked<H> {
     ) -> Result<RecordCounts, StorageError> {
         self.inner.record_counts(d, user).await
     }
+    async fn user_records(
+        &self,
+        d: DistrictId,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Option<Vec<homeroom::records::Record>>, StorageError> {
+        self.inner.user_records(d, user, limit).await
+    }
     async fn device_records(
         &self,
         d: DistrictId,

@@ -174,6 +174,7 @@ cases! {
     records: [
         records_page_newest_first_per_user_and_kind,
         record_counts_count_by_kind,
+        user_records_list_every_record_up_to_the_limit,
         a_device_cannot_be_out_twice,
         concurrent_checkouts_of_one_device_have_one_winner,
         stale_record_update_is_a_conflict,

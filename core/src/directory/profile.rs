@@ -283,9 +283,9 @@ impl<S: Storage + ?Sized> Directory<S> {
             let user = acting.see(self.load_user(district, user).await?)?;
             let actions = acting.authority.allowed_actions(&user);
             let modules = district_row.settings.modules;
-            let counts = self.storage.record_counts(district, user.id).await?;
+            let (counts, mut everything) = self.profile_records(&user).await?;
             let mut tabs = self
-                .built_in_tabs(&user, actions, modules, &counts, page_size)
+                .built_in_tabs(&user, actions, modules, &counts, page_size, &mut everything)
                 .await?;
             for provider in self.tabs.iter() {
                 if !actions.contains(provider.permission()) {

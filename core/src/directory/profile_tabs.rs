@@ -16,9 +16,49 @@ use crate::storage::Storage;
 use super::Directory;
 use super::profile::{Tab, TabKind, UserInformation, balance};
 
-/// Every record of a kind, read once per profile and shared by the tabs that need them all.
+/// A user with at most this many records has them all read at once for their profile (one
+/// statement instead of a count and a read per tab); a longer history is read kind by kind.
+const READ_AT_ONCE: usize = 500;
+
+/// Every record of a kind, read once per profile and shared by the tabs that need them all,
+/// newest first by `(at, id)` as the storage pages them.
 #[derive(Default)]
-struct Everything(BTreeMap<RecordKind, Vec<Record>>);
+pub(super) struct Everything {
+    kinds: BTreeMap<RecordKind, Vec<Record>>,
+    /// Every record of the user is in `kinds` (a kind absent has none).
+    whole: bool,
+}
+
+impl Everything {
+    /// Every record of a user, grouped by kind and put in newest-first order, with the counts.
+    fn of(records: Vec<Record>) -> (RecordCounts, Self) {
+        let mut by_kind: BTreeMap<RecordKind, Vec<Record>> = BTreeMap::new();
+        for record in records {
+            by_kind.entry(record.kind()).or_default().push(record);
+        }
+        for list in by_kind.values_mut() {
+            list.sort_unstable_by_key(|r| std::cmp::Reverse((r.at(), r.id)));
+        }
+        let counts = by_kind
+            .iter()
+            .map(|(kind, list)| (*kind, list.len() as u64))
+            .collect();
+        let everything = Self {
+            kinds: by_kind,
+            whole: true,
+        };
+        (RecordCounts(counts), everything)
+    }
+
+    /// Every record of `kind`, if they were read.
+    fn get(&self, kind: RecordKind) -> Option<&[Record]> {
+        match self.kinds.get(&kind) {
+            Some(all) => Some(all),
+            None if self.whole => Some(&[]),
+            None => None,
+        }
+    }
+}
 
 /// The first page of `size` of `all` (newest first), as the storage pages them.
 fn first_page(all: &[Record], size: usize) -> Page<Record, RecordCursor> {
@@ -35,6 +75,25 @@ fn first_page(all: &[Record], size: usize) -> Page<Record, RecordCursor> {
 }
 
 impl<S: Storage + ?Sized> Directory<S> {
+    /// How many records of each kind `user` has and, unless their history is long, every one
+    /// of them, in one read.
+    pub(super) async fn profile_records(
+        &self,
+        user: &User,
+    ) -> Result<(RecordCounts, Everything), Error> {
+        match self
+            .storage
+            .user_records(user.district, user.id, READ_AT_ONCE)
+            .await?
+        {
+            Some(all) => Ok(Everything::of(all)),
+            None => Ok((
+                self.storage.record_counts(user.district, user.id).await?,
+                Everything::default(),
+            )),
+        }
+    }
+
     /// The built-in tabs `actions` and `modules` show for `user`, in order.
     pub(super) async fn built_in_tabs(
         &self,
@@ -43,8 +102,8 @@ impl<S: Storage + ?Sized> Directory<S> {
         modules: Modules,
         counts: &RecordCounts,
         page_size: u32,
+        everything: &mut Everything,
     ) -> Result<Vec<Tab>, Error> {
-        let mut everything = Everything::default();
         let mut tabs = Vec::new();
         for kind in TabKind::ALL {
             let has_data = kind.record_kind().is_none_or(|k| counts.of(k) > 0);
@@ -52,15 +111,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 continue;
             }
             let tab = self
-                .tab(
-                    kind,
-                    user,
-                    actions,
-                    modules,
-                    counts,
-                    page_size,
-                    &mut everything,
-                )
+                .tab(kind, user, actions, modules, counts, page_size, everything)
                 .await?;
             tabs.push(tab);
         }
@@ -74,7 +125,10 @@ impl<S: Storage + ?Sized> Directory<S> {
         kind: RecordKind,
         everything: &'a mut Everything,
     ) -> Result<&'a [Record], Error> {
-        Ok(match everything.0.entry(kind) {
+        if everything.whole {
+            return Ok(everything.get(kind).unwrap_or_default());
+        }
+        Ok(match everything.kinds.entry(kind) {
             Entry::Occupied(kept) => kept.into_mut(),
             Entry::Vacant(slot) => slot.insert(
                 self.all_records(user.district, user.id, kind, false)
@@ -100,7 +154,7 @@ impl<S: Storage + ?Sized> Directory<S> {
             after: None,
             limit: page_size,
         };
-        if let Some(all) = everything.0.get(&kind) {
+        if let Some(all) = everything.get(kind) {
             return Ok(first_page(all, query.page_size()));
         }
         if counts.of(kind) == 0 {
@@ -122,13 +176,22 @@ impl<S: Storage + ?Sized> Directory<S> {
     ) -> Result<Tab, Error> {
         Ok(match kind {
             TabKind::UserInformation => {
-                let current_checkouts = if modules.checkouts && counts.of(RecordKind::Checkout) > 0
-                {
-                    self.all_records(user.district, user.id, RecordKind::Checkout, true)
-                        .await?
-                } else {
-                    Vec::new()
-                };
+                let current_checkouts =
+                    if !modules.checkouts || counts.of(RecordKind::Checkout) == 0 {
+                        Vec::new()
+                    } else if let Some(all) = everything.get(RecordKind::Checkout) {
+                        let open = RecordQuery {
+                            user: user.id,
+                            kind: RecordKind::Checkout,
+                            open_only: true,
+                            after: None,
+                            limit: page_size,
+                        };
+                        all.iter().filter(|r| open.matches(r)).cloned().collect()
+                    } else {
+                        self.all_records(user.district, user.id, RecordKind::Checkout, true)
+                            .await?
+                    };
                 let open_incidents = if TabKind::IncidentHistory.visible(actions, modules, true) {
                     let all = self
                         .everything(user, RecordKind::Incident, everything)

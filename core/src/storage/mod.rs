@@ -115,9 +115,9 @@ impl UserKey {
 ///
 /// Every method is required, because [`Directory`](crate::Directory) calls every one of them
 /// (only [`district_users`](Storage::district_users), [`matching_users`](Storage::matching_users),
-/// [`import_stamps`](Storage::import_stamps) and [`acting_stamp`](Storage::acting_stamp) have
-/// defaults, which are correct but slower than one read; [`apply_chunked`](Storage::apply_chunked)
-/// has one that holds the whole set).
+/// [`import_stamps`](Storage::import_stamps), [`acting_stamp`](Storage::acting_stamp) and
+/// [`user_records`](Storage::user_records) have defaults, which are correct but slower than
+/// one read; [`apply_chunked`](Storage::apply_chunked) has one that holds the whole set).
 /// Leases are a separate capability, [`Leases`]: a backend without them can do everything
 /// except run a nightly sync, and the type system says so.
 ///
@@ -301,6 +301,44 @@ pub trait Storage: Send + Sync {
         district: DistrictId,
         user: UserId,
     ) -> Result<RecordCounts, StorageError>;
+
+    /// Every record of a user, of every kind, in any order, when they have at most `limit`;
+    /// `None` when they have more. What a profile shows (counts, open checkouts, each tab's
+    /// first page, the balance over every invoice), read at once instead of kind by kind; a
+    /// caller falls back to [`Storage::records`] for a longer history.
+    ///
+    /// The default counts the records and pages through each kind; a backend should answer it
+    /// with one read.
+    async fn user_records(
+        &self,
+        district: DistrictId,
+        user: UserId,
+        limit: usize,
+    ) -> Result<Option<Vec<Record>>, StorageError> {
+        let counts = self.record_counts(district, user).await?;
+        if counts.0.values().sum::<u64>() > limit as u64 {
+            return Ok(None);
+        }
+        let mut all = Vec::new();
+        for &kind in counts.0.keys() {
+            let mut query = RecordQuery {
+                user,
+                kind,
+                open_only: false,
+                after: None,
+                limit: crate::query::MAX_PAGE_SIZE,
+            };
+            loop {
+                let page = self.records(district, &query).await?;
+                all.extend(page.items);
+                match page.next {
+                    Some(next) => query.after = Some(next),
+                    None => break,
+                }
+            }
+        }
+        Ok(Some(all))
+    }
 
     /// The open checkout of the device with this [`Device::key`](crate::records::Device::key),
     /// if it is out.

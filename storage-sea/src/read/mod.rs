@@ -11,7 +11,9 @@ pub(crate) mod stamps;
 
 pub(crate) use activity::activity_page;
 pub(crate) use items::{item, item_by_key, items_page};
-pub(crate) use records::{device_records, open_checkout, record, record_counts, records_page};
+pub(crate) use records::{
+    device_records, open_checkout, record, record_counts, records_page, user_records,
+};
 pub(crate) use search::{matching_users, search_users};
 pub(crate) use stamp::acting_stamp;
 pub(crate) use stamps::import_stamps;

@@ -114,6 +114,31 @@ pub(crate) async fn record_counts<C: ConnectionTrait>(
     Ok(RecordCounts(counts))
 }
 
+/// Every record of `user`, or `None` when they have more than `limit`: one statement through
+/// the user index, at most `limit + 1` rows.
+pub(crate) async fn user_records<C: ConnectionTrait>(
+    db: &C,
+    district: DistrictId,
+    user: UserId,
+    limit: usize,
+) -> Result<Option<Vec<Record>>, StorageError> {
+    let select = user_records_select(district, user, limit);
+    let all: Vec<Record> = decode_all(db, select, record::Column::Data).await?;
+    Ok((all.len() <= limit).then_some(all))
+}
+
+/// The `SELECT` of [`user_records`].
+pub(crate) fn user_records_select(
+    district: DistrictId,
+    user: UserId,
+    limit: usize,
+) -> Select<record::Entity> {
+    record::Entity::find()
+        .filter(record::Column::District.eq(district.as_uuid()))
+        .filter(record::Column::UserId.eq(user.as_uuid()))
+        .limit(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+}
+
 /// The checkout of the district whose device with this key is out.
 pub(crate) async fn open_checkout<C: ConnectionTrait>(
     db: &C,

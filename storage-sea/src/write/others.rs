@@ -6,7 +6,7 @@ use homeroom::{
     UniqueKey, Version,
 };
 use sea_orm::ActiveValue::NotSet;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::blame::Blame;
 use super::tx::Tx;
@@ -110,12 +110,13 @@ pub(super) async fn update_org_unit(
     expect_one(updated.rows_affected, blame)
 }
 
-pub(super) async fn append_activity(
-    tx: &Tx<'_>,
+/// Appends one activity entry, in a transaction or on its own (`db`).
+pub(super) async fn append_activity<C: ConnectionTrait>(
+    db: &C,
     entry: &ActivityEntry,
 ) -> Result<(), StorageError> {
     crate::entity::activity::Entity::insert(activity_row(entry)?)
-        .exec_without_returning(tx.txn)
+        .exec_without_returning(db)
         .await
         .map(drop)
         .map_err(|e| Blame::row(Entity::Activity, entry.id, entry.district).error(e))

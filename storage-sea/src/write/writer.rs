@@ -62,9 +62,10 @@ impl<'t, 'o> Writer<'t, 'o> {
                 return Ok(());
             }
             Op::AppendActivity(entry) => {
-                self.require_district(entry.district).await?;
+                // The district's foreign key refuses an entry of a missing district (as
+                // `NotFound`), with no read first.
                 if self.mode == Mode::Exact {
-                    return others::append_activity(&self.tx, entry).await;
+                    return others::append_activity(self.tx.txn, entry).await;
                 }
                 if self.activity.collides(entry) || self.activity.is_full(self.tx.backend) {
                     self.flush_activity().await?;

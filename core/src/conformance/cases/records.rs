@@ -142,6 +142,55 @@ pub(super) async fn record_counts_count_by_kind(store: Arc<dyn Storage>) {
     );
 }
 
+/// `user_records` lists every record of the user, of every kind and nobody else's, exactly as
+/// stored, and `None` once they have more than the limit.
+pub(super) async fn user_records_list_every_record_up_to_the_limit(store: Arc<dyn Storage>) {
+    let mut fx = Fixture::new();
+    let district = fx.seed_district(&*store, "Maple Valley").await;
+    let (ada, bo) = (
+        fx.user(district.id, "Ada", "A"),
+        fx.user(district.id, "Bo", "B"),
+    );
+    seed_users(&*store, [&ada, &bo]).await;
+    let none = store.user_records(district.id, ada.id, 10).await.unwrap();
+    assert_eq!(none, Some(Vec::new()));
+    let mut hers = vec![
+        note(&mut fx, district.id, ada.id, 1),
+        note(&mut fx, district.id, ada.id, 2),
+        checkout(&mut fx, district.id, ada.id, "T-1", 3),
+    ];
+    let mut ops: Vec<Op> = hers.iter().cloned().map(Op::InsertRecord).collect();
+    ops.push(Op::InsertRecord(note(&mut fx, district.id, bo.id, 4)));
+    seed(&*store, ops).await;
+    let returned_one = returned(&hers[2], 5);
+    seed(
+        &*store,
+        [Op::UpdateRecord {
+            record: returned_one.clone(),
+            expected: hers[2].version,
+        }],
+    )
+    .await;
+    hers[2] = returned_one;
+    for limit in [3, 4, 100] {
+        let mut read = store
+            .user_records(district.id, ada.id, limit)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("three records are within a limit of {limit}"));
+        read.sort_by_key(|r| r.id);
+        hers.sort_by_key(|r| r.id);
+        assert_eq!(read, hers, "limit {limit}");
+    }
+    for limit in [0, 2] {
+        let over = store
+            .user_records(district.id, ada.id, limit)
+            .await
+            .unwrap();
+        assert_eq!(over, None, "three records are over a limit of {limit}");
+    }
+}
+
 pub(super) async fn a_device_cannot_be_out_twice(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
     let district = fx.seed_district(&*store, "Maple Valley").await;

@@ -159,6 +159,8 @@ struct Planner<'a> {
     row_apps: Vec<String>,
     /// The fingerprint of the row being planned, when it may have one.
     row_print: Option<crate::model::FingerprintHash>,
+    /// Digests rows, each file's header hashed once.
+    row_hasher: fingerprint::RowHasher,
     deactivations: Vec<Deactivation>,
     issues: Vec<ImportIssue>,
     /// How many of `issues` are errors (kept, not counted, so each row's check is O(1)).
@@ -191,6 +193,7 @@ impl<'a> Planner<'a> {
             rows: Vec::new(),
             row_apps: Vec::new(),
             row_print: None,
+            row_hasher: fingerprint::RowHasher::default(),
             deactivations: Vec::new(),
             issues: Vec::new(),
             errors: 0,

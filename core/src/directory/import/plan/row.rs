@@ -66,7 +66,7 @@ impl<'a> Planner<'a> {
         if let Some(context) = context
             && fingerprint::eligible(row)
         {
-            let print = fingerprint::row_hash(row);
+            let print = self.row_hasher.hash(row);
             self.row_print = Some(print);
             if let Some(user) = existing
                 && !self.options.full_compare

@@ -39,6 +39,7 @@ pub(crate) fn unchanged_plan(
         }
     }
     let mut listed = vec![false; stamps.len()];
+    let mut hasher = fingerprint::RowHasher::default();
     let mut rows = Vec::with_capacity(data.users.len());
     for row in &data.users {
         let local_id = LocalId::check(row.get(ImportField::LocalId).unwrap_or("")).ok()?;
@@ -49,7 +50,7 @@ pub(crate) fn unchanged_plan(
             return None;
         }
         *seen = true;
-        let print = fingerprint::row_hash(row);
+        let print = hasher.hash(row);
         if !fingerprint::matches(stamp.fingerprint.as_ref(), print, context, stamp.version) {
             return None;
         }
