@@ -12,7 +12,7 @@ mod m0004_leases;
 mod m0005_items;
 mod m0006_import_fingerprints;
 mod m0007_record_devices;
-mod m0009_import_stamps;
+mod m0008_import_stamps;
 mod schema;
 
 use sea_orm::DynIden;
@@ -32,7 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_items::Migration),
             Box::new(m0006_import_fingerprints::Migration),
             Box::new(m0007_record_devices::Migration),
-            Box::new(m0009_import_stamps::Migration),
+            Box::new(m0008_import_stamps::Migration),
         ]
     }
 

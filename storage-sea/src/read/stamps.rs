@@ -152,7 +152,7 @@ async fn streamed_stamps<C: ConnectionTrait + StreamTrait>(
 type Row = (uuid::Uuid, Option<String>, String, i64, Option<String>);
 
 /// The stamps' `SELECT`: every column it reads is in `ix_hr_users_import_stamps` (migration
-/// m0009), after the two it filters on, so the read is one range of that index and never
+/// m0008), after the two it filters on, so the read is one range of that index and never
 /// touches a user row (a test checks the plan).
 pub(crate) fn stamps_select(d: DistrictId) -> Select<user::Entity> {
     user::Entity::find()
