@@ -311,28 +311,11 @@ mod postgres {
     use homeroom::{Email, Grade, Username};
     use sea_orm::{ConnectionTrait, DatabaseConnection};
 
-    /// The server to bench on, if one is configured.
-    pub(super) fn url() -> Option<String> {
-        if let Ok(url) = std::env::var("HOMEROOM_BENCH_POSTGRES_URL")
-            && !url.is_empty()
-        {
-            return Some(url);
-        }
-        let configured = ["PGHOST", "PGDATABASE"]
-            .iter()
-            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
-        configured.then(|| "postgres://".to_owned())
-    }
+    pub(super) use homeroom_benches::postgres::url;
 
     /// A `homeroom-sea` store in a schema of its own, emptied first.
     async fn fresh_store(url: &str) -> SeaStorage {
-        const SCHEMA: &str = "hr_bench_import";
-        let db = sea_orm::Database::connect(url).await.unwrap();
-        db.execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{SCHEMA}\" CASCADE"))
-            .await
-            .unwrap();
-        let _ = db.close().await;
-        SeaStorage::connect_with(homeroom_sea::SeaOptions::new(url).schema(SCHEMA))
+        homeroom_benches::postgres::fresh(url, "hr_bench_import")
             .await
             .unwrap()
     }

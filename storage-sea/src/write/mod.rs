@@ -97,17 +97,7 @@ pub(crate) async fn apply_chunked(
             break;
         }
     }
-    match outcome {
-        Ok(()) => txn
-            .commit()
-            .await
-            .map_err(storage("cannot commit the change set")),
-        Err(error) => {
-            // As in `run`: the error is what the caller needs.
-            let _ = txn.rollback().await;
-            Err(error)
-        }
-    }
+    settle(txn, outcome).await
 }
 
 /// One chunk of a chunked set, under a savepoint of `txn`: batched first when worth it, run
@@ -192,7 +182,16 @@ async fn run(
     mode: Mode,
 ) -> Result<(), StorageError> {
     let txn = begin(db, backend).await?;
-    match write_ops(&txn, backend, ops, mode).await {
+    let outcome = write_ops(&txn, backend, ops, mode).await;
+    settle(txn, outcome).await
+}
+
+/// Commits `txn` when `outcome` is a success, rolls it back otherwise.
+async fn settle(
+    txn: DatabaseTransaction,
+    outcome: Result<(), StorageError>,
+) -> Result<(), StorageError> {
+    match outcome {
         Ok(()) => txn
             .commit()
             .await
