@@ -267,3 +267,19 @@ impl<H: BeforeApply> Storage for Hooked<H> {
         self.inner.apply_chunked(chunks).await
     }
 }
+
+/// Runs both commands at once, for races whose writes a [`Gate`] holds until both have
+/// arrived. If one command decides not to write (refused, or a change it wrongly thinks
+/// empty), the other would wait for ever: after 20 seconds that fails the test instead, so
+/// a mutant that breaks the race shows as caught rather than as a hang.
+#[allow(clippy::panic)] // test harness: a race that never completes fails the test
+pub async fn at_once<A, B>(
+    x: impl std::future::Future<Output = A>,
+    y: impl std::future::Future<Output = B>,
+) -> (A, B) {
+    let both = async { tokio::join!(x, y) };
+    match tokio::time::timeout(std::time::Duration::from_secs(20), both).await {
+        Ok(pair) => pair,
+        Err(_) => panic!("one of the two racing commands never wrote, so neither finished"),
+    }
+}

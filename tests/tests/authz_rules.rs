@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use homeroom::profile::{TabKind, TabProvider};
 use homeroom::*;
-use homeroom_tests::race::{Gate, Hooked};
+use homeroom_tests::race::{Gate, Hooked, at_once};
 use homeroom_tests::{Backend, Harness, across_backends};
 
 struct Scene {
@@ -276,34 +276,39 @@ async fn racing_authorization_changes_never_both_win() {
             gate.hook().hold_next_applies(2);
             let (x, y) = match race {
                 // The last two System Administrators revoke each other.
-                "revocations" => tokio::join!(
-                    d.revoke_grant(&a, s.id, gb.id),
-                    d.revoke_grant(&b, s.id, ga.id)
-                ),
+                "revocations" => {
+                    at_once(
+                        d.revoke_grant(&a, s.id, gb.id),
+                        d.revoke_grant(&b, s.id, ga.id),
+                    )
+                    .await
+                }
                 "grants" => {
-                    let (x, y) = tokio::join!(
+                    let (x, y) = at_once(
                         d.grant_role(&a, s.id, s.kid.id, r1.id, Scope::District),
                         d.grant_role(&b, s.id, s.kid.id, r2.id, Scope::District),
-                    );
+                    )
+                    .await;
                     (x.map(drop), y.map(drop))
                 }
                 _ => {
-                    let (x, y) = tokio::join!(
+                    let (x, y) = at_once(
                         d.set_role_permissions(
                             &a,
                             s.id,
                             r1.id,
                             r1.version,
-                            set(&[Permission::ViewUsers, Permission::UserNotes])
+                            set(&[Permission::ViewUsers, Permission::UserNotes]),
                         ),
                         d.set_role_permissions(
                             &b,
                             s.id,
                             r2.id,
                             r2.version,
-                            set(&[Permission::ViewUsers, Permission::UserNotes])
+                            set(&[Permission::ViewUsers, Permission::UserNotes]),
                         ),
-                    );
+                    )
+                    .await;
                     (x.map(drop), y.map(drop))
                 }
             };

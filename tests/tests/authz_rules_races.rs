@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use homeroom::*;
-use homeroom_tests::race::{Gate, Hooked};
+use homeroom_tests::race::{Gate, Hooked, at_once};
 use homeroom_tests::{Harness, across_backends};
 
 struct Race {
@@ -78,20 +78,6 @@ fn exactly_one_wins<A: std::fmt::Debug, B: std::fmt::Debug>(
         "exactly one of two racing changes wins, the other conflicts: {x:?} / {y:?}"
     );
     x.is_ok()
-}
-
-/// Both commands, run at once. The store holds each write until both have arrived, so if one
-/// command decides not to write (refused, or a change it wrongly thinks empty) the other would
-/// wait forever: that fails the test instead.
-async fn at_once<A, B>(
-    x: impl std::future::Future<Output = A>,
-    y: impl std::future::Future<Output = B>,
-) -> (A, B) {
-    let both = async { tokio::join!(x, y) };
-    match tokio::time::timeout(std::time::Duration::from_secs(20), both).await {
-        Ok(pair) => pair,
-        Err(_) => panic!("one of the two racing commands never wrote, so neither finished"),
-    }
 }
 
 fn with_notes() -> PermissionSet {
