@@ -102,37 +102,12 @@ pub(crate) const USER_COLUMNS: [&str; 14] = [
 
 /// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
 pub(crate) fn user_values(u: &User) -> Result<[Value; 14], StorageError> {
-    let [
-        id,
-        district,
-        version,
-        local_id,
-        email,
-        username,
-        sort_key,
-        kind,
-        grade,
-        status,
-        access,
-        import_managed,
-        import_fingerprint,
-    ] = user_columns(u)?;
-    Ok([
-        id,
-        district,
-        version,
-        local_id,
-        email,
-        username,
-        sort_key,
-        kind,
-        grade,
-        status,
-        access,
-        import_managed,
-        import_fingerprint,
-        to_json(u)?.into(),
-    ])
+    let columns = user_columns(u)?;
+    let mut values = columns.into_iter().chain([Value::from(to_json(u)?)]);
+    // 13 columns and the JSON: exactly 14 values, so the filler is never used.
+    Ok(std::array::from_fn(|_| {
+        values.next().unwrap_or(Value::String(None))
+    }))
 }
 
 /// A user's row without its JSON (every column of [`USER_COLUMNS`] but the last): what an
