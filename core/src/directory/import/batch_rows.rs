@@ -6,6 +6,9 @@
 //! position in the plan and its row number). Reading the log resolves the values back from the
 //! batch ([`Directory::resolve_import_rows`]), so a reader sees the same field list as when
 //! every entry carried it; entries stored in that older form are read as they are.
+//!
+//! An item keeps its rows deflated ([`super::packed_rows`]); items written before that keep
+//! them as plain JSON and read as they are.
 
 use std::collections::HashMap;
 
@@ -20,6 +23,7 @@ use crate::model::UserDetails;
 use crate::storage::{Item, ItemBody, ItemKind, Op, Storage};
 
 use super::super::Directory;
+use super::packed_rows::{self, PackedRowsWriter};
 
 /// Rows per stored item: reading one user's history decodes one item of this many rows.
 pub(crate) const ROWS_PER_ITEM: u32 = 1000;
@@ -29,13 +33,32 @@ pub(crate) const ROWS_PER_ITEM: u32 = 1000;
 pub(crate) struct BatchRows {
     /// The files the rows came from (each row names one by position).
     pub(crate) files: Vec<String>,
-    /// The rows, by position in the plan.
-    pub(crate) rows: Vec<BatchRow>,
+    /// The rows, by position in the plan, as items written before packing kept them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    rows: Vec<BatchRow>,
+    /// The rows, packed ([`packed_rows`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    packed: Option<String>,
+}
+
+impl BatchRows {
+    /// The item with its rows in [`BatchRows::rows`], whichever way they were stored.
+    fn unpacked(self) -> Result<Self, Error> {
+        let rows = match &self.packed {
+            Some(packed) => packed_rows::unpack(packed)?,
+            None => self.rows,
+        };
+        Ok(Self {
+            files: self.files,
+            rows,
+            packed: None,
+        })
+    }
 }
 
 /// One created row: where it came from and the details it created the user with.
 #[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct BatchRow {
+pub(crate) struct BatchRow<D = UserDetails> {
     /// The row's position in the plan.
     pub(crate) index: u32,
     /// Which of [`BatchRows::files`].
@@ -44,7 +67,14 @@ pub(crate) struct BatchRow {
     /// The row number in its file.
     pub(crate) row: u32,
     /// What the user was created with.
-    pub(crate) details: UserDetails,
+    pub(crate) details: D,
+}
+
+/// An item being filled: which one (position / [`ROWS_PER_ITEM`]), its files and its rows.
+struct Filling {
+    chunk: u32,
+    files: Vec<String>,
+    rows: PackedRowsWriter,
 }
 
 impl ItemBody for BatchRows {
@@ -61,8 +91,7 @@ fn key(batch: ImportBatchId, index: u32) -> String {
 pub(crate) struct BatchRowsWriter {
     district: DistrictId,
     batch: ImportBatchId,
-    /// The item being filled: which one (position / ROWS_PER_ITEM) and its body.
-    current: Option<(u32, BatchRows)>,
+    current: Option<Filling>,
 }
 
 impl BatchRowsWriter {
@@ -88,31 +117,27 @@ impl BatchRowsWriter {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         let chunk = index / ROWS_PER_ITEM;
         let full = match &self.current {
-            Some((n, _)) if *n != chunk => self.flush(ids)?,
+            Some(filling) if filling.chunk != chunk => self.flush(ids)?,
             _ => None,
         };
-        let (_, body) = self.current.get_or_insert_with(|| {
-            (
-                chunk,
-                BatchRows {
-                    files: Vec::new(),
-                    rows: Vec::new(),
-                },
-            )
+        let filling = self.current.get_or_insert_with(|| Filling {
+            chunk,
+            files: Vec::new(),
+            rows: PackedRowsWriter::new(),
         });
-        let file = match body.files.iter().position(|f| **f == *source.file) {
+        let file = match filling.files.iter().position(|f| **f == *source.file) {
             Some(at) => at,
             None => {
-                body.files.push(source.file.to_string());
-                body.files.len() - 1
+                filling.files.push(source.file.to_string());
+                filling.files.len() - 1
             }
         };
-        body.rows.push(BatchRow {
+        filling.rows.push(&BatchRow {
             index,
             file: u32::try_from(file).unwrap_or(0),
             row: source.row,
-            details: details.clone(),
-        });
+            details,
+        })?;
         let reference = ImportRowRef {
             index,
             row: source.row,
@@ -123,12 +148,17 @@ impl BatchRowsWriter {
 
     /// The op that stores the item being filled, if any.
     pub(crate) fn flush(&mut self, ids: &dyn IdGen) -> Result<Option<Op>, Error> {
-        let Some((chunk, body)) = self.current.take() else {
+        let Some(filling) = self.current.take() else {
             return Ok(None);
         };
+        let body = BatchRows {
+            files: filling.files,
+            rows: Vec::new(),
+            packed: Some(filling.rows.finish()?),
+        };
         let id = ItemId::from_uuid(ids.next_uuid());
-        let item =
-            Item::new(id, self.district, &body)?.with_key(key(self.batch, chunk * ROWS_PER_ITEM));
+        let item = Item::new(id, self.district, &body)?
+            .with_key(key(self.batch, filling.chunk * ROWS_PER_ITEM));
         Ok(Some(Op::InsertItem(item)))
     }
 }
@@ -157,7 +187,10 @@ impl<S: Storage + ?Sized> Directory<S> {
                     .storage
                     .item_by_key(district, &BatchRows::KIND, &key)
                     .await?;
-                let body = item.map(|i| i.decode::<BatchRows>()).transpose()?;
+                let body = match item {
+                    Some(item) => Some(item.decode::<BatchRows>()?.unpacked()?),
+                    None => None,
+                };
                 loaded.insert(key.clone(), body);
             }
             let Some(Some(rows)) = loaded.get(&key) else {
@@ -173,5 +206,67 @@ impl<S: Storage + ?Sized> Directory<S> {
             entry.changes = created_fields(row.details.field_values());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserKind;
+
+    fn details(last: &str) -> UserDetails {
+        UserDetails::new(UserKind::Student, "Ada", last)
+    }
+
+    #[test]
+    fn packed_rows_read_back_with_their_files() {
+        let mut writer = PackedRowsWriter::new();
+        for (index, last) in [(7u32, "Hopper"), (8, "Lovelace")] {
+            writer
+                .push(&BatchRow {
+                    index,
+                    file: index - 7,
+                    row: index + 1,
+                    details: &details(last),
+                })
+                .unwrap();
+        }
+        let body = BatchRows {
+            files: vec!["a.csv".into(), "b.csv".into()],
+            rows: Vec::new(),
+            packed: Some(writer.finish().unwrap()),
+        };
+        let stored = serde_json::to_string(&body).unwrap();
+        assert!(!stored.contains("Lovelace"), "rows are stored packed");
+        let BatchRows { files, rows, .. } = serde_json::from_str::<BatchRows>(&stored)
+            .unwrap()
+            .unpacked()
+            .unwrap();
+        assert_eq!(files, ["a.csv", "b.csv"]);
+        let read: Vec<_> = rows
+            .iter()
+            .map(|r| (r.index, r.file, r.row, r.details.clone()))
+            .collect();
+        assert_eq!(
+            read,
+            [(7, 0, 8, details("Hopper")), (8, 1, 9, details("Lovelace"))]
+        );
+    }
+
+    #[test]
+    fn items_stored_before_packing_read_as_they_are() {
+        let stored = serde_json::json!({
+            "files": ["roster.csv"],
+            "rows": [{"index": 3, "file": 0, "row": 4, "details": details("Hopper")}],
+        })
+        .to_string();
+        let BatchRows { files, rows, .. } = serde_json::from_str::<BatchRows>(&stored)
+            .unwrap()
+            .unpacked()
+            .unwrap();
+        assert_eq!(files, ["roster.csv"]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].index, rows[0].row), (3, 4));
+        assert_eq!(rows[0].details, details("Hopper"));
     }
 }

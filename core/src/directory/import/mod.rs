@@ -19,6 +19,7 @@ mod authorize;
 mod batch_rows;
 mod options;
 mod org_plan;
+mod packed_rows;
 mod plan;
 mod plan_types;
 mod report;
