@@ -15,6 +15,8 @@
 //!   import creates, turned into rows of the twelve columns `homeroom-sea` keeps per user (JSON
 //!   `data` included) and written with SeaORM's `insert_many` in one transaction, into a table
 //!   with a primary key and nothing else, on a fresh file with the same pragmas.
+//! - **`raw_insert_many_indexed_sqlite/N`**: the same, with the six secondary indexes
+//!   `homeroom-sea` keeps on those columns: what the user table's indexes alone cost.
 //! - **`resync_nochange_memory/N`**: the nightly sync of the same file again into the memory
 //!   store that already holds those users: read, plan (every row unchanged) and apply, which
 //!   writes nothing (asserted: zero ops).
@@ -35,12 +37,6 @@
 //! here it runs on mimalloc (`--features system-allocator` for glibc's). Targets (issue #16):
 //! `plan_apply_memory` ≤ 15× `parse_only`, `plan_apply_sqlite` ≤ 2× `raw_insert_many_sqlite`,
 //! `resync_nochange_memory` ≤ 2× `parse_only`, `resync_nochange_sqlite` ≤ 8× `parse_only`.
-//!
-//! - **`plan_apply_postgres/N`** and **`raw_copy_postgres/N`** (built with `--features
-//!   postgres`; run when a server is configured, as for the command bench): the import into a
-//!   fresh `homeroom-sea` schema on PostgreSQL, against a bare `COPY ... FROM STDIN` (CSV, one
-//!   transaction) of the same users' twelve columns into a table with only a primary key.
-//!   Target: ≤ 3×.
 //!
 //! - **`plan_apply_postgres/N`** and **`raw_copy_postgres/N`** (built with `--features
 //!   postgres`; run when a server is configured, as for the command bench): the import into a
@@ -275,26 +271,33 @@ fn import_group(c: &mut Criterion) {
         });
     });
 
-    group.bench_function(BenchmarkId::new("raw_insert_many_sqlite", n), |b| {
-        b.iter_custom(|iterations| {
-            timed(
-                &runtime,
-                iterations,
-                || {
-                    let path = fresh_file("bare");
-                    (runtime.block_on(bare::open(&path)).unwrap(), path)
-                },
-                |(db, path)| {
-                    let start = Instant::now();
-                    runtime.block_on(bare::insert(&db, &users)).unwrap();
-                    let took = start.elapsed();
-                    runtime.block_on(db.close()).unwrap();
-                    files::remove(&path);
-                    took
-                },
-            )
+    for (id, indexed) in [
+        ("raw_insert_many_sqlite", false),
+        ("raw_insert_many_indexed_sqlite", true),
+    ] {
+        group.bench_function(BenchmarkId::new(id, n), |b| {
+            b.iter_custom(|iterations| {
+                timed(
+                    &runtime,
+                    iterations,
+                    || {
+                        let path = fresh_file("bare");
+                        let indexes: &[&str] = if indexed { &bare::INDEXES } else { &[] };
+                        let db = runtime.block_on(bare::open_with(&path, indexes));
+                        (db.unwrap(), path)
+                    },
+                    |(db, path)| {
+                        let start = Instant::now();
+                        runtime.block_on(bare::insert(&db, &users)).unwrap();
+                        let took = start.elapsed();
+                        runtime.block_on(db.close()).unwrap();
+                        files::remove(&path);
+                        took
+                    },
+                )
+            });
         });
-    });
+    }
     #[cfg(feature = "postgres")]
     if let Some(url) = postgres::url() {
         postgres::bench(&mut group, &runtime, &url, &bytes, &users);

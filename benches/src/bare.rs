@@ -1,6 +1,7 @@
 //! The raw limit the SQLite benches compare against: the users written with a bare SeaORM
 //! `insert_many`, into a table with the twelve columns `homeroom-sea` keeps per user, a primary
-//! key and nothing else.
+//! key and nothing else ([`open`]), or with the secondary indexes `homeroom-sea` keeps on those
+//! columns as well ([`open_with`] and [`INDEXES`]): how much of an import's cost is the indexes alone.
 
 use std::path::Path;
 
@@ -47,15 +48,32 @@ pub mod table {
         status text NOT NULL, access text NOT NULL, data text NOT NULL)";
 }
 
+/// The secondary indexes `homeroom-sea` keeps on its user table's columns (all but the import
+/// stamps', whose columns the bare table lacks).
+pub const INDEXES: [&str; 6] = [
+    "CREATE UNIQUE INDEX bare_local_id ON bare_users (district, local_id)",
+    "CREATE UNIQUE INDEX bare_email ON bare_users (district, email_key)",
+    "CREATE UNIQUE INDEX bare_username ON bare_users (district, username_key)",
+    "CREATE INDEX bare_order ON bare_users (district, sort_key, id)",
+    "CREATE INDEX bare_status ON bare_users (district, status, sort_key, id)",
+    "CREATE INDEX bare_grade ON bare_users (district, grade, sort_key, id)",
+];
+
 /// Opens a fresh SQLite file at `path` with the bare table and the pragmas `homeroom-sea` uses
 /// for files (WAL, `synchronous=NORMAL`).
 pub async fn open(path: &Path) -> Result<DatabaseConnection, DbErr> {
+    open_with(path, &[]).await
+}
+
+/// [`open`], then `indexes` created on the table (e.g. [`INDEXES`]).
+pub async fn open_with(path: &Path, indexes: &[&str]) -> Result<DatabaseConnection, DbErr> {
     let db = Database::connect(sqlite_url(path).as_str()).await?;
-    for statement in [
+    let setup = [
         "PRAGMA journal_mode = WAL",
         "PRAGMA synchronous = NORMAL",
         table::CREATE,
-    ] {
+    ];
+    for statement in setup.iter().chain(indexes) {
         db.execute_unprepared(statement).await?;
     }
     Ok(db)
