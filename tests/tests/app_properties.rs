@@ -170,6 +170,24 @@ impl Compiled {
     }
 }
 
+/// A student whose only org unit is `unit`.
+fn member_of(unit: OrgUnitId) -> User {
+    let mut details = UserDetails::new(UserKind::Student, "Ada", "Hopper");
+    details.org_units = BTreeSet::from([unit]);
+    User {
+        id: UserId::from_uuid(uuid::Uuid::from_u128(7)),
+        district: DistrictId::from_uuid(uuid::Uuid::from_u128(1)),
+        details,
+        status: RecordStatus::Active,
+        access: Access::Allowed,
+        created_at: DateTime::UNIX_EPOCH,
+        updated_at: DateTime::UNIX_EPOCH,
+        version: Version::FIRST,
+        import_managed: false,
+        import_fingerprint: None,
+    }
+}
+
 fn every<P: AppPermission>(apps: &Applications) -> Vec<(P, AppPermissionIndex)> {
     P::ALL
         .iter()
@@ -188,11 +206,14 @@ proptest! {
         let mut c = compile(&w);
         let authority = c.authority(&apps);
         for u in 0..c.units.len() {
+            let member = member_of(c.units[u]);
             for (p, index) in every::<HelpDesk>(&apps) {
                 prop_assert_eq!(authority.check_app_units(index, [c.units[u]]), c.holds(p, u));
+                prop_assert_eq!(authority.check_app(index, &member), c.holds(p, u));
             }
             for (p, index) in every::<Grading>(&apps) {
                 prop_assert_eq!(authority.check_app_units(index, [c.units[u]]), c.holds(p, u));
+                prop_assert_eq!(authority.check_app(index, &member), c.holds(p, u));
             }
         }
         // Take every grade book permission away from the roles: none is held anywhere.
