@@ -73,9 +73,8 @@ use chrono::DateTime;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use homeroom::authz::{AppPermission, AppPermissions, ApplicationSpec, Applications, RoleRights};
 use homeroom::{
-    Access, Authority, DistrictId, Grant, GrantId, OrgTree, OrgUnit, OrgUnitId, OrgUnitKind,
-    Permission, PermissionSet, Preset, RecordStatus, RoleId, Scope, User, UserDetails, UserId,
-    UserKind, Version,
+    Authority, DistrictId, Grant, GrantId, OrgTree, OrgUnit, OrgUnitId, OrgUnitKind, Permission,
+    PermissionSet, Preset, RoleId, Scope, User, UserDetails, UserId, UserKind, Version,
 };
 use uuid::Uuid;
 
@@ -291,19 +290,14 @@ fn build(n: usize) -> Fixture {
 
 /// A student who belongs to one building: the target of a Homeroom check.
 fn student(n: usize, building: OrgUnitId) -> User {
-    User {
-        id: UserId::from_uuid(uuid(6, n)),
-        district: district(),
-        details: UserDetails::new(UserKind::Student, "Sam", format!("Student{n}"))
-            .in_org_unit(building),
-        status: RecordStatus::Active,
-        access: Access::Allowed,
-        created_at: DateTime::UNIX_EPOCH,
-        updated_at: DateTime::UNIX_EPOCH,
-        version: Version::FIRST,
-        import_managed: false,
-        import_fingerprint: None,
-    }
+    let details =
+        UserDetails::new(UserKind::Student, "Sam", format!("Student{n}")).in_org_unit(building);
+    User::new(
+        UserId::from_uuid(uuid(6, n)),
+        district(),
+        details,
+        DateTime::UNIX_EPOCH,
+    )
 }
 
 fn authz_check(c: &mut Criterion) {

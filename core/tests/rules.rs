@@ -108,18 +108,12 @@ fn user(first: &str, last: &str, email: Option<&str>) -> User {
     if let Some(email) = email {
         details = details.with_email(email).unwrap();
     }
-    User {
-        id: UserId::from_uuid(Uuid::from_u128(7)),
-        district: DistrictId::from_uuid(Uuid::from_u128(1)),
+    User::new(
+        UserId::from_uuid(Uuid::from_u128(7)),
+        DistrictId::from_uuid(Uuid::from_u128(1)),
         details,
-        status: RecordStatus::Active,
-        access: Access::Allowed,
-        created_at: DateTime::UNIX_EPOCH,
-        updated_at: DateTime::UNIX_EPOCH,
-        version: Version::FIRST,
-        import_managed: false,
-        import_fingerprint: None,
-    }
+        DateTime::UNIX_EPOCH,
+    )
 }
 
 #[test]

@@ -172,20 +172,12 @@ impl Compiled {
 
 /// A student whose only org unit is `unit`.
 fn member_of(unit: OrgUnitId) -> User {
-    let mut details = UserDetails::new(UserKind::Student, "Ada", "Hopper");
-    details.org_units = BTreeSet::from([unit]);
-    User {
-        id: UserId::from_uuid(uuid::Uuid::from_u128(7)),
-        district: DistrictId::from_uuid(uuid::Uuid::from_u128(1)),
-        details,
-        status: RecordStatus::Active,
-        access: Access::Allowed,
-        created_at: DateTime::UNIX_EPOCH,
-        updated_at: DateTime::UNIX_EPOCH,
-        version: Version::FIRST,
-        import_managed: false,
-        import_fingerprint: None,
-    }
+    User::new(
+        UserId::from_uuid(uuid::Uuid::from_u128(7)),
+        DistrictId::from_uuid(uuid::Uuid::from_u128(1)),
+        UserDetails::new(UserKind::Student, "Ada", "Hopper").in_org_unit(unit),
+        DateTime::UNIX_EPOCH,
+    )
 }
 
 fn every<P: AppPermission>(apps: &Applications) -> Vec<(P, AppPermissionIndex)> {

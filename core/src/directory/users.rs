@@ -67,18 +67,12 @@ impl<S: Storage + ?Sized> Directory<S> {
             require_over_units(&acting, Permission::ManageUsers, &details.org_units)?;
             check_unique(&*self.storage, &acting, district, None, &details).await?;
 
-            let user = User {
-                id: UserId::from_uuid(self.ids.next_uuid()),
+            let user = User::new(
+                UserId::from_uuid(self.ids.next_uuid()),
                 district,
                 details,
-                status: RecordStatus::Active,
-                access: Access::Allowed,
-                created_at: now,
-                updated_at: now,
-                version: Version::FIRST,
-                import_managed: false,
-                import_fingerprint: None,
-            };
+                now,
+            );
             let changes = crate::activity::created_fields(logged_fields(&user.details, &tree));
             let entry = self.log_entry(
                 &acting.who,

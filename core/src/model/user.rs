@@ -245,6 +245,33 @@ pub struct User {
 }
 
 impl User {
+    /// A new user created at `at`: active, allowed to sign in, at [`Version::FIRST`], not
+    /// managed by an import.
+    ///
+    /// ```
+    /// use homeroom::{DistrictId, RecordStatus, User, UserDetails, UserId, UserKind, Version};
+    /// let id = UserId::from_uuid(uuid::Uuid::from_u128(7));
+    /// let district = DistrictId::from_uuid(uuid::Uuid::from_u128(1));
+    /// let details = UserDetails::new(UserKind::Student, "Ada", "Hopper");
+    /// let user = User::new(id, district, details, chrono::DateTime::UNIX_EPOCH);
+    /// assert_eq!((user.status, user.version), (RecordStatus::Active, Version::FIRST));
+    /// assert!(!user.import_managed);
+    /// ```
+    pub fn new(id: UserId, district: DistrictId, details: UserDetails, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            district,
+            details,
+            status: RecordStatus::Active,
+            access: Access::Allowed,
+            created_at: at,
+            updated_at: at,
+            version: Version::FIRST,
+            import_managed: false,
+            import_fingerprint: None,
+        }
+    }
+
     /// The key users are listed in: last, first, middle name in lower case, separated by a
     /// character that sorts before any letter. Ties are broken by id.
     pub fn sort_key(&self) -> String {

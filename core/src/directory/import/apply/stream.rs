@@ -21,7 +21,7 @@ use crate::directory::import::plan_types::RowAction;
 use crate::directory::new_entry;
 use crate::error::Error;
 use crate::ids::{ImportBatchId, UserId, Version};
-use crate::model::{Access, District, OrgUnit, RecordStatus, User};
+use crate::model::{District, OrgUnit, RecordStatus, User};
 use crate::password::PasswordCredential;
 use crate::storage::{ChangeChunks, ChangeSet, Entity, Op, StorageError};
 
@@ -238,17 +238,12 @@ impl<'a> ApplyStream<'a> {
                 grants,
                 ..
             } => {
+                let id = UserId::from_uuid(ids.next_uuid());
                 let user = User {
-                    id: UserId::from_uuid(ids.next_uuid()),
-                    district,
-                    details: (**details).clone(),
                     status: *status,
-                    access: Access::Allowed,
-                    created_at: now,
-                    updated_at: now,
-                    version: Version::FIRST,
                     import_managed: true,
                     import_fingerprint: fingerprint(plan, row, Version::FIRST),
+                    ..User::new(id, district, (**details).clone(), now)
                 };
                 let id = user.id;
                 let (reference, full) = self.kept.push(position, &row.source, details, ids)?;
