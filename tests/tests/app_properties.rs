@@ -157,6 +157,14 @@ impl Compiled {
         )
     }
 
+    /// The reference for district-wide checks: some district-wide grant of a role holding `p`.
+    fn holds_district<P: AppPermission>(&self, p: P) -> bool {
+        self.grants.iter().any(|g| {
+            let role = self.roles.iter().find(|r| r.id == g.role).unwrap();
+            role.app_permissions.holds(p) && g.scope == Scope::District
+        })
+    }
+
     /// The reference: some grant of a role holding `p` covers unit `u` (or the district).
     fn holds<P: AppPermission>(&self, p: P, u: usize) -> bool {
         self.grants.iter().any(|g| {
@@ -197,6 +205,12 @@ proptest! {
         let apps = both();
         let mut c = compile(&w);
         let authority = c.authority(&apps);
+        for (p, index) in every::<HelpDesk>(&apps) {
+            prop_assert_eq!(authority.check_app_district(index), c.holds_district(p));
+        }
+        for (p, index) in every::<Grading>(&apps) {
+            prop_assert_eq!(authority.check_app_district(index), c.holds_district(p));
+        }
         for u in 0..c.units.len() {
             let member = member_of(c.units[u]);
             for (p, index) in every::<HelpDesk>(&apps) {
