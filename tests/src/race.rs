@@ -62,6 +62,9 @@ impl<H: BeforeApply> Hooked<H> {
     }
 }
 
+/// How long a race waits for its other side before the test fails instead of hanging.
+const RACE_BOUND: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Holds writes until several have arrived: after [`Gate::hold_next_applies`] with `n`, the
 /// next `n` writes wait until all `n` are waiting, then go through in turn.
 #[derive(Debug, Default)]
@@ -89,7 +92,17 @@ impl BeforeApply for Gate {
         if take.is_ok() {
             let barrier = self.barrier.lock().ok().and_then(|b| b.clone());
             if let Some(barrier) = barrier {
-                barrier.wait().await;
+                // A write the test expected that never comes (a broken rule refused it before
+                // it wrote) must fail the test, not hang it.
+                if tokio::time::timeout(RACE_BOUND, barrier.wait())
+                    .await
+                    .is_err()
+                {
+                    return Err(StorageError::Backend {
+                        message: "the other racing write never arrived".into(),
+                        source: None,
+                    });
+                }
             }
         }
         Ok(())
@@ -278,7 +291,7 @@ pub async fn at_once<A, B>(
     y: impl std::future::Future<Output = B>,
 ) -> (A, B) {
     let both = async { tokio::join!(x, y) };
-    match tokio::time::timeout(std::time::Duration::from_secs(20), both).await {
+    match tokio::time::timeout(RACE_BOUND, both).await {
         Ok(pair) => pair,
         Err(_) => panic!("one of the two racing commands never wrote, so neither finished"),
     }
