@@ -3,7 +3,8 @@
 //! System Administrator district-wide counts as the one who remains; opening a profile is
 //! disclosure-logged only for a student and only with the setting on; only a system actor's
 //! authority is unlimited; a grant scope naming org units the district does not have is
-//! refused. Run over every backend.
+//! refused; a new role's log names its application permissions only when it has some. Run
+//! over every backend.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use homeroom::*;
@@ -77,6 +78,24 @@ across_backends! {
         d.set_role_permissions(&h.admin, s.id, role.id, edited.version, narrower).await.unwrap();
         let assign = d.authorize(&ann, s.id, HelpDesk::AssignTickets, s.kid.id).await;
         assert_eq!(assign.unwrap_err().kind(), ErrorKind::Forbidden);
+    }
+
+    async fn a_new_roles_log_names_its_application_permissions_only_when_it_has_some(h: Harness) {
+        let h = h.knowing_apps();
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let viewer = RolePermissions::from(PermissionSet::EMPTY.with(Permission::ViewUsers));
+        for (name, rights, logged) in [
+            ("Viewer", viewer.clone(), vec!["permissions"]),
+            ("Agent", viewer.with_app(HelpDesk::AssignTickets), vec!["permissions", "application permissions"]),
+        ] {
+            let role = d.create_role(&h.admin, s.id, name, rights).await.unwrap();
+            let query = ActivityQuery { subject: Subject::Role(role.id), after: None, limit: 50 };
+            let log = d.storage().activity(s.id, &query).await.unwrap();
+            assert_eq!(log.items.len(), 1, "{name}");
+            let fields: Vec<&str> = log.items[0].changes.iter().map(|c| c.field.as_ref()).collect();
+            assert_eq!(fields, logged, "{name}");
+        }
     }
 
     async fn only_a_system_administrator_district_wide_counts_as_the_one_who_remains(h: Harness) {
