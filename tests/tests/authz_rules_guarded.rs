@@ -3,8 +3,8 @@
 //! System Administrator district-wide counts as the one who remains; opening a profile is
 //! disclosure-logged only for a student and only with the setting on; only a system actor's
 //! authority is unlimited; a grant scope naming org units the district does not have is
-//! refused; a new role's log names its application permissions only when it has some. Run
-//! over every backend.
+//! refused; a role's log names its application permissions only when it has some, and shows
+//! none as nothing rather than a blank. Run over every backend.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
 use homeroom::*;
@@ -96,6 +96,26 @@ across_backends! {
             let fields: Vec<&str> = log.items[0].changes.iter().map(|c| c.field.as_ref()).collect();
             assert_eq!(fields, logged, "{name}");
         }
+    }
+
+    async fn a_roles_log_shows_no_application_permissions_as_nothing_not_as_blank(h: Harness) {
+        let h = h.knowing_apps();
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let viewer = RolePermissions::from(PermissionSet::EMPTY.with(Permission::ViewUsers));
+        let role = d.create_role(&h.admin, s.id, "Viewer", viewer.clone()).await.unwrap();
+        let agent = viewer.clone().with_app(HelpDesk::AssignTickets);
+        let role = d.set_role_permissions(&h.admin, s.id, role.id, role.version, agent).await.unwrap();
+        d.set_role_permissions(&h.admin, s.id, role.id, role.version, viewer).await.unwrap();
+        let query = ActivityQuery { subject: Subject::Role(role.id), after: None, limit: 50 };
+        let log = d.storage().activity(s.id, &query).await.unwrap();
+        // Newest first: taken away, then given.
+        let (taken, given) = (&log.items[0].changes[0], &log.items[1].changes[0]);
+        assert_eq!(given.field, "application permissions");
+        assert_eq!(given.old, None);
+        assert!(given.new.as_deref().is_some_and(|d| !d.is_empty()), "{given:?}");
+        assert!(taken.old.as_deref().is_some_and(|d| !d.is_empty()), "{taken:?}");
+        assert_eq!(taken.new, None);
     }
 
     async fn only_a_system_administrator_district_wide_counts_as_the_one_who_remains(h: Harness) {
