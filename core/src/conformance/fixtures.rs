@@ -210,6 +210,16 @@ impl Fixture {
         seed(store, [Op::InsertDistrict(district.clone())]).await;
         district
     }
+
+    /// The district "Maple Valley" with two users, Ada A and Bo B, all written to `store`: the
+    /// setup of the cases that check one user's rows are kept apart from another's.
+    pub async fn seed_ada_and_bo(&mut self, store: &dyn Storage) -> (District, User, User) {
+        let district = self.seed_district(store, "Maple Valley").await;
+        let ada = self.user(district.id, "Ada", "A");
+        let bo = self.user(district.id, "Bo", "B");
+        seed_users(store, [&ada, &bo]).await;
+        (district, ada, bo)
+    }
 }
 
 /// Writes `ops` as one change set, failing the case when the store refuses it.

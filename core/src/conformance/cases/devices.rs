@@ -46,12 +46,7 @@ async fn by_device(store: &dyn Storage, district: DistrictId, key: DeviceKey) ->
 /// (trimmed, any case) or serial; a record moved or returned is found as it is now.
 pub(super) async fn device_records_list_every_holder_newest_first(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let first = with_serial(checkout(&mut fx, district.id, ada.id, "MV-42", 0), "SN-1");
     let broken = incident(&mut fx, district.id, ada.id, "mv-42", 5);
     let second = with_serial(checkout(&mut fx, district.id, bo.id, " MV-42 ", 20), "SN-1");

@@ -115,12 +115,7 @@ pub(super) async fn items_are_listed_by_kind_in_id_order(store: Arc<dyn Storage>
 
 pub(super) async fn item_filters_narrow_by_owner_status_and_due_time(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let items = [
         invitation(&mut fx, district.id, "a1")
             .with_owner(ada.id)
@@ -271,12 +266,7 @@ pub(super) async fn item_writes_check_versions(store: Arc<dyn Storage>) {
 
 pub(super) async fn item_owner_must_exist_and_takes_their_items_along(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let stranger = fx.user_id();
     let orphan = invitation(&mut fx, district.id, "orphan").with_owner(stranger);
     assert_not_found(&refused(&*store, [Op::InsertItem(orphan)]).await);

@@ -79,12 +79,7 @@ async fn all(store: &dyn Storage, district: DistrictId, q: RecordQuery) -> (Vec<
 
 pub(super) async fn records_page_newest_first_per_user_and_kind(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let notes: Vec<Record> = (0..7)
         .map(|m| note(&mut fx, district.id, ada.id, m * 10))
         .collect();
@@ -146,12 +141,7 @@ pub(super) async fn record_counts_count_by_kind(store: Arc<dyn Storage>) {
 /// stored, and `None` once they have more than the limit.
 pub(super) async fn user_records_list_every_record_up_to_the_limit(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let none = store.user_records(district.id, ada.id, 10).await.unwrap();
     assert_eq!(none, Some(Vec::new()));
     let mut hers = vec![
@@ -193,12 +183,7 @@ pub(super) async fn user_records_list_every_record_up_to_the_limit(store: Arc<dy
 
 pub(super) async fn a_device_cannot_be_out_twice(store: Arc<dyn Storage>) {
     let mut fx = Fixture::new();
-    let district = fx.seed_district(&*store, "Maple Valley").await;
-    let (ada, bo) = (
-        fx.user(district.id, "Ada", "A"),
-        fx.user(district.id, "Bo", "B"),
-    );
-    seed_users(&*store, [&ada, &bo]).await;
+    let (district, ada, bo) = fx.seed_ada_and_bo(&*store).await;
     let first = checkout(&mut fx, district.id, ada.id, "RMS-42", 0);
     seed(&*store, [Op::InsertRecord(first.clone())]).await;
     let second = checkout(&mut fx, district.id, bo.id, " rms-42 ", 5);
