@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Without a file the memory backend is used. `HOMEROOM_RESYNCS=N` runs N no-change re-syncs
-//! instead of one.
+//! instead of one. Each pass prints the resident and peak memory after planning and after
+//! applying.
 
 #![allow(
     clippy::unwrap_used,
@@ -73,6 +74,7 @@ async fn main() {
             .await
             .unwrap();
         let plan_took = start.elapsed() - read_took;
+        let planned_memory = memory();
         // A sync is applied under the district's sync lease (uncontended here: one renewal).
         let leases = homeroom_memory::MemoryLeases::new();
         let ttl = chrono::Duration::minutes(2);
@@ -101,5 +103,23 @@ async fn main() {
             outcome.counts.unchanged,
             outcome.ops
         );
+        println!(
+            "  memory after planning: {planned_memory}; after applying: {}",
+            memory()
+        );
     }
+}
+
+/// The process's resident and peak resident memory, from `/proc/self/status` (Linux; empty
+/// elsewhere): where in an import the peak is reached.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(|rest| rest.trim().to_owned())
+            .unwrap_or_else(|| "?".to_owned())
+    };
+    format!("resident {}, peak {}", field("VmRSS:"), field("VmHWM:"))
 }
