@@ -9,16 +9,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonName {
     /// Honorific such as "Dr." or "Ms.".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
     /// Given name.
     pub first: String,
     /// Middle name or initial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub middle: Option<String>,
     /// Family name.
     pub last: String,
     /// Suffix such as "Jr." or "III".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// The name the person goes by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred: Option<String>,
 }
 
@@ -51,13 +55,24 @@ impl PersonName {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phones {
     /// Home phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home: Option<String>,
     /// Mobile phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile: Option<String>,
     /// Fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fax: Option<String>,
     /// Pager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pager: Option<String>,
+}
+
+impl Phones {
+    /// True when no number is set (how stored details leave them out).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A contact for a student: parent, guardian, emergency contact. Not a user of the directory
@@ -81,6 +96,13 @@ pub struct NotificationPreferences {
     pub message_emails: bool,
     /// Daily digests (for example of pending profile-update requests).
     pub digests: bool,
+}
+
+impl NotificationPreferences {
+    /// True for the defaults (how stored details leave them out).
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 impl Default for NotificationPreferences {

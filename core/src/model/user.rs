@@ -53,6 +53,23 @@ impl fmt::Display for UserKind {
 /// assert_eq!(details.grade, Some(Grade::Numbered(6)));
 /// assert_eq!(details.email, Some(Email::parse("ada@example.org").unwrap()));
 /// ```
+///
+/// Serialized, what is empty is left out (a blank field, no org units, default notification
+/// preferences, an unsigned policy), and what is left out reads back empty: a million stored
+/// students each carry the few fields they have, and details stored with every field written
+/// out (`null`, `[]`) read as before.
+///
+/// ```
+/// use homeroom::{UserDetails, UserKind};
+/// let details = UserDetails::new(UserKind::Student, "Ada", "Lovelace");
+/// let json = serde_json::to_string(&details).unwrap();
+/// assert_eq!(json, r#"{"kind":"Student","name":{"first":"Ada","last":"Lovelace"}}"#);
+/// let written_out = r#"{"kind":"Student","name":{"prefix":null,"first":"Ada","middle":null,
+///   "last":"Lovelace","suffix":null,"preferred":null},"job_title":null,"email":null,
+///   "org_units":[],"phones":{"home":null},"guardians":[],"custom_fields":{},
+///   "notifications":{"message_emails":true,"digests":true},"aup_signed":false}"#;
+/// assert_eq!(serde_json::from_str::<UserDetails>(written_out).unwrap(), details);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserDetails {
     /// Student or staff.
@@ -60,36 +77,52 @@ pub struct UserDetails {
     /// Name parts.
     pub name: PersonName,
     /// Job title (staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_title: Option<String>,
     /// Free-text description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The SIS key, unique in the district.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_id: Option<LocalId>,
     /// The state's educator identifier (staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_educator_id: Option<String>,
     /// Sign-in name, unique in the district regardless of case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<Username>,
     /// E-mail address, unique in the district regardless of case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Email>,
     /// Grade level (students).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
     /// The org units (buildings, departments) the user belongs to.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub org_units: BTreeSet<OrgUnitId>,
     /// Phone numbers.
+    #[serde(default, skip_serializing_if = "Phones::is_empty")]
     pub phones: Phones,
     /// Parents, guardians and other contacts (students).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guardians: Vec<Guardian>,
     /// District-defined fields, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_fields: BTreeMap<String, String>,
     /// IANA time zone name, such as `America/Chicago`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Notification preferences.
+    #[serde(default, skip_serializing_if = "NotificationPreferences::is_default")]
     pub notifications: NotificationPreferences,
     /// Whether the acceptable-use policy has been signed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub aup_signed: bool,
     /// Whether the device fee has been paid.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub fee_paid: bool,
     /// The subject the district's single sign-on provider knows this user by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_subject: Option<String>,
 }
 
