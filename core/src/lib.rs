@@ -51,8 +51,8 @@ pub use authz::{
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds};
 pub use directory::import::{
     Approval, Deactivation, GuardTrip, HeldLease, ImportMode, ImportOptions, ImportOutcome,
-    ImportPlan, ImportProgress, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction, RowPlan,
-    SyncGuard, report_csv,
+    ImportPlan, ImportProgress, PackedDetails, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction,
+    RowPlan, SyncGuard, report_csv,
 };
 pub use directory::profile;
 pub use directory::{

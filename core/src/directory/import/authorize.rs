@@ -102,10 +102,10 @@ pub(crate) fn authorize_apply(
             RowAction::Create {
                 details, grants, ..
             } => {
-                require_units(district_wide, &details.org_units, None, &in_units)?;
+                require_units(district_wide, details.org_units(), None, &in_units)?;
                 require_grants(authority, grants, &roles, &in_units, at.apps)?;
-                if plan.welcome != Welcome::Never && details.email.is_some() {
-                    require_welcome(authority, &details.org_units, &in_units)?;
+                if plan.welcome != Welcome::Never && details.has_email() {
+                    require_welcome(authority, details.org_units(), &in_units)?;
                 }
             }
             RowAction::Update {
@@ -120,7 +120,7 @@ pub(crate) fn authorize_apply(
                 require_covers(covers(current))?;
                 require_units(
                     district_wide,
-                    &details.org_units,
+                    details.org_units(),
                     Some(&current.details.org_units),
                     &in_units,
                 )?;
@@ -233,7 +233,7 @@ fn require_covers(covered: bool) -> Result<(), Error> {
 /// leaves a user in no unit at all.
 fn require_units(
     district_wide: bool,
-    after: &BTreeSet<OrgUnitId>,
+    after: &[OrgUnitId],
     before: Option<&BTreeSet<OrgUnitId>>,
     in_units: &impl Fn(Permission, OrgUnitId) -> bool,
 ) -> Result<(), Error> {
@@ -242,8 +242,11 @@ fn require_units(
     }
     let empty = BTreeSet::new();
     let before = before.unwrap_or(&empty);
-    let outside = after
-        .symmetric_difference(before)
+    // The units entered or left (`after` is in order, as packed details list them).
+    let entered = after.iter().filter(|u| !before.contains(u));
+    let left = before.iter().filter(|u| after.binary_search(u).is_err());
+    let outside = entered
+        .chain(left)
         .any(|u| !in_units(Permission::ImportUsers, *u));
     if outside || after.is_empty() {
         return Err(Error::forbidden(
@@ -258,7 +261,7 @@ fn require_units(
 /// of their units), as creating one user with a welcome needs.
 fn require_welcome(
     authority: &Authority,
-    units: &BTreeSet<OrgUnitId>,
+    units: &[OrgUnitId],
     in_units: &impl Fn(Permission, OrgUnitId) -> bool,
 ) -> Result<(), Error> {
     if authority.check_district(Permission::SendMessages)

@@ -23,6 +23,7 @@ use crate::model::UserDetails;
 use crate::storage::{Item, ItemBody, ItemKind, Op, Storage};
 
 use super::super::Directory;
+use super::packed_details::PackedDetails;
 use super::packed_rows::{self, PackedRowsWriter};
 
 /// Rows per stored item: reading one user's history decodes one item of this many rows.
@@ -111,7 +112,7 @@ impl BatchRowsWriter {
         &mut self,
         index: usize,
         source: &RowRef,
-        details: &UserDetails,
+        details: &PackedDetails,
         ids: &dyn IdGen,
     ) -> Result<(ImportRowRef, Option<Op>), Error> {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -136,7 +137,7 @@ impl BatchRowsWriter {
             index,
             file: u32::try_from(file).unwrap_or(0),
             row: source.row,
-            details,
+            details: details.json(),
         })?;
         let reference = ImportRowRef {
             index,

@@ -19,6 +19,7 @@ mod authorize;
 mod batch_rows;
 mod options;
 mod org_plan;
+mod packed_details;
 mod packed_rows;
 mod plan;
 mod plan_types;
@@ -26,6 +27,7 @@ mod report;
 mod sync;
 
 pub use options::{ImportMode, ImportOptions, SyncGuard};
+pub use packed_details::PackedDetails;
 pub use plan_types::{
     Deactivation, GuardTrip, ImportPlan, PlanCounts, PlannedGrant, PlannedOrgUnit, RowAction,
     RowPlan,
@@ -168,7 +170,7 @@ impl<S: Storage + ?Sized> Directory<S> {
                 now,
                 context,
             };
-            Ok(plan::plan(data, &current, options, progress))
+            plan::plan(data, &current, options, progress)
         }
         .await;
         crate::directory::traced::outcome(result)

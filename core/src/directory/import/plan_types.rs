@@ -8,7 +8,9 @@ use crate::authz::Scope;
 use crate::ids::{DistrictId, OrgUnitId, RoleId, UserId, Version};
 use crate::import::{ImportIssue, RowRef};
 use crate::messaging::Welcome;
-use crate::model::{OrgUnitKind, RecordStatus, UserDetails};
+use crate::model::{OrgUnitKind, RecordStatus};
+
+use super::packed_details::PackedDetails;
 
 /// A role the plan grants a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -25,8 +27,9 @@ pub struct PlannedGrant {
 pub enum RowAction {
     /// A new user.
     Create {
-        /// Their details (boxed: a plan of a hundred thousand unchanged rows stays small).
-        details: Box<UserDetails>,
+        /// Their details, packed: a plan of a million new users keeps a few hundred bytes
+        /// for each.
+        details: PackedDetails,
         /// Their status.
         status: RecordStatus,
         /// Roles granted.
@@ -42,8 +45,8 @@ pub enum RowAction {
         user: UserId,
         /// The version planned against; apply refuses if it moved.
         expected: Version,
-        /// Their new details.
-        details: Box<UserDetails>,
+        /// Their new details, packed.
+        details: PackedDetails,
         /// Their new status.
         status: RecordStatus,
         /// What changes, field by field.

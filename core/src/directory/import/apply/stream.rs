@@ -243,7 +243,7 @@ impl<'a> ApplyStream<'a> {
                     status: *status,
                     import_managed: true,
                     import_fingerprint: fingerprint(plan, row, Version::FIRST),
-                    ..User::new(id, district, (**details).clone(), now)
+                    ..User::new(id, district, details.unpack()?, now)
                 };
                 let id = user.id;
                 let (reference, full) = self.kept.push(position, &row.source, details, ids)?;
@@ -288,7 +288,7 @@ impl<'a> ApplyStream<'a> {
                     return Err(Error::not_found(Entity::User, user));
                 };
                 let updated = User {
-                    details: (**details).clone(),
+                    details: details.unpack()?,
                     status: *status,
                     updated_at: now,
                     version: expected.next(),

@@ -6,6 +6,7 @@ use uuid::Uuid;
 use super::*;
 use crate::activity::{ActivityEntry, FieldChange, Subject};
 use crate::clock::SequentialIds;
+use crate::directory::import::packed_details::PackedDetails;
 use crate::directory::import::plan_types::{Deactivation, GuardTrip, PlanCounts};
 use crate::import::RowRef;
 use crate::model::{Access, RecordStatus};
@@ -69,7 +70,8 @@ fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
 
 fn create(first: &str, temporary_password: Option<Password>) -> RowAction {
     RowAction::Create {
-        details: Box::new(UserDetails::new(UserKind::Student, first, "Lovelace")),
+        details: PackedDetails::pack(&UserDetails::new(UserKind::Student, first, "Lovelace"))
+            .unwrap(),
         status: RecordStatus::Active,
         grants: Vec::new(),
         temporary_password,
@@ -229,7 +231,7 @@ fn an_update_or_deactivation_keeps_what_the_plan_does_not_change() {
     let update = RowAction::Update {
         user: carl.id,
         expected: carl.version,
-        details: Box::new(details.clone()),
+        details: PackedDetails::pack(&details).unwrap(),
         status: RecordStatus::Active,
         changes: vec![FieldChange {
             field: "job_title".into(),
@@ -323,7 +325,7 @@ fn welcomes_are_queued_with_the_new_users_due_when_asked_from_the_districts_temp
     with_address.email = Some(crate::model::Email::parse("grace@maple.example").unwrap());
     let rows = vec![
         RowAction::Create {
-            details: Box::new(with_address),
+            details: PackedDetails::pack(&with_address).unwrap(),
             status: RecordStatus::Active,
             grants: Vec::new(),
             temporary_password: None,

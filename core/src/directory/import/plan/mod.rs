@@ -30,6 +30,7 @@ use super::options::ImportOptions;
 use super::org_plan::OrgPlanner;
 use super::plan_types::*;
 use crate::authz::{Authority, Grant, Role};
+use crate::error::Error;
 use crate::ids::{OrgUnitId, UserId};
 use crate::import::{ImportData, ImportField, ImportIssue, ImportRow, IssueCode};
 use crate::messaging::Welcome;
@@ -65,7 +66,7 @@ pub(crate) fn plan<'a>(
     current: &'a Current<'a>,
     options: &ImportOptions,
     progress: &dyn Fn(ImportProgress),
-) -> ImportPlan {
+) -> Result<ImportPlan, Error> {
     let mut planner = Planner::new(current, options);
     planner.rows.reserve_exact(data.users.len());
     planner.issues.extend(data.issues.iter().cloned());
@@ -88,7 +89,7 @@ pub(crate) fn plan<'a>(
         }
         planner.row_apps.clear();
         planner.row_print = None;
-        let action = planner.plan_row(row);
+        let action = planner.plan_row(row)?;
         let applications = if matches!(action, RowAction::Error) {
             Vec::new()
         } else {
@@ -125,7 +126,7 @@ pub(crate) fn plan<'a>(
         planner.plan_deactivations();
     }
     forget_prints_of_rows_with_issues(&mut planner.rows, &planner.issues);
-    planner.finish()
+    Ok(planner.finish())
 }
 
 struct Planner<'a> {
@@ -254,7 +255,7 @@ impl<'a> Planner<'a> {
             match &row.action {
                 RowAction::Create { details, .. } => {
                     counts.created += 1;
-                    counts.welcomes += u64::from(welcomes && details.email.is_some());
+                    counts.welcomes += u64::from(welcomes && details.has_email());
                 }
                 RowAction::Update { .. } => counts.updated += 1,
                 RowAction::Unchanged { .. } => counts.unchanged += 1,

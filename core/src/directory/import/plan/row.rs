@@ -10,17 +10,19 @@ use super::unchanged::row_matches;
 use crate::activity::{FieldChange, diff_fields};
 use crate::authz::Permission;
 use crate::directory::import::options::ImportMode;
+use crate::directory::import::packed_details::PackedDetails;
 use crate::directory::import::plan_types::*;
 use crate::directory::user_validation::{missing_identity, normalize_details};
+use crate::error::Error;
 use crate::import::{ImportField, ImportRow, IssueCode};
 use crate::model::{LocalId, RecordStatus, User, UserDetails};
 use crate::validation::{InvalidValue, ValidationCode};
 
 impl<'a> Planner<'a> {
-    pub(super) fn plan_row(&mut self, row: &'a ImportRow) -> RowAction {
+    pub(super) fn plan_row(&mut self, row: &'a ImportRow) -> Result<RowAction, Error> {
         let errors_before = self.error_count();
         let Some((local_id, existing)) = self.local_id(row) else {
-            return RowAction::Error;
+            return Ok(RowAction::Error);
         };
         // Out of the importer's reach a user does not exist: the answers below are those for a
         // Local ID nobody holds, except that a held Local ID cannot be created again (the store
@@ -59,7 +61,7 @@ impl<'a> Planner<'a> {
         };
         if let Some((code, message)) = refusal {
             self.issue(row, Some(ImportField::LocalId), code, message, true);
-            return RowAction::Error;
+            return Ok(RowAction::Error);
         }
 
         let context = self.current.context;
@@ -80,14 +82,14 @@ impl<'a> Planner<'a> {
             {
                 // The row that last wrote this user, under the same options and tree, and
                 // nobody has changed the user since.
-                return RowAction::Unchanged { user: user.id };
+                return Ok(RowAction::Unchanged { user: user.id });
             }
         }
         if let Some(user) = existing
             && row_matches(row, user, &self.resolved_units)
         {
             // The nightly sync's common row, decided without building the user again.
-            return RowAction::Unchanged { user: user.id };
+            return Ok(RowAction::Unchanged { user: user.id });
         }
 
         let mut details = existing.map_or_else(
@@ -109,7 +111,7 @@ impl<'a> Planner<'a> {
                         InvalidValue::new(e.code.clone(), e.message.clone()),
                     );
                 }
-                return RowAction::Error;
+                return Ok(RowAction::Error);
             }
         };
         if existing.is_none() {
@@ -125,15 +127,15 @@ impl<'a> Planner<'a> {
         }
         let grants = self.grants_for(row, existing, &details);
         if self.error_count() > errors_before {
-            return RowAction::Error;
+            return Ok(RowAction::Error);
         }
         let temporary_password = self.temporary_password(row, existing);
         if self.error_count() > errors_before {
-            return RowAction::Error;
+            return Ok(RowAction::Error);
         }
-        match existing {
+        let action = match existing {
             None => RowAction::Create {
-                details: Box::new(details),
+                details: PackedDetails::pack(&details)?,
                 status,
                 grants,
                 temporary_password,
@@ -169,14 +171,15 @@ impl<'a> Planner<'a> {
                     RowAction::Update {
                         user: user.id,
                         expected: user.version,
-                        details: Box::new(details),
+                        details: PackedDetails::pack(&details)?,
                         status,
                         changes,
                         grants,
                     }
                 }
             }
-        }
+        };
+        Ok(action)
     }
 
     /// The row's Local ID (checked, trimmed) and the current user holding it, unless the ID
