@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Without a file the memory backend is used. `HOMEROOM_RESYNCS=N` runs N no-change re-syncs
-//! instead of one. Each pass prints the resident and peak memory after planning and after
+//! instead of one. Each pass prints the resident and peak memory after reading, planning and
 //! applying.
 
 #![allow(
@@ -69,6 +69,7 @@ async fn main() {
         let start = Instant::now();
         let data = read(&bytes, "roster.csv", &ReadOptions::default()).unwrap();
         let read_took = start.elapsed();
+        let read_memory = memory();
         let plan = directory
             .plan_import(&admin, district, &data, &options)
             .await
@@ -104,7 +105,7 @@ async fn main() {
             outcome.ops
         );
         println!(
-            "  memory after planning: {planned_memory}; after applying: {}",
+            "  memory after reading: {read_memory}; after planning: {planned_memory}; after applying: {}",
             memory()
         );
     }

@@ -381,22 +381,41 @@ async fn import_stamps_are_read_from_their_covering_index() {
     let storage = SeaStorage::connect("sqlite::memory:")
         .await
         .expect("connect");
-    let joined = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        crate::read::stamps::joined_sql(),
-        [district().as_uuid().into(), true.into()],
-    );
-    for statement in [
-        build(crate::read::stamps::stamps_select(district())),
-        joined,
-    ] {
+    use crate::read::stamps::{StampPages, joined_sql};
+    let page = |pages: StampPages, after: sea_orm::Value| {
+        Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            joined_sql(pages),
+            [district().as_uuid().into(), true.into(), after, 8192.into()],
+        )
+    };
+    let statements = [
+        (
+            build(crate::read::stamps::stamps_select(district())),
+            "district=? AND import_managed=?",
+        ),
+        (
+            page(StampPages::WithoutLocalId, Vec::<u8>::new().into()),
+            "district=? AND import_managed=? AND local_id=? AND id>?",
+        ),
+        (
+            page(StampPages::ByLocalId, String::new().into()),
+            "district=? AND import_managed=? AND local_id>?",
+        ),
+    ];
+    for (statement, range) in statements {
         let lines = plan(&storage, statement).await;
         assert!(
             lines
                 .iter()
                 .any(|l| l.starts_with("SEARCH hr_users USING COVERING INDEX")
                     && l.contains("ix_hr_users_import_stamps")
-                    && l.contains("district=? AND import_managed=?")),
+                    && l.contains(range)),
+            "{range}: {lines:#?}"
+        );
+        // Walked in index order: no sort of the page.
+        assert!(
+            !lines.iter().any(|l| l.contains("TEMP B-TREE")),
             "{lines:#?}"
         );
     }

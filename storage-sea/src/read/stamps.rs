@@ -1,12 +1,13 @@
 //! `import_stamps`: a sync's light read of the users it manages, from five columns of
 //! `hr_users`; the `data` column (the whole user as JSON) is never read or decoded.
 //!
-//! On SQLite the stamps come back as one value, not one row each: every row the driver hands
-//! over crosses from its worker thread to the caller's task, and with a hundred thousand
-//! rows those hand-offs (a wake-up each, on a busy machine a wait for a core each) cost
-//! several times SQLite's own work. SQLite joins the five columns of every stamp into one text
-//! (`group_concat`, separators that no stored value can hold), read through the covering index
-//! `ix_hr_users_import_stamps`; PostgreSQL streams the rows, which its protocol batches anyway.
+//! On SQLite the stamps come back as one value per page of [`STAMPS_PER_PAGE`], not one row
+//! each: every row the driver hands over crosses from its worker thread to the caller's task,
+//! and with a hundred thousand rows those hand-offs (a wake-up each, on a busy machine a wait
+//! for a core each) cost several times SQLite's own work. SQLite joins the five columns of
+//! every stamp of a page into one text (`group_concat`, separators that no stored value can
+//! hold), read through the covering index `ix_hr_users_import_stamps`; PostgreSQL streams the
+//! rows, which its protocol batches anyway.
 
 use futures::TryStreamExt;
 use homeroom::{DistrictId, ImportFingerprint, ImportStamp, RecordStatus, StorageError, UserId};
@@ -36,57 +37,118 @@ const FIELD: char = '\u{1f}';
 /// Separates stamps in the joined text.
 const STAMP: char = '\u{1e}';
 
-/// The stamps as one text joined by SQLite, then split here.
+/// Stamps per joined text: a page of about 1.5 MB, so a district of a million never has all
+/// its stamps in memory as text as well (once in SQLite, once in the driver, once here: three
+/// copies of some 190 MB, which set the peak memory of a no-change re-sync).
+const STAMPS_PER_PAGE: u32 = 8192;
+
+/// The two runs of pages: the users without a Local ID (an admin cleared it; keyed by id),
+/// then the others, keyed by their Local ID, unique in the district. Each run is one range of
+/// `ix_hr_users_import_stamps`, walked in index order from where the last page ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StampPages {
+    /// `local_id IS NULL`, after a given id.
+    WithoutLocalId,
+    /// `local_id > ?`.
+    ByLocalId,
+}
+
+/// The stamps as text joined by SQLite, a page at a time, split here.
 async fn joined_stamps<C: ConnectionTrait>(
     db: &C,
     d: DistrictId,
 ) -> Result<Vec<ImportStamp>, StorageError> {
-    let what = "cannot read the import stamps";
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        joined_sql(),
-        [Value::from(d.as_uuid()), Value::from(true)],
-    );
-    let Some(row) = db.query_one_raw(statement).await.map_err(storage(what))? else {
-        return Ok(Vec::new());
-    };
-    let joined: Option<String> = row.try_get_by_index(0).map_err(storage(what))?;
-    let Some(joined) = joined else {
-        return Ok(Vec::new());
-    };
-    joined
-        .split(STAMP)
-        .map(|stamp| {
-            let mut fields = stamp.split(FIELD);
-            let (Some(id), Some(local_id), Some(status), Some(version), Some(print), None) = (
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-                fields.next(),
-            ) else {
-                return Err(bad_stamp());
-            };
-            let version: i64 = version.parse().map_err(|_| bad_stamp())?;
-            Ok(ImportStamp {
-                id: UserId::from_uuid(hex_uuid(id).ok_or_else(bad_stamp)?),
-                local_id: (!local_id.is_empty()).then(|| local_id.into()),
-                status: decode_status(status)?,
-                version: homeroom::Version::new(stored_version(version)),
-                fingerprint: decode_fingerprint((!print.is_empty()).then_some(print))?,
-            })
-        })
-        .collect()
+    joined_stamps_in_pages(db, d, STAMPS_PER_PAGE).await
 }
 
-/// The statement of [`joined_stamps`]: the filter of [`stamps_select`], the columns joined.
-pub(crate) fn joined_sql() -> String {
+/// [`joined_stamps`], `per_page` stamps a page.
+async fn joined_stamps_in_pages<C: ConnectionTrait>(
+    db: &C,
+    d: DistrictId,
+    per_page: u32,
+) -> Result<Vec<ImportStamp>, StorageError> {
+    let what = "cannot read the import stamps";
+    let mut stamps = Vec::new();
+    for pages in [StampPages::WithoutLocalId, StampPages::ByLocalId] {
+        // Before every id (the empty blob) and every Local ID (never empty).
+        let mut after = match pages {
+            StampPages::WithoutLocalId => Value::from(Vec::<u8>::new()),
+            StampPages::ByLocalId => Value::from(String::new()),
+        };
+        loop {
+            let statement = Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                joined_sql(pages),
+                [
+                    Value::from(d.as_uuid()),
+                    Value::from(true),
+                    after,
+                    Value::from(per_page),
+                ],
+            );
+            let row = db.query_one_raw(statement).await.map_err(storage(what))?;
+            let Some(row) = row else { break };
+            let joined: Option<String> = row.try_get_by_index(0).map_err(storage(what))?;
+            let Some(joined) = joined else { break };
+            let read = stamps.len();
+            for stamp in joined.split(STAMP) {
+                stamps.push(split_stamp(stamp)?);
+            }
+            if stamps.len() - read < per_page as usize {
+                break;
+            }
+            after = match pages {
+                StampPages::WithoutLocalId => {
+                    Value::from(row.try_get_by_index::<Vec<u8>>(1).map_err(storage(what))?)
+                }
+                StampPages::ByLocalId => {
+                    Value::from(row.try_get_by_index::<String>(1).map_err(storage(what))?)
+                }
+            };
+        }
+    }
+    Ok(stamps)
+}
+
+/// One stamp of the joined text.
+fn split_stamp(stamp: &str) -> Result<ImportStamp, StorageError> {
+    let mut fields = stamp.split(FIELD);
+    let (Some(id), Some(local_id), Some(status), Some(version), Some(print), None) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return Err(bad_stamp());
+    };
+    let version: i64 = version.parse().map_err(|_| bad_stamp())?;
+    Ok(ImportStamp {
+        id: UserId::from_uuid(hex_uuid(id).ok_or_else(bad_stamp)?),
+        local_id: (!local_id.is_empty()).then(|| local_id.into()),
+        status: decode_status(status)?,
+        version: homeroom::Version::new(stored_version(version)),
+        fingerprint: decode_fingerprint((!print.is_empty()).then_some(print))?,
+    })
+}
+
+/// The statement of one page of [`joined_stamps`]: the filter of [`stamps_select`] and a
+/// range of the run's key after the bound value, at most a page of stamps joined, and the
+/// last key of the page (where the next starts). Parameters: district, `true`, the bound,
+/// the page size.
+pub(crate) fn joined_sql(pages: StampPages) -> String {
+    let (key, range) = match pages {
+        StampPages::WithoutLocalId => ("id", "local_id IS NULL AND id > ?"),
+        StampPages::ByLocalId => ("local_id", "local_id > ?"),
+    };
     format!(
-        "SELECT group_concat(hex(id) || char({field}) || coalesce(local_id, '') || char({field}) \
+        "SELECT group_concat(stamp, char({stamp})), max(page_key) FROM \
+         (SELECT hex(id) || char({field}) || coalesce(local_id, '') || char({field}) \
          || status || char({field}) || version || char({field}) \
-         || coalesce(import_fingerprint, ''), char({stamp})) \
-         FROM hr_users WHERE district = ? AND import_managed = ?",
+         || coalesce(import_fingerprint, '') AS stamp, {key} AS page_key \
+         FROM hr_users WHERE district = ? AND import_managed = ? AND {range} \
+         ORDER BY {key} LIMIT ?)",
         field = u32::from(FIELD),
         stamp = u32::from(STAMP),
     )
@@ -185,3 +247,58 @@ impl std::fmt::Display for Malformed {
 }
 
 impl std::error::Error for Malformed {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SeaStorage;
+    use homeroom::conformance::Fixture;
+    use homeroom::{ChangeSet, LocalId, Op, Storage};
+
+    fn local_id(text: &str) -> Option<LocalId> {
+        Some(LocalId::parse(text).unwrap())
+    }
+
+    /// Whatever the page size, paging the joined text lists the same stamps as reading them
+    /// row by row: the users without a Local ID, every page boundary, the last short page.
+    #[tokio::test]
+    async fn stamps_read_in_pages_are_the_stamps_read_row_by_row() {
+        let storage = SeaStorage::connect("sqlite::memory:").await.unwrap();
+        let mut fx = Fixture::new();
+        let d = fx.seed_district(&storage, "Maple Valley").await;
+        let other = fx.seed_district(&storage, "Cedar Falls").await;
+        let mut users = Vec::new();
+        for n in 0..23 {
+            let mut user = fx.user(d.id, "Ada", &format!("Lovelace{n}"));
+            // Every fourth without a Local ID; one not managed by import.
+            if n % 4 != 0 {
+                user.details.local_id = local_id(&format!("{n:03}"));
+            }
+            user.import_managed = n != 5;
+            users.push(user);
+        }
+        users.push({
+            let mut elsewhere = fx.user(other.id, "Grace", "Hopper");
+            elsewhere.details.local_id = local_id("001");
+            elsewhere.import_managed = true;
+            elsewhere
+        });
+        let set: ChangeSet = users
+            .into_iter()
+            .map(|u| Op::InsertUser(Box::new(u)))
+            .collect();
+        storage.apply(set).await.unwrap();
+
+        let db = storage.connection();
+        let sorted = |mut stamps: Vec<ImportStamp>| {
+            stamps.sort_by_key(|s| s.id);
+            stamps
+        };
+        let row_by_row = sorted(streamed_stamps(db, d.id).await.unwrap());
+        assert_eq!(row_by_row.len(), 22);
+        for per_page in [1, 2, 5, 6, 16, 17, 100] {
+            let paged = sorted(joined_stamps_in_pages(db, d.id, per_page).await.unwrap());
+            assert_eq!(paged, row_by_row, "{per_page} a page");
+        }
+    }
+}

@@ -164,7 +164,8 @@ mod tests {
         assert!(
             packed.json().get().len() + std::mem::size_of::<PackedDetails>() < unpacked,
             "{} bytes packed ({}), {unpacked} for the struct alone",
-            packed.json().get().len(), packed.json().get()
+            packed.json().get().len(),
+            packed.json().get()
         );
     }
 }
