@@ -216,3 +216,37 @@ impl<'de> Deserialize<'de> for PermissionSet {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// Some permissions of the catalog, as a plain set (the reference) and as a bit set.
+    fn permissions() -> impl Strategy<Value = BTreeSet<Permission>> {
+        prop::sample::subsequence(Permission::ALL.to_vec(), 0..=Permission::ALL.len())
+            .prop_map(|chosen| chosen.into_iter().collect())
+    }
+
+    fn bits(set: &BTreeSet<Permission>) -> PermissionSet {
+        set.iter().copied().collect()
+    }
+
+    proptest! {
+        /// The bit set's operations agree with the same operations on plain sets of
+        /// permissions: what a role lacks (`minus`) is what it lacks, no more and no less.
+        #[test]
+        fn permission_sets_behave_as_sets(a in permissions(), b in permissions()) {
+            let (x, y) = (bits(&a), bits(&b));
+            let listed = |set: PermissionSet| set.iter().collect::<BTreeSet<_>>();
+            prop_assert_eq!(listed(x.minus(y)), a.difference(&b).copied().collect());
+            prop_assert_eq!(listed(x.union(y)), a.union(&b).copied().collect());
+            prop_assert_eq!(x.contains_all(y), b.is_subset(&a));
+            prop_assert_eq!(x.minus(y).is_empty(), a.is_subset(&b));
+            for p in Permission::ALL {
+                prop_assert_eq!(x.contains(p), a.contains(&p));
+            }
+        }
+    }
+}
