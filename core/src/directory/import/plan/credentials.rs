@@ -92,11 +92,8 @@ impl<'a> Planner<'a> {
                 ),
             };
             let taken_by_other = existing.contains_key(&key) || shadowed.contains_key(&key);
-            let earlier = in_file
-                .get(&key)
-                .or_else(|| other_in_file.get(&key))
-                .copied();
-            in_file.entry(key.clone()).or_insert(row.source.row);
+            let earlier = in_file.get(&key).or_else(|| other_in_file.get(&key));
+            in_file.insert_if_absent(&key, row.source.row);
             if taken_by_other {
                 let message = format!("{} '{key}' already belongs to another user", field.header());
                 self.invalid(

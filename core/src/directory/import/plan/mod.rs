@@ -13,6 +13,7 @@ mod deactivations;
 pub(crate) mod fingerprint;
 mod grants;
 mod guards;
+mod key_rows;
 mod row;
 mod safety;
 pub(crate) mod skip;
@@ -153,8 +154,9 @@ struct Planner<'a> {
     /// Local IDs of no current user already on a row (as written there, trimmed), with that
     /// row's number.
     new_local_ids: Map<&'a str, u32>,
-    file_emails: Map<String, u32>,
-    file_usernames: Map<String, u32>,
+    /// The rows that first held each e-mail and username key of a new or changed user.
+    file_emails: key_rows::KeyRows,
+    file_usernames: key_rows::KeyRows,
     rows: Vec<RowPlan>,
     /// The applications the row being planned enables its user for.
     row_apps: Vec<String>,
@@ -189,8 +191,8 @@ impl<'a> Planner<'a> {
             users_file: String::new(),
             new_local_ids: Map::default(),
             resolved_units: Map::default(),
-            file_emails: Map::default(),
-            file_usernames: Map::default(),
+            file_emails: key_rows::KeyRows::default(),
+            file_usernames: key_rows::KeyRows::default(),
             rows: Vec::new(),
             row_apps: Vec::new(),
             row_print: None,
