@@ -461,6 +461,24 @@ across_backends! {
         assert!(plan.issues()[0].message.contains("row 2"), "{:?}", plan.issues());
     }
 
+    async fn attack_import_one_email_or_username_on_two_rows_is_refused_on_the_later_row(h: Harness) {
+        let s = setup(&h).await;
+        // Row 4 repeats row 2's e-mail and username in other letter case: one sign-in, two
+        // people. Row 3 is unrelated.
+        let data = csv(
+            "Local ID,First Name,Last Name,Building,Username,Email\r\n\
+             N1,Ann,A,LMS,ann,ann@maple.example\r\nN2,Ben,B,LMS,ben,ben@maple.example\r\n\
+             N3,Cal,C,LMS,ANN,Ann@Maple.example\r\n",
+        );
+        let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert_eq!(codes(&plan), ["taken", "taken"], "{:?}", plan.issues());
+        for issue in plan.issues() {
+            assert_eq!(issue.row, Some(4), "{issue:?}");
+            assert!(issue.message.contains("is also on row 2"), "{issue:?}");
+        }
+        assert_eq!(plan.counts().created, 2);
+    }
+
     async fn attack_oneroster_role_mapped_to_a_role_the_district_lacks(h: Harness) {
         let s = setup(&h).await;
         let stranger = RoleId::from_uuid(uuid::Uuid::from_u128(0xdead_beef));
