@@ -233,6 +233,15 @@ mod tests {
         set.iter().copied().collect()
     }
 
+    #[test]
+    fn a_permission_set_shows_its_permissions_in_catalog_order() {
+        let set = PermissionSet::from_iter([Permission::EditUsers, Permission::ViewUsers]);
+        let (view, edit) = (Permission::ViewUsers.label(), Permission::EditUsers.label());
+        assert_eq!(set.to_string(), format!("{view}, {edit}"));
+        assert_eq!(format!("{set:?}"), "{ViewUsers, EditUsers}");
+        assert_eq!(PermissionSet::EMPTY.to_string(), "");
+    }
+
     proptest! {
         /// The bit set's operations agree with the same operations on plain sets of
         /// permissions: what a role lacks (`minus`) is what it lacks, no more and no less.
