@@ -293,3 +293,18 @@ impl fmt::Display for Preset {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rights_made_from_a_permission_set_hold_it_and_no_application_permission() {
+        let set = PermissionSet::EMPTY
+            .with(Permission::ViewUsers)
+            .with(Permission::EditUsers);
+        let rights = RoleRights::from(set);
+        assert_eq!(rights.permissions, set);
+        assert_eq!(rights.apps, AppSet::new());
+    }
+}
