@@ -307,4 +307,15 @@ mod tests {
         assert_eq!(rights.permissions, set);
         assert_eq!(rights.apps, AppSet::new());
     }
+
+    #[test]
+    fn a_preset_shows_as_its_name() {
+        assert_eq!(
+            Preset::BuildingAdministrator.to_string(),
+            "Building Administrator"
+        );
+        for preset in Preset::ALL {
+            assert_eq!(preset.to_string(), preset.name());
+        }
+    }
 }
