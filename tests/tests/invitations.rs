@@ -380,4 +380,23 @@ across_backends! {
         let again = h.directory.accept_invitation_with_sso(s.district, &token, "google|mallory").await;
         assert_eq!(refusal(again), Refusal::TokenInvalid);
     }
+
+    async fn an_account_linked_to_an_sso_identity_accepts_its_invitation_only_with_that_identity(h: Harness) {
+        let s = scene(&h).await;
+        let mut details = UserDetails::new(UserKind::Staff, "Grace", "Onboard")
+            .with_email("grace@maple.example")
+            .unwrap()
+            .in_org_unit(s.lincoln.id);
+        details.sso_subject = Some("google|grace-1".into());
+        let grace = h.member(s.district, details).await;
+        h.directory.invite_user(&s.inviter, s.district, grace.id).await.unwrap();
+        let token = last_token(&h, s.district, grace.id, MessagePurpose::Invitation).await;
+
+        let other = h.directory.accept_invitation_with_sso(s.district, &token, "google|mallory").await;
+        assert_eq!(other.map(|_| ()).map_err(|e| e.kind()), Err(ErrorKind::Invalid));
+        let linked = h.directory.user(&h.admin, s.district, grace.id).await.unwrap();
+        assert_eq!(linked.details.sso_subject.as_deref(), Some("google|grace-1"));
+        let signed_in = h.directory.accept_invitation_with_sso(s.district, &token, "google|grace-1").await.unwrap();
+        assert_eq!(signed_in.user, grace.id);
+    }
 }
