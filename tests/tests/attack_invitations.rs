@@ -4,6 +4,8 @@
 //! stops it (see `docs/security.md`). Run over every backend.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failed unwrap is a failed test
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use homeroom::messaging::MessagePurpose;
 use homeroom::onboarding::InvitationStatus;
@@ -11,6 +13,7 @@ use homeroom::password::Password;
 use homeroom::storage::{ItemKind, ItemQuery};
 use homeroom::*;
 use homeroom_tests::outbox::{last_token, messages_to};
+use homeroom_tests::race::{Gate, Hooked, at_once};
 use homeroom_tests::{Harness, across_backends};
 
 /// Lincoln and Washington; a District Administrator who is a Lincoln member; Ines, an
@@ -245,5 +248,34 @@ across_backends! {
             assert_eq!(attempt.unwrap_err().refusal(), Some(Refusal::PasswordChangeRequired));
         }
         assert!(messages_to(&h, s.id, s.teacher.id).await.is_empty());
+    }
+
+    // Two people open one invitation link at the same moment (the invitee and whoever read
+    // the e-mail over their shoulder): both find the token working, and the store holds both
+    // writes until both have decided. Exactly one sets the password; the other is told what
+    // every dead link is told, not that somebody else just won.
+    async fn attack_one_invitation_link_used_twice_at_once_sets_one_password(h: Harness) {
+        let gate = Arc::new(Hooked::new(h.backend.storage().await, Gate::default()));
+        let h = Harness::over(h.backend, gate.clone()).await;
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let dead_link = d.accept_invitation(s.id, &"0".repeat(64), &password("guess-pass-1")).await.unwrap_err();
+        d.invite_user(&h.admin, s.id, s.teacher.id).await.unwrap();
+        let token = last_token(&h, s.id, s.teacher.id, MessagePurpose::Invitation).await;
+        gate.hook().hold_next_applies(2);
+        let (first, second) = at_once(
+            d.accept_invitation(s.id, &token, &password("first-pass-1")),
+            d.accept_invitation(s.id, &token, &password("second-pass-2")),
+        )
+        .await;
+        let (winner, loser, lost) = match (first, second) {
+            (Ok(_), Err(lost)) => ("first-pass-1", "second-pass-2", lost),
+            (Err(lost), Ok(_)) => ("second-pass-2", "first-pass-1", lost),
+            other => panic!("exactly one acceptance wins: {other:?}"),
+        };
+        assert_eq!(lost.refusal(), Some(Refusal::TokenInvalid), "{lost:?}");
+        assert_eq!(lost.to_string(), dead_link.to_string());
+        assert!(d.verify_password(s.id, "tess", winner).await.is_ok());
+        assert!(d.verify_password(s.id, "tess", loser).await.is_err());
     }
 }
