@@ -6,11 +6,23 @@ use std::fmt;
 
 /// Cells laid end to end. Rows are runs of consecutive cells; a row is known by the index of
 /// its first cell and its width.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Cells {
     text: String,
     /// Where each finished cell ends in `text`; a cell starts where the one before it ends.
-    ends: Vec<usize>,
+    /// `u32`, not `usize`: a million-row file has millions of cells, and half the room for
+    /// their ends is tens of megabytes. A table's text is therefore at most `max_end` bytes
+    /// (4 GiB); see [`Cells::overflowed`].
+    ends: Vec<u32>,
+    max_end: u32,
+    /// A cell ended past `max_end`: the table is too large, and its reader says so.
+    overflowed: bool,
+}
+
+impl Default for Cells {
+    fn default() -> Self {
+        Self::with_capacity(0, 0)
+    }
 }
 
 impl Cells {
@@ -19,6 +31,36 @@ impl Cells {
         Self {
             text: String::with_capacity(bytes),
             ends: Vec::with_capacity(cells),
+            max_end: u32::MAX,
+            overflowed: false,
+        }
+    }
+
+    /// Empty cells whose text may not grow past `max_end` bytes (to test what happens there).
+    #[cfg(test)]
+    fn with_max_end(max_end: u32) -> Self {
+        Self {
+            max_end,
+            ..Self::default()
+        }
+    }
+
+    /// True when the text outgrew what a cell's end can say (4 GiB): the cells from then on
+    /// are not what was read, and the table must be refused as too large.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Where cell `i` ends, if it is finished.
+    fn end(&self, i: usize) -> Option<usize> {
+        self.ends.get(i).map(|&end| end as usize)
+    }
+
+    /// Where cell `i` starts: where the one before it ends.
+    fn start(&self, i: usize) -> usize {
+        match i.checked_sub(1) {
+            Some(before) => self.end(before).unwrap_or(0),
+            None => 0,
         }
     }
 
@@ -37,12 +79,8 @@ impl Cells {
 
     /// Cell `i`, if it is finished.
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        self.text.get(start..end)
+        let end = self.end(i)?;
+        self.text.get(self.start(i)..end)
     }
 
     /// `count` cells from `first` (cells past the end read as empty).
@@ -57,7 +95,11 @@ impl Cells {
 
     /// Finishes the cell being built.
     pub(crate) fn end_cell(&mut self) {
-        self.ends.push(self.text.len());
+        let end = u32::try_from(self.text.len())
+            .ok()
+            .filter(|&end| end <= self.max_end);
+        self.overflowed |= end.is_none();
+        self.ends.push(end.unwrap_or(self.max_end));
     }
 
     /// Adds a whole cell.
@@ -76,19 +118,12 @@ impl Cells {
     /// The text of the cells from `first` on, run together: blank exactly when every one of
     /// them is blank.
     pub(crate) fn text_from(&self, first: usize) -> &str {
-        let start = match first.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
-        self.text.get(start..).unwrap_or_default()
+        self.text.get(self.start(first)..).unwrap_or_default()
     }
 
     /// Drops every cell from `first` on (and any cell being built).
     pub(crate) fn truncate(&mut self, first: usize) {
-        let start = match first.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(0),
-            None => 0,
-        };
+        let start = self.start(first);
         self.ends.truncate(first);
         self.text.truncate(start);
     }
@@ -138,5 +173,17 @@ mod tests {
         assert_eq!(cells.get(1), None);
         cells.push("x");
         assert_eq!(cells, Cells::of_row(&["a", "x"]));
+    }
+
+    #[test]
+    fn text_past_the_largest_end_marks_the_cells_overflowed() {
+        let mut cells = Cells::with_max_end(5);
+        cells.push_row(&["ab", "cde"]);
+        assert!(!cells.overflowed(), "five bytes fit");
+        cells.push("f");
+        assert!(cells.overflowed());
+        // Overflowed cells still answer without panicking; the reader refuses the table.
+        assert_eq!(cells.run(0, 2).collect::<Vec<_>>(), ["ab", "cde"]);
+        assert_eq!(cells.get(2), Some(""));
     }
 }

@@ -8,7 +8,7 @@ use super::csv_parse::{Records, sniff_delimiter};
 use super::data::ImportData;
 use super::decode::decode;
 use super::format::Format;
-use super::input::{file_too_large, read_bounded};
+use super::input::{file_too_large, read_bounded, table_too_large};
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
@@ -172,6 +172,9 @@ pub(crate) fn read_table(
             first,
             notes: None,
         });
+    }
+    if cells.overflowed() {
+        return Err(table_too_large(file));
     }
     cells.shrink_to_fit();
     if let Some(warning) = padded.warning(file, header_row, trailing) {

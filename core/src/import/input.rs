@@ -1,4 +1,4 @@
-//! Taking in a whole file within the size limit, and the error for one over it.
+//! Taking in a whole file within the size limit, and the errors for one over it.
 
 use std::io::Read;
 
@@ -36,6 +36,17 @@ pub(crate) fn file_too_large(file: &str, limits: &ReadLimits) -> ReadError {
             "the file is larger than {}, the most one import accepts; split it into smaller files",
             human_size(limits.max_bytes)
         ),
+    )
+    .into()
+}
+
+/// The error for a table whose cells hold more text than one table can (4 GiB, however high
+/// `max_bytes` is set).
+pub(crate) fn table_too_large(file: &str) -> ReadError {
+    ImportIssue::error(
+        IssueCode::FileTooLarge,
+        file,
+        "the file's values come to more than 4 GB of text, the most one table holds; split it into smaller files",
     )
     .into()
 }

@@ -10,6 +10,7 @@ use super::archive;
 use super::cells::Cells;
 use super::data::ImportData;
 use super::format::Format;
+use super::input::table_too_large;
 use super::issue::{ImportIssue, IssueCode, Issues, ReadError};
 use super::options::{ReadLimits, ReadOptions};
 use super::raw::{
@@ -398,6 +399,9 @@ fn build_table(
             )
             .in_column(format!("column {letter}")),
         );
+    }
+    if table_cells.overflowed() {
+        return Err(table_too_large(file));
     }
     let table = RawTable {
         file: Arc::from(file),
