@@ -1,5 +1,6 @@
 //! Between domain rows and table rows: each domain value is stored whole as JSON, next to the
-//! columns derived from it.
+//! columns derived from it (activity entries leave their columns out of their JSON: see
+//! `activity_json`).
 
 use chrono::DateTime;
 use homeroom::records::{Device, Record};
@@ -13,6 +14,7 @@ use sea_orm::Value;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::activity_json::entry_data;
 use crate::entity::{
     activity, district, grant, item, membership, org_unit, record, role, user, user_term,
 };
@@ -189,7 +191,7 @@ pub(crate) fn activity_values(e: &ActivityEntry) -> Result<[Value; 6], StorageEr
         subject_key(&e.subject)?.into(),
         e.at.timestamp().into(),
         i64::from(e.at.timestamp_subsec_nanos()).into(),
-        to_json(e)?.into(),
+        entry_data(e)?.into(),
     ])
 }
 
@@ -200,7 +202,7 @@ pub(crate) fn activity_row(e: &ActivityEntry) -> Result<activity::ActiveModel, S
         subject: Set(subject_key(&e.subject)?),
         at_secs: Set(e.at.timestamp()),
         at_nanos: Set(i64::from(e.at.timestamp_subsec_nanos())),
-        data: Set(to_json(e)?),
+        data: Set(entry_data(e)?),
     })
 }
 

@@ -76,6 +76,7 @@
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("homeroom-sea needs a database: enable the `sqlite` feature, `postgres`, or both");
 
+mod activity_json;
 mod codec;
 mod connect;
 mod entity;

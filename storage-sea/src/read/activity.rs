@@ -7,24 +7,56 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::counted_page_of;
+use sea_orm::QueryTrait;
+use uuid::Uuid;
+
+use super::trimmed;
+use crate::activity_json::{EntryColumns, entry_of_row};
 use crate::codec::subject_key;
 use crate::entity::activity;
+use crate::error::storage;
 
-/// One page of the log of `query.subject` in `district`, with the subject's total.
+/// One page of the log of `query.subject` in `district`, with the subject's total (read in
+/// the same statement, as a scalar subquery: one snapshot).
 pub(crate) async fn activity_page<C: ConnectionTrait>(
     db: &C,
     district: DistrictId,
     query: &ActivityQuery,
 ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-    counted_page_of(
-        db,
-        page_select(district, query)?,
-        count_select(district, query)?,
+    let count = count_select(district, query)?;
+    let total = Expr::SubQuery(None, Box::new(count.clone().into_query().into()));
+    let rows: Vec<(Uuid, i64, i64, String, i64)> = page_select(district, query)?
+        .expr_as(total, "total")
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(storage("cannot read the activity log"))?;
+    let Some(total) = rows.first().map(|row| u64::try_from(row.4).unwrap_or(0)) else {
+        return Ok(Page {
+            items: Vec::new(),
+            total: super::count(db, count).await?,
+            next: None,
+        });
+    };
+    let entries = rows
+        .into_iter()
+        .map(|(id, at_secs, at_nanos, data, _)| {
+            let columns = EntryColumns {
+                id,
+                district,
+                subject: query.subject,
+                at_secs,
+                at_nanos,
+            };
+            entry_of_row(columns, &data)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed(
+        entries,
         query.page_size(),
+        total,
         ActivityCursor::after,
-    )
-    .await
+    ))
 }
 
 fn of_subject(
@@ -47,7 +79,8 @@ pub(crate) fn count_select(
     ))
 }
 
-/// The `data` of the page's entries (one more than the page size).
+/// The page's entries (one more than the page size): their id, time and `data`; the district
+/// and subject are the query's.
 pub(crate) fn page_select(
     district: DistrictId,
     query: &ActivityQuery,
@@ -73,5 +106,8 @@ pub(crate) fn page_select(
         .order_by(activity::Column::Id, Order::Desc)
         .limit(u64::try_from(query.page_size() + 1).unwrap_or(u64::MAX))
         .select_only()
+        .column(activity::Column::Id)
+        .column(activity::Column::AtSecs)
+        .column(activity::Column::AtNanos)
         .column(activity::Column::Data))
 }
