@@ -297,6 +297,11 @@ across_backends! {
         assert_eq!(invalid_fields(&err), vec![("parent".to_string(), "cycle")]);
         let moved = d.move_org_unit(&h.admin, t.district.id, t.science.id, t.science.version, Some(t.washington.id)).await.unwrap();
         assert_eq!(moved.parent, Some(t.washington.id));
+        // A move is a versioned change: the unit's version moves, and a move decided on the
+        // old one is refused.
+        assert_eq!(moved.version, t.science.version.next());
+        let stale_move = d.move_org_unit(&h.admin, t.district.id, t.science.id, t.science.version, None).await.unwrap_err();
+        assert_eq!(stale_move.kind(), ErrorKind::Conflict);
         let renamed = d.rename_org_unit(&h.admin, t.district.id, t.washington.id, t.washington.version, "Washington High School").await.unwrap();
         assert_eq!(renamed.version, Version::new(2));
         let tree = d.org_tree(&h.admin, t.district.id).await.unwrap();

@@ -327,6 +327,30 @@ across_backends! {
         assert_eq!(messages_to(&h, s.district, ada.id).await.len(), 4);
     }
 
+    async fn a_reset_link_works_for_an_hour_and_not_at_the_hour(h: Harness) {
+        let s = scene(&h).await;
+        let ada = person(&h, s.district, "Ada", &s.lincoln).await;
+        let d = &h.directory;
+        d.request_password_reset(s.district, "ada").await.unwrap();
+        let first = last_token(&h, s.district, ada.id, MessagePurpose::PasswordReset).await;
+        for _ in 0..2 {
+            h.clock.advance(Duration::minutes(5));
+            d.request_password_reset(s.district, "ada").await.unwrap();
+        }
+        let third = last_token(&h, s.district, ada.id, MessagePurpose::PasswordReset).await;
+        assert_eq!(messages_to(&h, s.district, ada.id).await.len(), 3);
+        // Exactly an hour after the first link went out, it has stopped working, and it no
+        // longer counts against the three open links: a new one goes out.
+        h.clock.advance(Duration::minutes(50));
+        let at_the_hour = d.reset_password(s.district, &first, &password("new-password-2")).await;
+        assert_eq!(refusal(at_the_hour), Refusal::TokenInvalid);
+        d.request_password_reset(s.district, "ada").await.unwrap();
+        assert_eq!(messages_to(&h, s.district, ada.id).await.len(), 4);
+        // A second before its own hour, the third link still works.
+        h.clock.advance(Duration::minutes(10) - Duration::seconds(1));
+        d.reset_password(s.district, &third, &password("new-password-2")).await.unwrap();
+    }
+
     async fn a_user_who_must_change_their_password_can_do_nothing_else(h: Harness) {
         let s = scene(&h).await;
         let ines = s.inviter.clone();
