@@ -302,9 +302,18 @@ across_backends! {
         assert_eq!(plan.held()[0].what, "update");
         let err = apply_as(&h, &s, &s.importer, &plan, Approval::Approved).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        // Without approving, they are told what any importer is told: a guard holds it.
+        let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(err.refusal(), Some(Refusal::ImportHeld), "{err}");
         assert_eq!(user_by_local_id(&h, &s, "L1").await.details.name.last, "Kid");
         apply_as(&h, &s, &s.director, &plan, Approval::Approved).await.unwrap();
         assert_eq!(user_by_local_id(&h, &s, "L1").await.details.name.last, "Renamed");
+        // Approving a plan nothing held approves nothing: the building importer applies it.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nL1,Lin,Again,LMS\r\n");
+        let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert!(plan.held().is_empty() && !plan.has_errors(), "{:?}", plan.issues());
+        apply_as(&h, &s, &s.importer, &plan, Approval::Approved).await.unwrap();
+        assert_eq!(user_by_local_id(&h, &s, "L1").await.details.name.last, "Again");
     }
 
     async fn attack_apply_fails_after_roles_grants_or_org_units_changed(h: Harness) {
