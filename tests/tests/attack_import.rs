@@ -292,6 +292,61 @@ across_backends! {
         apply_as(&h, &s, &s.sysadmin, &plan, Approval::Required).await.unwrap();
     }
 
+    async fn attack_apply_rechecks_reach_over_a_user_the_row_only_renames(h: Harness) {
+        let s = setup(&h).await;
+        // The System Administrator's plan renames a Washington student in place: no building
+        // is entered or left, so only the applier's reach over the student stops the Lincoln
+        // importer.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nW1,Wash,Renamed,WHS\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        // Seeing the student is not enough: they need Import Users over them too.
+        let viewer = h.directory
+            .create_role(&h.admin, s.district, "Viewer", PermissionSet::EMPTY.with(Permission::ViewUsers))
+            .await
+            .unwrap();
+        h.directory
+            .grant_role(&h.admin, s.district, s.importer.user_id().unwrap(), viewer.id, Scope::unit(s.washington.id))
+            .await
+            .unwrap();
+        let washington_kid = user_by_local_id(&h, &s, "W1").await;
+        h.directory.user(&s.importer, s.district, washington_kid.id).await.unwrap();
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        assert_eq!(user_by_local_id(&h, &s, "W1").await.details.name.last, "Kid", "nothing written");
+    }
+
+    async fn attack_apply_rechecks_org_unit_moves_against_the_new_parent(h: Harness) {
+        let s = setup(&h).await;
+        // The Lincoln importer manages Lincoln: renaming it in place is theirs to do...
+        let data = roster("Lincoln Renamed", "d1", "d1");
+        let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap();
+        assert_eq!(tree(&h, &s).await.get(s.lincoln.id).unwrap().name, "Lincoln Renamed");
+        // ...but moving it under Washington, where they manage nothing, is not, even in a plan
+        // the System Administrator made.
+        let data = roster("Lincoln Renamed", "WHS", "d1");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        assert_eq!(tree(&h, &s).await.get(s.lincoln.id).unwrap().parent, None, "Lincoln did not move");
+    }
+
+    async fn an_import_that_renames_the_only_system_administrator_applies(h: Harness) {
+        let s = setup(&h).await;
+        // Staying active is not leaving: the last-administrator rule has nothing to refuse.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nA1,Sys,Renamed,LMS\r\n");
+        let plan = plan_as(&h, &s, &h.admin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        apply_as(&h, &s, &h.admin, &plan, Approval::Required).await.unwrap();
+        assert_eq!(user_by_local_id(&h, &s, "A1").await.details.name.last, "Renamed");
+    }
+
     async fn attack_only_a_district_wide_importer_approves_a_held_plan(h: Harness) {
         let s = setup(&h).await;
         let guard = SyncGuard { max_update: Some(0), ..SyncGuard::default() };
