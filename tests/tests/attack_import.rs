@@ -337,6 +337,37 @@ across_backends! {
         assert_eq!(tree(&h, &s).await.get(s.lincoln.id).unwrap().parent, None, "Lincoln did not move");
     }
 
+    async fn attack_apply_rechecks_the_building_a_new_user_is_placed_in(h: Harness) {
+        let s = setup(&h).await;
+        // Only a new Washington student: no existing user to reach, no grant, no welcome; the
+        // building is all that stops the Lincoln importer.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nW2,Newer,Kid,WHS\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        let found = h.directory.search_users(&h.admin, s.district, &UserSearch::text("W2")).await.unwrap();
+        assert_eq!(found.total, 0, "nobody was created");
+        // In Lincoln, the same row is theirs.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nL2,Newer,Kid,LMS\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap();
+    }
+
+    async fn an_import_grants_a_district_wide_role_to_a_user_in_no_building(h: Harness) {
+        let s = setup(&h).await;
+        // A row with no building grants its roles district-wide; the System Administrator
+        // holds every permission there, so the apply lets it through.
+        let data = csv("Local ID,First Name,Last Name,Kind,Building,Roles\r\nT9,Tina,Central,staff,,District Administrator\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        apply_as(&h, &s, &s.sysadmin, &plan, Approval::Required).await.unwrap();
+        let tina = user_by_local_id(&h, &s, "T9").await;
+        let grants = h.directory.grants_of(&h.admin, s.district, tina.id).await.unwrap();
+        assert_eq!(grants.len(), 1);
+        assert_eq!((grants[0].role, &grants[0].scope), (s.role(Preset::DistrictAdministrator), &Scope::District));
+    }
+
     async fn an_import_that_renames_the_only_system_administrator_applies(h: Harness) {
         let s = setup(&h).await;
         // Staying active is not leaving: the last-administrator rule has nothing to refuse.

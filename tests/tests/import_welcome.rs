@@ -197,6 +197,25 @@ across_backends! {
         assert_eq!(users(&h, &s).await, before + 3);
     }
 
+    async fn an_importer_with_send_messages_over_the_building_welcomes_its_new_users(h: Harness) {
+        let s = setup(&h).await;
+        // Send Messages over Lincoln, not district-wide, is enough for Lincoln's new users.
+        let importer = lincoln_staff_with(
+            &h,
+            &s,
+            "Importer",
+            &[Permission::ViewUsers, Permission::ImportUsers, Permission::SendMessages],
+        )
+        .await;
+        let before = users(&h, &s).await;
+        let own = plan_as(&h, &importer, &s, &welcoming(Welcome::Now)).await;
+        assert!(!own.has_errors(), "{:?}", own.issues());
+        h.apply_plan(&importer, s.district, &own, Approval::Required).await.unwrap();
+        assert_eq!(users(&h, &s).await, before + 3);
+        let mailer = RecordingMailer::new(Answer::Accept);
+        assert_eq!(drain(&h, &s, &mailer).await, 2, "the two with an address are welcomed");
+    }
+
     async fn attack_create_user_with_a_welcome_without_send_messages_creates_nobody(h: Harness) {
         let s = setup(&h).await;
         let d = &h.directory;
