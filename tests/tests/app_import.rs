@@ -166,6 +166,14 @@ S3,Cy,Nope,Lincoln Middle,,Nobody\r\n";
             .map(|i| (i.row, i.code.clone()))
             .collect();
         assert_eq!(refused, [(Some(2), IssueCode::NotPermitted), (Some(3), IssueCode::NotPermitted)]);
+        // Planned by the district, applied by Pat: the apply checks the application roles
+        // against Pat too, and writes nothing.
+        let districts = plan_as(&h, &s, &h.admin, TWO_SERVICES).await;
+        assert!(!districts.has_errors(), "{:?}", districts.issues());
+        let err = h.apply_plan(&pat, s.district, &districts, Approval::Required).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        let found = d.search_users(&h.admin, s.district, &UserSearch::default()).await.unwrap();
+        assert!(found.items.iter().all(|u| u.details.name.first != "Ann"), "nobody was created");
         // The help desk column alone is within what Pat holds.
         let desk_only = "Local ID,First Name,Last Name,Building,Help Desk Group Name\r\nS1,Ann,Agent,Lincoln Middle,Agent\r\n";
         let plan = plan_as(&h, &s, &pat, desk_only).await;
