@@ -327,9 +327,15 @@ across_backends! {
         assert!(!plan.has_errors(), "{:?}", plan.issues());
         apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap();
         assert_eq!(tree(&h, &s).await.get(s.lincoln.id).unwrap().name, "Lincoln Renamed");
-        // ...but moving it under Washington, where they manage nothing, is not, even in a plan
-        // the System Administrator made.
+        // ...but moving it under Washington, where they manage nothing, is not: planning says
+        // so on Lincoln's row...
         let data = roster("Lincoln Renamed", "WHS", "d1");
+        let own = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert_eq!(codes(&own), ["not_permitted"], "{:?}", own.issues());
+        let issue = own.issues().iter().find(|i| i.is_error()).unwrap();
+        assert_eq!((issue.file.as_str(), issue.row), ("orgs.csv", Some(3)));
+        assert!(issue.message.contains("cannot move org unit 'Lincoln Renamed' under 'Washington High'"), "{}", issue.message);
+        // ...and the apply refuses it even in a plan the System Administrator made.
         let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
         assert!(!plan.has_errors(), "{:?}", plan.issues());
         let err = apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap_err();
@@ -366,6 +372,29 @@ across_backends! {
         let grants = h.directory.grants_of(&h.admin, s.district, tina.id).await.unwrap();
         assert_eq!(grants.len(), 1);
         assert_eq!((grants[0].role, &grants[0].scope), (s.role(Preset::DistrictAdministrator), &Scope::District));
+    }
+
+    async fn attack_import_orgs_csv_cannot_create_a_school_beside_the_importers_own(h: Harness) {
+        let s = setup(&h).await;
+        // A new school under the district: the Lincoln importer manages Lincoln, not the district.
+        let orgs = "sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\nLMS,Lincoln Middle,school,d1\nWHS,Washington High,school,d1\nNEW,New School,school,d1\n";
+        let data = OneRosterPackage::from_files([
+            ("manifest.csv", b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec()),
+            ("orgs.csv", orgs.as_bytes().to_vec()),
+            ("users.csv", b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,LMS,student,Lin,Kid,L1\n".to_vec()),
+        ])
+        .read(&ReadOptions::default())
+        .unwrap();
+        let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert_eq!(codes(&plan), ["not_permitted"], "{:?}", plan.issues());
+        let issue = plan.issues().iter().find(|i| i.is_error()).unwrap();
+        assert_eq!((issue.file.as_str(), issue.row), ("orgs.csv", Some(5)));
+        assert!(issue.message.contains("cannot create org unit 'New School' under the district"), "{}", issue.message);
+        assert!(plan.org_units().is_empty());
+        // A System Administrator may.
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        assert_eq!(plan.org_units().len(), 1);
     }
 
     async fn an_import_that_renames_the_only_system_administrator_applies(h: Harness) {
