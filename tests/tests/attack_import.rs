@@ -397,6 +397,23 @@ across_backends! {
         assert_eq!(plan.org_units().len(), 1);
     }
 
+    async fn attack_a_building_two_units_are_called_is_refused_not_guessed(h: Harness) {
+        let s = setup(&h).await;
+        // Two departments called Science, one in each school: a row naming "Science" could
+        // land a Lincoln student in Washington. It is an error that says to use the code.
+        for parent in [s.lincoln.id, s.washington.id] {
+            h.directory.create_org_unit(&h.admin, s.district, NewOrgUnit::department("Science", parent)).await.unwrap();
+        }
+        let data = csv("Local ID,First Name,Last Name,Building\r\nL1,Lin,Kid,Science\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert_eq!(codes(&plan), ["ambiguous_org_unit"], "{:?}", plan.issues());
+        assert!(plan.issues()[0].message.contains("more than one org unit is called 'Science'"), "{:?}", plan.issues());
+        // One unit of that name is found, as before.
+        let data = csv("Local ID,First Name,Last Name,Building\r\nL1,Lin,Kid,Lincoln Middle\r\n");
+        let plan = plan_as(&h, &s, &s.sysadmin, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+    }
+
     async fn an_import_that_renames_the_only_system_administrator_applies(h: Harness) {
         let s = setup(&h).await;
         // Staying active is not leaving: the last-administrator rule has nothing to refuse.

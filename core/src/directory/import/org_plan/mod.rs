@@ -300,9 +300,10 @@ impl<'a> OrgPlanner<'a> {
             return Lookup::One(*id);
         }
         match self.by_key.get(key).map(Vec::as_slice) {
+            None => Lookup::Unknown,
             Some([one]) => Lookup::One(*one),
-            Some(many) if many.len() > 1 => Lookup::Ambiguous,
-            _ => Lookup::Unknown,
+            // Every key was entered with a unit, so the others name two or more.
+            Some(_) => Lookup::Ambiguous,
         }
     }
 
