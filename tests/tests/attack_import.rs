@@ -414,6 +414,29 @@ across_backends! {
         assert!(!plan.has_errors(), "{:?}", plan.issues());
     }
 
+    async fn a_building_importer_adds_a_department_under_their_building_and_fills_it(h: Harness) {
+        let s = setup(&h).await;
+        // A unit the plan creates under Lincoln counts as Lincoln for the Lincoln importer's
+        // permissions: they may create it, and place Lincoln's student in it, in one import.
+        let orgs = "sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\nLMS,Lincoln Middle,school,d1\nWHS,Washington High,school,d1\nSCI,Lincoln Science,department,LMS\n";
+        let data = OneRosterPackage::from_files([
+            ("manifest.csv", b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec()),
+            ("orgs.csv", orgs.as_bytes().to_vec()),
+            ("users.csv", b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,SCI,student,Lin,Kid,L1\n".to_vec()),
+        ])
+        .read(&ReadOptions::default())
+        .unwrap();
+        let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
+        assert!(!plan.has_errors(), "{:?}", plan.issues());
+        assert_eq!(plan.org_units().len(), 1);
+        apply_as(&h, &s, &s.importer, &plan, Approval::Required).await.unwrap();
+        let tree = tree(&h, &s).await;
+        let science = tree.units().find(|u| u.name == "Lincoln Science").unwrap();
+        assert_eq!(science.parent, Some(s.lincoln.id));
+        let kid = user_by_local_id(&h, &s, "L1").await;
+        assert!(kid.details.org_units.contains(&science.id), "{:?}", kid.details.org_units);
+    }
+
     async fn an_import_that_renames_the_only_system_administrator_applies(h: Harness) {
         let s = setup(&h).await;
         // Staying active is not leaving: the last-administrator rule has nothing to refuse.
