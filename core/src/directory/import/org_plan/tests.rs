@@ -71,6 +71,20 @@ fn parents_come_first_whatever_the_file_order() {
 }
 
 #[test]
+fn units_on_a_cycle_among_themselves_are_kept_after_the_rest_in_file_order() {
+    // Planning refuses such units; if any reached the ordering they must not vanish from the
+    // plan silently, but go last, for the storage to refuse.
+    let units = vec![
+        planned(6, Some(5)),
+        planned(2, Some(1)),
+        planned(5, Some(6)),
+        planned(1, None),
+    ];
+    let order: Vec<OrgUnitId> = order_parents_first(units).iter().map(|u| u.id).collect();
+    assert_eq!(order, [id(1), id(2), id(6), id(5)]);
+}
+
+#[test]
 fn a_new_unit_hangs_where_its_nearest_existing_ancestor_is() {
     let tree = OrgTree::new([unit(10, None)]);
     let new_parent: Map<_, _> = [
