@@ -175,19 +175,38 @@ fn codes(plan: &ImportPlan) -> Vec<&str> {
         .collect()
 }
 
-/// A OneRoster package: the district, Lincoln, Washington (with `washington_parent`), and the
-/// Lincoln student L1.
-fn roster(lincoln_name: &str, lincoln_parent: &str, washington_parent: &str) -> import::ImportData {
-    let orgs = format!(
-        "sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\nLMS,{lincoln_name},school,{lincoln_parent}\nWHS,Washington High,school,{washington_parent}\n"
+/// A OneRoster package of `orgs.csv` rows (after the header) and `users.csv` rows.
+fn package(orgs: &str, users: &str) -> import::ImportData {
+    let orgs = format!("sourcedId,name,type,parentSourcedId\n{orgs}");
+    let users = format!(
+        "sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\n{users}"
     );
     OneRosterPackage::from_files([
-        ("manifest.csv", b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec()),
+        (
+            "manifest.csv",
+            b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n"
+                .to_vec(),
+        ),
         ("orgs.csv", orgs.into_bytes()),
-        ("users.csv", b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,LMS,student,Lin,Kid,L1\n".to_vec()),
+        ("users.csv", users.into_bytes()),
     ])
     .read(&ReadOptions::default())
     .unwrap()
+}
+
+/// The district's three orgs as `orgs.csv` rows, the schools where they are today.
+const ORGS: &str =
+    "d1,Maple Valley USD,district,\nLMS,Lincoln Middle,school,d1\nWHS,Washington High,school,d1\n";
+
+/// A OneRoster package: the district, Lincoln, Washington (with `washington_parent`), and the
+/// Lincoln student L1.
+fn roster(lincoln_name: &str, lincoln_parent: &str, washington_parent: &str) -> import::ImportData {
+    package(
+        &format!(
+            "d1,Maple Valley USD,district,\nLMS,{lincoln_name},school,{lincoln_parent}\nWHS,Washington High,school,{washington_parent}\n"
+        ),
+        "u1,true,LMS,student,Lin,Kid,L1\n",
+    )
 }
 
 async fn tree(h: &Harness, s: &Setup) -> OrgTree {
@@ -377,14 +396,7 @@ across_backends! {
     async fn attack_import_orgs_csv_cannot_create_a_school_beside_the_importers_own(h: Harness) {
         let s = setup(&h).await;
         // A new school under the district: the Lincoln importer manages Lincoln, not the district.
-        let orgs = "sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\nLMS,Lincoln Middle,school,d1\nWHS,Washington High,school,d1\nNEW,New School,school,d1\n";
-        let data = OneRosterPackage::from_files([
-            ("manifest.csv", b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec()),
-            ("orgs.csv", orgs.as_bytes().to_vec()),
-            ("users.csv", b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,LMS,student,Lin,Kid,L1\n".to_vec()),
-        ])
-        .read(&ReadOptions::default())
-        .unwrap();
+        let data = package(&format!("{ORGS}NEW,New School,school,d1\n"), "u1,true,LMS,student,Lin,Kid,L1\n");
         let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
         assert_eq!(codes(&plan), ["not_permitted"], "{:?}", plan.issues());
         let issue = plan.issues().iter().find(|i| i.is_error()).unwrap();
@@ -418,14 +430,7 @@ across_backends! {
         let s = setup(&h).await;
         // A unit the plan creates under Lincoln counts as Lincoln for the Lincoln importer's
         // permissions: they may create it, and place Lincoln's student in it, in one import.
-        let orgs = "sourcedId,name,type,parentSourcedId\nd1,Maple Valley USD,district,\nLMS,Lincoln Middle,school,d1\nWHS,Washington High,school,d1\nSCI,Lincoln Science,department,LMS\n";
-        let data = OneRosterPackage::from_files([
-            ("manifest.csv", b"propertyName,value\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\n".to_vec()),
-            ("orgs.csv", orgs.as_bytes().to_vec()),
-            ("users.csv", b"sourcedId,enabledUser,orgSourcedIds,role,givenName,familyName,identifier\nu1,true,SCI,student,Lin,Kid,L1\n".to_vec()),
-        ])
-        .read(&ReadOptions::default())
-        .unwrap();
+        let data = package(&format!("{ORGS}SCI,Lincoln Science,department,LMS\n"), "u1,true,SCI,student,Lin,Kid,L1\n");
         let plan = plan_as(&h, &s, &s.importer, &data, &ImportOptions::default()).await;
         assert!(!plan.has_errors(), "{:?}", plan.issues());
         assert_eq!(plan.org_units().len(), 1);

@@ -4,10 +4,9 @@
 use homeroom::{ActivityCursor, ActivityEntry, ActivityQuery, DistrictId, Page, StorageError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
 };
-
-use sea_orm::QueryTrait;
 use uuid::Uuid;
 
 use super::trimmed;
