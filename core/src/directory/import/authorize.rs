@@ -328,3 +328,6 @@ fn require_app_grant(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

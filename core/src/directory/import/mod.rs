@@ -17,6 +17,8 @@
 mod apply;
 mod authorize;
 mod batch_rows;
+#[cfg(test)]
+mod fixtures;
 mod options;
 mod org_plan;
 mod packed_details;

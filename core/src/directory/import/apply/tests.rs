@@ -1,72 +1,18 @@
 //! The pure apply step: what a plan writes, checked without storage or a clock.
 
-use chrono::TimeZone;
 use uuid::Uuid;
 
 use super::*;
 use crate::activity::{ActivityEntry, FieldChange, Subject};
 use crate::clock::SequentialIds;
+use crate::directory::import::fixtures::{at, district, plan, stored};
 use crate::directory::import::packed_details::PackedDetails;
-use crate::directory::import::plan_types::{Deactivation, GuardTrip, PlanCounts};
-use crate::import::RowRef;
-use crate::model::{Access, RecordStatus};
-use crate::model::{DistrictSettings, UserDetails, UserKind};
+use crate::directory::import::plan_types::{Deactivation, GuardTrip};
+use crate::model::RecordStatus;
+use crate::model::{UserDetails, UserKind};
 use crate::password::Password;
 use crate::password::PasswordCredential;
 use crate::storage::ItemBody;
-
-fn at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 8, 1, 7, 0, 0)
-        .single()
-        .unwrap_or_default()
-}
-
-fn district() -> District {
-    District {
-        id: DistrictId::from_uuid(Uuid::from_u128(1)),
-        name: "Maple Valley USD".into(),
-        settings: DistrictSettings::default(),
-        created_at: at(),
-        version: Version::FIRST.next(),
-    }
-}
-
-fn plan(rows: Vec<RowAction>, deactivations: Vec<Deactivation>) -> ImportPlan {
-    let mut counts = PlanCounts::default();
-    for row in &rows {
-        match row {
-            RowAction::Create { .. } => counts.created += 1,
-            RowAction::Update { .. } => counts.updated += 1,
-            RowAction::Unchanged { .. } => counts.unchanged += 1,
-            RowAction::Error => counts.error_rows += 1,
-        }
-    }
-    counts.deactivated = deactivations.len() as u64;
-    ImportPlan {
-        district: district().id,
-        district_version: district().version,
-        sync: !deactivations.is_empty(),
-        temporary_passwords_must_change: true,
-        welcome: crate::messaging::Welcome::Never,
-        rows: rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, action)| RowPlan {
-                source: RowRef::new("users.csv", i as u32 + 2),
-                local_id: None,
-                action,
-                applications: Vec::new(),
-                fingerprint: None,
-            })
-            .collect(),
-        org_units: Vec::new(),
-        deactivations,
-        issues: Vec::new(),
-        held: Vec::new(),
-        counts,
-        context: None,
-    }
-}
 
 fn create(first: &str, temporary_password: Option<Password>) -> RowAction {
     RowAction::Create {
@@ -75,21 +21,6 @@ fn create(first: &str, temporary_password: Option<Password>) -> RowAction {
         status: RecordStatus::Active,
         grants: Vec::new(),
         temporary_password,
-    }
-}
-
-fn stored(first: &str, n: u128) -> User {
-    User {
-        id: UserId::from_uuid(Uuid::from_u128(n)),
-        district: district().id,
-        details: UserDetails::new(UserKind::Student, first, "Stored"),
-        status: RecordStatus::Active,
-        access: Access::Allowed,
-        created_at: at() - chrono::Duration::days(30),
-        updated_at: at() - chrono::Duration::days(30),
-        version: Version::FIRST,
-        import_managed: true,
-        import_fingerprint: None,
     }
 }
 
