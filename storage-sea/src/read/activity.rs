@@ -4,8 +4,7 @@
 use homeroom::{ActivityCursor, ActivityEntry, ActivityQuery, DistrictId, Page, StorageError};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -13,7 +12,6 @@ use super::trimmed;
 use crate::activity_json::{EntryColumns, entry_of_row};
 use crate::codec::subject_key;
 use crate::entity::activity;
-use crate::error::storage;
 
 /// One page of the log of `query.subject` in `district`, with the subject's total (read in
 /// the same statement, as a scalar subquery: one snapshot).
@@ -22,21 +20,14 @@ pub(crate) async fn activity_page<C: ConnectionTrait>(
     district: DistrictId,
     query: &ActivityQuery,
 ) -> Result<Page<ActivityEntry, ActivityCursor>, StorageError> {
-    let count = count_select(district, query)?;
-    let total = Expr::SubQuery(None, Box::new(count.clone().into_query().into()));
-    let rows: Vec<(Uuid, i64, i64, String, i64)> = page_select(district, query)?
-        .expr_as(total, "total")
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(storage("cannot read the activity log"))?;
-    let Some(total) = rows.first().map(|row| u64::try_from(row.4).unwrap_or(0)) else {
-        return Ok(Page {
-            items: Vec::new(),
-            total: super::count(db, count).await?,
-            next: None,
-        });
-    };
+    let (rows, total) = super::counted_rows(
+        db,
+        page_select(district, query)?,
+        count_select(district, query)?,
+        "cannot read the activity log",
+        |row: &(Uuid, i64, i64, String, i64)| row.4,
+    )
+    .await?;
     let entries = rows
         .into_iter()
         .map(|(id, at_secs, at_nanos, data, _)| {

@@ -65,10 +65,7 @@ fn trimmed<T, K>(
 }
 
 /// A page of rows in the order `select` lists them (the `data` of up to `size + 1` rows;
-/// the extra one only says that more follow), with its `total` counted by `count` (a `SELECT COUNT(*)`
-/// of every matching row, cursor or not) inside the same statement: one round trip, and the
-/// page and its total from one snapshot without a transaction around them. An empty page
-/// (rare: past the end, or nothing matches) counts on its own.
+/// the extra one only says that more follow), with its `total` as [`counted_rows`] reads it.
 async fn counted_page_of<E, T, K, C>(
     db: &C,
     select: Select<E>,
@@ -81,30 +78,54 @@ where
     T: serde::de::DeserializeOwned,
     C: ConnectionTrait,
 {
-    use sea_orm::QueryTrait;
-    let total = sea_orm::sea_query::Expr::SubQuery(
-        None,
-        Box::new(count_select.clone().into_query().into()),
-    );
-    let rows: Vec<(String, i64)> = select
-        .expr_as(total, "total")
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await
-        .map_err(storage("cannot read rows"))?;
-    let Some(total) = rows.first().map(|(_, n)| u64::try_from(*n).unwrap_or(0)) else {
-        let total = count(db, count_select).await?;
-        return Ok(Page {
-            items: Vec::new(),
-            total,
-            next: None,
-        });
-    };
+    let (rows, total) = counted_rows(
+        db,
+        select,
+        count_select,
+        "cannot read rows",
+        |row: &(String, i64)| row.1,
+    )
+    .await?;
     let items = rows
         .iter()
         .map(|(data, _)| from_json::<T>(data))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(trimmed(items, size, total, cursor))
+}
+
+/// The rows `select` finds, each a tuple whose last column is `total`: the number of rows
+/// `count_select` (a `SELECT COUNT(*)` of every matching row, cursor or not) counts, read in
+/// the same statement as a scalar subquery. One round trip, and rows and total from one
+/// snapshot without a transaction around them. When no row comes back (rare: past the end,
+/// or nothing matches) the total is counted on its own. `what` is the error's message.
+async fn counted_rows<E, R, C>(
+    db: &C,
+    select: Select<E>,
+    count_select: Select<E>,
+    what: &str,
+    total_of: impl Fn(&R) -> i64,
+) -> Result<(Vec<R>, u64), StorageError>
+where
+    E: EntityTrait,
+    R: sea_orm::TryGetableMany,
+    C: ConnectionTrait,
+{
+    use sea_orm::QueryTrait;
+    let total = sea_orm::sea_query::Expr::SubQuery(
+        None,
+        Box::new(count_select.clone().into_query().into()),
+    );
+    let rows: Vec<R> = select
+        .expr_as(total, "total")
+        .into_tuple::<R>()
+        .all(db)
+        .await
+        .map_err(storage(what))?;
+    let total = match rows.first() {
+        Some(row) => u64::try_from(total_of(row)).unwrap_or(0),
+        None => count(db, count_select).await?,
+    };
+    Ok((rows, total))
 }
 
 /// The `data` of every row a select finds, decoded.
