@@ -78,7 +78,7 @@ pub(crate) fn user_row(u: &User) -> Result<user::ActiveModel, StorageError> {
         grade: Set(d.grade.as_ref().map(|g| g.code())),
         status: Set(u.status.as_str().to_owned()),
         access: Set(u.access.kind().as_str().to_owned()),
-        data: Set(to_json(u)?),
+        data: Set(crate::user_json::user_data(u)?),
         import_managed: Set(u.import_managed),
         import_fingerprint: Set(u.import_fingerprint.map(|f| f.to_string())),
     })
@@ -105,7 +105,9 @@ pub(crate) const USER_COLUMNS: [&str; 14] = [
 /// A user's row as plain values, for multi-row inserts (the same row as [`user_row`]).
 pub(crate) fn user_values(u: &User) -> Result<[Value; 14], StorageError> {
     let columns = user_columns(u)?;
-    let mut values = columns.into_iter().chain([Value::from(to_json(u)?)]);
+    let mut values = columns
+        .into_iter()
+        .chain([Value::from(crate::user_json::user_data(u)?)]);
     // 13 columns and the JSON: exactly 14 values, so the filler is never used.
     Ok(std::array::from_fn(|_| {
         values.next().unwrap_or(Value::String(None))

@@ -90,6 +90,7 @@ mod read;
 mod store;
 #[doc(hidden)]
 pub mod tables;
+mod user_json;
 mod write;
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ use crate::entity::{district, grant, org_unit, password, role, user};
 use crate::error::storage;
 use crate::limits::rows_per_statement;
 use crate::options::Backend;
+use crate::user_json::{UserRow, select_user_row, user_of_row};
 
 /// The number a `SELECT COUNT(*)` select finds.
 async fn count<E: EntityTrait, C: ConnectionTrait>(
@@ -208,7 +209,7 @@ pub(crate) async fn user<C: ConnectionTrait>(
 ) -> Result<Option<User>, StorageError> {
     let select =
         user::Entity::find_by_id(id.as_uuid()).filter(user::Column::District.eq(d.as_uuid()));
-    decode_one(db, select, user::Column::Data).await
+    one_user(db, select).await
 }
 
 pub(crate) async fn user_by_key<C: ConnectionTrait>(
@@ -216,7 +217,21 @@ pub(crate) async fn user_by_key<C: ConnectionTrait>(
     d: DistrictId,
     key: &UserKey,
 ) -> Result<Option<User>, StorageError> {
-    decode_one(db, user_by_key_select(d, key), user::Column::Data).await
+    one_user(db, user_by_key_select(d, key)).await
+}
+
+/// The one user `select` finds, if any.
+async fn one_user<C: ConnectionTrait>(
+    db: &C,
+    select: Select<user::Entity>,
+) -> Result<Option<User>, StorageError> {
+    select_user_row(select)
+        .into_tuple::<UserRow>()
+        .one(db)
+        .await
+        .map_err(storage("cannot read a user"))?
+        .map(user_of_row)
+        .transpose()
 }
 
 /// The user a unique key names, through that key's unique index.
@@ -245,7 +260,14 @@ pub(crate) async fn users<C: ConnectionTrait>(
         let select = user::Entity::find()
             .filter(user::Column::District.eq(d.as_uuid()))
             .filter(user::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())));
-        found.extend(decode_all::<_, User, _>(db, select, user::Column::Data).await?);
+        let rows: Vec<UserRow> = select_user_row(select)
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(storage("cannot read users"))?;
+        for row in rows {
+            found.push(user_of_row(row)?);
+        }
     }
     Ok(found)
 }
@@ -257,17 +279,15 @@ pub(crate) async fn district_users<C: ConnectionTrait + StreamTrait>(
 ) -> Result<Vec<Arc<User>>, StorageError> {
     // Streamed and decoded row by row: a district's users as JSON text would otherwise all be
     // held at once beside the decoded users (80 MB more at 100 000 users).
-    let mut rows = user::Entity::find()
-        .filter(user::Column::District.eq(d.as_uuid()))
-        .select_only()
-        .column(user::Column::Data)
-        .into_tuple::<String>()
-        .stream(db)
-        .await
-        .map_err(storage("cannot read rows"))?;
+    let mut rows =
+        select_user_row(user::Entity::find().filter(user::Column::District.eq(d.as_uuid())))
+            .into_tuple::<UserRow>()
+            .stream(db)
+            .await
+            .map_err(storage("cannot read rows"))?;
     let mut users = Vec::new();
-    while let Some(data) = rows.try_next().await.map_err(storage("cannot read rows"))? {
-        users.push(Arc::new(from_json::<User>(&data)?));
+    while let Some(row) = rows.try_next().await.map_err(storage("cannot read rows"))? {
+        users.push(Arc::new(user_of_row(row)?));
     }
     Ok(users)
 }

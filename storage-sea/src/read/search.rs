@@ -21,11 +21,11 @@ use sea_orm::{
     QuerySelect, Select, StreamTrait,
 };
 
-use super::counted_page_of;
-use crate::codec::from_json;
+use super::{counted_rows, trimmed};
 use crate::entity::{membership, user, user_term};
 use crate::error::storage;
 use crate::prefix::upper_bound;
+use crate::user_json::{UserRow, select_user_row, user_of_row};
 
 /// One page of the users of `district` that match `query`, with the total count, in one
 /// statement (the total a scalar subquery evaluated once): one round trip, one snapshot.
@@ -39,7 +39,29 @@ pub(crate) async fn search_users<C: ConnectionTrait>(
     else {
         return Ok(Page::empty());
     };
-    counted_page_of(db, page, counting, query.page_size(), UserCursor::after).await
+    let (rows, total) = counted_rows(
+        db,
+        page,
+        counting,
+        "cannot read users",
+        |row: &(
+            uuid::Uuid,
+            uuid::Uuid,
+            i64,
+            bool,
+            Option<String>,
+            String,
+            i64,
+        )| row.6,
+    )
+    .await?;
+    let users = rows
+        .into_iter()
+        .map(|(id, district, version, managed, print, data, _)| {
+            user_of_row((id, district, version, managed, print, data))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(trimmed(users, query.page_size(), total, UserCursor::after))
 }
 
 /// `SELECT COUNT(*)` of every match, cursor and limit aside (`None`: nothing can match).
@@ -56,7 +78,7 @@ pub(crate) fn count_select(
     )
 }
 
-/// The `data` of the page's users, one more than the page size to tell whether more follow
+/// The rows of the page's users, one more than the page size to tell whether more follow
 /// (`None`: nothing can match).
 pub(crate) fn page_select(district: DistrictId, query: &UserQuery) -> Option<Select<user::Entity>> {
     let mut page = user::Entity::find().filter(condition(district, query)?);
@@ -77,24 +99,24 @@ pub(crate) async fn matching_users<C: ConnectionTrait + StreamTrait>(
         return Ok(Vec::new());
     };
     let mut rows = in_listing_order(user::Entity::find().filter(condition))
-        .into_tuple::<String>()
+        .into_tuple::<UserRow>()
         .stream(db)
         .await
         .map_err(storage("cannot read rows"))?;
     let mut users = Vec::new();
-    while let Some(data) = rows.try_next().await.map_err(storage("cannot read rows"))? {
-        users.push(from_json::<User>(&data)?);
+    while let Some(row) = rows.try_next().await.map_err(storage("cannot read rows"))? {
+        users.push(user_of_row(row)?);
     }
     Ok(users)
 }
 
-/// The `data` of what `select` finds, in `(sort_key, id)` order.
+/// The user rows of what `select` finds, in `(sort_key, id)` order.
 fn in_listing_order(select: Select<user::Entity>) -> Select<user::Entity> {
-    select
-        .order_by(user::Column::SortKey, Order::Asc)
-        .order_by(user::Column::Id, Order::Asc)
-        .select_only()
-        .column(user::Column::Data)
+    select_user_row(
+        select
+            .order_by(user::Column::SortKey, Order::Asc)
+            .order_by(user::Column::Id, Order::Asc),
+    )
 }
 
 /// The query's filters as one condition, or `None` when a filter is an empty set (nothing can

@@ -178,7 +178,9 @@ fn bad_stamp() -> StorageError {
 }
 
 /// A stored fingerprint column.
-fn decode_fingerprint(text: Option<&str>) -> Result<Option<ImportFingerprint>, StorageError> {
+pub(crate) fn decode_fingerprint(
+    text: Option<&str>,
+) -> Result<Option<ImportFingerprint>, StorageError> {
     text.map(str::parse::<ImportFingerprint>)
         .transpose()
         .map_err(|e| StorageError::backend("cannot decode a stored fingerprint", e))

@@ -21,7 +21,7 @@ use super::blame::Blame;
 use super::rows::insert_rows;
 use super::tx::Tx;
 use super::users::{delete_members, delete_terms};
-use crate::codec::{USER_COLUMNS, stored_terms, to_json, user_columns};
+use crate::codec::{USER_COLUMNS, stored_terms, user_columns};
 use crate::options::Backend;
 
 /// The index of the version in [`USER_COLUMNS`].
@@ -108,7 +108,7 @@ fn bound(rewrite: &Rewrite<'_>) -> Result<Row, StorageError> {
         crate::codec::version(rewrite.expected)?.into(),
     ]);
     values.extend(changed.iter().map(|&i| after[i].clone()));
-    values.push(to_json(rewrite.new)?.into());
+    values.push(crate::user_json::user_data(rewrite.new)?.into());
     Ok(Row { changed, values })
 }
 

@@ -9,18 +9,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use homeroom::{Entity, StorageError, User, Version};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use homeroom::{Entity, StorageError, User, UserId, Version};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::blame::Blame;
 use super::rewrite::{Added, Rewrite, rewrite_all};
 use super::tx::Tx;
-use crate::codec::{from_json, stored_version};
 use crate::entity::user;
 use crate::error::storage;
 use crate::limits::rows_per_statement;
 use crate::options::Backend;
+use crate::user_json::{UserRow, select_user_row, user_of_row};
 
 /// The most updates one run holds: their stored rows are read at once.
 const MAX_RUN: usize = 1000;
@@ -65,13 +65,13 @@ impl<'o> PendingUpdates<'o> {
         let mut rewrites = Vec::with_capacity(rows.len());
         for (u, expected) in &rows {
             let blame = || Blame::user(u).expecting(*expected);
-            let (_, version, data) = stored
-                .remove(&u.id.as_uuid())
-                .filter(|(district, ..)| *district == u.district.as_uuid())
+            let old = stored
+                .remove(&u.id)
+                .filter(|old| old.district == u.district)
                 .ok_or_else(|| blame().not_found())?;
-            StorageError::check_version(Entity::User, u.id, *expected, stored_version(version))?;
+            StorageError::check_version(Entity::User, u.id, *expected, old.version.get())?;
             rewrites.push(Rewrite {
-                old: from_json(&data)?,
+                old,
                 new: u,
                 expected: *expected,
             });
@@ -82,27 +82,21 @@ impl<'o> PendingUpdates<'o> {
     }
 }
 
-/// The stored `(district, version, data)` of each user of `rows`, by id, locked for the rest
-/// of the transaction.
+/// Each user of `rows` as stored, by id, locked for the rest of the transaction.
 async fn stored_rows(
     tx: &Tx<'_>,
     rows: &[(&User, Version)],
-) -> Result<HashMap<Uuid, (Uuid, i64, String)>, StorageError> {
+) -> Result<HashMap<UserId, User>, StorageError> {
     let select = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|(u, _)| u.id.as_uuid())))
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::District)
-        .column(user::Column::Version)
-        .column(user::Column::Data);
-    let found: Vec<(Uuid, Uuid, i64, String)> = tx
-        .lock_for_update(select)
+        .filter(user::Column::Id.is_in(rows.iter().map(|(u, _)| u.id.as_uuid())));
+    let found: Vec<UserRow> = tx
+        .lock_for_update(select_user_row(select))
         .into_tuple()
         .all(tx.txn)
         .await
         .map_err(storage("cannot read users"))?;
-    Ok(found
+    found
         .into_iter()
-        .map(|(id, district, version, data)| (id, (district, version, data)))
-        .collect())
+        .map(|row| user_of_row(row).map(|u| (u.id, u)))
+        .collect()
 }

@@ -10,17 +10,18 @@ use homeroom::password::PasswordCredential;
 use homeroom::{DistrictId, Entity, StorageError, User, UserId, Version};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::blame::Blame;
 use super::rewrite::{Added, Rewrite, rewrite_all};
 use super::rows::insert_models;
 use super::tx::Tx;
-use crate::codec::{from_json, membership_rows, stored_terms, stored_version, term_rows, user_row};
+use crate::codec::{membership_rows, stored_terms, term_rows, user_row};
 use crate::entity::membership::ActiveModel as MembershipRow;
 use crate::entity::user_term::ActiveModel as TermRow;
 use crate::entity::{membership, password, user, user_term};
 use crate::error::storage;
+use crate::user_json::{UserRow, select_user_row, user_of_row};
 
 /// The table rows of one user: the user, its search terms and its memberships.
 struct UserRows {
@@ -60,8 +61,7 @@ pub(super) async fn update(tx: &Tx<'_>, u: &User, expected: Version) -> Result<(
     let old = stored(tx, u.district, u.id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    StorageError::check_version(Entity::User, u.id, expected, stored_version(old.0))?;
-    let old: User = from_json(&old.1)?;
+    StorageError::check_version(Entity::User, u.id, expected, old.version.get())?;
     let mut added = Added::default();
     let rewrite = Rewrite {
         old,
@@ -83,8 +83,7 @@ pub(super) async fn delete(
     let old = stored(tx, district, id)
         .await?
         .ok_or_else(|| blame().not_found())?;
-    StorageError::check_version(Entity::User, id, expected, stored_version(old.0))?;
-    let old: User = from_json(&old.1)?;
+    StorageError::check_version(Entity::User, id, expected, old.version.get())?;
 
     let deleted = user::Entity::delete_many()
         .filter(user::Column::Id.eq(id.as_uuid()))
@@ -144,22 +143,21 @@ pub(super) async fn set_password(
         .map_err(storage("cannot store a password"))
 }
 
-/// The stored `(version, data)` of a user, locked for the rest of the transaction.
+/// A user as stored, locked for the rest of the transaction.
 async fn stored(
     tx: &Tx<'_>,
     district: DistrictId,
     id: UserId,
-) -> Result<Option<(i64, String)>, StorageError> {
+) -> Result<Option<User>, StorageError> {
     let select = user::Entity::find_by_id(id.as_uuid())
-        .filter(user::Column::District.eq(district.as_uuid()))
-        .select_only()
-        .column(user::Column::Version)
-        .column(user::Column::Data);
-    tx.lock_for_update(select)
-        .into_tuple::<(i64, String)>()
+        .filter(user::Column::District.eq(district.as_uuid()));
+    tx.lock_for_update(select_user_row(select))
+        .into_tuple::<UserRow>()
         .one(tx.txn)
         .await
-        .map_err(storage("cannot read a user"))
+        .map_err(storage("cannot read a user"))?
+        .map(user_of_row)
+        .transpose()
 }
 
 pub(super) async fn delete_terms(
