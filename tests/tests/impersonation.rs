@@ -138,6 +138,31 @@ across_backends! {
         assert_eq!(too_long.kind(), ErrorKind::Invalid, "a system actor acts as itself: {too_long}");
     }
 
+    async fn attack_an_impersonation_stops_once_the_user_holds_more_than_the_impersonator(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let session = d.start_impersonation(&s.desk, s.id, s.teacher.id, Duration::minutes(30)).await.unwrap();
+        d.search_users(&session.actor, s.id, &UserSearch::default()).await.unwrap();
+        // The teacher becomes a System Administrator meanwhile: the help desk still holds
+        // Impersonate over them, but no longer everything they hold.
+        h.grant(s.id, s.teacher.id, Preset::SystemAdministrator, Scope::District).await;
+        refused(d.search_users(&session.actor, s.id, &UserSearch::default()).await.unwrap_err(), Refusal::ImpersonationEnded);
+    }
+
+    async fn an_impersonation_stops_once_the_impersonator_loses_impersonate(h: Harness) {
+        let s = scene(&h).await;
+        let d = &h.directory;
+        let session = d.start_impersonation(&s.desk, s.id, s.teacher.id, Duration::minutes(30)).await.unwrap();
+        d.search_users(&session.actor, s.id, &UserSearch::default()).await.unwrap();
+        // The help desk role loses Impersonate and keeps the rest: it still covers the teacher.
+        let grants = d.grants_of(&h.admin, s.id, s.help_desk.id).await.unwrap();
+        let roles = d.roles(&h.admin, s.id).await.unwrap();
+        let desk_role = roles.iter().find(|r| r.id == grants[0].role).unwrap();
+        let without = desk_role.permissions.minus(PermissionSet::EMPTY.with(Permission::Impersonate));
+        d.set_role_permissions(&h.admin, s.id, desk_role.id, desk_role.version, without).await.unwrap();
+        refused(d.search_users(&session.actor, s.id, &UserSearch::default()).await.unwrap_err(), Refusal::ImpersonationEnded);
+    }
+
     async fn attack_help_desk_impersonates_the_system_administrator(h: Harness) {
         let s = scene(&h).await;
         let err = h.directory.start_impersonation(&s.desk, s.id, s.sysadmin.id, Duration::minutes(5)).await.unwrap_err();
