@@ -180,10 +180,9 @@ impl<S: Storage + ?Sized> Directory<S> {
                 .await;
             match written {
                 // Two first submissions at once: the other one opened the request. A conflict,
-                // as for any write that lost a race; submitting again amends it.
-                Err(Error::Storage(StorageError::AlreadyExists { .. }))
-                    if action == ActivityAction::Created =>
-                {
+                // as for any write that lost a race; submitting again amends it. (Only the
+                // insert of a new request can find its key taken.)
+                Err(Error::Storage(StorageError::AlreadyExists { .. })) => {
                     return Err(Error::Conflict {
                         entity: Entity::Item,
                         id: open_key(me),
