@@ -111,6 +111,27 @@ across_backends! {
         assert!(left.contains(&survivor) && !left.contains(&revoked), "{left:?}");
     }
 
+    async fn a_bulk_suspension_of_one_administrator_racing_the_others_revocation_leaves_one(h: Harness) {
+        let r = race(h).await;
+        let d = &r.h.directory;
+        let ben = r.ben.user_id().unwrap();
+        let selection = Selection::Users([ben].into_iter().collect());
+        let preview = d.preview_bulk(&r.ann, r.id, selection, BulkAction::Suspend).await.unwrap();
+        r.gate.hook().hold_next_applies(2);
+        let (x, y) = at_once(
+            d.apply_bulk(&r.ann, r.id, &preview),
+            d.revoke_grant(&r.ben, r.id, r.ann_grant.id),
+        ).await;
+        let ann_won = exactly_one_wins(&x, &y);
+        let ben_access = d.user(&r.h.admin, r.id, ben).await.unwrap().access;
+        let ann_grants = d.grants_of(&r.h.admin, r.id, r.ann.user_id().unwrap()).await.unwrap();
+        if ann_won {
+            assert_eq!((ben_access, ann_grants.len()), (Access::Suspended, 1));
+        } else {
+            assert_eq!((ben_access, ann_grants.len()), (Access::Allowed, 0));
+        }
+    }
+
     async fn two_grants_decided_at_once_do_not_both_land(h: Harness) {
         let r = race(h).await;
         let d = &r.h.directory;

@@ -206,6 +206,18 @@ across_backends! {
         assert_eq!(d.apply_bulk(&s.principal, s.id, &forged).await.unwrap_err().kind(), ErrorKind::Conflict);
     }
 
+    async fn attack_bulk_messages_cannot_send_invitations_or_reset_links(h: Harness) {
+        let s = scene(&h).await;
+        // Their links are made by their own commands; a bulk message would send a template
+        // with no link, or one not made for this user.
+        for purpose in [MessagePurpose::Invitation, MessagePurpose::PasswordReset] {
+            let action = BulkAction::SendMessage { purpose, due: None };
+            let err = h.directory.preview_bulk(&h.admin, s.id, seniors(), action).await.unwrap_err();
+            let field = err.validation().and_then(|v| v.for_field("purpose")).map(|f| f.code.clone());
+            assert_eq!(field, Some(ValidationCode::Protected), "{err}");
+        }
+    }
+
     async fn bulk_org_unit_changes_add_remove_and_replace(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
