@@ -162,6 +162,14 @@ across_backends! {
         }
     }
 
+    async fn a_bulk_selection_of_ids_all_in_reach_reports_no_skips(h: Harness) {
+        let s = scene(&h).await;
+        let mine: BTreeSet<UserId> = s.lincoln_seniors.iter().map(|u| u.id).collect();
+        let preview = h.directory.preview_bulk(&s.principal, s.id, Selection::Users(mine), BulkAction::Suspend).await.unwrap();
+        // Not even an out-of-reach count of zero: the preview lists only what was skipped.
+        assert_eq!((preview.touched, preview.skipped.len()), (4, 0), "{:?}", preview.skipped);
+    }
+
     async fn attack_bulk_sweeps_more_powerful_users_and_the_last_system_administrator(h: Harness) {
         let s = scene(&h).await;
         let d = &h.directory;
