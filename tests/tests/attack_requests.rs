@@ -116,6 +116,22 @@ across_backends! {
         assert_eq!(list.counts, RequestCounts::default());
     }
 
+    async fn attack_seeing_a_user_is_not_handling_their_requests(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // The Lincoln manager comes to see every user of the district, and still handles
+        // requests in Lincoln only.
+        let viewers = PermissionSet::EMPTY.with(Permission::ViewUsers);
+        let viewer = d.create_role(&h.admin, s.id, "Viewer", viewers).await.unwrap();
+        d.grant_role(&h.admin, s.id, s.manager.user_id().unwrap(), viewer.id, Scope::District).await.unwrap();
+        d.user(&s.manager, s.id, s.far.user).await.unwrap();
+        let list = d.profile_update_requests(&s.manager, s.id, RequestFilter::All, None, 50).await.unwrap();
+        assert_eq!(list.counts, RequestCounts::default());
+        assert!(list.items.is_empty());
+        let error = d.mark_request_done(&s.manager, s.id, s.far.id, s.far.version, false).await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Forbidden, "{error}");
+    }
+
     async fn attack_a_user_cannot_handle_their_own_request(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
