@@ -215,6 +215,30 @@ across_backends! {
         d.add_note(&Actor::user(s.id, ari.id), s.id, s.ada.id, "hello from Ari").await.unwrap();
     }
 
+    async fn a_grant_is_given_though_the_target_holds_its_role_elsewhere_or_another_role_there(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // Ari holds Technician, but over Roosevelt, and another role over Lincoln.
+        h.grant(s.id, s.ari.id, Preset::Technician, Scope::unit(s.roosevelt)).await;
+        let viewers = PermissionSet::EMPTY.with(Permission::ViewUsers);
+        let viewer = d.create_role(&h.admin, s.id, "Viewer", viewers).await.unwrap();
+        d.grant_role(&h.admin, s.id, s.ari.id, viewer.id, Scope::unit(s.lincoln)).await.unwrap();
+        let options = TransferOptions { delete_source: false, org_units: false, grants: true };
+        let plan = d.plan_transfer(&h.admin, s.id, s.lee.id, s.ari.id, options).await.unwrap();
+        let lines: Vec<Vec<String>> = plan.access.iter().map(|g| g.lines.clone()).collect();
+        assert_eq!(lines, vec![vec!["Technician over Lincoln".to_owned()]]);
+        d.apply_transfer(&h.admin, &plan).await.unwrap();
+        let technician = d.grants_of(&h.admin, s.id, s.lee.id).await.unwrap()[0].role;
+        let mut held: Vec<(bool, Scope)> = d.grants_of(&h.admin, s.id, s.ari.id).await.unwrap()
+            .into_iter().map(|g| (g.role == technician, g.scope)).collect();
+        held.sort_by_key(|(technician, scope)| (*technician, scope == &Scope::unit(s.lincoln)));
+        assert_eq!(held, vec![
+            (false, Scope::unit(s.lincoln)),
+            (true, Scope::unit(s.roosevelt)),
+            (true, Scope::unit(s.lincoln)),
+        ]);
+    }
+
     async fn authored_work_edited_since_the_plan_is_a_conflict_and_nothing_moves(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
