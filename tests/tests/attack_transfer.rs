@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use homeroom::records::RecordKind;
 use homeroom::storage::{Item, ItemKind};
-use homeroom::transfer::{ConflictReason, TransferOptions, TransferableKind};
+use homeroom::transfer::{ConflictReason, TransferKind, TransferOptions, TransferableKind};
 use homeroom::*;
 use homeroom_tests::{Harness, across_backends};
 
@@ -180,6 +180,9 @@ across_backends! {
         let reasons: Vec<ConflictReason> = plan.conflicts.iter().map(|c| c.reason).collect();
         assert_eq!(reasons, vec![ConflictReason::OrgUnitOutOfReach, ConflictReason::GrantEscalates]);
         assert_eq!(plan.access_given(), 0);
+        // The access section still shows each, as staying.
+        let groups: Vec<(TransferKind, u64, u64)> = plan.access.iter().map(|g| (g.kind.clone(), g.moving, g.staying)).collect();
+        assert_eq!(groups, vec![(TransferKind::OrgUnits, 0, 1), (TransferKind::Grants, 0, 1)]);
         let report = d.apply_transfer(&s.clerk, &plan).await.unwrap();
         assert_eq!(report.access, 0);
         assert!(d.grants_of(&h.admin, s.id, ari.id).await.unwrap().is_empty());
