@@ -150,6 +150,32 @@ across_backends! {
             && e.changes[0].new.as_deref() == Some("2 notes written")));
     }
 
+    async fn authored_work_about_a_user_whose_records_the_actor_may_not_read_is_counted_not_described(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        // Ada moves to Roosevelt. Cam is a Technician over Lincoln (as Lee is) who sees
+        // everyone and transfers data district-wide, but reads no incidents, tickets or notes
+        // in Roosevelt.
+        let mut ada = s.ada.details.clone();
+        ada.org_units = [s.roosevelt].into_iter().collect();
+        d.update_user(&h.admin, s.id, s.ada.id, s.ada.version, ada).await.unwrap();
+        let cam = h.member(s.id, staff("Cam", s.lincoln)).await;
+        h.grant(s.id, cam.id, Preset::Technician, Scope::unit(s.lincoln)).await;
+        let transfers: PermissionSet = [Permission::ViewUsers, Permission::TransferData].into_iter().collect();
+        let role = d.create_role(&h.admin, s.id, "Transfers", transfers).await.unwrap();
+        d.grant_role(&h.admin, s.id, cam.id, role.id, Scope::District).await.unwrap();
+        let cam = Actor::user(s.id, cam.id);
+        d.user(&cam, s.id, s.ada.id).await.unwrap();
+
+        let options = TransferOptions { delete_source: false, org_units: false, grants: false };
+        let plan = d.plan_transfer(&cam, s.id, s.lee.id, s.ari.id, options).await.unwrap();
+        let authored: Vec<(u64, bool, usize)> = plan.authored.iter().map(|g| (g.moving, g.described, g.lines.len())).collect();
+        // Checkouts are on the tab View Users opens: described. Incidents, tickets and notes
+        // are counted only.
+        assert_eq!(authored, vec![(1, true, 1), (1, false, 0), (1, false, 0), (2, false, 0)]);
+        assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    }
+
     async fn a_note_about_the_target_leaves_the_authorship_index(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
