@@ -237,6 +237,40 @@ across_backends! {
         assert_eq!(back.moving(), 0);
     }
 
+    async fn records_are_described_only_when_the_actor_reads_them_over_both_users(h: Harness) {
+        let d = &h.directory;
+        let (id, units) = h.district_with_schools(&["Lincoln Middle", "Roosevelt Middle"]).await;
+        let (lincoln, roosevelt) = (units[0].id, units[1].id);
+        let from = h.member(id, staff("Lee", lincoln)).await;
+        let to = h.member(id, staff("Ari", roosevelt)).await;
+        let line = InvoiceLine { description: "Charger".into(), amount: rust_decimal::Decimal::new(2500, 2) };
+        d.add_invoice(&h.admin, id, from.id, vec![line], None).await.unwrap();
+        // Cam transfers data district-wide and reads invoices in one building at a time.
+        let clerk = h.member(id, staff("Cam", lincoln)).await;
+        let transfers = [Permission::ViewUsers, Permission::TransferData].into_iter().collect::<homeroom::PermissionSet>();
+        let transfers = d.create_role(&h.admin, id, "Transfers", transfers).await.unwrap();
+        d.grant_role(&h.admin, id, clerk.id, transfers.id, Scope::District).await.unwrap();
+        let billing = [Permission::ViewInvoices].into_iter().collect::<homeroom::PermissionSet>();
+        let billing = d.create_role(&h.admin, id, "Billing", billing).await.unwrap();
+        let clerk_actor = Actor::user(id, clerk.id);
+        let invoices = |plan: &TransferPlan| {
+            let group = plan.groups.iter().find(|g| g.kind == TransferKind::Record(RecordKind::Invoice)).unwrap();
+            (group.moving, group.described, group.lines.len())
+        };
+        for (reads_in, described) in [(vec![lincoln], false), (vec![roosevelt], false), (vec![lincoln, roosevelt], true)] {
+            for unit in &reads_in {
+                d.grant_role(&h.admin, id, clerk.id, billing.id, Scope::unit(*unit)).await.unwrap();
+            }
+            let plan = d.plan_transfer(&clerk_actor, id, from.id, to.id, PLAIN).await.unwrap();
+            assert_eq!(invoices(&plan), (1, described, usize::from(described)), "reading invoices in {reads_in:?}");
+            for grant in d.grants_of(&h.admin, id, clerk.id).await.unwrap() {
+                if grant.role == billing.id {
+                    d.revoke_grant(&h.admin, id, grant.id).await.unwrap();
+                }
+            }
+        }
+    }
+
     async fn kinds_the_actor_may_not_see_are_counted_not_described(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
