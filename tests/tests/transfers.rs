@@ -99,7 +99,134 @@ impl TransferableKind for Transcripts {
     }
 }
 
+/// A host's one-per-user rows: a locker, which a user who has one cannot take another of.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Locker {
+    number: String,
+}
+
+impl ItemBody for Locker {
+    const KIND: ItemKind = ItemKind::from_static("lms.locker");
+}
+
+struct Lockers;
+
+impl TransferableKind for Lockers {
+    fn kind(&self) -> ItemKind {
+        Locker::KIND
+    }
+    fn title(&self) -> &str {
+        "lockers"
+    }
+    fn permission(&self) -> Permission {
+        Permission::ViewUsers
+    }
+    fn describe(&self, item: &Item) -> String {
+        item.decode::<Locker>()
+            .map(|l| l.number)
+            .unwrap_or_default()
+    }
+    fn conflict(&self, _: &Item, target_has: &[Item]) -> Option<String> {
+        (!target_has.is_empty()).then(|| "the receiving user already has a locker".to_owned())
+    }
+}
+
+/// Stores a host row of `body` owned by `owner`, with id `n`.
+async fn host_row<B: ItemBody>(
+    h: &Harness,
+    district: DistrictId,
+    owner: UserId,
+    n: u128,
+    body: &B,
+) {
+    let item = Item::new(ItemId::from_uuid(uuid::Uuid::from_u128(n)), district, body)
+        .unwrap()
+        .with_owner(owner);
+    h.directory
+        .storage()
+        .apply(ChangeSet::new().with(Op::InsertItem(item)))
+        .await
+        .unwrap();
+}
+
+/// Turns on the insurance module.
+async fn insure_district(h: &Harness, id: DistrictId) {
+    let d = &h.directory;
+    let district = d.district(&h.admin, id).await.unwrap();
+    let mut settings = district.settings.clone();
+    settings.modules.insurance = true;
+    d.update_district_settings(&h.admin, id, district.version, settings)
+        .await
+        .unwrap();
+}
+
 across_backends! {
+    async fn an_insurance_enrolment_stays_when_the_target_is_insured_and_a_returned_device_moves(h: Harness) {
+        let d = &h.directory;
+        let s = scene(&h).await;
+        insure_district(&h, s.id).await;
+        let day = chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap();
+        let coverage = rust_decimal::Decimal::new(50000, 2);
+        d.enroll_insurance(&h.admin, s.id, s.from.id, "Basic", coverage, day).await.unwrap();
+        // Lee returned one laptop; Ari has one out.
+        let returned = d.checkout_device(&h.admin, s.id, s.from.id, device("T-1")).await.unwrap();
+        d.check_in_device(&h.admin, s.id, returned.record.id, returned.record.version, None).await.unwrap();
+        d.checkout_device(&h.admin, s.id, s.to.id, device("T-2")).await.unwrap();
+        // Ari is not insured: the enrolment moves, and so does the returned checkout.
+        let plan = d.plan_transfer(&h.admin, s.id, s.from.id, s.to.id, PLAIN).await.unwrap();
+        assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+        assert_eq!(plan.moving(), 2);
+        // Ari is insured too: Lee's enrolment stays; the returned checkout still moves.
+        d.enroll_insurance(&h.admin, s.id, s.to.id, "Basic", coverage, day).await.unwrap();
+        let plan = d.plan_transfer(&h.admin, s.id, s.from.id, s.to.id, PLAIN).await.unwrap();
+        let reasons: Vec<ConflictReason> = plan.conflicts.iter().map(|c| c.reason).collect();
+        assert_eq!(reasons, vec![ConflictReason::TargetAlreadyInsured]);
+        assert_eq!((plan.moving(), plan.staying()), (1, 1));
+        d.apply_transfer(&h.admin, &plan).await.unwrap();
+        let left = records_of(&h, s.id, s.from.id).await;
+        assert_eq!((left.of(RecordKind::Insurance), left.of(RecordKind::Checkout)), (1, 0));
+    }
+
+    async fn host_rows_that_conflict_stay_and_are_counted(h: Harness) {
+        let s = scene(&h).await;
+        let d = h.directory.clone().with_transferable(Arc::new(Transcripts)).with_transferable(Arc::new(Lockers));
+        for (n, course) in [(81, "Algebra I"), (82, "Biology")] {
+            host_row(&h, s.id, s.from.id, n, &Transcript { course: course.into() }).await;
+        }
+        host_row(&h, s.id, s.from.id, 83, &Locker { number: "L-12".into() }).await;
+        host_row(&h, s.id, s.to.id, 84, &Locker { number: "L-40".into() }).await;
+        let plan = d.plan_transfer(&h.admin, s.id, s.from.id, s.to.id, PLAIN).await.unwrap();
+        let groups: Vec<(TransferKind, u64, u64)> = plan.groups.iter().map(|g| (g.kind.clone(), g.moving, g.staying)).collect();
+        assert_eq!(groups, vec![
+            (TransferKind::Host(Transcript::KIND), 2, 0),
+            (TransferKind::Host(Locker::KIND), 0, 1),
+        ]);
+        let messages: Vec<&str> = plan.conflicts.iter().map(|c| c.message.as_str()).collect();
+        assert_eq!(messages, vec!["L-12 stays: the receiving user already has a locker"]);
+    }
+
+    async fn host_rows_are_described_only_when_the_actor_holds_the_kinds_permission_over_both_users(h: Harness) {
+        let d = &h.directory;
+        let (id, units) = h.district_with_schools(&["Lincoln Middle", "Roosevelt Middle"]).await;
+        let (lincoln, roosevelt) = (units[0].id, units[1].id);
+        let from = h.member(id, staff("Lee", lincoln)).await;
+        let to = h.member(id, staff("Ari", roosevelt)).await;
+        let d = d.clone().with_transferable(Arc::new(Transcripts));
+        host_row(&h, id, from.id, 85, &Transcript { course: "Algebra I".into() }).await;
+        // Cam transfers data district-wide and reads activity logs (the transcripts'
+        // permission) in Lincoln only.
+        let clerk = h.member(id, staff("Cam", lincoln)).await;
+        let transfers = [Permission::ViewUsers, Permission::TransferData].into_iter().collect::<homeroom::PermissionSet>();
+        let transfers = d.create_role(&h.admin, id, "Transfers", transfers).await.unwrap();
+        d.grant_role(&h.admin, id, clerk.id, transfers.id, Scope::District).await.unwrap();
+        let logs = [Permission::ViewActivityLog].into_iter().collect::<homeroom::PermissionSet>();
+        let logs = d.create_role(&h.admin, id, "Logs", logs).await.unwrap();
+        d.grant_role(&h.admin, id, clerk.id, logs.id, Scope::unit(lincoln)).await.unwrap();
+        let plan = d.plan_transfer(&Actor::user(id, clerk.id), id, from.id, to.id, PLAIN).await.unwrap();
+        let described: Vec<(u64, bool, usize)> = plan.groups.iter().map(|g| (g.moving, g.described, g.lines.len())).collect();
+        assert_eq!(described, vec![(1, false, 0)]);
+    }
+
     async fn transfer_moves_every_record_and_logs_both_users(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
