@@ -65,6 +65,9 @@ pub(crate) fn user_data(u: &User) -> Result<String, StorageError> {
 /// `import_fingerprint` and `data`.
 pub(crate) type UserRow = (Uuid, Uuid, i64, bool, Option<String>, String);
 
+/// A [`UserRow`] followed by a page's total (see `read::counted_rows`).
+pub(crate) type CountedUserRow = (Uuid, Uuid, i64, bool, Option<String>, String, i64);
+
 /// `select` narrowed to the columns of a [`UserRow`], in its order.
 pub(crate) fn select_user_row(select: Select<user::Entity>) -> Select<user::Entity> {
     select

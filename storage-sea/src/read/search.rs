@@ -25,7 +25,7 @@ use super::{counted_rows, trimmed};
 use crate::entity::{membership, user, user_term};
 use crate::error::storage;
 use crate::prefix::upper_bound;
-use crate::user_json::{UserRow, select_user_row, user_of_row};
+use crate::user_json::{CountedUserRow, UserRow, select_user_row, user_of_row};
 
 /// One page of the users of `district` that match `query`, with the total count, in one
 /// statement (the total a scalar subquery evaluated once): one round trip, one snapshot.
@@ -44,15 +44,7 @@ pub(crate) async fn search_users<C: ConnectionTrait>(
         page,
         counting,
         "cannot read users",
-        |row: &(
-            uuid::Uuid,
-            uuid::Uuid,
-            i64,
-            bool,
-            Option<String>,
-            String,
-            i64,
-        )| row.6,
+        |row: &CountedUserRow| row.6,
     )
     .await?;
     let users = rows

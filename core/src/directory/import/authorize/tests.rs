@@ -92,7 +92,13 @@ fn applying_a_row_that_deactivates_the_last_system_administrator_is_refused() {
     let tree = OrgTree::new(Vec::new());
 
     let alone = [district_grant(200, &ada, &role)];
-    let refused = authorize(&plan, &tree, &[role.clone()], &alone, &[ada.clone()]);
+    let refused = authorize(
+        &plan,
+        &tree,
+        std::slice::from_ref(&role),
+        &alone,
+        std::slice::from_ref(&ada),
+    );
     let code = refused
         .as_ref()
         .err()
