@@ -149,6 +149,46 @@ async fn host_row<B: ItemBody>(
         .unwrap();
 }
 
+/// Lincoln and Roosevelt; Lee in Lincoln transfers to Ari in Roosevelt; Cam, a clerk in Lincoln,
+/// sees everyone and transfers data district-wide, and holds nothing else yet.
+struct TwoBuildings {
+    id: DistrictId,
+    lincoln: OrgUnitId,
+    roosevelt: OrgUnitId,
+    from: User,
+    to: User,
+    clerk: User,
+}
+
+async fn two_buildings(h: &Harness) -> TwoBuildings {
+    let d = &h.directory;
+    let (id, units) = h
+        .district_with_schools(&["Lincoln Middle", "Roosevelt Middle"])
+        .await;
+    let (lincoln, roosevelt) = (units[0].id, units[1].id);
+    let from = h.member(id, staff("Lee", lincoln)).await;
+    let to = h.member(id, staff("Ari", roosevelt)).await;
+    let clerk = h.member(id, staff("Cam", lincoln)).await;
+    let transfers = [Permission::ViewUsers, Permission::TransferData]
+        .into_iter()
+        .collect::<homeroom::PermissionSet>();
+    let transfers = d
+        .create_role(&h.admin, id, "Transfers", transfers)
+        .await
+        .unwrap();
+    d.grant_role(&h.admin, id, clerk.id, transfers.id, Scope::District)
+        .await
+        .unwrap();
+    TwoBuildings {
+        id,
+        lincoln,
+        roosevelt,
+        from,
+        to,
+        clerk,
+    }
+}
+
 /// Turns on the insurance module.
 async fn insure_district(h: &Harness, id: DistrictId) {
     let d = &h.directory;
@@ -206,19 +246,10 @@ across_backends! {
     }
 
     async fn host_rows_are_described_only_when_the_actor_holds_the_kinds_permission_over_both_users(h: Harness) {
-        let d = &h.directory;
-        let (id, units) = h.district_with_schools(&["Lincoln Middle", "Roosevelt Middle"]).await;
-        let (lincoln, roosevelt) = (units[0].id, units[1].id);
-        let from = h.member(id, staff("Lee", lincoln)).await;
-        let to = h.member(id, staff("Ari", roosevelt)).await;
-        let d = d.clone().with_transferable(Arc::new(Transcripts));
+        let TwoBuildings { id, lincoln, from, to, clerk, .. } = two_buildings(&h).await;
+        let d = h.directory.clone().with_transferable(Arc::new(Transcripts));
         host_row(&h, id, from.id, 85, &Transcript { course: "Algebra I".into() }).await;
-        // Cam transfers data district-wide and reads activity logs (the transcripts'
-        // permission) in Lincoln only.
-        let clerk = h.member(id, staff("Cam", lincoln)).await;
-        let transfers = [Permission::ViewUsers, Permission::TransferData].into_iter().collect::<homeroom::PermissionSet>();
-        let transfers = d.create_role(&h.admin, id, "Transfers", transfers).await.unwrap();
-        d.grant_role(&h.admin, id, clerk.id, transfers.id, Scope::District).await.unwrap();
+        // Cam also reads activity logs (the transcripts' permission), in Lincoln only.
         let logs = [Permission::ViewActivityLog].into_iter().collect::<homeroom::PermissionSet>();
         let logs = d.create_role(&h.admin, id, "Logs", logs).await.unwrap();
         d.grant_role(&h.admin, id, clerk.id, logs.id, Scope::unit(lincoln)).await.unwrap();
@@ -366,17 +397,10 @@ across_backends! {
 
     async fn records_are_described_only_when_the_actor_reads_them_over_both_users(h: Harness) {
         let d = &h.directory;
-        let (id, units) = h.district_with_schools(&["Lincoln Middle", "Roosevelt Middle"]).await;
-        let (lincoln, roosevelt) = (units[0].id, units[1].id);
-        let from = h.member(id, staff("Lee", lincoln)).await;
-        let to = h.member(id, staff("Ari", roosevelt)).await;
+        let TwoBuildings { id, lincoln, roosevelt, from, to, clerk } = two_buildings(&h).await;
         let line = InvoiceLine { description: "Charger".into(), amount: rust_decimal::Decimal::new(2500, 2) };
         d.add_invoice(&h.admin, id, from.id, vec![line], None).await.unwrap();
-        // Cam transfers data district-wide and reads invoices in one building at a time.
-        let clerk = h.member(id, staff("Cam", lincoln)).await;
-        let transfers = [Permission::ViewUsers, Permission::TransferData].into_iter().collect::<homeroom::PermissionSet>();
-        let transfers = d.create_role(&h.admin, id, "Transfers", transfers).await.unwrap();
-        d.grant_role(&h.admin, id, clerk.id, transfers.id, Scope::District).await.unwrap();
+        // Cam also reads invoices, in one building at a time.
         let billing = [Permission::ViewInvoices].into_iter().collect::<homeroom::PermissionSet>();
         let billing = d.create_role(&h.admin, id, "Billing", billing).await.unwrap();
         let clerk_actor = Actor::user(id, clerk.id);
