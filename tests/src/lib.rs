@@ -221,11 +221,23 @@ impl Harness {
     /// Sets the district's invitation and reset links to `https://maple.example/welcome?token=`
     /// and `https://maple.example/reset?token=` (so [`outbox::token_in`] finds the token).
     pub async fn with_links(&self, district: DistrictId) {
+        self.edit_settings(district, |settings| {
+            settings.onboarding.invitation_link = "https://maple.example/welcome?token=".into();
+            settings.onboarding.reset_link = "https://maple.example/reset?token=".into();
+        })
+        .await;
+    }
+
+    /// Changes the district's settings with `edit`, as the system actor, at its current version.
+    pub async fn edit_settings(
+        &self,
+        district: DistrictId,
+        edit: impl FnOnce(&mut homeroom::DistrictSettings),
+    ) {
         let d = &self.directory;
         let current = set_up(d.district(&self.admin, district).await);
         let mut settings = current.settings.clone();
-        settings.onboarding.invitation_link = "https://maple.example/welcome?token=".into();
-        settings.onboarding.reset_link = "https://maple.example/reset?token=".into();
+        edit(&mut settings);
         set_up(
             d.update_district_settings(&self.admin, district, current.version, settings)
                 .await,

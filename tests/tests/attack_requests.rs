@@ -17,21 +17,11 @@ struct Scene {
     far: RequestView,
 }
 
-/// Turns on the district's profile-update requests (off by default).
-async fn turn_on_requests(h: &Harness, id: DistrictId) {
-    let d = &h.directory;
-    let district = d.district(&h.admin, id).await.unwrap();
-    let mut settings = district.settings.clone();
-    settings.profile_update_requests = true;
-    d.update_district_settings(&h.admin, id, district.version, settings)
-        .await
-        .unwrap();
-}
-
 async fn scene(h: &Harness) -> Scene {
     let d = &h.directory;
     let (id, units) = h.district_with_schools(&["Lincoln", "Roosevelt"]).await;
-    turn_on_requests(h, id).await;
+    h.edit_settings(id, |settings| settings.profile_update_requests = true)
+        .await;
     let kid = h
         .member(
             id,
@@ -161,7 +151,8 @@ async fn racing_first_submissions_open_one_request_and_the_loser_conflicts() {
         let h = Harness::over(*backend, gate.clone()).await;
         let d = &h.directory;
         let (id, units) = h.district_with_schools(&["Lincoln"]).await;
-        turn_on_requests(&h, id).await;
+        h.edit_settings(id, |settings| settings.profile_update_requests = true)
+            .await;
         let kid = h
             .member(
                 id,

@@ -27,7 +27,8 @@ async fn scene(h: &Harness, enabled: bool) -> Scene {
     let (id, units) = h.district_with_schools(&["Lincoln", "Roosevelt"]).await;
     let (lincoln, roosevelt) = (units[0].id, units[1].id);
     if enabled {
-        turn_on(h, id).await;
+        h.edit_settings(id, |settings| settings.profile_update_requests = true)
+            .await;
     }
     let manager = UserDetails::new(UserKind::Staff, "Mia", "Manager")
         .in_org_unit(lincoln)
@@ -56,16 +57,6 @@ async fn scene(h: &Harness, enabled: bool) -> Scene {
         kid,
         far_kid,
     }
-}
-
-async fn turn_on(h: &Harness, id: DistrictId) {
-    let d = &h.directory;
-    let district = d.district(&h.admin, id).await.unwrap();
-    let mut settings = district.settings.clone();
-    settings.profile_update_requests = true;
-    d.update_district_settings(&h.admin, id, district.version, settings)
-        .await
-        .unwrap();
 }
 
 fn with_mobile(user: &User, mobile: &str) -> UserDetails {

@@ -189,22 +189,11 @@ async fn two_buildings(h: &Harness) -> TwoBuildings {
     }
 }
 
-/// Turns on the insurance module.
-async fn insure_district(h: &Harness, id: DistrictId) {
-    let d = &h.directory;
-    let district = d.district(&h.admin, id).await.unwrap();
-    let mut settings = district.settings.clone();
-    settings.modules.insurance = true;
-    d.update_district_settings(&h.admin, id, district.version, settings)
-        .await
-        .unwrap();
-}
-
 across_backends! {
     async fn an_insurance_enrolment_stays_when_the_target_is_insured_and_a_returned_device_moves(h: Harness) {
         let d = &h.directory;
         let s = scene(&h).await;
-        insure_district(&h, s.id).await;
+        h.edit_settings(s.id, |settings| settings.modules.insurance = true).await;
         let day = chrono::NaiveDate::from_ymd_opt(2027, 6, 30).unwrap();
         let coverage = rust_decimal::Decimal::new(50000, 2);
         d.enroll_insurance(&h.admin, s.id, s.from.id, "Basic", coverage, day).await.unwrap();
